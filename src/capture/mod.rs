@@ -1,0 +1,2 @@
+//! Placeholder: filled in by the capture layer work.
+pub mod frame; pub use frame::*;

@@ -1,0 +1,125 @@
+//! Every cap and timeout in rpcscope, each with the reason for its value.
+//!
+//! Untrusted input must never make rpcscope allocate without a bound or keep
+//! state forever. Every buffer, table and timeout in the decoder, the tracker
+//! and the server takes its bound from a [`Limits`] value, so the bounds can be
+//! reviewed in one place and tightened in tests. Hitting a bound is a counted
+//! anomaly, never a panic and never a silent clear-all.
+
+/// The bounds used by every layer. `Limits::default()` is what the CLI uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    // ---- capture files -------------------------------------------------
+    /// Largest captured frame we accept from a file (pcap `incl_len`, pcapng
+    /// block length). libpcap's own MAXIMUM_SNAPLEN is 262144; pcapng blocks
+    /// add headers and options. Anything larger is a corrupt file.
+    pub max_frame: usize,
+
+    // ---- IP fragment reassembly ----------------------------------------
+    /// Largest reassembled IP datagram: the IPv4 total length field and the
+    /// IPv6 fragmentable part cannot exceed 65535 bytes.
+    pub max_ip_datagram: usize,
+    /// Datagrams being reassembled at once. NFS over UDP with 32 KiB writes
+    /// keeps a handful in flight per client; 1024 covers a busy server while
+    /// bounding memory to ~64 MiB in the worst case.
+    pub max_ip_reassemblies: usize,
+    /// Fragments per datagram. A 64 KiB datagram over a 576-byte MTU needs
+    /// ~120 fragments; more is an attack (tiny-fragment flood).
+    pub max_ip_fragments: usize,
+    /// Capture-time age after which an incomplete datagram is dropped.
+    /// RFC 791 suggests 15 s; Linux uses 30 s (`ipfrag_time`). We use 30 s.
+    pub ip_reassembly_timeout_ns: u64,
+
+    // ---- TCP streams ---------------------------------------------------
+    /// Tracked TCP directions. Evicting the least recently used one beyond
+    /// this bounds memory on captures with many short connections.
+    pub max_tcp_streams: usize,
+    /// Out-of-order bytes buffered per direction while waiting for a hole to
+    /// fill. 1 MiB covers a full window of 64 KiB segments on a fast LAN; past
+    /// it, the hole is declared a gap and the stream moves on.
+    pub max_tcp_ooo_bytes: usize,
+    /// Out-of-order segments buffered per direction (bounds bookkeeping
+    /// overhead for floods of tiny segments).
+    pub max_tcp_ooo_segments: usize,
+    /// Capture-time idle period after which a TCP direction is forgotten.
+    /// NFS clients keep connections open for hours but talk every few
+    /// minutes; 10 minutes of silence is treated as gone.
+    pub tcp_idle_timeout_ns: u64,
+
+    // ---- ONC RPC records -------------------------------------------------
+    /// Largest record length a record mark may claim before the stream is
+    /// treated as not RPC (or out of sync). NFSv4.1 servers negotiate up to
+    /// 1 MiB plus headers; Linux caps RPC records at 16 MiB (`RPCSVC_MAXPAYLOAD`
+    /// is 1 MiB, `max_reqs * size` well below 16 MiB).
+    pub max_record: u32,
+    /// Bytes of each record kept in memory for decoding. Headers and program
+    /// bodies we decode fit in a few KiB even for large COMPOUNDs; bulk data
+    /// (READ/WRITE payloads) past this is counted but not stored, which keeps
+    /// memory per stream constant however large the record.
+    pub record_keep: usize,
+    /// Record fragments per record: a real client sends one, a few at most;
+    /// thousands of 0-length fragments are an attack.
+    pub max_record_fragments: u32,
+    /// Bytes searched for a record mark when resynchronising after a gap or
+    /// a mid-stream start, before giving up on the buffered data and waiting
+    /// for more. Large enough to hold a typical record and its successor's
+    /// mark, small enough to stay cheap per stream.
+    pub resync_window: usize,
+
+    // ---- RPC messages ------------------------------------------------------
+    /// Largest opaque_auth body: RFC 5531 section 8.2 sets MAX_AUTH_BYTES to 400.
+    pub max_auth_bytes: u32,
+    /// Largest AUTH_SYS gids array: RFC 5531 appendix A limits it to 16.
+    pub max_auth_sys_gids: u32,
+    /// Largest AUTH_SYS machine name: RFC 5531 appendix A limits it to 255.
+    pub max_machine_name: u32,
+
+    // ---- call/reply matching ---------------------------------------------
+    /// Calls waiting for a reply, over all conversations. Zeek clears its whole
+    /// table at 1000; we evict the oldest and count it. 65536 outstanding
+    /// calls is far beyond any real server's slot table.
+    pub max_pending_calls: usize,
+    /// Capture-time age after which a call with no reply is reported as
+    /// unmatched. NFS hard mounts retransmit after 60 s (timeo=600); 120 s
+    /// leaves room for one retransmission.
+    pub call_timeout_ns: u64,
+    /// Answered calls remembered so that duplicate replies and retransmitted
+    /// calls are recognised, not double counted.
+    pub max_answered: usize,
+    /// Capture-time age after which an answered call is forgotten.
+    pub answered_timeout_ns: u64,
+    /// Conversations (endpoint pairs) remembered as carrying RPC, so that a
+    /// reply with no call on a known RPC flow is reported as an orphan.
+    pub max_rpc_flows: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_frame: 16 * 1024 * 1024,
+            max_ip_datagram: 65535,
+            max_ip_reassemblies: 1024,
+            max_ip_fragments: 128,
+            ip_reassembly_timeout_ns: 30 * NS_PER_SEC,
+            max_tcp_streams: 65536,
+            max_tcp_ooo_bytes: 1024 * 1024,
+            max_tcp_ooo_segments: 1024,
+            tcp_idle_timeout_ns: 600 * NS_PER_SEC,
+            max_record: 16 * 1024 * 1024,
+            record_keep: 64 * 1024,
+            max_record_fragments: 1024,
+            resync_window: 256 * 1024,
+            max_auth_bytes: 400,
+            max_auth_sys_gids: 16,
+            max_machine_name: 255,
+            max_pending_calls: 65536,
+            call_timeout_ns: 120 * NS_PER_SEC,
+            max_answered: 65536,
+            answered_timeout_ns: 120 * NS_PER_SEC,
+            max_rpc_flows: 65536,
+        }
+    }
+}
+
+/// Nanoseconds in one second.
+pub const NS_PER_SEC: u64 = 1_000_000_000;

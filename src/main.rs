@@ -1,0 +1,2 @@
+//! The `rpcscope` command line (placeholder until the CLI lands).
+fn main() {}

@@ -1,0 +1,82 @@
+//! What the network layer hands to the RPC layer.
+
+use super::flow::FlowKey;
+
+/// Why bytes of a TCP stream are missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapReason {
+    /// The segment was on the wire but the capture kept only its first bytes
+    /// (snapshot length).
+    Snaplen,
+    /// The segment was never captured (capture loss), or the out-of-order
+    /// buffer gave up waiting for it.
+    Lost,
+}
+
+/// One output of [`super::NetDecoder`]. Byte slices borrow either the frame or
+/// the decoder's own reassembly buffers and are valid only during the callback.
+#[derive(Debug)]
+pub enum NetEvent<'a> {
+    /// A whole UDP datagram (after IP reassembly). `truncated` when the
+    /// capture kept fewer bytes than the UDP length claims; `payload` then
+    /// holds what was captured.
+    Udp { flow: FlowKey, payload: &'a [u8], truncated: bool },
+    /// The first event of a TCP direction. `at_syn` is true when the SYN was
+    /// seen, so stream offset 0 is the first byte the sender ever sent (an RPC
+    /// record boundary); false when the capture starts mid-stream.
+    TcpOpen { flow: FlowKey, at_syn: bool },
+    /// The next in-order bytes of a TCP direction, retransmissions and
+    /// overlaps already trimmed. `offset` is the stream offset of `data[0]`
+    /// counted from the first byte the decoder saw (or from SYN + 1).
+    TcpData { flow: FlowKey, offset: u64, data: &'a [u8] },
+    /// `len` bytes of the direction that will never be delivered; the next
+    /// `TcpData` starts right after them.
+    TcpGap { flow: FlowKey, offset: u64, len: u64, reason: GapReason },
+    /// The direction ended (FIN or RST seen, idle timeout, eviction, or end
+    /// of input). Buffered data has been delivered before it.
+    TcpClose { flow: FlowKey },
+    /// Something in the frame could not be decoded; decoding goes on.
+    Anomaly(NetAnomaly),
+}
+
+/// A counted network-layer anomaly. `name()` is the key used in summaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NetAnomaly {
+    /// The link type of a frame is not one we decode.
+    UnsupportedLinkType,
+    /// Link, IP, UDP or TCP header malformed or cut before its end.
+    MalformedHeader,
+    /// IP payload other than TCP/UDP (ICMP, ...), or non-IP frames; not an
+    /// error, counted for completeness.
+    NotTcpUdp,
+    /// An IP fragment overlapped a previous one with different bytes, or was
+    /// otherwise inconsistent.
+    IpFragmentInvalid,
+    /// An incomplete IP datagram was dropped (timeout, table full, too many
+    /// fragments, or end of input).
+    IpReassemblyDropped,
+    /// A TCP direction was forgotten to make room (table full).
+    TcpStreamEvicted,
+    /// Out-of-order buffer full: a hole was declared a gap.
+    TcpOooOverflow,
+    /// A TCP segment was truncated by the snapshot length.
+    TcpTruncatedSegment,
+    /// A UDP datagram was truncated by the snapshot length.
+    UdpTruncated,
+}
+
+impl NetAnomaly {
+    pub fn name(self) -> &'static str {
+        match self {
+            NetAnomaly::UnsupportedLinkType => "unsupported_link_type",
+            NetAnomaly::MalformedHeader => "malformed_header",
+            NetAnomaly::NotTcpUdp => "not_tcp_udp",
+            NetAnomaly::IpFragmentInvalid => "ip_fragment_invalid",
+            NetAnomaly::IpReassemblyDropped => "ip_reassembly_dropped",
+            NetAnomaly::TcpStreamEvicted => "tcp_stream_evicted",
+            NetAnomaly::TcpOooOverflow => "tcp_ooo_overflow",
+            NetAnomaly::TcpTruncatedSegment => "tcp_truncated_segment",
+            NetAnomaly::UdpTruncated => "udp_truncated",
+        }
+    }
+}
