@@ -17,3 +17,6 @@ pub mod limits;
 pub mod net;
 pub mod programs;
 pub mod rpc;
+pub mod anomaly;
+pub mod event;
+pub mod track;

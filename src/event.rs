@@ -1,0 +1,210 @@
+//! What the analyzer reports: calls, replies, exchanges and anomalies.
+//!
+//! These are owned, compact records: a call waits in the tracker's table for
+//! its reply, possibly for many frames, so it cannot borrow the frame it came
+//! from. They hold no heap allocation (the credential summary is inline and
+//! bounded), so tracking a call allocates nothing beyond its table slot.
+
+use crate::capture::Timestamp;
+use crate::net::{Endpoint, Transport};
+use crate::rpc::{AcceptBody, AuthFlavor, RejectBody};
+
+/// Where and when one RPC message was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsgMeta {
+    /// The frame that completed the message (1-based, per input).
+    pub frame: u64,
+    /// That frame's capture time.
+    pub ts: Timestamp,
+    /// The message's length in bytes (the record length on TCP, the
+    /// datagram's UDP payload length on UDP), even where not all was captured.
+    pub bytes: u64,
+    /// The message was cut by the snapshot length: only a prefix was decoded.
+    pub truncated: bool,
+    /// Some bytes of the message were never captured (TCP gap).
+    pub gap: bool,
+}
+
+/// Longest machine name kept inline; longer names are cut (and flagged).
+pub const AUTH_MACHINE_INLINE: usize = 64;
+/// Most AUTH_SYS gids kept inline (RFC 5531 allows 16).
+pub const AUTH_GIDS_INLINE: usize = 16;
+/// Longest RPCSEC_GSS context handle kept inline.
+pub const AUTH_HANDLE_INLINE: usize = 32;
+
+/// A bounded inline byte string (machine names, GSS handles).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct InlineBytes<const N: usize> {
+    len: u16,
+    /// The original length, when longer than `N`.
+    full_len: u32,
+    buf: [u8; N],
+}
+
+impl<const N: usize> InlineBytes<N> {
+    /// Copies up to `N` bytes of `src`.
+    pub fn new(src: &[u8]) -> Self {
+        let n = src.len().min(N);
+        let mut buf = [0u8; N];
+        buf[..n].copy_from_slice(&src[..n]);
+        InlineBytes { len: n as u16, full_len: src.len().min(u32::MAX as usize) as u32, buf }
+    }
+    /// The kept bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+    /// True when the original was longer than what is kept.
+    pub fn is_cut(&self) -> bool {
+        self.full_len as usize > self.len as usize
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for InlineBytes<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
+/// The credential of a call, summarised for output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthSummary {
+    None,
+    Sys {
+        stamp: u32,
+        machine_name: InlineBytes<AUTH_MACHINE_INLINE>,
+        uid: u32,
+        gid: u32,
+        gids: [u32; AUTH_GIDS_INLINE],
+        /// Number of gids on the wire (only the first 16 are kept).
+        gids_len: u32,
+    },
+    Short { len: u32 },
+    Dh { nickname: Option<u32>, name: InlineBytes<AUTH_MACHINE_INLINE>, window: u32 },
+    Gss {
+        version: u32,
+        gss_proc: u32,
+        seq_num: u32,
+        service: u32,
+        handle: InlineBytes<AUTH_HANDLE_INLINE>,
+    },
+    Tls,
+    /// Any other flavor, or a body that did not decode: number and length.
+    Other { flavor: AuthFlavor, len: u32 },
+}
+
+/// A call as the tracker keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallRec {
+    pub xid: u32,
+    pub rpcvers: u32,
+    /// `None` only when a truncated capture cut the header before it.
+    pub program: Option<u32>,
+    pub version: Option<u32>,
+    pub procedure: Option<u32>,
+    /// `None` when the credential was not (fully) captured.
+    pub auth: Option<AuthSummary>,
+    pub meta: MsgMeta,
+}
+
+/// What a reply said, as far as it was captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyStatus {
+    Accepted(AcceptBody),
+    Denied(RejectBody),
+    /// Accepted, but the accept_stat was not captured.
+    AcceptedUnknown,
+    /// Denied, but the reject_stat was not captured.
+    DeniedUnknown,
+    /// Cut before reply_stat.
+    Unknown,
+}
+
+impl ReplyStatus {
+    /// True for an accepted SUCCESS reply.
+    pub fn is_success(&self) -> bool {
+        matches!(self, ReplyStatus::Accepted(AcceptBody::Success))
+    }
+}
+
+/// A reply as decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyRec {
+    pub xid: u32,
+    pub status: ReplyStatus,
+    pub meta: MsgMeta,
+}
+
+/// A call with its reply, or either alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    pub transport: Transport,
+    /// The caller (for NFSv4.1 callbacks, the server is the caller).
+    pub client: Endpoint,
+    pub server: Endpoint,
+    pub xid: u32,
+    pub call: Option<CallRec>,
+    pub reply: Option<ReplyRec>,
+    /// Frames of retransmissions of the call (same XID, same conversation),
+    /// at most [`MAX_RETRANSMIT_FRAMES`] kept; `retransmissions` counts all.
+    pub retransmit_frames: RetransmitFrames,
+    /// The reply answers a call that was already answered (its exchange was
+    /// reported before): not counted again in statistics.
+    pub duplicate_reply: bool,
+}
+
+impl Exchange {
+    /// Latency from the (first) call to the reply, in nanoseconds.
+    pub fn latency_ns(&self) -> Option<u64> {
+        Some(self.reply?.meta.ts.nanos_since(self.call?.meta.ts))
+    }
+    /// True when the call was seen more than once.
+    pub fn is_retransmission(&self) -> bool {
+        self.retransmit_frames.count > 0
+    }
+}
+
+/// Retransmission frames kept per call.
+pub const MAX_RETRANSMIT_FRAMES: usize = 8;
+
+/// The frames of a call's retransmissions (bounded, inline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RetransmitFrames {
+    pub count: u32,
+    frames: [u64; MAX_RETRANSMIT_FRAMES],
+}
+
+impl RetransmitFrames {
+    /// Records one more retransmission.
+    pub fn push(&mut self, frame: u64) {
+        if (self.count as usize) < MAX_RETRANSMIT_FRAMES {
+            self.frames[self.count as usize] = frame;
+        }
+        self.count = self.count.saturating_add(1);
+    }
+    /// The kept frames.
+    pub fn frames(&self) -> &[u64] {
+        &self.frames[..(self.count as usize).min(MAX_RETRANSMIT_FRAMES)]
+    }
+}
+
+/// Why an exchange is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExchangeKind {
+    /// A call was just seen (text output prints a line; JSON waits).
+    CallSeen,
+    /// A retransmission of a pending call was just seen.
+    Retransmitted,
+    /// A reply matched its call: the exchange is complete.
+    Complete,
+    /// A call that never got a reply (end of input, timeout or eviction).
+    Unmatched,
+    /// A reply with no call.
+    Orphan,
+}
+
+/// One event out of the pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub kind: ExchangeKind,
+    pub exchange: Exchange,
+}
