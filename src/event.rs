@@ -206,5 +206,9 @@ pub enum ExchangeKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub kind: ExchangeKind,
+    /// The frame whose message caused this event (for `Unmatched`, the call's).
+    pub frame: u64,
+    /// That frame's capture time.
+    pub ts: Timestamp,
     pub exchange: Exchange,
 }

@@ -125,7 +125,7 @@ impl Tracker {
             p.retransmits.push(call.meta.frame);
             self.stats.retransmissions += 1;
             let ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
-            out(Event { kind: ExchangeKind::Retransmitted, exchange: ex });
+            out(Event { kind: ExchangeKind::Retransmitted, frame: call.meta.frame, ts: call.meta.ts, exchange: ex });
             return;
         }
         let mut pending = Pending { call, retransmits: RetransmitFrames::default(), after_answer: false };
@@ -139,7 +139,7 @@ impl Tracker {
         }
         let kind = if pending.after_answer { ExchangeKind::Retransmitted } else { ExchangeKind::CallSeen };
         let ex = exchange(&key, Some(pending.call), None, pending.retransmits, pending.after_answer);
-        out(Event { kind, exchange: ex });
+        out(Event { kind, frame: call.meta.frame, ts: call.meta.ts, exchange: ex });
         if let Some((k, old)) = self.pending.insert(key, pending, call.meta.ts) {
             anomalies.add(Anomaly::PendingCallEvicted);
             self.report_unmatched(k, old, out);
@@ -167,7 +167,7 @@ impl Tracker {
                 self.stats.exchanges += 1;
             }
             let ex = exchange(&key, Some(p.call), Some(reply), p.retransmits, p.after_answer);
-            out(Event { kind: ExchangeKind::Complete, exchange: ex });
+            out(Event { kind: ExchangeKind::Complete, frame: reply.meta.frame, ts: reply.meta.ts, exchange: ex });
             if let Some((_, _)) = self.answered.insert(key, Answered { call: p.call }, reply.meta.ts) {
                 // Forgetting an old answered call only weakens duplicate
                 // detection; it loses no record.
@@ -177,12 +177,12 @@ impl Tracker {
         if let Some(a) = self.answered.get(&key) {
             self.stats.duplicate_replies += 1;
             let ex = exchange(&key, Some(a.call), Some(reply), RetransmitFrames::default(), true);
-            out(Event { kind: ExchangeKind::Orphan, exchange: ex });
+            out(Event { kind: ExchangeKind::Orphan, frame: reply.meta.frame, ts: reply.meta.ts, exchange: ex });
             return;
         }
         self.stats.orphan_replies += 1;
         let ex = exchange(&key, None, Some(reply), RetransmitFrames::default(), false);
-        out(Event { kind: ExchangeKind::Orphan, exchange: ex });
+        out(Event { kind: ExchangeKind::Orphan, frame: reply.meta.frame, ts: reply.meta.ts, exchange: ex });
     }
 
     /// Reports calls older than the call timeout at capture time `now`.
@@ -212,7 +212,7 @@ impl Tracker {
             self.stats.unmatched_calls += 1;
         }
         let ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
-        out(Event { kind: ExchangeKind::Unmatched, exchange: ex });
+        out(Event { kind: ExchangeKind::Unmatched, frame: p.call.meta.frame, ts: p.call.meta.ts, exchange: ex });
     }
 
     fn note_server(&mut self, transport: Transport, server: Endpoint, now: Timestamp) {

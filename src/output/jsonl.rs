@@ -1,0 +1,66 @@
+//! JSON Lines: one object per exchange, unmatched call or orphan reply, then
+//! one `{"type":"summary"}` object.
+
+use std::io::{self, Write};
+
+use super::schema::{ExchangeJson, SummaryJson};
+use super::Sink;
+use crate::event::{Event, ExchangeKind};
+use crate::pipeline::Summary;
+
+/// Writes JSON Lines to `W`.
+pub struct JsonLinesSink<W: Write> {
+    out: W,
+    file: String,
+}
+
+impl<W: Write> JsonLinesSink<W> {
+    pub fn new(out: W) -> Self {
+        JsonLinesSink { out, file: String::new() }
+    }
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write> Sink for JsonLinesSink<W> {
+    fn begin_file(&mut self, file: &str) -> io::Result<()> {
+        self.file.clear();
+        self.file.push_str(file);
+        Ok(())
+    }
+
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        match ev.kind {
+            // JSON reports an exchange once, when it is complete (or known
+            // never to complete).
+            ExchangeKind::CallSeen | ExchangeKind::Retransmitted => Ok(()),
+            ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
+                serde_json::to_writer(&mut self.out, &ExchangeJson::new(&self.file, &ev.exchange))
+                    .map_err(io::Error::other)?;
+                self.out.write_all(b"\n")
+            }
+        }
+    }
+
+    fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        let t = &s.track;
+        let j = SummaryJson {
+            kind: "summary",
+            files: s.files,
+            files_failed: s.files_failed,
+            frames: s.frames,
+            calls: t.calls,
+            replies: t.replies,
+            exchanges: t.exchanges,
+            unmatched_calls: t.unmatched_calls,
+            orphan_replies: t.orphan_replies,
+            retransmissions: t.retransmissions,
+            duplicate_replies: t.duplicate_replies,
+            anomalies: &s.anomalies,
+        };
+        serde_json::to_writer(&mut self.out, &j).map_err(io::Error::other)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,266 @@
+//! The JSON Lines schema (documented in `docs/json.md`), apart from the
+//! writing code so it is easy to review and keep stable.
+//!
+//! Field names here are a contract with users' scripts: add fields, never
+//! rename or remove them.
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::anomaly::Anomalies;
+use crate::event::{AuthSummary, Exchange, ReplyStatus};
+use crate::programs;
+use crate::rpc::{AcceptBody, RejectBody};
+
+/// One exchange object (`"type"`: `"exchange"`, `"call"` or `"reply"`).
+#[derive(Serialize)]
+pub struct ExchangeJson<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub file: &'a str,
+    pub transport: &'static str,
+    #[serde(serialize_with = "display")]
+    pub client: &'a crate::net::Endpoint,
+    #[serde(serialize_with = "display")]
+    pub server: &'a crate::net::Endpoint,
+    pub xid: u32,
+    pub call_frame: Option<u64>,
+    pub reply_frame: Option<u64>,
+    pub call_time: Option<f64>,
+    pub reply_time: Option<f64>,
+    pub latency_us: Option<f64>,
+    pub rpcvers: Option<u32>,
+    pub program: Option<u32>,
+    pub version: Option<u32>,
+    pub procedure: Option<u32>,
+    pub program_name: Option<&'static str>,
+    pub procedure_name: Option<&'static str>,
+    pub auth: Option<AuthJson<'a>>,
+    pub reply_stat: Option<&'static str>,
+    pub accept_stat: Option<&'static str>,
+    pub reject_stat: Option<&'static str>,
+    pub auth_stat: Option<AuthStatJson>,
+    pub mismatch: Option<Mismatch>,
+    pub call_bytes: Option<u64>,
+    pub reply_bytes: Option<u64>,
+    pub retransmission: bool,
+    pub retransmit_frames: &'a [u64],
+    pub duplicate_reply: bool,
+    pub truncated: bool,
+    pub gap: bool,
+}
+
+/// `{"low": .., "high": ..}` of PROG_MISMATCH and RPC_MISMATCH.
+#[derive(Serialize, Clone, Copy)]
+pub struct Mismatch {
+    pub low: u32,
+    pub high: u32,
+}
+
+/// An auth_stat: its name, or its number when it has none.
+pub struct AuthStatJson(pub crate::rpc::AuthStat);
+
+impl Serialize for AuthStatJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.name() {
+            Some(n) => s.serialize_str(n),
+            None => s.serialize_u32(self.0 .0),
+        }
+    }
+}
+
+/// The credential object: `flavor` and the flavor's fields.
+pub struct AuthJson<'a>(pub &'a AuthSummary);
+
+impl Serialize for AuthJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        match self.0 {
+            AuthSummary::None => m.serialize_entry("flavor", "none")?,
+            AuthSummary::Sys { stamp, machine_name, uid, gid, gids, gids_len } => {
+                m.serialize_entry("flavor", "sys")?;
+                m.serialize_entry("stamp", stamp)?;
+                m.serialize_entry("machine_name", &String::from_utf8_lossy(machine_name.as_bytes()))?;
+                m.serialize_entry("uid", uid)?;
+                m.serialize_entry("gid", gid)?;
+                let n = (*gids_len as usize).min(gids.len());
+                m.serialize_entry("gids", &gids[..n])?;
+                if *gids_len as usize > n {
+                    m.serialize_entry("gids_len", gids_len)?;
+                }
+            }
+            AuthSummary::Short { len } => {
+                m.serialize_entry("flavor", "short")?;
+                m.serialize_entry("length", len)?;
+            }
+            AuthSummary::Dh { nickname, name, window } => {
+                m.serialize_entry("flavor", "dh")?;
+                match nickname {
+                    Some(n) => m.serialize_entry("nickname", n)?,
+                    None => {
+                        m.serialize_entry("name", &String::from_utf8_lossy(name.as_bytes()))?;
+                        m.serialize_entry("window", window)?;
+                    }
+                }
+            }
+            AuthSummary::Gss { version, gss_proc, seq_num, service, handle } => {
+                m.serialize_entry("flavor", "rpcsec_gss")?;
+                m.serialize_entry("version", version)?;
+                m.serialize_entry("gss_proc", gss_proc)?;
+                m.serialize_entry("seq_num", seq_num)?;
+                m.serialize_entry("service", service)?;
+                m.serialize_entry("handle", &Hex(handle.as_bytes()))?;
+            }
+            AuthSummary::Tls => m.serialize_entry("flavor", "tls")?,
+            AuthSummary::Other { flavor, len } => {
+                m.serialize_entry("flavor", &flavor.0)?;
+                m.serialize_entry("length", len)?;
+            }
+        }
+        m.end()
+    }
+}
+
+struct Hex<'a>(&'a [u8]);
+
+impl Serialize for Hex<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}", HexDisplay(self.0)))
+    }
+}
+
+struct HexDisplay<'a>(&'a [u8]);
+
+impl std::fmt::Display for HexDisplay<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+fn display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// The reply's status fields: (reply_stat, accept_stat, reject_stat, auth_stat, mismatch).
+pub fn status_fields(
+    st: &ReplyStatus,
+) -> (Option<&'static str>, Option<&'static str>, Option<&'static str>, Option<AuthStatJson>, Option<Mismatch>) {
+    match st {
+        ReplyStatus::Accepted(b) => {
+            let mm = match b {
+                AcceptBody::ProgMismatch { low, high } => Some(Mismatch { low: *low, high: *high }),
+                _ => None,
+            };
+            (Some("accepted"), Some(accept_name(b)), None, None, mm)
+        }
+        ReplyStatus::Denied(RejectBody::RpcMismatch { low, high }) => {
+            (Some("denied"), None, Some("rpc_mismatch"), None, Some(Mismatch { low: *low, high: *high }))
+        }
+        ReplyStatus::Denied(RejectBody::AuthError(a)) => {
+            (Some("denied"), None, Some("auth_error"), Some(AuthStatJson(*a)), None)
+        }
+        ReplyStatus::AcceptedUnknown => (Some("accepted"), None, None, None, None),
+        ReplyStatus::DeniedUnknown => (Some("denied"), None, None, None, None),
+        ReplyStatus::Unknown => (None, None, None, None, None),
+    }
+}
+
+/// The JSON name of an accept status.
+pub fn accept_name(b: &AcceptBody) -> &'static str {
+    match b {
+        AcceptBody::Success => "success",
+        AcceptBody::ProgUnavail => "prog_unavail",
+        AcceptBody::ProgMismatch { .. } => "prog_mismatch",
+        AcceptBody::ProcUnavail => "proc_unavail",
+        AcceptBody::GarbageArgs => "garbage_args",
+        AcceptBody::SystemErr => "system_err",
+    }
+}
+
+impl<'a> ExchangeJson<'a> {
+    /// The JSON view of an exchange read from `file`.
+    pub fn new(file: &'a str, ex: &'a Exchange) -> Self {
+        let kind = match (&ex.call, &ex.reply) {
+            (Some(_), Some(_)) => "exchange",
+            (Some(_), None) => "call",
+            _ => "reply",
+        };
+        let call = ex.call.as_ref();
+        let reply = ex.reply.as_ref();
+        let (program, version, procedure) = match call {
+            Some(c) => (c.program, c.version, c.procedure),
+            None => (None, None, None),
+        };
+        let program_name = program.and_then(programs::program_name);
+        let procedure_name = match (program, version, procedure) {
+            (Some(p), Some(v), Some(q)) => programs::procedure_name(p, v, q),
+            _ => None,
+        };
+        let (reply_stat, accept_stat, reject_stat, auth_stat, mismatch) = match reply {
+            Some(r) => status_fields(&r.status),
+            None => (None, None, None, None, None),
+        };
+        ExchangeJson {
+            kind,
+            file,
+            transport: ex.transport.as_str(),
+            client: &ex.client,
+            server: &ex.server,
+            xid: ex.xid,
+            call_frame: call.map(|c| c.meta.frame),
+            reply_frame: reply.map(|r| r.meta.frame),
+            call_time: call.map(|c| c.meta.ts.as_secs_f64()),
+            reply_time: reply.map(|r| r.meta.ts.as_secs_f64()),
+            latency_us: ex.latency_ns().map(|ns| ns as f64 / 1000.0),
+            rpcvers: call.map(|c| c.rpcvers),
+            program,
+            version,
+            procedure,
+            program_name,
+            procedure_name,
+            auth: call.and_then(|c| c.auth.as_ref()).map(AuthJson),
+            reply_stat,
+            accept_stat,
+            reject_stat,
+            auth_stat,
+            mismatch,
+            call_bytes: call.map(|c| c.meta.bytes),
+            reply_bytes: reply.map(|r| r.meta.bytes),
+            retransmission: ex.is_retransmission(),
+            retransmit_frames: ex.retransmit_frames.frames(),
+            duplicate_reply: ex.duplicate_reply,
+            truncated: call.is_some_and(|c| c.meta.truncated) || reply.is_some_and(|r| r.meta.truncated),
+            gap: call.is_some_and(|c| c.meta.gap) || reply.is_some_and(|r| r.meta.gap),
+        }
+    }
+}
+
+/// The last object of a JSON run: `{"type":"summary", ...}`.
+#[derive(Serialize)]
+pub struct SummaryJson<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub files: u64,
+    pub files_failed: u64,
+    pub frames: u64,
+    pub calls: u64,
+    pub replies: u64,
+    pub exchanges: u64,
+    pub unmatched_calls: u64,
+    pub orphan_replies: u64,
+    pub retransmissions: u64,
+    pub duplicate_replies: u64,
+    #[serde(serialize_with = "anomaly_map")]
+    pub anomalies: &'a Anomalies,
+}
+
+fn anomaly_map<S: Serializer>(a: &&Anomalies, s: S) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(None)?;
+    for (k, v) in a.iter() {
+        m.serialize_entry(k, &v)?;
+    }
+    m.end()
+}

@@ -1,0 +1,161 @@
+//! Text output: one line per RPC message, like tcpdump.
+//!
+//! ```text
+//! 10:21:04.123456 tcp 10.0.0.1:800 > 10.0.0.2:2049 xid 0x1a2b3c4d call nfs v3 GETATTR auth sys uid 0 gid 0
+//! 10:21:04.123700 tcp 10.0.0.2:2049 > 10.0.0.1:800 xid 0x1a2b3c4d reply nfs v3 GETATTR accepted success 0.244 ms
+//! ```
+//! Times are UTC time of day. The summary goes to a second writer (stderr).
+
+use std::io::{self, Write};
+
+use super::schema::status_fields;
+use super::Sink;
+use crate::capture::Timestamp;
+use crate::event::{AuthSummary, CallRec, Event, ExchangeKind};
+use crate::pipeline::Summary;
+use crate::programs;
+
+/// Writes text lines to `W` and the summary to `E`.
+pub struct TextSink<W: Write, E: Write> {
+    out: W,
+    summary_out: E,
+}
+
+impl<W: Write, E: Write> TextSink<W, E> {
+    pub fn new(out: W, summary_out: E) -> Self {
+        TextSink { out, summary_out }
+    }
+    pub fn into_inner(self) -> (W, E) {
+        (self.out, self.summary_out)
+    }
+}
+
+/// `HH:MM:SS.uuuuuu` (UTC).
+pub fn time_of_day(ts: Timestamp) -> impl std::fmt::Display {
+    struct T(i64);
+    impl std::fmt::Display for T {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let secs = self.0.div_euclid(1_000_000_000);
+            let micros = self.0.rem_euclid(1_000_000_000) / 1000;
+            let day = secs.rem_euclid(86_400);
+            write!(f, "{:02}:{:02}:{:02}.{:06}", day / 3600, day / 60 % 60, day % 60, micros)
+        }
+    }
+    T(ts.0)
+}
+
+fn write_proc(w: &mut impl Write, c: &CallRec) -> io::Result<()> {
+    match c.program {
+        Some(p) => match programs::program_name(p) {
+            Some(n) => write!(w, " {n}")?,
+            None => write!(w, " prog {p}")?,
+        },
+        None => return write!(w, " (header cut)"),
+    }
+    if let Some(v) = c.version {
+        write!(w, " v{v}")?;
+    }
+    if let Some(q) = c.procedure {
+        match c.program.zip(c.version).and_then(|(p, v)| programs::procedure_name(p, v, q)) {
+            Some(n) => write!(w, " {n}")?,
+            None => write!(w, " proc {q}")?,
+        }
+    }
+    Ok(())
+}
+
+fn write_auth(w: &mut impl Write, a: &AuthSummary) -> io::Result<()> {
+    match a {
+        AuthSummary::None => Ok(()),
+        AuthSummary::Sys { uid, gid, machine_name, .. } => {
+            write!(w, " auth sys {} uid {uid} gid {gid}", String::from_utf8_lossy(machine_name.as_bytes()))
+        }
+        AuthSummary::Short { .. } => write!(w, " auth short"),
+        AuthSummary::Dh { .. } => write!(w, " auth dh"),
+        AuthSummary::Gss { gss_proc, seq_num, service, .. } => {
+            write!(w, " auth rpcsec_gss proc {gss_proc} seq {seq_num} svc {service}")
+        }
+        AuthSummary::Tls => write!(w, " auth tls"),
+        AuthSummary::Other { flavor, len } => write!(w, " auth flavor {} len {len}", flavor.0),
+    }
+}
+
+impl<W: Write, E: Write> Sink for TextSink<W, E> {
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        let ex = &ev.exchange;
+        let w = &mut self.out;
+        match ev.kind {
+            ExchangeKind::CallSeen | ExchangeKind::Retransmitted => {
+                let Some(c) = &ex.call else { return Ok(()) };
+                write!(w, "{} {} {} > {} xid {:#010x} call", time_of_day(ev.ts), ex.transport, ex.client, ex.server, ex.xid)?;
+                write_proc(w, c)?;
+                if let Some(a) = &c.auth {
+                    write_auth(w, a)?;
+                }
+                write!(w, " {} bytes", c.meta.bytes)?;
+                if ev.kind == ExchangeKind::Retransmitted {
+                    write!(w, " (retransmission #{} of frame {})", ex.retransmit_frames.count, c.meta.frame)?;
+                }
+                if c.meta.truncated || c.meta.gap {
+                    write!(w, " [truncated]")?;
+                }
+                writeln!(w)
+            }
+            ExchangeKind::Complete | ExchangeKind::Orphan => {
+                let Some(r) = &ex.reply else { return Ok(()) };
+                write!(w, "{} {} {} > {} xid {:#010x} reply", time_of_day(r.meta.ts), ex.transport, ex.server, ex.client, ex.xid)?;
+                if let Some(c) = &ex.call {
+                    write_proc(w, c)?;
+                }
+                let (rs, acc, rej, auth, mm) = status_fields(&r.status);
+                write!(w, " {}", rs.unwrap_or("(status cut)"))?;
+                if let Some(s) = acc.or(rej) {
+                    write!(w, " {s}")?;
+                }
+                if let Some(a) = auth {
+                    match a.0.name() {
+                        Some(n) => write!(w, " {n}")?,
+                        None => write!(w, " auth_stat {}", a.0 .0)?,
+                    }
+                }
+                if let Some(m) = mm {
+                    write!(w, " low {} high {}", m.low, m.high)?;
+                }
+                write!(w, " {} bytes", r.meta.bytes)?;
+                match ex.latency_ns() {
+                    Some(ns) if !ex.duplicate_reply => write!(w, " {:.3} ms", ns as f64 / 1e6)?,
+                    _ => {}
+                }
+                if ex.duplicate_reply {
+                    write!(w, " (duplicate reply)")?;
+                } else if ex.call.is_none() {
+                    write!(w, " (no call seen)")?;
+                }
+                if r.meta.truncated || r.meta.gap {
+                    write!(w, " [truncated]")?;
+                }
+                writeln!(w)
+            }
+            ExchangeKind::Unmatched => Ok(()),
+        }
+    }
+
+    fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        self.out.flush()?;
+        let t = &s.track;
+        let e = &mut self.summary_out;
+        writeln!(
+            e,
+            "rpcscope: {} frames in {} file(s): {} calls, {} replies, {} exchanges, {} unanswered calls, {} replies without call, {} retransmissions, {} duplicate replies",
+            s.frames, s.files, t.calls, t.replies, t.exchanges, t.unmatched_calls, t.orphan_replies, t.retransmissions, t.duplicate_replies
+        )?;
+        if s.anomalies.total() > 0 {
+            write!(e, "rpcscope: anomalies:")?;
+            for (k, v) in s.anomalies.iter() {
+                write!(e, " {k}={v}")?;
+            }
+            writeln!(e)?;
+        }
+        e.flush()
+    }
+}
