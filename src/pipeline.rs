@@ -19,7 +19,7 @@ use crate::capture::{Frame, Timestamp};
 use crate::event::{Event, MsgMeta};
 use crate::limits::Limits;
 use crate::net::{FlowKey, GapReason, NetDecoder, NetEvent, Transport};
-use crate::rpc::record::{RecordEvent, RecordReader};
+use crate::rpc::{RecordEvent, RecordReader};
 use crate::track::{AgedMap, CallKey, TrackStats, Tracker};
 
 mod convert;
@@ -234,6 +234,9 @@ impl RpcLayer {
         }
         match decoded {
             Decoded::Call(mut c) => {
+                if c.rpcvers != 2 && !self.tracker.is_rpc_server(Transport::Udp, flow.dst) {
+                    return;
+                }
                 c.meta = meta;
                 self.tracker.on_call(Transport::Udp, flow.src, flow.dst, c, &mut self.anomalies, out);
             }
@@ -273,6 +276,12 @@ fn on_record(
                 return;
             };
             if !ctx.confirmed {
+                if let Decoded::Call(c) = &decoded {
+                    if c.rpcvers != 2 && ctx.unproven_sync {
+                        ctx.demote = true;
+                        return;
+                    }
+                }
                 if let Decoded::Reply(r) = &decoded {
                     // A stream that starts with a reply must answer a call we
                     // know of, or come from a server known to speak RPC.

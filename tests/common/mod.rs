@@ -1,0 +1,111 @@
+//! Helpers shared by the integration tests: locating `../shared`, running the
+//! decoder into memory, and reading tshark reference decodes.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rpcscope::event::{Event, ExchangeKind};
+use rpcscope::limits::Limits;
+use rpcscope::output::Sink;
+use rpcscope::pipeline::Summary;
+
+/// `../shared` next to the crate, where CI keeps the public corpus and its
+/// tshark references. A user's clone has none: tests that need it skip.
+pub fn shared_dir() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if p.join("captures/public").is_dir() {
+        return Some(p);
+    }
+    let alt = PathBuf::from("/work/shared");
+    alt.join("captures/public").is_dir().then_some(alt)
+}
+
+/// One RPC message as tshark counts it: frame, xid, msg type (0 call, 1 reply).
+pub type Msg = (u64, u32, u8);
+
+/// Collects every message the decoder reports, and the events.
+#[derive(Default)]
+pub struct Collect {
+    pub events: Vec<Event>,
+    pub summary: Summary,
+}
+
+impl Sink for Collect {
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        self.events.push(ev.clone());
+        Ok(())
+    }
+    fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        self.summary = s.clone();
+        Ok(())
+    }
+}
+
+impl Collect {
+    /// Every call and reply message, as (frame, xid, type), counted once each.
+    pub fn messages(&self) -> BTreeMap<Msg, u32> {
+        let mut m = BTreeMap::new();
+        for ev in &self.events {
+            let ex = &ev.exchange;
+            match ev.kind {
+                ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {}
+                _ => continue,
+            }
+            // A duplicate reply's call was reported with its first exchange.
+            if let (Some(c), false) = (&ex.call, ex.duplicate_reply) {
+                *m.entry((c.meta.frame, ex.xid, 0)).or_insert(0) += 1;
+            }
+            if !ex.duplicate_reply || ex.reply.is_some() {
+                for f in ex.retransmit_frames.frames() {
+                    *m.entry((*f, ex.xid, 0)).or_insert(0) += 1;
+                }
+            }
+            if let Some(r) = &ex.reply {
+                *m.entry((r.meta.frame, ex.xid, 1)).or_insert(0) += 1;
+            }
+        }
+        m
+    }
+}
+
+/// Decodes `path` with default limits.
+pub fn decode(path: &Path) -> (Collect, Vec<u8>) {
+    let mut c = Collect::default();
+    let mut err = Vec::new();
+    rpcscope::app::read_files(&[path], &Limits::default(), &mut c, &mut err).expect("decode");
+    (c, err)
+}
+
+/// Reads a tshark `-T fields` TSV (see ../shared/refs/public/README.md) into
+/// the multiset of its messages.
+pub fn tshark_messages(tsv: &str) -> BTreeMap<Msg, u32> {
+    let mut m = BTreeMap::new();
+    let mut lines = tsv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let (cf, cx, ct) = (col("frame.number"), col("rpc.xid"), col("rpc.msgtyp"));
+    for line in lines {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() <= ct.max(cx) {
+            continue;
+        }
+        let frame: u64 = f[cf].parse().expect("frame number");
+        let xids: Vec<u32> = f[cx]
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| u32::from_str_radix(s.trim_start_matches("0x"), 16).expect("xid"))
+            .collect();
+        let types: Vec<u8> = f[ct].split(',').filter(|s| !s.is_empty()).map(|s| s.parse().expect("msgtyp")).collect();
+        for (x, t) in xids.iter().zip(types.iter()) {
+            *m.entry((frame, *x, *t)).or_insert(0) += 1;
+        }
+    }
+    m
+}
+
+/// How many of `reference`'s messages `ours` has (multiset intersection).
+pub fn matched(reference: &BTreeMap<Msg, u32>, ours: &BTreeMap<Msg, u32>) -> u64 {
+    reference.iter().map(|(k, n)| (*n).min(*ours.get(k).unwrap_or(&0)) as u64).sum()
+}
