@@ -175,7 +175,10 @@ mod tests {
         v
     }
 
-    fn read_all(bytes: Vec<u8>) -> (Vec<(Timestamp, Vec<u8>, u32)>, Option<CaptureError>) {
+    /// (time, data, original length) per frame.
+    type Frames = Vec<(Timestamp, Vec<u8>, u32)>;
+
+    fn read_all(bytes: Vec<u8>) -> (Frames, Option<CaptureError>) {
         let mut input = Input::new(Box::new(Cursor::new(bytes)));
         let mut r = PcapReader::open(&mut input, 1 << 20).unwrap();
         let mut buf = Vec::new();

@@ -120,6 +120,8 @@ mod tests {
     use super::*;
     use std::io::Cursor;
 
+    type Frames = Vec<(Record, Vec<u8>)>;
+
     fn header(code: u32) -> Vec<u8> {
         let mut v = MAGIC.to_vec(); // "snoop\0\0\0"
         v.extend_from_slice(&2u32.to_be_bytes()); // version
@@ -139,9 +141,7 @@ mod tests {
         v.resize(v.len() + pad, 0);
     }
 
-    fn read_all(
-        bytes: Vec<u8>,
-    ) -> Result<(Vec<(Record, Vec<u8>)>, Option<CaptureError>), CaptureError> {
+    fn read_all(bytes: Vec<u8>) -> Result<(Frames, Option<CaptureError>), CaptureError> {
         let mut input = Input::new(Box::new(Cursor::new(bytes)));
         let mut r = SnoopReader::open(&mut input, 1000)?;
         let mut buf = Vec::new();
