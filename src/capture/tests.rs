@@ -291,3 +291,105 @@ fn manifest_parsing() {
                  | 7 | x.pcap | a | b | 1 | pcap | e | 1 / 1 | 13,207 | n |\n";
     assert_eq!(manifest_counts(table), vec![("x.pcap".to_string(), 13207)]);
 }
+
+/// A tiny deterministic PRNG (xorshift64*) so the mutation test needs no
+/// extra crate and always tests the same inputs.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn snoop_bytes() -> Vec<u8> {
+    let mut v = b"snoop\0\0\0".to_vec(); // magic
+    v.extend_from_slice(&2u32.to_be_bytes()); // version
+    v.extend_from_slice(&4u32.to_be_bytes()); // datalink: Ethernet
+    for i in 0..5u32 {
+        v.extend_from_slice(&(60 + i).to_be_bytes()); // original length
+        v.extend_from_slice(&(10 + i).to_be_bytes()); // included length
+        v.extend_from_slice(&(24 + 12 + 4 * i).to_be_bytes()); // record length
+        v.extend_from_slice(&0u32.to_be_bytes()); // cumulative drops
+        v.extend_from_slice(&i.to_be_bytes()); // seconds
+        v.extend_from_slice(&0u32.to_be_bytes()); // microseconds
+        v.resize(v.len() + 12 + 4 * i as usize, 0xab); // data and padding
+    }
+    v
+}
+
+fn pcapng_bytes() -> Vec<u8> {
+    let mut w = PcapngWriter::new(Vec::new()).unwrap();
+    let a = w.add_interface(LinkType::ETHERNET, 0).unwrap();
+    let b = w.add_interface(LinkType::RAW, 100).unwrap();
+    for i in 0..6u8 {
+        let iface = if i % 2 == 0 { a } else { b };
+        w.write_packet(iface, Timestamp(i64::from(i)), &[i; 21], 21)
+            .unwrap();
+    }
+    w.into_inner()
+}
+
+#[test]
+fn mutated_captures_never_panic_and_stay_bounded() {
+    let limits = Limits {
+        max_frame: 4096,
+        ..Limits::default()
+    };
+    let mut rng = Rng(0x0123_4567_89ab_cdef);
+    let seeds = [pcap_bytes(6), pcapng_bytes(), snoop_bytes()];
+    let mut outcomes = [0usize; 2];
+    for seed in &seeds {
+        // The seeds themselves read cleanly.
+        let mut r =
+            CaptureReader::from_reader(Box::new(Cursor::new(seed.clone())), &limits).unwrap();
+        assert!(drain(&mut r).1.is_none());
+        for _ in 0..3000 {
+            let mut bytes = seed.clone();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(bytes.len());
+                bytes[at] = rng.next() as u8;
+            }
+            if rng.below(4) == 0 {
+                bytes.truncate(rng.below(bytes.len() + 1));
+            }
+            match CaptureReader::from_reader(Box::new(Cursor::new(bytes.clone())), &limits) {
+                Err(_) => outcomes[0] += 1,
+                Ok(mut r) => {
+                    outcomes[1] += 1;
+                    let (frames, _) = drain(&mut r);
+                    // Every frame needs at least a record header's worth of
+                    // input, so the count is bounded by the input size.
+                    assert!(frames.len() <= bytes.len() / 12);
+                    assert!(frames.iter().all(|&(_, len)| len <= limits.max_frame));
+                    assert!(r.next_frame().unwrap().is_none());
+                }
+            }
+        }
+    }
+    assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
+}
+
+#[test]
+fn public_corpus_pcapng_times_match_tshark() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("note: shared/captures/public not found; corpus test skipped");
+        return;
+    };
+    // tshark's rpc.time for the reply (frame 2) is 0.002063000 s.
+    let path = dir.join("tcpdump-nfs-write-verf-cookie.pcapng");
+    let mut r = CaptureReader::open(&path, &Limits::default()).unwrap();
+    assert_eq!(r.format(), CaptureFormat::Pcapng);
+    let t1 = r.next_frame().unwrap().unwrap().ts;
+    let t2 = r.next_frame().unwrap().unwrap().ts;
+    assert_eq!(t2.nanos_since(t1), 2_063_000);
+    assert!(
+        t1.0 > 1_000_000_000 * 1_000_000_000,
+        "a 21st-century time: {t1:?}"
+    );
+}
