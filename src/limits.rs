@@ -91,6 +91,13 @@ pub struct Limits {
     /// Conversations (endpoint pairs) remembered as carrying RPC, so that a
     /// reply with no call on a known RPC flow is reported as an orphan.
     pub max_rpc_flows: usize,
+
+    // ---- capture files (added by the capture layer) ------------------------
+    /// Interfaces (IDBs) per pcapng section. Real captures have one per
+    /// capturing NIC, a few hundred on a large router; each costs a small
+    /// table entry, so a corrupt or hostile file with millions of IDBs would
+    /// otherwise grow memory with the file size.
+    pub max_capture_interfaces: usize,
 }
 
 impl Default for Limits {
@@ -117,6 +124,7 @@ impl Default for Limits {
             max_answered: 65536,
             answered_timeout_ns: 120 * NS_PER_SEC,
             max_rpc_flows: 65536,
+            max_capture_interfaces: 4096,
         }
     }
 }

@@ -9,7 +9,10 @@ pub struct Timestamp(pub i64);
 impl Timestamp {
     /// Builds a timestamp from whole seconds and nanoseconds.
     pub fn from_parts(secs: i64, nanos: u32) -> Self {
-        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(nanos as i64))
+        Timestamp(
+            secs.saturating_mul(1_000_000_000)
+                .saturating_add(nanos as i64),
+        )
     }
     /// Seconds since the epoch as a float (JSON output).
     pub fn as_secs_f64(self) -> f64 {

@@ -1,2 +1,38 @@
-//! Placeholder: filled in by the capture layer work.
-pub mod frame; pub use frame::*;
+//! Capture sources: frames from pcap, pcapng and snoop files, gzipped or not.
+//!
+//! [`CaptureReader`] is the only way frames enter rpcscope from a file. It
+//! detects gzip and then the format by content (never by file name), reads
+//! the file as a stream (a file, a pipe, standard input), and lends out one
+//! [`Frame`] at a time from a buffer reused for every frame.
+//!
+//! Contract:
+//! - **Never panics and never allocates without a bound**, whatever the
+//!   input: memory is one input buffer, one frame buffer of at most
+//!   `Limits::max_frame` bytes, and at most `Limits::max_capture_interfaces`
+//!   pcapng interfaces. A length field above the bound is an error.
+//! - **Every good frame first**: a capture cut in the middle of a record, or
+//!   corrupt at some point, yields every frame before that point, then one
+//!   [`CaptureError`] saying what was wrong and at which offset (in the
+//!   decompressed data) and after which frame; then `Ok(None)` for ever.
+//! - Frame numbers count packet records from 1, as tshark's `frame.number`.
+//!
+//! Not here: link-layer decoding (`net`), live capture, and writing files
+//! other than the two simple writers in [`writer`] (used by tests, fuzzers
+//! and live capture output).
+
+mod error;
+pub mod frame;
+mod input;
+mod pcap;
+mod pcapng;
+mod reader;
+mod snoop;
+pub mod writer;
+
+pub use error::CaptureError;
+pub use frame::*;
+pub use reader::{CaptureFormat, CaptureReader};
+pub use writer::{PcapWriter, PcapngWriter};
+
+#[cfg(test)]
+mod tests;
