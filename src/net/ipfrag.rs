@@ -17,6 +17,11 @@
 //! - A fragment cut by the snapshot length still counts for completeness by
 //!   its length on the wire; the completed datagram then carries the
 //!   captured bytes from offset 0 up to the first missing byte.
+//! - A completed datagram is remembered (a hash per fragment, bounded like
+//!   the table and for the same timeout) so that a late copy of one of its
+//!   fragments is ignored as a duplicate instead of starting a datagram
+//!   that can never complete. A different fragment with the same key starts
+//!   a new datagram (IP identification reuse).
 //! - Buffers of finished datagrams are reused.
 
 use std::net::IpAddr;
@@ -77,6 +82,20 @@ struct Piece {
     cap_end: usize,
 }
 
+/// A fragment of a completed datagram, for recognising late duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PieceHash {
+    start: usize,
+    end: usize,
+    cap_end: usize,
+    hash: u64,
+}
+
+struct Completed {
+    at: Timestamp,
+    pieces: Vec<PieceHash>,
+}
+
 struct Datagram {
     created: Timestamp,
     buf: Vec<u8>,
@@ -91,6 +110,7 @@ struct Datagram {
 /// The reassembly table.
 pub(crate) struct Reassembler {
     table: Lru<FragKey, Datagram>,
+    completed: Lru<FragKey, Completed>,
     bufs: Vec<Vec<u8>>,
     piece_lists: Vec<Vec<Piece>>,
     max_datagrams: usize,
@@ -103,6 +123,7 @@ impl Reassembler {
     pub(crate) fn new(limits: &Limits) -> Self {
         Reassembler {
             table: Lru::new(),
+            completed: Lru::new(),
             bufs: Vec::new(),
             piece_lists: Vec::new(),
             max_datagrams: limits.max_ip_reassemblies,
@@ -124,6 +145,12 @@ impl Reassembler {
                 break;
             }
             self.drop_oldest(sink);
+        }
+        while let Some((_, c)) = self.completed.oldest() {
+            if now.nanos_since(c.at) < self.timeout_ns {
+                break;
+            }
+            self.completed.pop_oldest();
         }
     }
 
@@ -148,6 +175,10 @@ impl Reassembler {
         sink: &mut Sink,
     ) -> Option<Reassembled> {
         if !self.table.contains(&key) {
+            if self.is_late_duplicate(&key, &frag) {
+                sink.stats.ip_fragment_duplicates += 1;
+                return None;
+            }
             if self.max_datagrams == 0 {
                 sink.anomaly(NetAnomaly::IpReassemblyDropped);
                 return None;
@@ -192,6 +223,7 @@ impl Reassembler {
         let captured = covered(&d.pieces, |p| p.cap_end).min(total);
         let d = self.table.remove(&key)?;
         let proto = d.proto.unwrap_or(frag.proto);
+        self.remember(now, key, &d);
         self.recycle_parts(Vec::new(), d.pieces);
         Some(Reassembled {
             key,
@@ -200,6 +232,39 @@ impl Reassembler {
             captured,
             total,
         })
+    }
+
+    /// Records the fragments of a completed datagram.
+    fn remember(&mut self, now: Timestamp, key: FragKey, d: &Datagram) {
+        while self.completed.len() >= self.max_datagrams.max(1) {
+            self.completed.pop_oldest();
+        }
+        let pieces = d
+            .pieces
+            .iter()
+            .map(|p| PieceHash {
+                start: p.start,
+                end: p.end,
+                cap_end: p.cap_end,
+                hash: fnv1a(&d.buf[p.start..p.cap_end]),
+            })
+            .collect();
+        self.completed.insert(key, Completed { at: now, pieces });
+    }
+
+    fn is_late_duplicate(&self, key: &FragKey, f: &FragIn<'_>) -> bool {
+        let Some(c) = self.completed.peek(key) else {
+            return false;
+        };
+        let start = f.info.offset;
+        let cap_end = start + f.data.len().min(f.len);
+        let want = PieceHash {
+            start,
+            end: start + f.len,
+            cap_end,
+            hash: fnv1a(&f.data[..cap_end - start]),
+        };
+        c.pieces.contains(&want)
     }
 
     fn drop_oldest(&mut self, sink: &mut Sink) {
@@ -276,6 +341,13 @@ fn add(d: &mut Datagram, f: &FragIn<'_>, max_size: usize, max_fragments: usize) 
         d.proto = Some(f.proto);
     }
     Added::Stored
+}
+
+/// FNV-1a: a cheap fingerprint to recognise a repeated fragment.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// End of the contiguous run from offset 0, using `end_of` as piece end.
@@ -420,11 +492,10 @@ mod tests {
             }
             assert_eq!(done, vec![data.clone()], "order {order}");
             assert!(h.anomalies.is_empty(), "order {order}: {:?}", h.anomalies);
-            // Only a duplicate arriving after completion may start a new
-            // (never completed) datagram.
-            let left = frags.len() - 1 - completed_at;
-            assert!(left <= 1, "order {order}");
-            assert_eq!(h.r.in_flight(), left);
+            // A duplicate arriving after completion is recognised.
+            assert!(frags.len() - 1 - completed_at <= 1, "order {order}");
+            assert_eq!(h.r.in_flight(), 0);
+            assert_eq!(h.stats.ip_fragment_duplicates, (frags.len() - 4) as u64);
         }
     }
 
@@ -549,6 +620,25 @@ mod tests {
         assert!(h.push_cut(0, 1, 0, true, &data[..200], 1480).is_none());
         let got = h.push(0, 1, 1480, false, &data[1480..]).unwrap();
         assert_eq!(got, &data[..200]);
+    }
+
+    #[test]
+    fn late_duplicate_is_ignored_but_id_reuse_reassembles() {
+        let data = payload(3000);
+        let other: Vec<u8> = data.iter().map(|b| b ^ 0x55).collect();
+        let mut h = Harness::new(Limits::default());
+        h.push(0, 1, 0, true, &data[..1480]);
+        assert!(h.push(0, 1, 1480, false, &data[1480..]).is_some());
+        assert!(h.push(1, 1, 1480, false, &data[1480..]).is_none()); // late copy
+        assert_eq!(h.stats.ip_fragment_duplicates, 1);
+        assert_eq!(h.r.in_flight(), 0);
+        // The same id with other bytes: a new datagram.
+        assert!(h.push(2, 1, 1480, false, &other[1480..]).is_none());
+        assert_eq!(
+            h.push(2, 1, 0, true, &other[..1480]).as_deref(),
+            Some(&other[..])
+        );
+        assert!(h.anomalies.is_empty());
     }
 
     #[test]

@@ -49,6 +49,12 @@ impl<K: Hash + Eq + Copy, V> Lru<K, V> {
     }
 
     /// The value for `key`, without changing its place in the order.
+    pub(crate) fn peek(&self, key: &K) -> Option<&V> {
+        let i = *self.index.get(key)?;
+        self.slots[i].as_ref().map(|n| &n.val)
+    }
+
+    /// The value for `key`, without changing its place in the order.
     pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
         let i = *self.index.get(key)?;
         self.slots[i].as_mut().map(|n| &mut n.val)

@@ -261,3 +261,30 @@ impl Stream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_past_four_gib_of_sequence_space() {
+        let mut st = Stream::new(1000, Timestamp(0));
+        assert_eq!(st.offset_of(1000), 0);
+        assert_eq!(st.offset_of(999), -1);
+        assert_eq!(st.offset_of(1000u32.wrapping_sub(5000)), -5000);
+        st.next = (3 << 32) + 20; // 12 GiB into the stream
+        let here = 1000u32.wrapping_add(20);
+        assert_eq!(st.offset_of(here), (3 << 32) + 20);
+        assert_eq!(st.offset_of(here.wrapping_add(70_000)), (3 << 32) + 70_020);
+        assert_eq!(st.offset_of(here.wrapping_sub(30)), (3 << 32) - 10);
+        // The window is +/- 2 GiB around `next`.
+        assert_eq!(
+            st.offset_of(here.wrapping_add(0x7fff_ffff)),
+            (3 << 32) + 20 + 0x7fff_ffff
+        );
+        assert_eq!(
+            st.offset_of(here.wrapping_add(0x8000_0000)),
+            (3 << 32) + 20 - 0x8000_0000
+        );
+    }
+}

@@ -401,3 +401,20 @@ fn parse_pcap(raw: &[u8]) -> Option<Pcap> {
     }
     Some(Pcap { link, frames })
 }
+
+impl Driver {
+    /// A frame with an explicit timestamp and wire length.
+    pub fn number_frame(&mut self, link: LinkType, ts_ns: i64, data: &[u8], orig: u32) {
+        self.number += 1;
+        let frame = Frame {
+            number: self.number,
+            ts: Timestamp(ts_ns),
+            link,
+            data,
+            orig_len: orig,
+        };
+        let events = &mut self.events;
+        self.dec
+            .handle_frame(&frame, &mut |ev| events.push(Ev::from(ev)));
+    }
+}
