@@ -99,8 +99,8 @@ impl NetDecoder {
                     (done.proto, 0)
                 };
                 let whole = IpPacket {
-                    src: pkt.src,
-                    dst: pkt.dst,
+                    src: done.key.src,
+                    dst: done.key.dst,
                     proto,
                     payload: &data[skip.min(data.len())..],
                     payload_len: done.total - skip,
@@ -590,5 +590,46 @@ mod tests {
             eprintln!("{name}: {s:?}");
             assert_eq!(s.tcp_streams, s.tcp_closes, "{name}");
         }
+    }
+
+    /// In-order TCP and unfragmented UDP payloads borrow the frame itself.
+    #[test]
+    fn in_order_tcp_and_udp_are_zero_copy() {
+        let mut dec = NetDecoder::new(&Limits::default());
+        let frames: Vec<Vec<u8>> = (0..50u32)
+            .map(|i| {
+                tcp4(
+                    1,
+                    2,
+                    700,
+                    2049,
+                    1 + i * 100,
+                    Flags::default(),
+                    &[i as u8; 100],
+                )
+            })
+            .chain((0..5).map(|_| ipv4_udp_packet(b"datagram")))
+            .collect();
+        let mut delivered = 0;
+        for (n, data) in frames.iter().enumerate() {
+            let frame = Frame {
+                number: n as u64 + 1,
+                ts: Timestamp(n as i64),
+                link: crate::capture::LinkType::RAW,
+                data,
+                orig_len: data.len() as u32,
+            };
+            let range = data.as_ptr_range();
+            dec.handle_frame(&frame, &mut |ev| {
+                let bytes = match ev {
+                    NetEvent::TcpData { data, .. } => data,
+                    NetEvent::Udp { payload, .. } => payload,
+                    _ => return,
+                };
+                assert!(range.contains(&bytes.as_ptr()), "payload was copied");
+                delivered += bytes.len();
+            });
+        }
+        assert_eq!(delivered, 50 * 100 + 5 * 8);
     }
 }

@@ -172,7 +172,8 @@ impl TcpTable {
                 st.close(old, &mut self.shared, sink);
             }
         }
-        self.streams.insert(flow, Stream::new(base, now));
+        let anchored = seg.syn || seg.len > 0;
+        self.streams.insert(flow, Stream::new(base, anchored, now));
         sink.emit(NetEvent::TcpOpen {
             flow,
             at_syn: seg.syn,
@@ -185,6 +186,10 @@ impl TcpTable {
             return;
         };
         if st.closed {
+            return;
+        }
+        if !st.anchored() {
+            st.rebase(ack);
             return;
         }
         let ack = st.offset_of(ack);
@@ -450,6 +455,35 @@ mod tests {
                 data: b"x".to_vec()
             }]
         );
+    }
+
+    #[test]
+    fn keepalive_first_is_rebased_by_the_peer_ack() {
+        // A keepalive carries sequence number next - 1 and no payload.
+        let mut d = Driver::new(&Limits::default());
+        let ka = tcp4(
+            C,
+            S,
+            700,
+            2049,
+            4999,
+            Flags {
+                ack: Some(1),
+                ..Flags::default()
+            },
+            &[],
+        );
+        d.raw(&ka);
+        d.raw(&server_ack(1, 5000));
+        assert_eq!(
+            d.raw(&data_seg(5000, b"x")),
+            &[Ev::Data {
+                flow: cflow(),
+                offset: 0,
+                data: b"x".to_vec()
+            }]
+        );
+        assert!(d.stream(cflow()).1.is_empty());
     }
 
     #[test]

@@ -62,6 +62,10 @@ pub(crate) struct Stream {
     next: u64,
     /// FIN or RST seen: later segments are ignored.
     pub closed: bool,
+    /// Offset 0 is certain: the SYN was seen, or a segment with payload.
+    /// A direction first seen through a bare ACK (maybe a keepalive, whose
+    /// sequence number is one less than the next byte) is not anchored yet.
+    anchored: bool,
     pub last_seen: Timestamp,
     /// Sorted by `start`.
     ooo: VecDeque<Pending>,
@@ -69,25 +73,36 @@ pub(crate) struct Stream {
 }
 
 impl Stream {
-    /// A direction whose offset 0 is sequence number `base`.
-    pub(crate) fn new(base: u32, now: Timestamp) -> Self {
+    /// A direction whose offset 0 is sequence number `base`; `anchored`
+    /// when that is certain (see [`Stream::rebase`]).
+    pub(crate) fn new(base: u32, anchored: bool, now: Timestamp) -> Self {
         Stream {
             base,
             next: 0,
             closed: false,
+            anchored,
             last_seen: now,
             ooo: VecDeque::new(),
             ooo_bytes: 0,
         }
     }
 
+    /// Whether offset 0 is certain.
+    pub(crate) fn anchored(&self) -> bool {
+        self.anchored
+    }
+
+    /// Moves offset 0 of a direction that has carried no payload yet to
+    /// `seq` (what the peer acknowledges is the next byte it expects).
+    pub(crate) fn rebase(&mut self, seq: u32) {
+        if !self.anchored {
+            self.base = seq;
+        }
+    }
+
     /// The next offset to deliver.
     pub(crate) fn next(&self) -> u64 {
         self.next
-    }
-
-    pub(crate) fn has_pending(&self) -> bool {
-        !self.ooo.is_empty()
     }
 
     /// Stream offset of sequence number `seq`: the value nearest `next`
@@ -120,6 +135,7 @@ impl Stream {
         if len == 0 {
             return;
         }
+        self.anchored = true;
         let end = start + len as u64;
         if start > self.next {
             self.buffer(flow, start, end, data, sh, sink);
@@ -268,7 +284,7 @@ mod tests {
 
     #[test]
     fn offsets_past_four_gib_of_sequence_space() {
-        let mut st = Stream::new(1000, Timestamp(0));
+        let mut st = Stream::new(1000, true, Timestamp(0));
         assert_eq!(st.offset_of(1000), 0);
         assert_eq!(st.offset_of(999), -1);
         assert_eq!(st.offset_of(1000u32.wrapping_sub(5000)), -5000);
