@@ -20,7 +20,11 @@ pub enum NetEvent<'a> {
     /// A whole UDP datagram (after IP reassembly). `truncated` when the
     /// capture kept fewer bytes than the UDP length claims; `payload` then
     /// holds what was captured.
-    Udp { flow: FlowKey, payload: &'a [u8], truncated: bool },
+    Udp {
+        flow: FlowKey,
+        payload: &'a [u8],
+        truncated: bool,
+    },
     /// The first event of a TCP direction. `at_syn` is true when the SYN was
     /// seen, so stream offset 0 is the first byte the sender ever sent (an RPC
     /// record boundary); false when the capture starts mid-stream.
@@ -28,10 +32,19 @@ pub enum NetEvent<'a> {
     /// The next in-order bytes of a TCP direction, retransmissions and
     /// overlaps already trimmed. `offset` is the stream offset of `data[0]`
     /// counted from the first byte the decoder saw (or from SYN + 1).
-    TcpData { flow: FlowKey, offset: u64, data: &'a [u8] },
+    TcpData {
+        flow: FlowKey,
+        offset: u64,
+        data: &'a [u8],
+    },
     /// `len` bytes of the direction that will never be delivered; the next
     /// `TcpData` starts right after them.
-    TcpGap { flow: FlowKey, offset: u64, len: u64, reason: GapReason },
+    TcpGap {
+        flow: FlowKey,
+        offset: u64,
+        len: u64,
+        reason: GapReason,
+    },
     /// The direction ended (FIN or RST seen, idle timeout, eviction, or end
     /// of input). Buffered data has been delivered before it.
     TcpClose { flow: FlowKey },
@@ -66,6 +79,20 @@ pub enum NetAnomaly {
 }
 
 impl NetAnomaly {
+    /// Every kind, in declaration order (`ALL[k as usize] == k`).
+    pub const ALL: [NetAnomaly; 9] = [
+        NetAnomaly::UnsupportedLinkType,
+        NetAnomaly::MalformedHeader,
+        NetAnomaly::NotTcpUdp,
+        NetAnomaly::IpFragmentInvalid,
+        NetAnomaly::IpReassemblyDropped,
+        NetAnomaly::TcpStreamEvicted,
+        NetAnomaly::TcpOooOverflow,
+        NetAnomaly::TcpTruncatedSegment,
+        NetAnomaly::UdpTruncated,
+    ];
+
+    /// The key used in summaries (snake case).
     pub fn name(self) -> &'static str {
         match self {
             NetAnomaly::UnsupportedLinkType => "unsupported_link_type",

@@ -57,6 +57,9 @@ pub struct FlowKey {
 impl FlowKey {
     /// The opposite direction.
     pub fn reverse(self) -> FlowKey {
-        FlowKey { src: self.dst, dst: self.src }
+        FlowKey {
+            src: self.dst,
+            dst: self.src,
+        }
     }
 }

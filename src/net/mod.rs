@@ -1,5 +1,34 @@
-//! Placeholder: filled in by the net layer work.
+//! The network layer: from captured frames to UDP datagrams and TCP byte
+//! streams with explicit gaps.
+//!
+//! ```text
+//! Frame -> link (Ethernet/VLAN, SLL, SLL2, raw, NULL/LOOP)
+//!       -> ip (IPv4, IPv6 + extension headers) -> ipfrag (reassembly)
+//!       -> UDP datagram | tcp (directions) -> tcp_stream (byte stream)
+//!       -> NetEvent
+//! ```
+//!
+//! What it guarantees: see [`NetDecoder`] and the event contract in
+//! [`event`]. What it does not do: checksums (offloaded checksums are wrong
+//! in many captures), IP options, tunnels (GRE, VXLAN, IP-in-IP), ESP.
+//! Everything here is sans-IO and bounded by [`crate::limits::Limits`].
+
 pub mod event;
 pub mod flow;
+
+mod decoder;
+mod ip;
+mod ipfrag;
+mod link;
+mod lru;
+mod stats;
+mod tcp;
+mod tcp_stream;
+#[cfg(test)]
+pub(crate) mod testutil;
+
+pub use decoder::NetDecoder;
 pub use event::*;
 pub use flow::*;
+pub use link::is_supported_link;
+pub use stats::NetStats;
