@@ -53,10 +53,15 @@ pub struct OpaqueAuth<'a> {
 
 impl<'a> OpaqueAuth<'a> {
     /// AUTH_NONE with an empty body: the usual verifier.
-    pub const NONE: OpaqueAuth<'static> = OpaqueAuth { flavor: AuthFlavor::NONE, body: &[] };
+    pub const NONE: OpaqueAuth<'static> = OpaqueAuth {
+        flavor: AuthFlavor::NONE,
+        body: &[],
+    };
     /// The verifier of a reply to an AUTH_TLS probe (RFC 9289 section 4.1).
-    pub const STARTTLS: OpaqueAuth<'static> =
-        OpaqueAuth { flavor: AuthFlavor::NONE, body: b"STARTTLS" };
+    pub const STARTTLS: OpaqueAuth<'static> = OpaqueAuth {
+        flavor: AuthFlavor::NONE,
+        body: b"STARTTLS",
+    };
 
     /// Read one `opaque_auth`; the body may not exceed `limits.max_auth_bytes`.
     pub fn read(r: &mut XdrReader<'a>, limits: &Limits, role: AuthRole) -> Result<Self, RpcError> {
@@ -91,12 +96,19 @@ impl<'a> OpaqueAuth<'a> {
             AuthFlavor::DH => Auth::Dh(AuthDh::read(&mut r)?),
             AuthFlavor::RPCSEC_GSS => Auth::Gss(GssCred::read(&mut r)?),
             AuthFlavor::TLS => Auth::Tls,
-            flavor => Auth::Other { flavor, body: r.rest() },
+            flavor => Auth::Other {
+                flavor,
+                body: r.rest(),
+            },
         };
         if !r.is_empty() {
             // AUTH_NONE and AUTH_TLS bodies must be empty; others must be
             // exactly their structure.
-            return Err(RpcError::invalid("cred.body", r.offset(), r.remaining().len() as u64));
+            return Err(RpcError::invalid(
+                "cred.body",
+                r.offset(),
+                r.remaining().len() as u64,
+            ));
         }
         Ok(auth)
     }
@@ -146,15 +158,14 @@ impl<'a> Auth<'a> {
     /// name per `limits`, the whole body per `limits.max_auth_bytes`.
     pub fn emit_body(&self, out: &mut Vec<u8>, limits: &Limits) -> Result<(), RpcError> {
         let start = out.len();
-        let mut w = XdrWriter::new(out);
         match self {
             Auth::None | Auth::Tls => {}
-            Auth::Sys(sys) => sys.emit(&mut w, limits)?,
-            Auth::Short(body) | Auth::Other { body, .. } => {
-                w.put_opaque_fixed(body);
-            }
-            Auth::Dh(dh) => dh.emit(&mut w)?,
-            Auth::Gss(gss) => gss.emit(&mut w),
+            Auth::Sys(sys) => sys.emit(&mut XdrWriter::new(out), limits)?,
+            // Undecoded bodies are copied as they are: the opaque_auth around
+            // them carries the padding.
+            Auth::Short(body) | Auth::Other { body, .. } => out.extend_from_slice(body),
+            Auth::Dh(dh) => dh.emit(&mut XdrWriter::new(out))?,
+            Auth::Gss(gss) => gss.emit(&mut XdrWriter::new(out)),
         }
         let len = out.len() - start;
         if len > limits.max_auth_bytes as usize {
@@ -171,10 +182,17 @@ impl<'a> Auth<'a> {
 
     /// Encode into `buf` (cleared first) and return the `opaque_auth` that
     /// carries it, ready for a [`super::message::CallHeader`].
-    pub fn to_opaque<'b>(&self, buf: &'b mut Vec<u8>, limits: &Limits) -> Result<OpaqueAuth<'b>, RpcError> {
+    pub fn to_opaque<'b>(
+        &self,
+        buf: &'b mut Vec<u8>,
+        limits: &Limits,
+    ) -> Result<OpaqueAuth<'b>, RpcError> {
         buf.clear();
         self.emit_body(buf, limits)?;
-        Ok(OpaqueAuth { flavor: self.flavor(), body: buf })
+        Ok(OpaqueAuth {
+            flavor: self.flavor(),
+            body: buf,
+        })
     }
 }
 
@@ -195,16 +213,29 @@ pub struct AuthSys<'a> {
 
 /// Supplementary gids: borrowed wire bytes when parsed, a slice when built.
 #[derive(Debug, Clone, Copy)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 enum Gids<'a> {
     Wire(U32Array<'a>),
     Native(&'a [u32]),
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for Gids<'a> {
+    /// Generated gids are wire bytes: `&[u32]` cannot borrow fuzzer input.
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(Gids::Wire(u.arbitrary()?))
+    }
+}
+
 impl<'a> AuthSys<'a> {
     /// A credential to emit.
     pub fn new(stamp: u32, machine_name: &'a [u8], uid: u32, gid: u32, gids: &'a [u32]) -> Self {
-        AuthSys { stamp, machine_name, uid, gid, gids: Gids::Native(gids) }
+        AuthSys {
+            stamp,
+            machine_name,
+            uid,
+            gid,
+            gids: Gids::Native(gids),
+        }
     }
 
     /// The supplementary gids in order.
@@ -334,9 +365,17 @@ impl<'a> AuthDh<'a> {
         match self {
             AuthDh::Fullname { name, key, window } => {
                 if name.len() > MAX_NETNAME as usize {
-                    return Err(RpcError::too_large("cred.body.name", 4, name.len() as u64, MAX_NETNAME.into()));
+                    return Err(RpcError::too_large(
+                        "cred.body.name",
+                        4,
+                        name.len() as u64,
+                        MAX_NETNAME.into(),
+                    ));
                 }
-                w.put_u32(Self::FULLNAME).put_string(name).put_opaque_fixed(key).put_opaque_fixed(window);
+                w.put_u32(Self::FULLNAME)
+                    .put_string(name)
+                    .put_opaque_fixed(key)
+                    .put_opaque_fixed(window);
             }
             AuthDh::Nickname(nick) => {
                 w.put_u32(Self::NICKNAME).put_u32(*nick);

@@ -47,17 +47,31 @@ pub struct RpcError {
 impl RpcError {
     /// The input ended `needed` bytes short of `field` at `offset`.
     pub fn truncated(field: &'static str, offset: usize, needed: usize) -> Self {
-        RpcError { kind: RpcErrorKind::Truncated { needed }, field, offset }
+        RpcError {
+            kind: RpcErrorKind::Truncated { needed },
+            field,
+            offset,
+        }
     }
 
     /// `field` at `offset` holds a value the protocol does not allow.
     pub fn invalid(field: &'static str, offset: usize, value: impl Into<u64>) -> Self {
-        RpcError { kind: RpcErrorKind::Invalid { value: value.into() }, field, offset }
+        RpcError {
+            kind: RpcErrorKind::Invalid {
+                value: value.into(),
+            },
+            field,
+            offset,
+        }
     }
 
     /// `field` at `offset` is a length or count beyond `max`.
     pub fn too_large(field: &'static str, offset: usize, value: u64, max: u64) -> Self {
-        RpcError { kind: RpcErrorKind::TooLarge { value, max }, field, offset }
+        RpcError {
+            kind: RpcErrorKind::TooLarge { value, max },
+            field,
+            offset,
+        }
     }
 
     /// True when the input simply ended: more bytes could make it decode.
@@ -85,7 +99,10 @@ impl fmt::Display for RpcError {
                 write!(f, "invalid value {value} at byte {offset} in {field}")
             }
             RpcErrorKind::TooLarge { value, max } => {
-                write!(f, "too large at byte {offset} in {field}: {value} > max {max}")
+                write!(
+                    f,
+                    "too large at byte {offset} in {field}: {value} > max {max}"
+                )
             }
         }
     }
@@ -100,11 +117,17 @@ mod tests {
     #[test]
     fn display_is_one_line_with_field_and_offset() {
         let e = RpcError::truncated("cred.length", 28, 4);
-        assert_eq!(e.to_string(), "truncated at byte 28 reading cred.length: need 4 more bytes");
+        assert_eq!(
+            e.to_string(),
+            "truncated at byte 28 reading cred.length: need 4 more bytes"
+        );
         let e = RpcError::invalid("msg_type", 4, 7u32);
         assert_eq!(e.to_string(), "invalid value 7 at byte 4 in msg_type");
         let e = RpcError::too_large("cred.length", 28, 5000, 400);
-        assert_eq!(e.to_string(), "too large at byte 28 in cred.length: 5000 > max 400");
+        assert_eq!(
+            e.to_string(),
+            "too large at byte 28 in cred.length: 5000 > max 400"
+        );
         assert!(!e.to_string().contains('\n'));
     }
 
@@ -112,7 +135,10 @@ mod tests {
     fn shifted_moves_offset_and_saturates() {
         let e = RpcError::invalid("x", 3, 1u32).shifted(10);
         assert_eq!(e.offset, 13);
-        assert_eq!(RpcError::invalid("x", usize::MAX, 1u32).shifted(1).offset, usize::MAX);
+        assert_eq!(
+            RpcError::invalid("x", usize::MAX, 1u32).shifted(1).offset,
+            usize::MAX
+        );
         assert!(RpcError::truncated("x", 0, 1).is_truncated());
     }
 }

@@ -282,7 +282,10 @@ mod tests {
     fn names_and_display_show_name_and_number() {
         assert_eq!(AcceptStat::PROG_UNAVAIL.name(), Some("prog_unavail"));
         assert_eq!(AcceptStat::PROG_UNAVAIL.to_string(), "prog_unavail(1)");
-        assert_eq!(format!("{:?}", AcceptStat::SYSTEM_ERR), "AcceptStat(system_err(5))");
+        assert_eq!(
+            format!("{:?}", AcceptStat::SYSTEM_ERR),
+            "AcceptStat(system_err(5))"
+        );
         assert_eq!(AcceptStat(9).name(), None);
         assert_eq!(AcceptStat(9).to_string(), "9");
         assert_eq!(format!("{:?}", Program(100003)), "Program(nfs(100003))");
@@ -296,17 +299,40 @@ mod tests {
         let accept: Vec<_> = (0..6).map(|v| AcceptStat(v).name().unwrap()).collect();
         assert_eq!(
             accept,
-            ["success", "prog_unavail", "prog_mismatch", "proc_unavail", "garbage_args", "system_err"]
+            [
+                "success",
+                "prog_unavail",
+                "prog_mismatch",
+                "proc_unavail",
+                "garbage_args",
+                "system_err"
+            ]
         );
         assert_eq!(RejectStat::RPC_MISMATCH.name(), Some("rpc_mismatch"));
         assert_eq!(RejectStat::AUTH_ERROR.name(), Some("auth_error"));
         let auth: Vec<_> = (0..8).map(|v| AuthStat(v).name().unwrap()).collect();
         assert_eq!(
             auth,
-            ["ok", "badcred", "rejectedcred", "badverf", "rejectedverf", "tooweak", "invalidresp", "failed"]
+            [
+                "ok",
+                "badcred",
+                "rejectedcred",
+                "badverf",
+                "rejectedverf",
+                "tooweak",
+                "invalidresp",
+                "failed"
+            ]
         );
         assert!((8..=18).all(|v| AuthStat(v).name().is_some()));
-        for (v, n) in [(0, "none"), (1, "sys"), (2, "short"), (3, "dh"), (6, "rpcsec_gss"), (7, "tls")] {
+        for (v, n) in [
+            (0, "none"),
+            (1, "sys"),
+            (2, "short"),
+            (3, "dh"),
+            (6, "rpcsec_gss"),
+            (7, "tls"),
+        ] {
             assert_eq!(AuthFlavor(v).name(), Some(n));
         }
         assert_eq!(AuthFlavor(5).name(), None);

@@ -31,3 +31,14 @@ pub use error::{RpcError, RpcErrorKind};
 pub use ids::*;
 pub mod auth;
 pub use auth::{Auth, AuthDh, AuthRole, AuthSys, GssCred, OpaqueAuth};
+pub mod call;
+pub mod message;
+pub mod prefix;
+pub mod reply;
+pub use call::CallHeader;
+pub use message::{Message, MessageBody};
+pub use prefix::{
+    plausible_start, plausible_within, CallPrefix, MessagePrefix, Plausible, PrefixBody,
+    ReplyPrefix,
+};
+pub use reply::{AcceptBody, RejectBody, ReplyHeader};

@@ -60,7 +60,12 @@ impl<'a> XdrReader<'a> {
     /// A reader whose error offsets are reported as `base` plus the position
     /// in `input` (for buffers nested inside a larger message).
     pub fn with_base(input: &'a [u8], base: usize) -> Self {
-        XdrReader { input, pos: 0, base, strict_padding: false }
+        XdrReader {
+            input,
+            pos: 0,
+            base,
+            strict_padding: false,
+        }
     }
 
     /// Reject non-zero padding bytes as `Invalid`. By default padding is only
@@ -335,7 +340,11 @@ impl<'a> XdrWriter<'a> {
     }
 
     /// `T name<>`: the count, then each element.
-    pub fn put_array<T>(&mut self, items: &[T], mut element: impl FnMut(&mut Self, &T)) -> &mut Self {
+    pub fn put_array<T>(
+        &mut self,
+        items: &[T],
+        mut element: impl FnMut(&mut Self, &T),
+    ) -> &mut Self {
         self.put_u32(items.len() as u32);
         for item in items {
             element(self, item);
@@ -353,7 +362,11 @@ impl<'a> XdrWriter<'a> {
     }
 
     /// `T *name`: false, or true and the value.
-    pub fn put_optional<T>(&mut self, v: Option<&T>, value: impl FnOnce(&mut Self, &T)) -> &mut Self {
+    pub fn put_optional<T>(
+        &mut self,
+        v: Option<&T>,
+        value: impl FnOnce(&mut Self, &T),
+    ) -> &mut Self {
         self.put_bool(v.is_some());
         if let Some(v) = v {
             value(self, v);
@@ -372,7 +385,9 @@ impl<'a> XdrWriter<'a> {
 impl<'a> arbitrary::Arbitrary<'a> for U32Array<'a> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let raw: &'a [u8] = u.arbitrary()?;
-        Ok(U32Array { raw: &raw[..raw.len() / 4 * 4] })
+        Ok(U32Array {
+            raw: &raw[..raw.len() / 4 * 4],
+        })
     }
 }
 

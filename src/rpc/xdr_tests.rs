@@ -89,13 +89,25 @@ fn opaque_missing_padding_is_truncated() {
 #[test]
 fn huge_lengths_are_too_large_without_allocating() {
     let wire = [0xff, 0xff, 0xff, 0xff];
-    let e = XdrReader::new(&wire).opaque_var(400, "cred.length").unwrap_err();
+    let e = XdrReader::new(&wire)
+        .opaque_var(400, "cred.length")
+        .unwrap_err();
     assert_eq!(e, RpcError::too_large("cred.length", 0, 0xffff_ffff, 400));
-    let e = XdrReader::new(&wire).array(16, "gids", |r| r.u32("gid")).unwrap_err();
-    assert_eq!(e.kind, RpcErrorKind::TooLarge { value: 0xffff_ffff, max: 16 });
+    let e = XdrReader::new(&wire)
+        .array(16, "gids", |r| r.u32("gid"))
+        .unwrap_err();
+    assert_eq!(
+        e.kind,
+        RpcErrorKind::TooLarge {
+            value: 0xffff_ffff,
+            max: 16
+        }
+    );
     // Within the cap but past the input: truncated, and the pre-allocation
     // was bounded by the (empty) input.
-    let e = XdrReader::new(&wire).array(u32::MAX, "a", |r| r.u32("e")).unwrap_err();
+    let e = XdrReader::new(&wire)
+        .array(u32::MAX, "a", |r| r.u32("e"))
+        .unwrap_err();
     assert!(e.is_truncated());
     let e = XdrReader::new(&wire).u32_array(u32::MAX, "a").unwrap_err();
     assert!(e.is_truncated());
@@ -112,7 +124,10 @@ fn padding_lenient_by_default_strict_on_request() {
     // length 1, 'a', padding 0x00 0x07 0x00
     let wire = [0, 0, 0, 1, b'a', 0, 7, 0];
     assert_eq!(XdrReader::new(&wire).opaque_var(4, "o").unwrap(), b"a");
-    let e = XdrReader::new(&wire).strict().opaque_var(4, "o").unwrap_err();
+    let e = XdrReader::new(&wire)
+        .strict()
+        .opaque_var(4, "o")
+        .unwrap_err();
     assert_eq!(e, RpcError::invalid("o", 5, 7u8));
 }
 
