@@ -42,3 +42,7 @@ pub use prefix::{
     ReplyPrefix,
 };
 pub use reply::{AcceptBody, RejectBody, ReplyHeader};
+pub mod record;
+mod record_reader;
+mod resync;
+pub use record::{encode_record, RecordEvent, RecordMark, RecordReader};
