@@ -114,6 +114,17 @@ impl RecordReader {
         self.synced
     }
 
+    /// Bytes currently buffered (record prefix, search window, replay):
+    /// bounded by about `record_keep + 2 * resync_window`.
+    pub fn buffered(&self) -> usize {
+        let replay: usize = self
+            .replay
+            .iter()
+            .map(|r| if let Replay::Bytes(b) = r { b.len() } else { 0 })
+            .sum();
+        self.rec.data.len() + self.search.held() + replay
+    }
+
     /// Stream offset of the next byte expected.
     pub fn offset(&self) -> u64 {
         self.offset

@@ -14,7 +14,7 @@
 //! record. At end of stream a candidate whose last fragment arrived whole
 //! counts as chained.
 
-use super::prefix::{plausible_within, Plausible};
+use super::prefix::{plausible_start, plausible_within, Plausible};
 use super::record::RecordMark;
 use super::record_reader::{Partial, RecordEvent, RecordReader, Replay};
 use super::xdr::padded;
@@ -36,6 +36,11 @@ pub(super) struct Search {
 }
 
 impl Search {
+    /// Bytes held by the search buffer and candidate.
+    pub(super) fn held(&self) -> usize {
+        self.buf.len() + self.cand.as_ref().map_or(0, |c| c.data.len() + c.next.len())
+    }
+
     pub(super) fn new(origin: u64, base: u64) -> Self {
         Search { origin, buf: Vec::new(), base, detached: false, scan: base, cand: None }
     }
@@ -70,6 +75,20 @@ fn next_cap(limits: &Limits) -> usize {
 
 fn window(limits: &Limits) -> usize {
     limits.resync_window.max(4 * next_cap(limits))
+}
+
+/// Whether a fragment starting with `body` (all or part of its `m.len`
+/// bytes) plausibly starts a message. A first fragment that is not the last
+/// may end inside the header: it is plausible when what it holds is.
+fn fragment_plausible(body: &[u8], m: RecordMark, limits: &Limits) -> Plausible {
+    if m.last {
+        return plausible_within(body, m.len as usize, limits);
+    }
+    let body = &body[..body.len().min(m.len as usize)];
+    match plausible_start(body, limits) {
+        Plausible::NeedMore if body.len() == m.len as usize => Plausible::Call,
+        v => v,
+    }
 }
 
 impl Candidate {
@@ -114,7 +133,7 @@ impl Candidate {
         if !self.last {
             return Verdict::Accept;
         }
-        match plausible_within(&self.next[4..], m.len as usize, limits) {
+        match fragment_plausible(&self.next[4..], m, limits) {
             Plausible::Call | Plausible::Reply => Verdict::Accept,
             Plausible::No => Verdict::Reject,
             Plausible::NeedMore if self.next.len() >= next_cap(limits) => Verdict::Reject,
@@ -207,7 +226,7 @@ impl RecordReader {
                 continue;
             }
             let body = &s.buf[i + 4..s.buf.len().min(i + 4 + m.len as usize)];
-            match plausible_within(body, m.len as usize, &self.limits) {
+            match fragment_plausible(body, m, &self.limits) {
                 Plausible::No => {
                     s.scan = p + 1;
                     continue;
