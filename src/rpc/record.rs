@@ -41,7 +41,10 @@ impl RecordMark {
     /// Decode a mark from its four bytes.
     pub fn from_bytes(b: [u8; 4]) -> Self {
         let v = u32::from_be_bytes(b);
-        RecordMark { last: v & Self::LAST != 0, len: v & Self::MAX_LEN }
+        RecordMark {
+            last: v & Self::LAST != 0,
+            len: v & Self::MAX_LEN,
+        }
     }
 
     /// Decode the mark at the start of `buf`.
@@ -75,7 +78,11 @@ pub fn encode_record(message: &[u8], max_fragment: usize, out: &mut Vec<u8>) {
         RecordMark { last: true, len: 0 }.emit(out);
     }
     while let Some(chunk) = chunks.next() {
-        RecordMark { last: chunks.peek().is_none(), len: chunk.len() as u32 }.emit(out);
+        RecordMark {
+            last: chunks.peek().is_none(),
+            len: chunk.len() as u32,
+        }
+        .emit(out);
         out.extend_from_slice(chunk);
     }
 }

@@ -215,7 +215,11 @@ impl RecordReader {
         }
         let n = self.frag_left.min(data.len() as u64) as usize;
         let keep = self.limits.record_keep;
-        if self.rec.fragments == 1 && self.frag_last && self.frag_left == self.frag_len && n as u64 == self.frag_left {
+        if self.rec.fragments == 1
+            && self.frag_last
+            && self.frag_left == self.frag_len
+            && n as u64 == self.frag_left
+        {
             // The whole record is in this push: hand out a borrowed slice.
             self.offset += n as u64;
             let len = self.rec.len;
@@ -322,7 +326,13 @@ impl RecordReader {
     }
 
     /// Enter synced mode at a trusted record start (called by the search).
-    pub(super) fn enter_sync(&mut self, first: Partial, last: bool, end: u64, out: &mut dyn FnMut(RecordEvent<'_>)) {
+    pub(super) fn enter_sync(
+        &mut self,
+        first: Partial,
+        last: bool,
+        end: u64,
+        out: &mut dyn FnMut(RecordEvent<'_>),
+    ) {
         self.synced = true;
         self.mark_have = 0;
         self.frag_left = 0;

@@ -9,16 +9,35 @@ use crate::rpc::message::Message;
 /// An owned copy of a [`RecordEvent`], for comparing runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Ev {
-    Rec { data: Vec<u8>, len: u64, fragments: u32, end: u64, gap: bool, clipped: bool },
+    Rec {
+        data: Vec<u8>,
+        len: u64,
+        fragments: u32,
+        end: u64,
+        gap: bool,
+        clipped: bool,
+    },
     Lost(u64, &'static str),
     Resynced(u64, u64),
 }
 
 fn own(e: RecordEvent<'_>) -> Ev {
     match e {
-        RecordEvent::Record { data, len, fragments, end_offset, gap, clipped } => {
-            Ev::Rec { data: data.to_vec(), len, fragments, end: end_offset, gap, clipped }
-        }
+        RecordEvent::Record {
+            data,
+            len,
+            fragments,
+            end_offset,
+            gap,
+            clipped,
+        } => Ev::Rec {
+            data: data.to_vec(),
+            len,
+            fragments,
+            end: end_offset,
+            gap,
+            clipped,
+        },
         RecordEvent::LostSync { offset, reason } => Ev::Lost(offset, reason),
         RecordEvent::Resynced { offset, skipped } => Ev::Resynced(offset, skipped),
     }
@@ -45,7 +64,15 @@ fn run(limits: &Limits, synced: bool, ops: &[Op<'_>]) -> Vec<Ev> {
 }
 
 fn records(evs: &[Ev]) -> Vec<Vec<u8>> {
-    evs.iter().filter_map(|e| if let Ev::Rec { data, .. } = e { Some(data.clone()) } else { None }).collect()
+    evs.iter()
+        .filter_map(|e| {
+            if let Ev::Rec { data, .. } = e {
+                Some(data.clone())
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// A larger call: CALL_AUTH_SYS with `extra` payload bytes (pattern data).
@@ -58,7 +85,12 @@ fn big_call(xid: u32, extra: usize) -> Vec<u8> {
 
 /// Records: a call, its reply, a 3-fragment call, an empty-payload reply.
 fn small_stream() -> (Vec<u8>, Vec<Vec<u8>>) {
-    let msgs = vec![CALL_AUTH_SYS.to_vec(), REPLY_SUCCESS.to_vec(), big_call(2, 40), REPLY_SUCCESS[..24].to_vec()];
+    let msgs = vec![
+        CALL_AUTH_SYS.to_vec(),
+        REPLY_SUCCESS.to_vec(),
+        big_call(2, 40),
+        REPLY_SUCCESS[..24].to_vec(),
+    ];
     let mut stream = Vec::new();
     encode_record(&msgs[0], 1 << 20, &mut stream);
     encode_record(&msgs[1], 1 << 20, &mut stream);
@@ -74,10 +106,22 @@ fn record_mark_round_trip() {
         0x80, 0x00, 0x00, 0x1c, // last fragment, length 28
     ];
     let m = RecordMark::parse(&wire).unwrap();
-    assert_eq!(m, RecordMark { last: true, len: 28 });
+    assert_eq!(
+        m,
+        RecordMark {
+            last: true,
+            len: 28
+        }
+    );
     assert_eq!(m.to_bytes(), wire);
     let m = RecordMark::from_bytes([0x7f, 0xff, 0xff, 0xff]);
-    assert_eq!(m, RecordMark { last: false, len: RecordMark::MAX_LEN });
+    assert_eq!(
+        m,
+        RecordMark {
+            last: false,
+            len: RecordMark::MAX_LEN
+        }
+    );
     assert!(RecordMark::parse(&[0x80, 0]).unwrap_err().is_truncated());
 }
 
@@ -105,11 +149,31 @@ fn whole_stream_in_one_push() {
     let (stream, msgs) = small_stream();
     let evs = run(&Limits::default(), true, &[Op::Data(&stream)]);
     assert_eq!(records(&evs), msgs);
-    let frags: Vec<u32> =
-        evs.iter().filter_map(|e| if let Ev::Rec { fragments, .. } = e { Some(*fragments) } else { None }).collect();
+    let frags: Vec<u32> = evs
+        .iter()
+        .filter_map(|e| {
+            if let Ev::Rec { fragments, .. } = e {
+                Some(*fragments)
+            } else {
+                None
+            }
+        })
+        .collect();
     assert_eq!(frags, [1, 1, 3, 1]);
-    let Some(Ev::Rec { end, len, gap, clipped, .. }) = evs.last() else { panic!() };
-    assert_eq!((*end, *len, *gap, *clipped), (stream.len() as u64, 24, false, false));
+    let Some(Ev::Rec {
+        end,
+        len,
+        gap,
+        clipped,
+        ..
+    }) = evs.last()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (*end, *len, *gap, *clipped),
+        (stream.len() as u64, 24, false, false)
+    );
     for r in records(&evs) {
         Message::parse(&r, &Limits::default()).unwrap();
     }
@@ -122,7 +186,11 @@ fn every_split_point_gives_the_same_records() {
     for synced in [true, false] {
         let reference = run(&l, synced, &[Op::Data(&stream)]);
         for i in 0..=stream.len() {
-            let got = run(&l, synced, &[Op::Data(&stream[..i]), Op::Data(&stream[i..])]);
+            let got = run(
+                &l,
+                synced,
+                &[Op::Data(&stream[..i]), Op::Data(&stream[i..])],
+            );
             assert_eq!(got, reference, "split at {i}, synced {synced}");
         }
         // Byte at a time: marks split 1+1+1+1, records over hundreds of pushes.
@@ -130,7 +198,11 @@ fn every_split_point_gives_the_same_records() {
         assert_eq!(run(&l, synced, &ops), reference);
         for a in (0..stream.len()).step_by(3) {
             for b in (a..stream.len()).step_by(5) {
-                let ops = [Op::Data(&stream[..a]), Op::Data(&stream[a..b]), Op::Data(&stream[b..])];
+                let ops = [
+                    Op::Data(&stream[..a]),
+                    Op::Data(&stream[a..b]),
+                    Op::Data(&stream[b..]),
+                ];
                 assert_eq!(run(&l, synced, &ops), reference, "splits {a} {b}");
             }
         }
@@ -184,12 +256,23 @@ fn large_stream_random_segmentations() {
 
 #[test]
 fn record_keep_clips_data_but_not_len() {
-    let l = Limits { record_keep: 16, ..Limits::default() };
+    let l = Limits {
+        record_keep: 16,
+        ..Limits::default()
+    };
     let (stream, msgs) = small_stream();
-    for ops in [vec![Op::Data(&stream[..])], stream.chunks(7).map(Op::Data).collect()] {
+    for ops in [
+        vec![Op::Data(&stream[..])],
+        stream.chunks(7).map(Op::Data).collect(),
+    ] {
         let evs = run(&l, true, &ops);
         for (e, m) in evs.iter().zip(&msgs) {
-            let Ev::Rec { data, len, clipped, .. } = e else { panic!() };
+            let Ev::Rec {
+                data, len, clipped, ..
+            } = e
+            else {
+                panic!()
+            };
             assert_eq!(data[..], m[..16]);
             assert_eq!((*len, *clipped), (m.len() as u64, true));
         }
@@ -202,11 +285,27 @@ fn gap_inside_a_record_keeps_framing() {
     let first_len = 4 + msgs[0].len();
     // Lose 10 bytes in the middle of the first record's payload.
     let cut = 4 + 40;
-    let ops = [Op::Data(&stream[..cut]), Op::Gap(10), Op::Data(&stream[cut + 10..])];
+    let ops = [
+        Op::Data(&stream[..cut]),
+        Op::Gap(10),
+        Op::Data(&stream[cut + 10..]),
+    ];
     let evs = run(&Limits::default(), true, &ops);
     assert_eq!(evs.len(), 4);
-    let Ev::Rec { data, len, gap, end, .. } = &evs[0] else { panic!() };
-    assert_eq!((data.as_slice(), *len, *gap, *end), (&msgs[0][..40], msgs[0].len() as u64, true, first_len as u64));
+    let Ev::Rec {
+        data,
+        len,
+        gap,
+        end,
+        ..
+    } = &evs[0]
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (data.as_slice(), *len, *gap, *end),
+        (&msgs[0][..40], msgs[0].len() as u64, true, first_len as u64)
+    );
     assert_eq!(records(&evs)[1..], msgs[1..]);
 }
 
@@ -215,9 +314,15 @@ fn gap_across_a_mark_loses_then_regains_sync() {
     let (stream, msgs) = small_stream();
     let second = 4 + msgs[0].len();
     // Lose the last 4 bytes of record 1 and the first 8 of record 2 (its mark).
-    let ops = [Op::Data(&stream[..second - 4]), Op::Gap(12), Op::Data(&stream[second + 8..])];
+    let ops = [
+        Op::Data(&stream[..second - 4]),
+        Op::Gap(12),
+        Op::Data(&stream[second + 8..]),
+    ];
     let evs = run(&Limits::default(), true, &ops);
-    let Ev::Rec { gap: true, .. } = &evs[0] else { panic!("{evs:?}") };
+    let Ev::Rec { gap: true, .. } = &evs[0] else {
+        panic!("{evs:?}")
+    };
     assert_eq!(evs[1], Ev::Lost(second as u64, "gap covers a record mark"));
     let third = second + 4 + msgs[1].len();
     assert_eq!(evs[2], Ev::Resynced(third as u64, (third - second) as u64));
@@ -243,7 +348,10 @@ fn mid_stream_start_inside_a_large_multi_fragment_record() {
             let ops: Vec<Op<'_>> = part.chunks(chunk).map(Op::Data).collect();
             let evs = run(&l, false, &ops);
             assert_eq!(records(&evs), msgs, "start {start} chunk {chunk}");
-            assert_eq!(evs[0], Ev::Resynced((after - start) as u64, (after - start) as u64));
+            assert_eq!(
+                evs[0],
+                Ev::Resynced((after - start) as u64, (after - start) as u64)
+            );
         }
     }
 }
@@ -255,22 +363,45 @@ fn candidate_with_gaps_in_its_body_is_still_verified() {
     encode_record(&m1, 1 << 20, &mut stream);
     let second = stream.len();
     encode_record(REPLY_SUCCESS, 1 << 20, &mut stream);
-    let ops = [Op::Data(&stream[..1000]), Op::Gap(50_000), Op::Data(&stream[51_000..])];
+    let ops = [
+        Op::Data(&stream[..1000]),
+        Op::Gap(50_000),
+        Op::Data(&stream[51_000..]),
+    ];
     let evs = run(&Limits::default(), false, &ops);
     assert_eq!(evs[0], Ev::Resynced(0, 0));
-    let Ev::Rec { data, gap: true, len, end, .. } = &evs[1] else { panic!("{evs:?}") };
-    assert_eq!((&data[..], *len, *end), (&m1[..996], m1.len() as u64, second as u64));
+    let Ev::Rec {
+        data,
+        gap: true,
+        len,
+        end,
+        ..
+    } = &evs[1]
+    else {
+        panic!("{evs:?}")
+    };
+    assert_eq!(
+        (&data[..], *len, *end),
+        (&m1[..996], m1.len() as u64, second as u64)
+    );
     assert_eq!(records(&evs)[1], REPLY_SUCCESS);
 }
 
 #[test]
 fn bad_marks_lose_sync() {
-    let l = Limits { max_record: 1000, max_record_fragments: 4, ..Limits::default() };
+    let l = Limits {
+        max_record: 1000,
+        max_record_fragments: 4,
+        ..Limits::default()
+    };
     let (stream, msgs) = small_stream();
     let mut bad = vec![0x80, 0x10, 0, 0]; // last fragment of 1 MiB > max_record
     bad.extend_from_slice(&stream);
     let evs = run(&l, true, &[Op::Data(&bad)]);
-    assert_eq!(evs[0], Ev::Lost(0, "record mark claims more than max_record"));
+    assert_eq!(
+        evs[0],
+        Ev::Lost(0, "record mark claims more than max_record")
+    );
     assert_eq!(evs[1], Ev::Resynced(4, 4));
     assert_eq!(records(&evs), msgs);
 
@@ -286,7 +417,15 @@ fn finish_emits_partial_and_accepts_a_whole_last_candidate() {
     let (stream, msgs) = small_stream();
     let cut = stream.len() - 5;
     let evs = run(&Limits::default(), true, &[Op::Data(&stream[..cut])]);
-    let Some(Ev::Rec { gap: true, len: 24, data, .. }) = evs.last() else { panic!("{evs:?}") };
+    let Some(Ev::Rec {
+        gap: true,
+        len: 24,
+        data,
+        ..
+    }) = evs.last()
+    else {
+        panic!("{evs:?}")
+    };
     assert_eq!(data[..], msgs[3][..19]);
     // A lone record on an unsynced stream is accepted at the end.
     let mut one = Vec::new();
@@ -294,7 +433,11 @@ fn finish_emits_partial_and_accepts_a_whole_last_candidate() {
     let evs = run(&Limits::default(), false, &[Op::Data(&one)]);
     assert_eq!(records(&evs), [CALL_AUTH_SYS.to_vec()]);
     // ... but not when it is incomplete.
-    let evs = run(&Limits::default(), false, &[Op::Data(&one[..one.len() - 1])]);
+    let evs = run(
+        &Limits::default(),
+        false,
+        &[Op::Data(&one[..one.len() - 1])],
+    );
     assert!(records(&evs).is_empty());
 }
 
@@ -316,20 +459,33 @@ fn non_rpc_stream_never_yields_records() {
     }
     // Random bytes and zeros, with gaps, likewise.
     let noise: Vec<u8> = (0..200_000).map(|_| rng(&mut seed) as u8).collect();
-    let ops = [Op::Data(&noise[..90_000]), Op::Gap(77), Op::Data(&noise[90_000..]), Op::Data(&[0; 5000])];
+    let ops = [
+        Op::Data(&noise[..90_000]),
+        Op::Gap(77),
+        Op::Data(&noise[90_000..]),
+        Op::Data(&[0; 5000]),
+    ];
     assert!(records(&run(&l, false, &ops)).is_empty());
 }
 
 #[test]
 fn memory_stays_bounded_on_hostile_input() {
-    let l = Limits { record_keep: 1024, resync_window: 8192, ..Limits::default() };
+    let l = Limits {
+        record_keep: 1024,
+        resync_window: 8192,
+        ..Limits::default()
+    };
     let mut seed = 7u64;
     let mut r = RecordReader::new(&l, false);
     let mut evs = 0;
     // Plausible-looking call headers with huge lengths, never chaining.
     for i in 0..2000u32 {
         let mut m = Vec::new();
-        RecordMark { last: true, len: 0x00ff_0000 + i }.emit(&mut m);
+        RecordMark {
+            last: true,
+            len: 0x00ff_0000 + i,
+        }
+        .emit(&mut m);
         m.extend_from_slice(&CALL_AUTH_SYS[..64]);
         m.extend((0..(rng(&mut seed) % 500)).map(|_| 0xee));
         r.push(&m, &mut |_| evs += 1);
@@ -338,4 +494,3 @@ fn memory_stays_bounded_on_hostile_input() {
     r.finish(&mut |_| evs += 1);
     assert_eq!(evs, 0);
 }
-

@@ -38,11 +38,22 @@ pub(super) struct Search {
 impl Search {
     /// Bytes held by the search buffer and candidate.
     pub(super) fn held(&self) -> usize {
-        self.buf.len() + self.cand.as_ref().map_or(0, |c| c.data.len() + c.next.len())
+        self.buf.len()
+            + self
+                .cand
+                .as_ref()
+                .map_or(0, |c| c.data.len() + c.next.len())
     }
 
     pub(super) fn new(origin: u64, base: u64) -> Self {
-        Search { origin, buf: Vec::new(), base, detached: false, scan: base, cand: None }
+        Search {
+            origin,
+            buf: Vec::new(),
+            base,
+            detached: false,
+            scan: base,
+            cand: None,
+        }
     }
 }
 
@@ -126,7 +137,9 @@ impl Candidate {
     }
 
     fn verdict(&self, limits: &Limits) -> Verdict {
-        let Ok(m) = RecordMark::parse(&self.next) else { return Verdict::Wait };
+        let Ok(m) = RecordMark::parse(&self.next) else {
+            return Verdict::Wait;
+        };
         if m.len > limits.max_record {
             return Verdict::Reject;
         }
@@ -144,11 +157,19 @@ impl Candidate {
 
 impl RecordReader {
     /// Search-mode counterpart of `sync_step`.
-    pub(super) fn search_step(&mut self, data: &[u8], out: &mut dyn FnMut(RecordEvent<'_>)) -> usize {
+    pub(super) fn search_step(
+        &mut self,
+        data: &[u8],
+        out: &mut dyn FnMut(RecordEvent<'_>),
+    ) -> usize {
         let (keep, cap) = (self.limits.record_keep, next_cap(&self.limits));
         let cur = self.offset;
         if let Some(c) = &self.search.cand {
-            let want = if cur < c.end { c.end - cur } else { (cap - c.next.len()) as u64 };
+            let want = if cur < c.end {
+                c.end - cur
+            } else {
+                (cap - c.next.len()) as u64
+            };
             let n = want.min(data.len() as u64).max(1) as usize;
             let trim = c.at + 1;
             self.buffer(&data[..n], trim);
@@ -270,7 +291,9 @@ impl RecordReader {
     /// set the scan to the position after it. True when it was dropped (the
     /// caller then scans on; no recursion, so no depth limit to reach).
     fn decide(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) -> bool {
-        let Some(c) = &self.search.cand else { return false };
+        let Some(c) = &self.search.cand else {
+            return false;
+        };
         match c.verdict(&self.limits) {
             Verdict::Wait => false,
             Verdict::Accept => {
@@ -290,7 +313,10 @@ impl RecordReader {
     fn accept(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) {
         let s = std::mem::replace(&mut self.search, Search::new(0, 0));
         let Some(c) = s.cand else { return };
-        out(RecordEvent::Resynced { offset: c.at, skipped: c.at.saturating_sub(s.origin) });
+        out(RecordEvent::Resynced {
+            offset: c.at,
+            skipped: c.at.saturating_sub(s.origin),
+        });
         let buf_end = s.base + s.buf.len() as u64;
         let (bytes, known_end) = if s.base <= c.end && c.end + c.next.len() as u64 <= buf_end {
             (s.buf[(c.end - s.base) as usize..].to_vec(), buf_end)
@@ -299,7 +325,12 @@ impl RecordReader {
             (c.next, known_end)
         };
         let lost = self.offset.saturating_sub(known_end);
-        let first = Partial { data: c.data, len: c.len.into(), fragments: 1, gap: c.gap };
+        let first = Partial {
+            data: c.data,
+            len: c.len.into(),
+            fragments: 1,
+            gap: c.gap,
+        };
         self.offset = c.end;
         self.enter_sync(first, c.last, c.end, out);
         if !bytes.is_empty() {

@@ -205,7 +205,7 @@ impl<'a> XdrReader<'a> {
     /// `unsigned int name<max>`, borrowed: no allocation, decoded on access.
     pub fn u32_array(&mut self, max: u32, field: &'static str) -> Result<U32Array<'a>, RpcError> {
         let count = self.count(max, field)?;
-        let len = count.checked_mul(4).unwrap_or(usize::MAX);
+        let len = count.saturating_mul(4);
         let raw = self.run(field, take(len))?;
         Ok(U32Array { raw })
     }
