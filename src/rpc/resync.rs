@@ -1,0 +1,379 @@
+//! Finding record framing in a stream that lost it (a gap over a mark, a
+//! bad mark) or never had it (a capture that starts mid-connection).
+//!
+//! The search scans for a position `p` holding a record mark (length at
+//! least 8, at most `max_record`) followed by a plausible RPC header
+//! ([`plausible_within`]). That is a candidate; it is trusted only when the
+//! next mark, at `p + 4 + len`, also chains: a sane mark and, when it starts
+//! a new record, a plausible header after it. The candidate's body may be
+//! large and may contain gaps: its first `record_keep` bytes are kept, the
+//! rest skipped, and the check waits for the bytes after it. If the chain
+//! fails, scanning resumes at `p + 1` over the bytes still buffered
+//! (at most `resync_window`). Position 0 of an unsynced stream is tried
+//! first, as most mid-stream captures begin on a segment that starts a
+//! record. At end of stream a candidate whose last fragment arrived whole
+//! counts as chained.
+
+use super::prefix::{plausible_start, plausible_within, Plausible};
+use super::record::RecordMark;
+use super::record_reader::{Partial, RecordEvent, RecordReader, Replay};
+use super::xdr::padded;
+use crate::limits::Limits;
+
+/// Search state: a window of recent bytes and at most one candidate.
+pub(super) struct Search {
+    /// Where framing was lost (or 0): `skipped` counts from here.
+    origin: u64,
+    /// Buffered bytes, contiguous from stream offset `base`.
+    pub(super) buf: Vec<u8>,
+    base: u64,
+    /// Bytes after `buf` were lost (gap or window full): `buf` can no
+    /// longer grow and is rescanned, then dropped.
+    detached: bool,
+    /// Positions before `scan` are ruled out.
+    scan: u64,
+    cand: Option<Candidate>,
+}
+
+impl Search {
+    /// Bytes held by the search buffer and candidate.
+    pub(super) fn held(&self) -> usize {
+        self.buf.len()
+            + self
+                .cand
+                .as_ref()
+                .map_or(0, |c| c.data.len() + c.next.len())
+    }
+
+    pub(super) fn new(origin: u64, base: u64) -> Self {
+        Search {
+            origin,
+            buf: Vec::new(),
+            base,
+            detached: false,
+            scan: base,
+            cand: None,
+        }
+    }
+}
+
+/// A mark at `at` followed by a plausible header, waiting for its successor.
+struct Candidate {
+    at: u64,
+    last: bool,
+    len: u32,
+    end: u64,
+    data: Vec<u8>,
+    gap: bool,
+    /// Bytes from `end` on: the next mark and the start of what follows.
+    next: Vec<u8>,
+}
+
+enum Verdict {
+    Accept,
+    Reject,
+    Wait,
+}
+
+/// Bytes `plausible_within` may need to decide on a header.
+fn header_need(limits: &Limits) -> usize {
+    40 + padded(limits.max_auth_bytes as usize)
+}
+
+fn next_cap(limits: &Limits) -> usize {
+    RecordMark::SIZE + header_need(limits)
+}
+
+fn window(limits: &Limits) -> usize {
+    limits.resync_window.max(4 * next_cap(limits))
+}
+
+/// Whether a fragment starting with `body` (all or part of its `m.len`
+/// bytes) plausibly starts a message. A first fragment that is not the last
+/// may end inside the header: it is plausible when what it holds is.
+fn fragment_plausible(body: &[u8], m: RecordMark, limits: &Limits) -> Plausible {
+    if m.last {
+        return plausible_within(body, m.len as usize, limits);
+    }
+    let body = &body[..body.len().min(m.len as usize)];
+    match plausible_start(body, limits) {
+        Plausible::NeedMore if body.len() == m.len as usize => Plausible::Call,
+        v => v,
+    }
+}
+
+impl Candidate {
+    /// Take the bytes of `bytes` (at stream offset `off`) that extend the
+    /// kept body prefix or the `next` bytes contiguously.
+    fn feed(&mut self, off: u64, bytes: &[u8], keep: usize, cap: usize) {
+        let hi = off + bytes.len() as u64;
+        let body_lo = off.max(self.at + 4);
+        let body_hi = hi.min(self.end);
+        if body_lo < body_hi && !self.gap {
+            if body_lo != self.at + 4 + self.data.len() as u64 {
+                self.gap = self.data.len() < keep;
+            } else {
+                let room = keep.saturating_sub(self.data.len());
+                let s = &bytes[(body_lo - off) as usize..(body_hi - off) as usize];
+                self.data.extend_from_slice(&s[..s.len().min(room)]);
+            }
+        }
+        let next_lo = off.max(self.end);
+        if next_lo < hi && next_lo == self.end + self.next.len() as u64 {
+            let s = &bytes[(next_lo - off) as usize..];
+            let room = cap.saturating_sub(self.next.len());
+            self.next.extend_from_slice(&s[..s.len().min(room)]);
+        }
+    }
+
+    /// Bytes `[off, off + len)` are missing. False when that makes the
+    /// chain impossible to check (the gap reaches the next mark).
+    fn gap(&mut self, off: u64, len: u64) -> bool {
+        if off + len > self.end {
+            return false;
+        }
+        self.gap = true;
+        true
+    }
+
+    fn verdict(&self, limits: &Limits) -> Verdict {
+        let Ok(m) = RecordMark::parse(&self.next) else {
+            return Verdict::Wait;
+        };
+        if m.len > limits.max_record {
+            return Verdict::Reject;
+        }
+        if !self.last {
+            return Verdict::Accept;
+        }
+        match fragment_plausible(&self.next[4..], m, limits) {
+            Plausible::Call | Plausible::Reply => Verdict::Accept,
+            Plausible::No => Verdict::Reject,
+            Plausible::NeedMore if self.next.len() >= next_cap(limits) => Verdict::Reject,
+            Plausible::NeedMore => Verdict::Wait,
+        }
+    }
+}
+
+impl RecordReader {
+    /// Search-mode counterpart of `sync_step`.
+    pub(super) fn search_step(
+        &mut self,
+        data: &[u8],
+        out: &mut dyn FnMut(RecordEvent<'_>),
+    ) -> usize {
+        let (keep, cap) = (self.limits.record_keep, next_cap(&self.limits));
+        let cur = self.offset;
+        if let Some(c) = &self.search.cand {
+            let want = if cur < c.end {
+                c.end - cur
+            } else {
+                (cap - c.next.len()) as u64
+            };
+            let n = want.min(data.len() as u64).max(1) as usize;
+            let trim = c.at + 1;
+            self.buffer(&data[..n], trim);
+            if let Some(c) = &mut self.search.cand {
+                c.feed(cur, &data[..n], keep, cap);
+            }
+            self.offset += n as u64;
+            if self.decide(out) {
+                self.scan(out);
+            }
+            return n;
+        }
+        // No candidate: the buffer is attached (it ends at `cur`).
+        let win = window(&self.limits);
+        let s = &mut self.search;
+        let drop = (s.scan.saturating_sub(s.base) as usize).min(s.buf.len());
+        s.buf.drain(..drop);
+        s.base += drop as u64;
+        if s.buf.len() >= win {
+            // Cannot happen with a window of four headers; stay bounded anyway.
+            let half = s.buf.len() / 2;
+            s.buf.drain(..half);
+            s.base += half as u64;
+            s.scan = s.scan.max(s.base);
+        }
+        let n = (win - s.buf.len()).min(data.len());
+        s.buf.extend_from_slice(&data[..n]);
+        self.offset += n as u64;
+        self.scan(out);
+        n
+    }
+
+    /// Append to the search buffer, dropping positions before `trim`;
+    /// when the window is full, the rest is lost (`detached`).
+    fn buffer(&mut self, bytes: &[u8], trim: u64) {
+        let s = &mut self.search;
+        if s.detached {
+            return;
+        }
+        let drop = (trim.saturating_sub(s.base) as usize).min(s.buf.len());
+        s.buf.drain(..drop);
+        s.base += drop as u64;
+        if s.buf.is_empty() {
+            s.base = self.offset;
+        }
+        let room = window(&self.limits).saturating_sub(s.buf.len());
+        let take = room.min(bytes.len());
+        s.buf.extend_from_slice(&bytes[..take]);
+        if take < bytes.len() {
+            s.detached = true;
+        }
+    }
+}
+
+impl RecordReader {
+    /// Test positions from `scan` on until a candidate is pending, accepted,
+    /// or more bytes are needed. A detached buffer is then dropped.
+    fn scan(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) {
+        let (keep, cap) = (self.limits.record_keep, next_cap(&self.limits));
+        loop {
+            let s = &mut self.search;
+            if s.cand.is_some() {
+                return;
+            }
+            let buf_end = s.base + s.buf.len() as u64;
+            let p = s.scan.max(s.base);
+            s.scan = p;
+            if p + 4 > buf_end {
+                break;
+            }
+            let i = (p - s.base) as usize;
+            let m = RecordMark::from_bytes([s.buf[i], s.buf[i + 1], s.buf[i + 2], s.buf[i + 3]]);
+            if m.len < 8 || m.len > self.limits.max_record {
+                s.scan = p + 1;
+                continue;
+            }
+            let body = &s.buf[i + 4..s.buf.len().min(i + 4 + m.len as usize)];
+            match fragment_plausible(body, m, &self.limits) {
+                Plausible::No => {
+                    s.scan = p + 1;
+                    continue;
+                }
+                Plausible::NeedMore if s.detached => {
+                    s.scan = p + 1;
+                    continue;
+                }
+                Plausible::NeedMore => break,
+                Plausible::Call | Plausible::Reply => {}
+            }
+            let mut c = Candidate {
+                at: p,
+                last: m.last,
+                len: m.len,
+                end: p + 4 + u64::from(m.len),
+                data: Vec::new(),
+                gap: false,
+                next: Vec::new(),
+            };
+            c.feed(p + 4, &s.buf[i + 4..], keep, cap);
+            if buf_end < self.offset && !c.gap(buf_end, self.offset - buf_end) {
+                s.scan = p + 1;
+                continue;
+            }
+            s.cand = Some(c);
+            if !self.decide(out) {
+                return;
+            }
+        }
+        let s = &mut self.search;
+        if s.detached {
+            s.buf.clear();
+            s.base = self.offset;
+            s.scan = self.offset;
+            s.detached = false;
+        }
+    }
+
+    /// Judge the pending candidate: accept it, keep waiting, or drop it and
+    /// set the scan to the position after it. True when it was dropped (the
+    /// caller then scans on; no recursion, so no depth limit to reach).
+    fn decide(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) -> bool {
+        let Some(c) = &self.search.cand else {
+            return false;
+        };
+        match c.verdict(&self.limits) {
+            Verdict::Wait => false,
+            Verdict::Accept => {
+                self.accept(out);
+                false
+            }
+            Verdict::Reject => {
+                self.search.scan = c.at + 1;
+                self.search.cand = None;
+                true
+            }
+        }
+    }
+
+    /// Trust the candidate: report the resync, its record if complete, and
+    /// queue the bytes after it for the synced reader.
+    fn accept(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) {
+        let s = std::mem::replace(&mut self.search, Search::new(0, 0));
+        let Some(c) = s.cand else { return };
+        out(RecordEvent::Resynced {
+            offset: c.at,
+            skipped: c.at.saturating_sub(s.origin),
+        });
+        let buf_end = s.base + s.buf.len() as u64;
+        let (bytes, known_end) = if s.base <= c.end && c.end + c.next.len() as u64 <= buf_end {
+            (s.buf[(c.end - s.base) as usize..].to_vec(), buf_end)
+        } else {
+            let known_end = c.end + c.next.len() as u64;
+            (c.next, known_end)
+        };
+        let lost = self.offset.saturating_sub(known_end);
+        let first = Partial {
+            data: c.data,
+            len: c.len.into(),
+            fragments: 1,
+            gap: c.gap,
+        };
+        self.offset = c.end;
+        self.enter_sync(first, c.last, c.end, out);
+        if !bytes.is_empty() {
+            self.replay.push_back(Replay::Bytes(bytes));
+        }
+        if lost > 0 {
+            self.replay.push_back(Replay::Gap(lost));
+        }
+    }
+
+    /// Search-mode counterpart of `sync_gap`.
+    pub(super) fn search_gap(&mut self, len: u64, out: &mut dyn FnMut(RecordEvent<'_>)) {
+        let off = self.offset;
+        self.offset += len;
+        let s = &mut self.search;
+        if !s.buf.is_empty() {
+            s.detached = true;
+        }
+        if let Some(c) = &mut s.cand {
+            if !c.gap(off, len) {
+                s.scan = c.at + 1;
+                s.cand = None;
+                self.scan(out);
+            }
+            return;
+        }
+        if s.buf.is_empty() {
+            s.base = self.offset;
+            s.scan = self.offset;
+        } else {
+            self.scan(out);
+        }
+    }
+
+    /// End of stream while searching: a candidate whose last fragment
+    /// arrived whole counts as chained. True when it was accepted.
+    pub(super) fn search_finish(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) -> bool {
+        match &self.search.cand {
+            Some(c) if c.last && self.offset >= c.end => {
+                self.accept(out);
+                true
+            }
+            _ => false,
+        }
+    }
+}
