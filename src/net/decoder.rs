@@ -632,4 +632,88 @@ mod tests {
         }
         assert_eq!(delivered, 50 * 100 + 5 * 8);
     }
+
+    /// Untrusted input never panics: random frames and mutated valid ones,
+    /// under every link type, with tight limits.
+    #[test]
+    fn garbage_and_mutated_frames_never_panic() {
+        let limits = Limits {
+            max_ip_reassemblies: 4,
+            max_ip_fragments: 3,
+            max_tcp_streams: 4,
+            max_tcp_ooo_bytes: 3000,
+            max_tcp_ooo_segments: 3,
+            ..Limits::default()
+        };
+        let mut valid = vec![
+            ipv4_udp_packet(&[1; 300]),
+            ipv6_udp_packet(&[2; 300]),
+            tcp4(1, 2, 700, 2049, 5, Flags::default(), &[3; 400]),
+            tcp4(
+                2,
+                1,
+                2049,
+                700,
+                9,
+                Flags {
+                    syn: true,
+                    ack: Some(6),
+                    ..Flags::default()
+                },
+                &[],
+            ),
+        ];
+        valid.extend(fragment_v4(&ipv4_udp_packet(&[4; 2000]), 3, 600));
+        valid.extend(fragment_v6(&ipv6_udp_packet(&[5; 2000]), 3, 600));
+        let links = [
+            LinkType::ETHERNET,
+            LinkType::LINUX_SLL,
+            LinkType::LINUX_SLL2,
+            LinkType::NULL,
+            LinkType::LOOP,
+            LinkType::RAW,
+            LinkType::IPV6,
+            LinkType(1234),
+        ];
+        let mut rng = XorShift::new(99);
+        let mut d = NetDecoder::new(&limits);
+        let mut events = 0u64;
+        for i in 0..20_000 {
+            let mut f: Vec<u8> = if rng.below(4) == 0 {
+                (0..rng.below(120)).map(|_| rng.next() as u8).collect()
+            } else {
+                let mut f = valid[rng.below(valid.len())].clone();
+                for _ in 0..1 + rng.below(4) {
+                    let at = rng.below(f.len());
+                    f[at] = rng.next() as u8;
+                }
+                f
+            };
+            let link = links[rng.below(links.len())];
+            let hdr: Vec<u8> = match link {
+                LinkType::ETHERNET => eth(0x0800 | (rng.below(2) as u16 * 0x8000), &[]),
+                LinkType::LINUX_SLL => vec![0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0],
+                LinkType::NULL => 2u32.to_le_bytes().to_vec(),
+                _ => Vec::new(),
+            };
+            f.splice(0..0, hdr);
+            let keep = if rng.below(3) == 0 {
+                rng.below(f.len() + 1)
+            } else {
+                f.len()
+            };
+            let frame = Frame {
+                number: i,
+                ts: Timestamp(i as i64 * 1_000_000),
+                link,
+                data: &f[..keep],
+                orig_len: f.len() as u32,
+            };
+            d.handle_frame(&frame, &mut |_| events += 1);
+            assert!(d.tcp_streams() <= 4 && d.ip_reassemblies() <= 4);
+        }
+        d.finish(&mut |_| events += 1);
+        assert!(events > 0);
+        assert_eq!(d.stats().tcp_streams, d.stats().tcp_closes);
+    }
 }

@@ -9,7 +9,14 @@
 //! ```
 //!
 //! What it guarantees: see [`NetDecoder`] and the event contract in
-//! [`event`]. What it does not do: checksums (offloaded checksums are wrong
+//! [`event`]. Ordering: an `Anomaly` comes before the event it concerns
+//! (`UdpTruncated` before its `Udp`, `TcpTruncatedSegment` before the data
+//! and `Snaplen` gap, `TcpStreamEvicted` before the evicted direction's
+//! flush and `TcpClose`); a segment's ACK is applied to the opposite
+//! direction before the segment's own bytes; `TcpOpen` precedes every other
+//! event of its direction and `TcpClose` ends it. A TCP segment whose header
+//! itself was cut by the snapshot length is `MalformedHeader` (its bytes
+//! become a `Lost` gap later). What it does not do: checksums (offloaded checksums are wrong
 //! in many captures), IP options, tunnels (GRE, VXLAN, IP-in-IP), ESP.
 //! Everything here is sans-IO and bounded by [`crate::limits::Limits`].
 
