@@ -83,23 +83,17 @@ fn read_one(path: &Path, name: &str, limits: &Limits, sink: &mut dyn Sink, summa
     let mut reader = CaptureReader::open(path, limits).map_err(|e| FileError::Input(e.to_string()))?;
     let mut pipeline = Pipeline::new(limits);
     let mut out_err: Option<io::Error> = None;
-    let mut emit = |ev: crate::event::Event| {
-        if out_err.is_none() {
-            if let Err(e) = sink.event(&ev) {
-                out_err = Some(e);
-            }
-        }
-    };
     let mut input_err = None;
     let mut first = true;
+    let global_link = reader_format_is_global(&reader);
     loop {
         match reader.next_frame() {
             Ok(Some(frame)) => {
-                if first && reader_format_is_global(&reader) && !is_supported_link(frame.link) {
+                if first && global_link && !is_supported_link(frame.link) {
                     return Err(FileError::Input(format!("unsupported link type {}", frame.link)));
                 }
                 first = false;
-                pipeline.handle_frame(&frame, &mut emit);
+                pipeline.handle_frame(&frame, &mut |ev| emit(sink, &mut out_err, ev));
             }
             Ok(None) => break,
             Err(e) => {
@@ -112,7 +106,7 @@ fn read_one(path: &Path, name: &str, limits: &Limits, sink: &mut dyn Sink, summa
         }
     }
     if out_err.is_none() {
-        pipeline.finish(&mut emit);
+        pipeline.finish(&mut |ev| emit(sink, &mut out_err, ev));
     }
     summary.add(&pipeline);
     if let Some(e) = out_err {
@@ -121,6 +115,15 @@ fn read_one(path: &Path, name: &str, limits: &Limits, sink: &mut dyn Sink, summa
     match input_err {
         Some(msg) => Err(FileError::Input(msg)),
         None => Ok(()),
+    }
+}
+
+/// Hands an event to the sink, keeping the first output error.
+fn emit(sink: &mut dyn Sink, err: &mut Option<io::Error>, ev: crate::event::Event) {
+    if err.is_none() {
+        if let Err(e) = sink.event(&ev) {
+            *err = Some(e);
+        }
     }
 }
 

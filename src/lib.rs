@@ -8,15 +8,56 @@
 //!     ->  events  ->  output sinks (text, JSON Lines)
 //! ```
 //!
-//! Only `capture` and the binary do I/O; every other layer takes bytes and
-//! capture timestamps in and hands events out.
+//! Only `capture` and `app` (and the binary) do I/O; every other layer takes
+//! bytes and capture timestamps in and hands events out.
+//!
+//! Decoding a capture held in memory:
+//!
+//! ```
+//! use rpcscope::capture::{CaptureReader, LinkType, PcapWriter, Timestamp};
+//! use rpcscope::limits::Limits;
+//! use rpcscope::pipeline::Pipeline;
+//!
+//! // A UDP datagram carrying a portmap NULL call (xid 0x1234, AUTH_NONE),
+//! // in a raw-IPv4 pcap file.
+//! let call: [u8; 40] = [
+//!     0x00, 0x00, 0x12, 0x34, // xid
+//!     0, 0, 0, 0,  0, 0, 0, 2, // CALL, rpcvers 2
+//!     0x00, 0x01, 0x86, 0xa0,  0, 0, 0, 2,  0, 0, 0, 0, // portmapper v2 NULL
+//!     0, 0, 0, 0,  0, 0, 0, 0, // cred AUTH_NONE, length 0
+//!     0, 0, 0, 0,  0, 0, 0, 0, // verf AUTH_NONE, length 0
+//! ];
+//! let mut packet = Vec::new();
+//! etherparse::PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+//!     .udp(700, 111)
+//!     .write(&mut packet, &call)
+//!     .unwrap();
+//! let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 65535).unwrap();
+//! w.write_frame(Timestamp(0), &packet, packet.len() as u32).unwrap();
+//! let file = w.into_inner();
+//!
+//! let limits = Limits::default();
+//! let mut reader = CaptureReader::from_reader(Box::new(std::io::Cursor::new(file)), &limits).unwrap();
+//! let mut pipeline = Pipeline::new(&limits);
+//! let mut events = Vec::new();
+//! while let Some(frame) = reader.next_frame().unwrap() {
+//!     pipeline.handle_frame(&frame, &mut |ev| events.push(ev));
+//! }
+//! pipeline.finish(&mut |ev| events.push(ev));
+//! let call = events[0].exchange.call.unwrap();
+//! assert_eq!((events[0].exchange.xid, call.program, call.procedure), (0x1234, Some(100000), Some(0)));
+//! ```
 #![forbid(unsafe_code)]
 
+pub mod anomaly;
+pub mod app;
 pub mod capture;
+pub mod cli;
+pub mod event;
 pub mod limits;
 pub mod net;
+pub mod output;
+pub mod pipeline;
 pub mod programs;
 pub mod rpc;
-pub mod anomaly;
-pub mod event;
 pub mod track;

@@ -4,7 +4,7 @@ use crate::capture::Timestamp;
 use crate::event::{AuthSummary, CallRec, InlineBytes, MsgMeta, ReplyRec, ReplyStatus, AUTH_GIDS_INLINE};
 use crate::limits::Limits;
 use crate::rpc::{
-    AcceptBody, AcceptStat, Auth, AuthDh, AuthStat, Message, MessageBody, MessagePrefix, OpaqueAuth, PrefixBody,
+    AcceptBody, AcceptStat, Auth, AuthDh, Message, MessageBody, MessagePrefix, OpaqueAuth, PrefixBody,
     RejectBody, RejectStat, ReplyHeader, ReplyStat,
 };
 

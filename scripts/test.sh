@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs, then runs every test.
+#
+#   ./scripts/test.sh
+#
+# - Debian packages: libpcap-dev (live capture), tshark (reference decoder),
+#   rpcbind (real rpcbind and rpcinfo peers), tcpdump. Installed with apt-get
+#   when missing (as root, or through sudo).
+# - cargo test for the library, the binary and the integration tests, with
+#   and without the default `live` feature.
+# Tests that need ../shared (the public capture corpus) or root (private
+# network namespaces for live capture) say so and skip where those are absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+for p in libpcap-dev tshark rpcbind tcpdump; do
+    dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    echo "==> installing ${need_pkgs[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo_cmd[@]}" debconf-set-selections || true
+    "${sudo_cmd[@]}" apt-get update -qq
+    "${sudo_cmd[@]}" apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+echo "==> cargo test (default features: live capture through libpcap)"
+cargo test --release --all-targets
+echo "==> cargo test --no-default-features (the decoder without libpcap)"
+cargo test --release --no-default-features --lib
