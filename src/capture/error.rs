@@ -12,6 +12,8 @@ use std::io;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum CaptureError {
+    /// The file could not be opened.
+    Open(io::Error),
     /// Reading the input failed (including a corrupt gzip stream).
     Io {
         /// Offset in the capture data where the read started.
@@ -79,6 +81,7 @@ fn position(f: &mut fmt::Formatter<'_>, offset: u64, after_frame: u64) -> fmt::R
 impl fmt::Display for CaptureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            CaptureError::Open(source) => write!(f, "cannot open: {source}"),
             CaptureError::Io { offset, source } => {
                 write!(f, "read error at offset {offset}: {source}")
             }
@@ -145,7 +148,7 @@ impl fmt::Display for CaptureError {
 impl std::error::Error for CaptureError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            CaptureError::Io { source, .. } => Some(source),
+            CaptureError::Io { source, .. } | CaptureError::Open(source) => Some(source),
             _ => None,
         }
     }

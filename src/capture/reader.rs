@@ -80,7 +80,7 @@ impl CaptureReader {
         if path.as_os_str() == "-" {
             return Self::from_reader(Box::new(io::stdin()), limits);
         }
-        let file = File::open(path).map_err(|source| CaptureError::Io { offset: 0, source })?;
+        let file = File::open(path).map_err(CaptureError::Open)?;
         Self::from_reader(Box::new(file), limits)
     }
 

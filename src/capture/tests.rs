@@ -206,6 +206,8 @@ fn frame_buffer_is_reused() {
 #[test]
 fn open_missing_file_and_directory() {
     let e = CaptureReader::open("/nonexistent/x.pcap".as_ref(), &Limits::default()).unwrap_err();
+    assert!(e.to_string().starts_with("cannot open: "), "{e}");
+    let e = CaptureReader::open("/".as_ref(), &Limits::default()).unwrap_err();
     assert!(e.to_string().starts_with("read error at offset 0: "), "{e}");
 }
 
