@@ -60,7 +60,9 @@ pub fn read_files(
                 summary.files_failed += 1;
                 outcome = Outcome::InputErrors;
             }
-            Err(FileError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::OutputClosed),
+            Err(FileError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                return Ok(Outcome::OutputClosed)
+            }
             Err(FileError::Output(e)) => return Err(e),
         }
     }
@@ -78,9 +80,16 @@ enum FileError {
     Output(io::Error),
 }
 
-fn read_one(path: &Path, name: &str, limits: &Limits, sink: &mut dyn Sink, summary: &mut Summary) -> Result<(), FileError> {
+fn read_one(
+    path: &Path,
+    name: &str,
+    limits: &Limits,
+    sink: &mut dyn Sink,
+    summary: &mut Summary,
+) -> Result<(), FileError> {
     sink.begin_file(name).map_err(FileError::Output)?;
-    let mut reader = CaptureReader::open(path, limits).map_err(|e| FileError::Input(e.to_string()))?;
+    let mut reader =
+        CaptureReader::open(path, limits).map_err(|e| FileError::Input(e.to_string()))?;
     let mut pipeline = Pipeline::new(limits);
     let mut out_err: Option<io::Error> = None;
     let mut input_err = None;
@@ -90,7 +99,10 @@ fn read_one(path: &Path, name: &str, limits: &Limits, sink: &mut dyn Sink, summa
         match reader.next_frame() {
             Ok(Some(frame)) => {
                 if first && global_link && !is_supported_link(frame.link) {
-                    return Err(FileError::Input(format!("unsupported link type {}", frame.link)));
+                    return Err(FileError::Input(format!(
+                        "unsupported link type {}",
+                        frame.link
+                    )));
                 }
                 first = false;
                 pipeline.handle_frame(&frame, &mut |ev| emit(sink, &mut out_err, ev));

@@ -47,7 +47,11 @@ impl<const N: usize> InlineBytes<N> {
         let n = src.len().min(N);
         let mut buf = [0u8; N];
         buf[..n].copy_from_slice(&src[..n]);
-        InlineBytes { len: n as u16, full_len: src.len().min(u32::MAX as usize) as u32, buf }
+        InlineBytes {
+            len: n as u16,
+            full_len: src.len().min(u32::MAX as usize) as u32,
+            buf,
+        }
     }
     /// The kept bytes.
     pub fn as_bytes(&self) -> &[u8] {
@@ -78,8 +82,14 @@ pub enum AuthSummary {
         /// Number of gids on the wire (only the first 16 are kept).
         gids_len: u32,
     },
-    Short { len: u32 },
-    Dh { nickname: Option<u32>, name: InlineBytes<AUTH_MACHINE_INLINE>, window: u32 },
+    Short {
+        len: u32,
+    },
+    Dh {
+        nickname: Option<u32>,
+        name: InlineBytes<AUTH_MACHINE_INLINE>,
+        window: u32,
+    },
     Gss {
         version: u32,
         gss_proc: u32,
@@ -89,7 +99,10 @@ pub enum AuthSummary {
     },
     Tls,
     /// Any other flavor, or a body that did not decode: number and length.
-    Other { flavor: AuthFlavor, len: u32 },
+    Other {
+        flavor: AuthFlavor,
+        len: u32,
+    },
 }
 
 /// A call as the tracker keeps it.

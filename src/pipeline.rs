@@ -110,7 +110,8 @@ impl Pipeline {
         rpc.frames += 1;
         rpc.frame = frame.number;
         rpc.ts = frame.ts;
-        self.net.handle_frame(frame, &mut |ev| rpc.on_net_event(ev, out));
+        self.net
+            .handle_frame(frame, &mut |ev| rpc.on_net_event(ev, out));
     }
 
     /// End of input: flushes every stream and reports unanswered calls.
@@ -143,31 +144,50 @@ impl Pipeline {
 impl RpcLayer {
     fn on_net_event(&mut self, ev: NetEvent<'_>, out: &mut dyn FnMut(Event)) {
         match ev {
-            NetEvent::Udp { flow, payload, truncated } => self.on_udp(flow, payload, truncated, out),
+            NetEvent::Udp {
+                flow,
+                payload,
+                truncated,
+            } => self.on_udp(flow, payload, truncated, out),
             NetEvent::TcpOpen { flow, at_syn } => {
                 self.new_stream(flow, at_syn, out);
             }
             NetEvent::TcpData { flow, offset, data } => {
                 self.ensure_stream(flow, out);
                 let (frame, ts) = (self.frame, self.ts);
-                let Some(s) = self.streams.get_mut(&flow) else { return };
+                let Some(s) = self.streams.get_mut(&flow) else {
+                    return;
+                };
                 s.ctx.frames.push(offset + data.len() as u64, frame, ts);
                 let RpcStream { reader, ctx } = s;
-                let (tracker, anomalies, limits) = (&mut self.tracker, &mut self.anomalies, &self.limits);
-                reader.push(data, &mut |rev| on_record(rev, flow, ctx, tracker, anomalies, limits, out));
+                let (tracker, anomalies, limits) =
+                    (&mut self.tracker, &mut self.anomalies, &self.limits);
+                reader.push(data, &mut |rev| {
+                    on_record(rev, flow, ctx, tracker, anomalies, limits, out)
+                });
                 self.maybe_demote(flow);
             }
-            NetEvent::TcpGap { flow, offset, len, reason } => {
+            NetEvent::TcpGap {
+                flow,
+                offset,
+                len,
+                reason,
+            } => {
                 self.ensure_stream(flow, out);
                 let (frame, ts) = (self.frame, self.ts);
-                let Some(s) = self.streams.get_mut(&flow) else { return };
+                let Some(s) = self.streams.get_mut(&flow) else {
+                    return;
+                };
                 s.ctx.frames.push(offset.saturating_add(len), frame, ts);
                 if s.ctx.confirmed && reason == GapReason::Lost {
                     self.anomalies.add(Anomaly::TcpGap);
                 }
                 let RpcStream { reader, ctx } = s;
-                let (tracker, anomalies, limits) = (&mut self.tracker, &mut self.anomalies, &self.limits);
-                reader.push_gap(len, &mut |rev| on_record(rev, flow, ctx, tracker, anomalies, limits, out));
+                let (tracker, anomalies, limits) =
+                    (&mut self.tracker, &mut self.anomalies, &self.limits);
+                reader.push_gap(len, &mut |rev| {
+                    on_record(rev, flow, ctx, tracker, anomalies, limits, out)
+                });
                 self.maybe_demote(flow);
             }
             NetEvent::TcpClose { flow } => {
@@ -182,7 +202,12 @@ impl RpcLayer {
     fn new_stream(&mut self, flow: FlowKey, at_syn: bool, out: &mut dyn FnMut(Event)) {
         let s = RpcStream {
             reader: RecordReader::new(&self.limits, at_syn),
-            ctx: StreamCtx { confirmed: false, unproven_sync: at_syn, demote: false, frames: FrameRing::new() },
+            ctx: StreamCtx {
+                confirmed: false,
+                unproven_sync: at_syn,
+                demote: false,
+                frames: FrameRing::new(),
+            },
         };
         if let Some((old_flow, mut old)) = self.streams.insert(flow, s, self.ts) {
             self.anomalies.add(Anomaly::RpcStreamEvicted);
@@ -212,7 +237,13 @@ impl RpcLayer {
         reader.finish(&mut |rev| on_record(rev, flow, ctx, tracker, anomalies, limits, out));
     }
 
-    fn on_udp(&mut self, flow: FlowKey, payload: &[u8], truncated: bool, out: &mut dyn FnMut(Event)) {
+    fn on_udp(
+        &mut self,
+        flow: FlowKey,
+        payload: &[u8],
+        truncated: bool,
+        out: &mut dyn FnMut(Event),
+    ) {
         let meta = MsgMeta {
             frame: self.frame,
             ts: self.ts,
@@ -238,13 +269,34 @@ impl RpcLayer {
                     return;
                 }
                 c.meta = meta;
-                self.tracker.on_call(Transport::Udp, flow.src, flow.dst, c, &mut self.anomalies, out);
+                self.tracker.on_call(
+                    Transport::Udp,
+                    flow.src,
+                    flow.dst,
+                    c,
+                    &mut self.anomalies,
+                    out,
+                );
             }
             Decoded::Reply(mut r) => {
-                let key = CallKey { transport: Transport::Udp, caller: flow.dst, callee: flow.src, xid: r.xid };
-                if self.tracker.expects_reply(&key) || self.tracker.is_rpc_server(Transport::Udp, flow.src) {
+                let key = CallKey {
+                    transport: Transport::Udp,
+                    caller: flow.dst,
+                    callee: flow.src,
+                    xid: r.xid,
+                };
+                if self.tracker.expects_reply(&key)
+                    || self.tracker.is_rpc_server(Transport::Udp, flow.src)
+                {
                     r.meta = meta;
-                    self.tracker.on_reply(Transport::Udp, flow.src, flow.dst, r, &mut self.anomalies, out);
+                    self.tracker.on_reply(
+                        Transport::Udp,
+                        flow.src,
+                        flow.dst,
+                        r,
+                        &mut self.anomalies,
+                        out,
+                    );
                 }
             }
         }
@@ -261,7 +313,14 @@ fn on_record(
     out: &mut dyn FnMut(Event),
 ) {
     match rev {
-        RecordEvent::Record { data, len, end_offset, gap, clipped, .. } => {
+        RecordEvent::Record {
+            data,
+            len,
+            end_offset,
+            gap,
+            clipped,
+            ..
+        } => {
             if ctx.demote {
                 return;
             }
@@ -285,7 +344,12 @@ fn on_record(
                 if let Decoded::Reply(r) = &decoded {
                     // A stream that starts with a reply must answer a call we
                     // know of, or come from a server known to speak RPC.
-                    let key = CallKey { transport: Transport::Tcp, caller: flow.dst, callee: flow.src, xid: r.xid };
+                    let key = CallKey {
+                        transport: Transport::Tcp,
+                        caller: flow.dst,
+                        callee: flow.src,
+                        xid: r.xid,
+                    };
                     if ctx.unproven_sync
                         && !tracker.expects_reply(&key)
                         && !tracker.is_rpc_server(Transport::Tcp, flow.src)
@@ -301,7 +365,13 @@ fn on_record(
                 anomalies.add(Anomaly::RpcTruncated);
             }
             let (frame, ts) = ctx.frames.lookup(end_offset);
-            let meta = MsgMeta { frame, ts, bytes: len, truncated: cut, gap };
+            let meta = MsgMeta {
+                frame,
+                ts,
+                bytes: len,
+                truncated: cut,
+                gap,
+            };
             match decoded {
                 Decoded::Call(mut c) => {
                     c.meta = meta;

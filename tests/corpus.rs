@@ -29,7 +29,8 @@ fn public_corpus_agrees_with_tshark() {
     let mut report = String::new();
     let mut low = Vec::new();
     for name in &names {
-        let tsv = std::fs::read_to_string(shared.join("refs/public").join(format!("{name}.tsv"))).unwrap();
+        let tsv = std::fs::read_to_string(shared.join("refs/public").join(format!("{name}.tsv")))
+            .unwrap();
         let reference = tshark_messages(&tsv);
         let (ours, err) = decode(&dir.join(name));
         let ours = ours.messages();
@@ -39,14 +40,27 @@ fn public_corpus_agrees_with_tshark() {
         total_ref += r;
         total_match += m;
         total_ours += o;
-        let pct = if r == 0 { 100.0 } else { 100.0 * m as f64 / r as f64 };
-        report += &format!("{name}: tshark {r}, matched {m} ({pct:.2}%), rpcscope {o}; {}\n", String::from_utf8_lossy(&err).trim());
+        let pct = if r == 0 {
+            100.0
+        } else {
+            100.0 * m as f64 / r as f64
+        };
+        report += &format!(
+            "{name}: tshark {r}, matched {m} ({pct:.2}%), rpcscope {o}; {}\n",
+            String::from_utf8_lossy(&err).trim()
+        );
         if pct < 95.0 && !TSHARK_WRONG.iter().any(|(f, _)| f == name) {
             low.push(name.clone());
         }
     }
     let pct = 100.0 * total_match as f64 / total_ref as f64;
     eprintln!("{report}TOTAL: tshark {total_ref}, matched {total_match} ({pct:.3}%), rpcscope {total_ours}");
-    assert!(low.is_empty(), "files below 95% of tshark without a test showing tshark wrong: {low:?}");
-    assert!(pct >= 99.5, "only {pct:.3}% of tshark's calls and replies found");
+    assert!(
+        low.is_empty(),
+        "files below 95% of tshark without a test showing tshark wrong: {low:?}"
+    );
+    assert!(
+        pct >= 99.5,
+        "only {pct:.3}% of tshark's calls and replies found"
+    );
 }

@@ -16,7 +16,10 @@ pub struct JsonLinesSink<W: Write> {
 
 impl<W: Write> JsonLinesSink<W> {
     pub fn new(out: W) -> Self {
-        JsonLinesSink { out, file: String::new() }
+        JsonLinesSink {
+            out,
+            file: String::new(),
+        }
     }
     pub fn into_inner(self) -> W {
         self.out

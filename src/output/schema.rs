@@ -77,10 +77,20 @@ impl Serialize for AuthJson<'_> {
         let mut m = s.serialize_map(None)?;
         match self.0 {
             AuthSummary::None => m.serialize_entry("flavor", "none")?,
-            AuthSummary::Sys { stamp, machine_name, uid, gid, gids, gids_len } => {
+            AuthSummary::Sys {
+                stamp,
+                machine_name,
+                uid,
+                gid,
+                gids,
+                gids_len,
+            } => {
                 m.serialize_entry("flavor", "sys")?;
                 m.serialize_entry("stamp", stamp)?;
-                m.serialize_entry("machine_name", &String::from_utf8_lossy(machine_name.as_bytes()))?;
+                m.serialize_entry(
+                    "machine_name",
+                    &String::from_utf8_lossy(machine_name.as_bytes()),
+                )?;
                 m.serialize_entry("uid", uid)?;
                 m.serialize_entry("gid", gid)?;
                 let n = (*gids_len as usize).min(gids.len());
@@ -93,7 +103,11 @@ impl Serialize for AuthJson<'_> {
                 m.serialize_entry("flavor", "short")?;
                 m.serialize_entry("length", len)?;
             }
-            AuthSummary::Dh { nickname, name, window } => {
+            AuthSummary::Dh {
+                nickname,
+                name,
+                window,
+            } => {
                 m.serialize_entry("flavor", "dh")?;
                 match nickname {
                     Some(n) => m.serialize_entry("nickname", n)?,
@@ -103,7 +117,13 @@ impl Serialize for AuthJson<'_> {
                     }
                 }
             }
-            AuthSummary::Gss { version, gss_proc, seq_num, service, handle } => {
+            AuthSummary::Gss {
+                version,
+                gss_proc,
+                seq_num,
+                service,
+                handle,
+            } => {
                 m.serialize_entry("flavor", "rpcsec_gss")?;
                 m.serialize_entry("version", version)?;
                 m.serialize_entry("gss_proc", gss_proc)?;
@@ -147,21 +167,41 @@ fn display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S:
 /// The reply's status fields: (reply_stat, accept_stat, reject_stat, auth_stat, mismatch).
 pub fn status_fields(
     st: &ReplyStatus,
-) -> (Option<&'static str>, Option<&'static str>, Option<&'static str>, Option<AuthStatJson>, Option<Mismatch>) {
+) -> (
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<AuthStatJson>,
+    Option<Mismatch>,
+) {
     match st {
         ReplyStatus::Accepted(b) => {
             let mm = match b {
-                AcceptBody::ProgMismatch { low, high } => Some(Mismatch { low: *low, high: *high }),
+                AcceptBody::ProgMismatch { low, high } => Some(Mismatch {
+                    low: *low,
+                    high: *high,
+                }),
                 _ => None,
             };
             (Some("accepted"), Some(accept_name(b)), None, None, mm)
         }
-        ReplyStatus::Denied(RejectBody::RpcMismatch { low, high }) => {
-            (Some("denied"), None, Some("rpc_mismatch"), None, Some(Mismatch { low: *low, high: *high }))
-        }
-        ReplyStatus::Denied(RejectBody::AuthError(a)) => {
-            (Some("denied"), None, Some("auth_error"), Some(AuthStatJson(*a)), None)
-        }
+        ReplyStatus::Denied(RejectBody::RpcMismatch { low, high }) => (
+            Some("denied"),
+            None,
+            Some("rpc_mismatch"),
+            None,
+            Some(Mismatch {
+                low: *low,
+                high: *high,
+            }),
+        ),
+        ReplyStatus::Denied(RejectBody::AuthError(a)) => (
+            Some("denied"),
+            None,
+            Some("auth_error"),
+            Some(AuthStatJson(*a)),
+            None,
+        ),
         ReplyStatus::AcceptedUnknown => (Some("accepted"), None, None, None, None),
         ReplyStatus::DeniedUnknown => (Some("denied"), None, None, None, None),
         ReplyStatus::Unknown => (None, None, None, None, None),
@@ -232,7 +272,8 @@ impl<'a> ExchangeJson<'a> {
             retransmission: ex.is_retransmission(),
             retransmit_frames: ex.retransmit_frames.frames(),
             duplicate_reply: ex.duplicate_reply,
-            truncated: call.is_some_and(|c| c.meta.truncated) || reply.is_some_and(|r| r.meta.truncated),
+            truncated: call.is_some_and(|c| c.meta.truncated)
+                || reply.is_some_and(|r| r.meta.truncated),
             gap: call.is_some_and(|c| c.meta.gap) || reply.is_some_and(|r| r.meta.gap),
         }
     }

@@ -38,7 +38,14 @@ pub fn time_of_day(ts: Timestamp) -> impl std::fmt::Display {
             let secs = self.0.div_euclid(1_000_000_000);
             let micros = self.0.rem_euclid(1_000_000_000) / 1000;
             let day = secs.rem_euclid(86_400);
-            write!(f, "{:02}:{:02}:{:02}.{:06}", day / 3600, day / 60 % 60, day % 60, micros)
+            write!(
+                f,
+                "{:02}:{:02}:{:02}.{:06}",
+                day / 3600,
+                day / 60 % 60,
+                day % 60,
+                micros
+            )
         }
     }
     T(ts.0)
@@ -56,7 +63,11 @@ fn write_proc(w: &mut impl Write, c: &CallRec) -> io::Result<()> {
         write!(w, " v{v}")?;
     }
     if let Some(q) = c.procedure {
-        match c.program.zip(c.version).and_then(|(p, v)| programs::procedure_name(p, v, q)) {
+        match c
+            .program
+            .zip(c.version)
+            .and_then(|(p, v)| programs::procedure_name(p, v, q))
+        {
             Some(n) => write!(w, " {n}")?,
             None => write!(w, " proc {q}")?,
         }
@@ -67,13 +78,30 @@ fn write_proc(w: &mut impl Write, c: &CallRec) -> io::Result<()> {
 fn write_auth(w: &mut impl Write, a: &AuthSummary) -> io::Result<()> {
     match a {
         AuthSummary::None => Ok(()),
-        AuthSummary::Sys { uid, gid, machine_name, .. } => {
-            write!(w, " auth sys {} uid {uid} gid {gid}", String::from_utf8_lossy(machine_name.as_bytes()))
+        AuthSummary::Sys {
+            uid,
+            gid,
+            machine_name,
+            ..
+        } => {
+            write!(
+                w,
+                " auth sys {} uid {uid} gid {gid}",
+                String::from_utf8_lossy(machine_name.as_bytes())
+            )
         }
         AuthSummary::Short { .. } => write!(w, " auth short"),
         AuthSummary::Dh { .. } => write!(w, " auth dh"),
-        AuthSummary::Gss { gss_proc, seq_num, service, .. } => {
-            write!(w, " auth rpcsec_gss proc {gss_proc} seq {seq_num} svc {service}")
+        AuthSummary::Gss {
+            gss_proc,
+            seq_num,
+            service,
+            ..
+        } => {
+            write!(
+                w,
+                " auth rpcsec_gss proc {gss_proc} seq {seq_num} svc {service}"
+            )
         }
         AuthSummary::Tls => write!(w, " auth tls"),
         AuthSummary::Other { flavor, len } => write!(w, " auth flavor {} len {len}", flavor.0),
@@ -87,14 +115,26 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
         match ev.kind {
             ExchangeKind::CallSeen | ExchangeKind::Retransmitted => {
                 let Some(c) = &ex.call else { return Ok(()) };
-                write!(w, "{} {} {} > {} xid {:#010x} call", time_of_day(ev.ts), ex.transport, ex.client, ex.server, ex.xid)?;
+                write!(
+                    w,
+                    "{} {} {} > {} xid {:#010x} call",
+                    time_of_day(ev.ts),
+                    ex.transport,
+                    ex.client,
+                    ex.server,
+                    ex.xid
+                )?;
                 write_proc(w, c)?;
                 if let Some(a) = &c.auth {
                     write_auth(w, a)?;
                 }
                 write!(w, " {} bytes", c.meta.bytes)?;
                 if ev.kind == ExchangeKind::Retransmitted {
-                    write!(w, " (retransmission #{} of frame {})", ex.retransmit_frames.count, c.meta.frame)?;
+                    write!(
+                        w,
+                        " (retransmission #{} of frame {})",
+                        ex.retransmit_frames.count, c.meta.frame
+                    )?;
                 }
                 if c.meta.truncated || c.meta.gap {
                     write!(w, " [truncated]")?;
@@ -103,7 +143,15 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
             }
             ExchangeKind::Complete | ExchangeKind::Orphan => {
                 let Some(r) = &ex.reply else { return Ok(()) };
-                write!(w, "{} {} {} > {} xid {:#010x} reply", time_of_day(r.meta.ts), ex.transport, ex.server, ex.client, ex.xid)?;
+                write!(
+                    w,
+                    "{} {} {} > {} xid {:#010x} reply",
+                    time_of_day(r.meta.ts),
+                    ex.transport,
+                    ex.server,
+                    ex.client,
+                    ex.xid
+                )?;
                 if let Some(c) = &ex.call {
                     write_proc(w, c)?;
                 }

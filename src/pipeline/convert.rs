@@ -1,11 +1,13 @@
 //! From parsed RPC messages (borrowed views) to the tracker's owned records.
 
 use crate::capture::Timestamp;
-use crate::event::{AuthSummary, CallRec, InlineBytes, MsgMeta, ReplyRec, ReplyStatus, AUTH_GIDS_INLINE};
+use crate::event::{
+    AuthSummary, CallRec, InlineBytes, MsgMeta, ReplyRec, ReplyStatus, AUTH_GIDS_INLINE,
+};
 use crate::limits::Limits;
 use crate::rpc::{
-    AcceptBody, AcceptStat, Auth, AuthDh, Message, MessageBody, MessagePrefix, OpaqueAuth, PrefixBody,
-    RejectBody, RejectStat, ReplyHeader, ReplyStat,
+    AcceptBody, AcceptStat, Auth, AuthDh, Message, MessageBody, MessagePrefix, OpaqueAuth,
+    PrefixBody, RejectBody, RejectStat, ReplyHeader, ReplyStat,
 };
 
 /// A decoded call or reply (its `meta` is filled in by the caller).
@@ -15,14 +17,22 @@ pub enum Decoded {
     Reply(ReplyRec),
 }
 
-const NO_META: MsgMeta = MsgMeta { frame: 0, ts: Timestamp(0), bytes: 0, truncated: false, gap: false };
+const NO_META: MsgMeta = MsgMeta {
+    frame: 0,
+    ts: Timestamp(0),
+    bytes: 0,
+    truncated: false,
+    gap: false,
+};
 
 /// Decodes one message. `cut`: the buffer is known to hold only a prefix of
 /// the message, so a header cut short is decoded as far as it goes.
 pub fn decode(buf: &[u8], cut: bool, limits: &Limits) -> Option<Decoded> {
     match Message::parse(buf, limits) {
         Ok(m) => Some(from_message(&m)),
-        Err(_) if cut => Message::parse_prefix(buf, limits).ok().and_then(|p| from_prefix(&p)),
+        Err(_) if cut => Message::parse_prefix(buf, limits)
+            .ok()
+            .and_then(|p| from_prefix(&p)),
         Err(_) => None,
     }
 }
@@ -37,8 +47,14 @@ pub fn looks_like_call(buf: &[u8]) -> bool {
 /// AUTH_NONE verifier and a known accept_stat, or denied with a known reason.
 pub fn is_strong_reply(buf: &[u8], limits: &Limits) -> bool {
     match Message::parse(buf, limits) {
-        Ok(Message { body: MessageBody::Reply(ReplyHeader::Accepted { verf, .. }), .. }) => verf.body.len() <= 400,
-        Ok(Message { body: MessageBody::Reply(ReplyHeader::Denied(_)), .. }) => true,
+        Ok(Message {
+            body: MessageBody::Reply(ReplyHeader::Accepted { verf, .. }),
+            ..
+        }) => verf.body.len() <= 400,
+        Ok(Message {
+            body: MessageBody::Reply(ReplyHeader::Denied(_)),
+            ..
+        }) => true,
         _ => false,
     }
 }
@@ -86,24 +102,38 @@ fn from_prefix(p: &MessagePrefix<'_>) -> Option<Decoded> {
             let status = match r.reply_stat? {
                 ReplyStat::MSG_ACCEPTED => match (r.accept_stat, r.mismatch) {
                     (Some(AcceptStat::SUCCESS), _) => ReplyStatus::Accepted(AcceptBody::Success),
-                    (Some(AcceptStat::PROG_UNAVAIL), _) => ReplyStatus::Accepted(AcceptBody::ProgUnavail),
+                    (Some(AcceptStat::PROG_UNAVAIL), _) => {
+                        ReplyStatus::Accepted(AcceptBody::ProgUnavail)
+                    }
                     (Some(AcceptStat::PROG_MISMATCH), Some((low, high))) => {
                         ReplyStatus::Accepted(AcceptBody::ProgMismatch { low, high })
                     }
-                    (Some(AcceptStat::PROC_UNAVAIL), _) => ReplyStatus::Accepted(AcceptBody::ProcUnavail),
-                    (Some(AcceptStat::GARBAGE_ARGS), _) => ReplyStatus::Accepted(AcceptBody::GarbageArgs),
-                    (Some(AcceptStat::SYSTEM_ERR), _) => ReplyStatus::Accepted(AcceptBody::SystemErr),
+                    (Some(AcceptStat::PROC_UNAVAIL), _) => {
+                        ReplyStatus::Accepted(AcceptBody::ProcUnavail)
+                    }
+                    (Some(AcceptStat::GARBAGE_ARGS), _) => {
+                        ReplyStatus::Accepted(AcceptBody::GarbageArgs)
+                    }
+                    (Some(AcceptStat::SYSTEM_ERR), _) => {
+                        ReplyStatus::Accepted(AcceptBody::SystemErr)
+                    }
                     _ => ReplyStatus::AcceptedUnknown,
                 },
                 _ => match (r.reject_stat, r.mismatch, r.auth_stat) {
                     (Some(RejectStat::RPC_MISMATCH), Some((low, high)), _) => {
                         ReplyStatus::Denied(RejectBody::RpcMismatch { low, high })
                     }
-                    (Some(RejectStat::AUTH_ERROR), _, Some(a)) => ReplyStatus::Denied(RejectBody::AuthError(a)),
+                    (Some(RejectStat::AUTH_ERROR), _, Some(a)) => {
+                        ReplyStatus::Denied(RejectBody::AuthError(a))
+                    }
                     _ => ReplyStatus::DeniedUnknown,
                 },
             };
-            Some(Decoded::Reply(ReplyRec { xid: p.xid.0, status, meta: NO_META }))
+            Some(Decoded::Reply(ReplyRec {
+                xid: p.xid.0,
+                status,
+                meta: NO_META,
+            }))
         }
     }
 }
@@ -111,7 +141,10 @@ fn from_prefix(p: &MessagePrefix<'_>) -> Option<Decoded> {
 /// Summarises a credential; a body that does not decode is kept as its
 /// flavor and length.
 pub fn auth_summary(cred: &OpaqueAuth<'_>) -> AuthSummary {
-    let other = AuthSummary::Other { flavor: cred.flavor, len: cred.body.len() as u32 };
+    let other = AuthSummary::Other {
+        flavor: cred.flavor,
+        len: cred.body.len() as u32,
+    };
     match cred.decode_cred() {
         Ok(Auth::None) => AuthSummary::None,
         Ok(Auth::Sys(s)) => {
@@ -132,13 +165,19 @@ pub fn auth_summary(cred: &OpaqueAuth<'_>) -> AuthSummary {
                 gids_len: n,
             }
         }
-        Ok(Auth::Short(b)) => AuthSummary::Short { len: b.len() as u32 },
-        Ok(Auth::Dh(AuthDh::Nickname(n))) => {
-            AuthSummary::Dh { nickname: Some(n), name: InlineBytes::new(&[]), window: 0 }
-        }
-        Ok(Auth::Dh(AuthDh::Fullname { name, window, .. })) => {
-            AuthSummary::Dh { nickname: None, name: InlineBytes::new(name), window: u32::from_be_bytes(window) }
-        }
+        Ok(Auth::Short(b)) => AuthSummary::Short {
+            len: b.len() as u32,
+        },
+        Ok(Auth::Dh(AuthDh::Nickname(n))) => AuthSummary::Dh {
+            nickname: Some(n),
+            name: InlineBytes::new(&[]),
+            window: 0,
+        },
+        Ok(Auth::Dh(AuthDh::Fullname { name, window, .. })) => AuthSummary::Dh {
+            nickname: None,
+            name: InlineBytes::new(name),
+            window: u32::from_be_bytes(window),
+        },
         Ok(Auth::Gss(g)) => AuthSummary::Gss {
             version: g.version,
             gss_proc: g.gss_proc.0,
@@ -150,4 +189,3 @@ pub fn auth_summary(cred: &OpaqueAuth<'_>) -> AuthSummary {
         Ok(Auth::Other { .. }) | Err(_) => other,
     }
 }
-

@@ -25,7 +25,13 @@ pub struct FrameRing {
 
 impl FrameRing {
     pub fn new() -> Self {
-        FrameRing { ends: [0; RING], frames: [0; RING], times: [Timestamp(0); RING], head: 0, len: 0 }
+        FrameRing {
+            ends: [0; RING],
+            frames: [0; RING],
+            times: [Timestamp(0); RING],
+            head: 0,
+            len: 0,
+        }
     }
 
     /// The stream reached offset `end` at `frame`.

@@ -119,16 +119,30 @@ impl Tracker {
     ) {
         self.expire(call.meta.ts, anomalies, out);
         self.stats.calls += 1;
-        let key = CallKey { transport, caller, callee, xid: call.xid };
+        let key = CallKey {
+            transport,
+            caller,
+            callee,
+            xid: call.xid,
+        };
         self.note_server(transport, callee, call.meta.ts);
         if let Some(p) = self.pending.get_mut(&key) {
             p.retransmits.push(call.meta.frame);
             self.stats.retransmissions += 1;
             let ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
-            out(Event { kind: ExchangeKind::Retransmitted, frame: call.meta.frame, ts: call.meta.ts, exchange: ex });
+            out(Event {
+                kind: ExchangeKind::Retransmitted,
+                frame: call.meta.frame,
+                ts: call.meta.ts,
+                exchange: ex,
+            });
             return;
         }
-        let mut pending = Pending { call, retransmits: RetransmitFrames::default(), after_answer: false };
+        let mut pending = Pending {
+            call,
+            retransmits: RetransmitFrames::default(),
+            after_answer: false,
+        };
         if let Some(a) = self.answered.remove(&key) {
             // Same XID again after the reply: a retransmission whose reply
             // was lost on the way to the client. Keep the original call.
@@ -137,9 +151,24 @@ impl Tracker {
             pending.after_answer = true;
             self.stats.retransmissions += 1;
         }
-        let kind = if pending.after_answer { ExchangeKind::Retransmitted } else { ExchangeKind::CallSeen };
-        let ex = exchange(&key, Some(pending.call), None, pending.retransmits, pending.after_answer);
-        out(Event { kind, frame: call.meta.frame, ts: call.meta.ts, exchange: ex });
+        let kind = if pending.after_answer {
+            ExchangeKind::Retransmitted
+        } else {
+            ExchangeKind::CallSeen
+        };
+        let ex = exchange(
+            &key,
+            Some(pending.call),
+            None,
+            pending.retransmits,
+            pending.after_answer,
+        );
+        out(Event {
+            kind,
+            frame: call.meta.frame,
+            ts: call.meta.ts,
+            exchange: ex,
+        });
         if let Some((k, old)) = self.pending.insert(key, pending, call.meta.ts) {
             anomalies.add(Anomaly::PendingCallEvicted);
             self.report_unmatched(k, old, out);
@@ -158,7 +187,12 @@ impl Tracker {
     ) {
         self.expire(reply.meta.ts, anomalies, out);
         self.stats.replies += 1;
-        let key = CallKey { transport, caller: to, callee: from, xid: reply.xid };
+        let key = CallKey {
+            transport,
+            caller: to,
+            callee: from,
+            xid: reply.xid,
+        };
         self.note_server(transport, from, reply.meta.ts);
         if let Some(p) = self.pending.remove(&key) {
             if p.after_answer {
@@ -166,9 +200,23 @@ impl Tracker {
             } else {
                 self.stats.exchanges += 1;
             }
-            let ex = exchange(&key, Some(p.call), Some(reply), p.retransmits, p.after_answer);
-            out(Event { kind: ExchangeKind::Complete, frame: reply.meta.frame, ts: reply.meta.ts, exchange: ex });
-            if let Some((_, _)) = self.answered.insert(key, Answered { call: p.call }, reply.meta.ts) {
+            let ex = exchange(
+                &key,
+                Some(p.call),
+                Some(reply),
+                p.retransmits,
+                p.after_answer,
+            );
+            out(Event {
+                kind: ExchangeKind::Complete,
+                frame: reply.meta.frame,
+                ts: reply.meta.ts,
+                exchange: ex,
+            });
+            if let Some((_, _)) =
+                self.answered
+                    .insert(key, Answered { call: p.call }, reply.meta.ts)
+            {
                 // Forgetting an old answered call only weakens duplicate
                 // detection; it loses no record.
             }
@@ -176,27 +224,54 @@ impl Tracker {
         }
         if let Some(a) = self.answered.get(&key) {
             self.stats.duplicate_replies += 1;
-            let ex = exchange(&key, Some(a.call), Some(reply), RetransmitFrames::default(), true);
-            out(Event { kind: ExchangeKind::Orphan, frame: reply.meta.frame, ts: reply.meta.ts, exchange: ex });
+            let ex = exchange(
+                &key,
+                Some(a.call),
+                Some(reply),
+                RetransmitFrames::default(),
+                true,
+            );
+            out(Event {
+                kind: ExchangeKind::Orphan,
+                frame: reply.meta.frame,
+                ts: reply.meta.ts,
+                exchange: ex,
+            });
             return;
         }
         self.stats.orphan_replies += 1;
         let ex = exchange(&key, None, Some(reply), RetransmitFrames::default(), false);
-        out(Event { kind: ExchangeKind::Orphan, frame: reply.meta.frame, ts: reply.meta.ts, exchange: ex });
+        out(Event {
+            kind: ExchangeKind::Orphan,
+            frame: reply.meta.frame,
+            ts: reply.meta.ts,
+            exchange: ex,
+        });
     }
 
     /// Reports calls older than the call timeout at capture time `now`.
-    pub fn expire(&mut self, now: Timestamp, _anomalies: &mut Anomalies, out: &mut dyn FnMut(Event)) {
+    pub fn expire(
+        &mut self,
+        now: Timestamp,
+        _anomalies: &mut Anomalies,
+        out: &mut dyn FnMut(Event),
+    ) {
         // Expiry is checked at most once per capture-time second.
         if now.0 < self.last_expiry.0.saturating_add(1_000_000_000) {
             return;
         }
         self.last_expiry = now;
-        let deadline = Timestamp(now.0.saturating_sub(self.call_timeout_ns.min(i64::MAX as u64) as i64));
+        let deadline = Timestamp(
+            now.0
+                .saturating_sub(self.call_timeout_ns.min(i64::MAX as u64) as i64),
+        );
         while let Some((k, p)) = self.pending.pop_older_than(deadline) {
             self.report_unmatched(k, p, out);
         }
-        let deadline = Timestamp(now.0.saturating_sub(self.answered_timeout_ns.min(i64::MAX as u64) as i64));
+        let deadline = Timestamp(
+            now.0
+                .saturating_sub(self.answered_timeout_ns.min(i64::MAX as u64) as i64),
+        );
         while self.answered.pop_older_than(deadline).is_some() {}
     }
 
@@ -212,7 +287,12 @@ impl Tracker {
             self.stats.unmatched_calls += 1;
         }
         let ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
-        out(Event { kind: ExchangeKind::Unmatched, frame: p.call.meta.frame, ts: p.call.meta.ts, exchange: ex });
+        out(Event {
+            kind: ExchangeKind::Unmatched,
+            frame: p.call.meta.frame,
+            ts: p.call.meta.ts,
+            exchange: ex,
+        });
     }
 
     fn note_server(&mut self, transport: Transport, server: Endpoint, now: Timestamp) {

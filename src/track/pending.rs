@@ -29,7 +29,12 @@ pub struct AgedMap<K, V> {
 impl<K: Hash + Eq + Copy, V> AgedMap<K, V> {
     /// An empty map holding at most `cap` entries (at least 1).
     pub fn new(cap: usize) -> Self {
-        AgedMap { map: HashMap::new(), order: VecDeque::new(), next_seq: 0, cap: cap.max(1) }
+        AgedMap {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            next_seq: 0,
+            cap: cap.max(1),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -67,7 +72,14 @@ impl<K: Hash + Eq + Copy, V> AgedMap<K, V> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.map.insert(k, Slot { value: v, seq, since: now });
+        self.map.insert(
+            k,
+            Slot {
+                value: v,
+                seq,
+                since: now,
+            },
+        );
         self.order.push_back((k, seq));
         self.compact();
         evicted
@@ -106,7 +118,8 @@ impl<K: Hash + Eq + Copy, V> AgedMap<K, V> {
     fn compact(&mut self) {
         if self.order.len() > 2 * self.map.len() + 64 {
             let map = &self.map;
-            self.order.retain(|(k, seq)| map.get(k).is_some_and(|s| s.seq == *seq));
+            self.order
+                .retain(|(k, seq)| map.get(k).is_some_and(|s| s.seq == *seq));
         }
     }
 }

@@ -10,7 +10,13 @@ fn ep(last: u8, port: u16) -> Endpoint {
 }
 
 fn meta(frame: u64, secs: i64) -> MsgMeta {
-    MsgMeta { frame, ts: Timestamp(secs * 1_000_000_000), bytes: 100, truncated: false, gap: false }
+    MsgMeta {
+        frame,
+        ts: Timestamp(secs * 1_000_000_000),
+        bytes: 100,
+        truncated: false,
+        gap: false,
+    }
 }
 
 fn call(xid: u32, frame: u64, secs: i64) -> CallRec {
@@ -26,7 +32,11 @@ fn call(xid: u32, frame: u64, secs: i64) -> CallRec {
 }
 
 fn reply(xid: u32, frame: u64, secs: i64) -> ReplyRec {
-    ReplyRec { xid, status: ReplyStatus::Accepted(AcceptBody::Success), meta: meta(frame, secs) }
+    ReplyRec {
+        xid,
+        status: ReplyStatus::Accepted(AcceptBody::Success),
+        meta: meta(frame, secs),
+    }
 }
 
 struct Run {
@@ -37,15 +47,21 @@ struct Run {
 
 impl Run {
     fn new(limits: Limits) -> Self {
-        Run { t: Tracker::new(&limits), a: Anomalies::default(), events: vec![] }
+        Run {
+            t: Tracker::new(&limits),
+            a: Anomalies::default(),
+            events: vec![],
+        }
     }
     fn call(&mut self, tr: Transport, from: Endpoint, to: Endpoint, c: CallRec) {
         let ev = &mut self.events;
-        self.t.on_call(tr, from, to, c, &mut self.a, &mut |e| ev.push(e));
+        self.t
+            .on_call(tr, from, to, c, &mut self.a, &mut |e| ev.push(e));
     }
     fn reply(&mut self, tr: Transport, from: Endpoint, to: Endpoint, r: ReplyRec) {
         let ev = &mut self.events;
-        self.t.on_reply(tr, from, to, r, &mut self.a, &mut |e| ev.push(e));
+        self.t
+            .on_reply(tr, from, to, r, &mut self.a, &mut |e| ev.push(e));
     }
     fn finish(&mut self) {
         let ev = &mut self.events;
@@ -62,7 +78,10 @@ fn call_then_reply_is_one_exchange_with_latency() {
     let (c, s) = (ep(1, 800), ep(2, 2049));
     r.call(Transport::Tcp, c, s, call(7, 1, 10));
     r.reply(Transport::Tcp, s, c, reply(7, 2, 11));
-    assert_eq!(r.kinds(), vec![ExchangeKind::CallSeen, ExchangeKind::Complete]);
+    assert_eq!(
+        r.kinds(),
+        vec![ExchangeKind::CallSeen, ExchangeKind::Complete]
+    );
     let ex = &r.events[1].exchange;
     assert_eq!((ex.client, ex.server, ex.xid), (c, s, 7));
     assert_eq!(ex.latency_ns(), Some(1_000_000_000));
@@ -78,7 +97,10 @@ fn reply_from_wrong_direction_does_not_match() {
     // The same XID, but a reply travelling client -> server: that would
     // answer a callback from the server, which was never made.
     r.reply(Transport::Tcp, c, s, reply(7, 2, 11));
-    assert_eq!(r.kinds(), vec![ExchangeKind::CallSeen, ExchangeKind::Orphan]);
+    assert_eq!(
+        r.kinds(),
+        vec![ExchangeKind::CallSeen, ExchangeKind::Orphan]
+    );
     assert_eq!(r.t.stats().orphan_replies, 1);
     assert_eq!(r.t.pending_len(), 1);
 }
@@ -91,7 +113,11 @@ fn callback_on_same_connection_matches_its_own_reply() {
     r.call(Transport::Tcp, s, c, call(5, 2, 10)); // server callback, same xid
     r.reply(Transport::Tcp, c, s, reply(5, 3, 11)); // client answers callback
     r.reply(Transport::Tcp, s, c, reply(5, 4, 12)); // server answers call
-    let done: Vec<_> = r.events.iter().filter(|e| e.kind == ExchangeKind::Complete).collect();
+    let done: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == ExchangeKind::Complete)
+        .collect();
     assert_eq!(done.len(), 2);
     assert_eq!(done[0].exchange.client, s);
     assert_eq!(done[0].exchange.call.unwrap().meta.frame, 2);
@@ -106,9 +132,20 @@ fn udp_retransmission_is_reported_not_double_counted() {
     r.call(Transport::Udp, c, s, call(9, 1, 10));
     r.call(Transport::Udp, c, s, call(9, 5, 11));
     r.reply(Transport::Udp, s, c, reply(9, 6, 12));
-    assert_eq!(r.kinds(), vec![ExchangeKind::CallSeen, ExchangeKind::Retransmitted, ExchangeKind::Complete]);
+    assert_eq!(
+        r.kinds(),
+        vec![
+            ExchangeKind::CallSeen,
+            ExchangeKind::Retransmitted,
+            ExchangeKind::Complete
+        ]
+    );
     let ex = &r.events[2].exchange;
-    assert_eq!(ex.call.unwrap().meta.frame, 1, "latency counts from the first call");
+    assert_eq!(
+        ex.call.unwrap().meta.frame,
+        1,
+        "latency counts from the first call"
+    );
     assert_eq!(ex.retransmit_frames.frames(), &[5]);
     assert!(!ex.duplicate_reply);
     let st = r.t.stats();
@@ -150,7 +187,10 @@ fn unanswered_calls_reported_at_finish_oldest_first() {
 
 #[test]
 fn table_full_evicts_oldest_and_counts_it() {
-    let limits = Limits { max_pending_calls: 2, ..Limits::default() };
+    let limits = Limits {
+        max_pending_calls: 2,
+        ..Limits::default()
+    };
     let mut r = Run::new(limits);
     let (c, s) = (ep(1, 700), ep(2, 111));
     for x in 0..5 {
@@ -158,21 +198,32 @@ fn table_full_evicts_oldest_and_counts_it() {
     }
     assert_eq!(r.t.pending_len(), 2);
     assert_eq!(r.a.get("pending_call_evicted"), 3);
-    let evicted: Vec<u32> =
-        r.events.iter().filter(|e| e.kind == ExchangeKind::Unmatched).map(|e| e.exchange.xid).collect();
+    let evicted: Vec<u32> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == ExchangeKind::Unmatched)
+        .map(|e| e.exchange.xid)
+        .collect();
     assert_eq!(evicted, vec![0, 1, 2]);
 }
 
 #[test]
 fn calls_time_out_in_capture_time() {
-    let limits = Limits { call_timeout_ns: 5_000_000_000, ..Limits::default() };
+    let limits = Limits {
+        call_timeout_ns: 5_000_000_000,
+        ..Limits::default()
+    };
     let mut r = Run::new(limits);
     let (c, s) = (ep(1, 700), ep(2, 111));
     r.call(Transport::Udp, c, s, call(1, 1, 0));
     r.call(Transport::Udp, c, s, call(2, 2, 3));
     r.call(Transport::Udp, c, s, call(3, 3, 7)); // call 1 is now 7 s old
-    let unmatched: Vec<u32> =
-        r.events.iter().filter(|e| e.kind == ExchangeKind::Unmatched).map(|e| e.exchange.xid).collect();
+    let unmatched: Vec<u32> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == ExchangeKind::Unmatched)
+        .map(|e| e.exchange.xid)
+        .collect();
     assert_eq!(unmatched, vec![1]);
     // The reply to the timed-out call is now an orphan.
     r.reply(Transport::Udp, s, c, reply(1, 4, 8));
@@ -186,5 +237,10 @@ fn servers_are_learned_from_calls() {
     assert!(!r.t.is_rpc_server(Transport::Udp, s));
     r.call(Transport::Udp, c, s, call(1, 1, 0));
     assert!(r.t.is_rpc_server(Transport::Udp, s));
-    assert!(r.t.expects_reply(&CallKey { transport: Transport::Udp, caller: c, callee: s, xid: 1 }));
+    assert!(r.t.expects_reply(&CallKey {
+        transport: Transport::Udp,
+        caller: c,
+        callee: s,
+        xid: 1
+    }));
 }

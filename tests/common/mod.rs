@@ -97,7 +97,11 @@ pub fn tshark_messages(tsv: &str) -> BTreeMap<Msg, u32> {
             .filter(|s| !s.is_empty())
             .map(|s| u32::from_str_radix(s.trim_start_matches("0x"), 16).expect("xid"))
             .collect();
-        let types: Vec<u8> = f[ct].split(',').filter(|s| !s.is_empty()).map(|s| s.parse().expect("msgtyp")).collect();
+        let types: Vec<u8> = f[ct]
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().expect("msgtyp"))
+            .collect();
         for (x, t) in xids.iter().zip(types.iter()) {
             *m.entry((frame, *x, *t)).or_insert(0) += 1;
         }
@@ -107,5 +111,8 @@ pub fn tshark_messages(tsv: &str) -> BTreeMap<Msg, u32> {
 
 /// How many of `reference`'s messages `ours` has (multiset intersection).
 pub fn matched(reference: &BTreeMap<Msg, u32>, ours: &BTreeMap<Msg, u32>) -> u64 {
-    reference.iter().map(|(k, n)| (*n).min(*ours.get(k).unwrap_or(&0)) as u64).sum()
+    reference
+        .iter()
+        .map(|(k, n)| (*n).min(*ours.get(k).unwrap_or(&0)) as u64)
+        .sum()
 }
