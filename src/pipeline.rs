@@ -152,9 +152,14 @@ impl RpcLayer {
             NetEvent::TcpOpen { flow, at_syn } => {
                 self.new_stream(flow, at_syn, out);
             }
-            NetEvent::TcpData { flow, offset, data } => {
+            NetEvent::TcpData {
+                flow,
+                offset,
+                data,
+                frame,
+                ts,
+            } => {
                 self.ensure_stream(flow, out);
-                let (frame, ts) = (self.frame, self.ts);
                 let Some(s) = self.streams.get_mut(&flow) else {
                     return;
                 };
@@ -316,10 +321,10 @@ fn on_record(
         RecordEvent::Record {
             data,
             len,
+            fragments,
             end_offset,
             gap,
             clipped,
-            ..
         } => {
             if ctx.demote {
                 return;
@@ -350,8 +355,7 @@ fn on_record(
                         callee: flow.src,
                         xid: r.xid,
                     };
-                    if ctx.unproven_sync
-                        && !tracker.expects_reply(&key)
+                    if !tracker.expects_reply(&key)
                         && !tracker.is_rpc_server(Transport::Tcp, flow.src)
                         && !convert::is_strong_reply(data, limits)
                     {
@@ -364,7 +368,19 @@ fn on_record(
             if cut {
                 anomalies.add(Anomaly::RpcTruncated);
             }
-            let (frame, ts) = ctx.frames.lookup(end_offset);
+            // A message with a gap is only decoded as far as its first gap:
+            // it is reported at the frame that carried that prefix (where
+            // tshark, unable to reassemble it, shows it too).
+            let at = if gap {
+                let start = end_offset.saturating_sub(len.saturating_add(4 * fragments as u64));
+                start
+                    .saturating_add(4)
+                    .saturating_add(data.len() as u64)
+                    .min(end_offset)
+            } else {
+                end_offset
+            };
+            let (frame, ts) = ctx.frames.lookup(at);
             let meta = MsgMeta {
                 frame,
                 ts,

@@ -26,6 +26,8 @@ pub struct NetDecoder {
     frag: Reassembler,
     tcp: TcpTable,
     stats: NetStats,
+    /// The last frame seen (events at `finish` are attributed to it).
+    last_frame: (u64, Timestamp),
 }
 
 impl NetDecoder {
@@ -35,14 +37,18 @@ impl NetDecoder {
             frag: Reassembler::new(limits),
             tcp: TcpTable::new(limits),
             stats: NetStats::default(),
+            last_frame: (0, Timestamp(0)),
         }
     }
 
     /// Decodes one frame; calls `out` for each resulting event, in order.
     pub fn handle_frame(&mut self, frame: &Frame<'_>, out: &mut dyn FnMut(NetEvent<'_>)) {
+        self.last_frame = (frame.number, frame.ts);
         let mut sink = Sink {
             stats: &mut self.stats,
             out,
+            frame: frame.number,
+            ts: frame.ts,
         };
         sink.stats.frames += 1;
         sink.stats.bytes += frame.data.len() as u64;
@@ -119,6 +125,8 @@ impl NetDecoder {
         let mut sink = Sink {
             stats: &mut self.stats,
             out,
+            frame: self.last_frame.0,
+            ts: self.last_frame.1,
         };
         self.tcp.finish(&mut sink);
         self.frag.finish(&mut sink);

@@ -36,6 +36,11 @@ pub enum NetEvent<'a> {
         flow: FlowKey,
         offset: u64,
         data: &'a [u8],
+        /// The frame that captured these bytes: the current one, or an
+        /// earlier one when they waited in the out-of-order buffer.
+        frame: u64,
+        /// That frame's capture time.
+        ts: crate::capture::Timestamp,
     },
     /// `len` bytes of the direction that will never be delivered; the next
     /// `TcpData` starts right after them.

@@ -417,6 +417,8 @@ mod tests {
             let mut sink = Sink {
                 stats: &mut self.stats,
                 out: &mut out,
+                frame: 0,
+                ts: Timestamp(0),
             };
             let f = FragIn {
                 info: FragInfo {
@@ -446,6 +448,8 @@ mod tests {
             self.r.finish(&mut Sink {
                 stats: &mut self.stats,
                 out: &mut out,
+                frame: 0,
+                ts: Timestamp(0),
             });
         }
     }

@@ -86,6 +86,10 @@ impl NetStats {
 pub(crate) struct Sink<'s, 'o> {
     pub stats: &'s mut NetStats,
     pub out: &'o mut dyn FnMut(NetEvent<'_>),
+    /// The frame being decoded (the last one, at `finish`).
+    pub frame: u64,
+    /// Its capture time.
+    pub ts: crate::capture::Timestamp,
 }
 
 impl Sink<'_, '_> {

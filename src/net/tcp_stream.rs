@@ -52,6 +52,9 @@ struct Pending {
     /// End on the wire (a snaplen-cut segment captured fewer bytes).
     end: u64,
     data: Vec<u8>,
+    /// The frame that captured it, and when.
+    frame: u64,
+    ts: Timestamp,
 }
 
 /// State of one direction.
@@ -140,13 +143,22 @@ impl Stream {
         if start > self.next {
             self.buffer(flow, start, end, data, sh, sink);
         } else {
-            self.deliver(flow, start, end, data, sink);
+            let origin = (sink.frame, sink.ts);
+            self.deliver(flow, start, end, data, origin, sink);
             self.drain(flow, sh, sink);
         }
     }
 
     /// Delivers a segment that starts at or before `next`.
-    fn deliver(&mut self, flow: FlowKey, start: u64, end: u64, data: &[u8], sink: &mut Sink) {
+    fn deliver(
+        &mut self,
+        flow: FlowKey,
+        start: u64,
+        end: u64,
+        data: &[u8],
+        origin: (u64, Timestamp),
+        sink: &mut Sink,
+    ) {
         debug_assert!(start <= self.next);
         let cap_end = start + data.len() as u64;
         let old = self.next.min(end) - start;
@@ -157,6 +169,8 @@ impl Stream {
                 flow,
                 offset: self.next,
                 data: &data[skip..],
+                frame: origin.0,
+                ts: origin.1,
             });
             self.next = cap_end;
         }
@@ -177,7 +191,7 @@ impl Stream {
         while self.ooo.front().is_some_and(|p| p.start <= self.next) {
             let Some(p) = self.ooo.pop_front() else { break };
             self.ooo_bytes -= p.data.len();
-            self.deliver(flow, p.start, p.end, &p.data, sink);
+            self.deliver(flow, p.start, p.end, &p.data, (p.frame, p.ts), sink);
             sh.give_buf(p.data);
         }
     }
@@ -229,7 +243,8 @@ impl Stream {
             self.gap_to(flow, first, sink);
             self.drain(flow, sh, sink);
             if start <= self.next {
-                self.deliver(flow, start, end, data, sink);
+                let origin = (sink.frame, sink.ts);
+                self.deliver(flow, start, end, data, origin, sink);
                 self.drain(flow, sh, sink);
                 return;
             }
@@ -238,7 +253,17 @@ impl Stream {
         let at = self.ooo.partition_point(|p| p.start <= start);
         let data = sh.take_buf(data);
         self.ooo_bytes += data.len();
-        self.ooo.insert(at, Pending { start, end, data });
+        let (frame, ts) = (sink.frame, sink.ts);
+        self.ooo.insert(
+            at,
+            Pending {
+                start,
+                end,
+                data,
+                frame,
+                ts,
+            },
+        );
     }
 
     /// The receiver acknowledged every byte before stream offset `ack`:

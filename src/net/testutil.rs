@@ -211,7 +211,9 @@ impl Ev {
                 truncated,
             },
             NetEvent::TcpOpen { flow, at_syn } => Ev::Open { flow, at_syn },
-            NetEvent::TcpData { flow, offset, data } => Ev::Data {
+            NetEvent::TcpData {
+                flow, offset, data, ..
+            } => Ev::Data {
                 flow,
                 offset,
                 data: data.to_vec(),

@@ -367,11 +367,35 @@ impl RecordReader {
 
     /// End of stream while searching: a candidate whose last fragment
     /// arrived whole counts as chained. True when it was accepted.
+    ///
+    /// A candidate the stream ended inside of (a capture that holds only the
+    /// start of its last record) is reported as a record with a gap, so its
+    /// header is decoded, when that header is plausibly a call: replies are
+    /// too weak to trust without the chain.
     pub(super) fn search_finish(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) -> bool {
         match &self.search.cand {
             Some(c) if c.last && self.offset >= c.end => {
                 self.accept(out);
                 true
+            }
+            Some(c)
+                if self.offset < c.end
+                    && plausible_start(&c.data, &self.limits) == Plausible::Call =>
+            {
+                out(RecordEvent::Resynced {
+                    offset: c.at,
+                    skipped: c.at.saturating_sub(self.search.origin),
+                });
+                out(RecordEvent::Record {
+                    data: &c.data,
+                    len: c.len.into(),
+                    fragments: 1,
+                    end_offset: c.end,
+                    gap: true,
+                    clipped: false,
+                });
+                self.search.cand = None;
+                false
             }
             _ => false,
         }
