@@ -116,3 +116,44 @@ pub fn matched(reference: &BTreeMap<Msg, u32>, ours: &BTreeMap<Msg, u32>) -> u64
         .map(|(k, n)| (*n).min(*ours.get(k).unwrap_or(&0)) as u64)
         .sum()
 }
+
+pub mod synth;
+
+/// Decodes a capture held in memory.
+pub fn decode_bytes(bytes: Vec<u8>) -> Collect {
+    use rpcscope::capture::CaptureReader;
+    use rpcscope::pipeline::Pipeline;
+    let limits = Limits::default();
+    let mut c = Collect::default();
+    let mut r = CaptureReader::from_reader(Box::new(std::io::Cursor::new(bytes)), &limits).expect("capture");
+    let mut p = Pipeline::new(&limits);
+    while let Ok(Some(f)) = r.next_frame() {
+        p.handle_frame(&f, &mut |ev| c.events.push(ev));
+    }
+    p.finish(&mut |ev| c.events.push(ev));
+    c.summary.add(&p);
+    c
+}
+
+/// Runs tshark (if installed) with `args` and returns its stdout.
+pub fn tshark(args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("tshark").args(args).stderr(std::process::Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The tshark field list of `../shared/captures/public/MANIFEST.md`.
+pub const TSHARK_FIELDS: &[&str] = &[
+    "-Y", "rpc", "-T", "fields", "-E", "header=y", "-E", "separator=/t", "-e", "frame.number", "-e", "ip.src", "-e",
+    "ip.dst", "-e", "tcp.srcport", "-e", "udp.srcport", "-e", "rpc.xid", "-e", "rpc.msgtyp", "-e", "rpc.program",
+    "-e", "rpc.programversion", "-e", "rpc.procedure", "-e", "rpc.replystat", "-e", "rpc.state_accept", "-e",
+    "rpc.auth.flavor", "-e", "rpc.time",
+];
+
+/// Writes `bytes` to a fresh temporary file and returns its path.
+pub fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rpcscope-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
