@@ -32,4 +32,13 @@ rpcinfo -T udp 127.0.0.1 100099 1 || true   # unregistered program: GETADDR answ
 sleep 1
 kill "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null || true
 kill "$rpcbind_pid"; wait "$rpcbind_pid" 2>/dev/null || true
+
+# The independent reference: tshark's decode of the same file (see
+# ../shared/captures/public/MANIFEST.md for the field list).
+if command -v tshark >/dev/null; then
+    tshark -r "$out" -Y rpc -T fields -E header=y -E separator=/t -e frame.number -e ip.src -e ip.dst \
+        -e tcp.srcport -e udp.srcport -e rpc.xid -e rpc.msgtyp -e rpc.program -e rpc.programversion \
+        -e rpc.procedure -e rpc.replystat -e rpc.state_accept -e rpc.auth.flavor -e rpc.time \
+        > "${out%.pcap}.tshark.tsv" 2>/dev/null
+fi
 echo "wrote $out"

@@ -148,7 +148,9 @@ impl RpcLayer {
                 flow,
                 payload,
                 truncated,
-            } => self.on_udp(flow, payload, truncated, out),
+                frame,
+                ts,
+            } => self.on_udp(flow, payload, truncated, (frame, ts), out),
             NetEvent::TcpOpen { flow, at_syn } => {
                 self.new_stream(flow, at_syn, out);
             }
@@ -247,11 +249,12 @@ impl RpcLayer {
         flow: FlowKey,
         payload: &[u8],
         truncated: bool,
+        (frame, ts): (u64, Timestamp),
         out: &mut dyn FnMut(Event),
     ) {
         let meta = MsgMeta {
-            frame: self.frame,
-            ts: self.ts,
+            frame,
+            ts,
             bytes: payload.len() as u64,
             truncated,
             gap: false,

@@ -20,7 +20,10 @@ fn workload() -> (Vec<u8>, Vec<u8>, BTreeSet<(u32, u32)>) {
         let payload: Vec<u8> = (0..size).map(|b| (b as u32 * 7 + i) as u8).collect();
         let frag = [1 << 20, 512, 1000, 4096][i as usize % 4];
         calls.extend(record(&call(0x1000 + i, 100003, 3, i % 22, &payload), frag));
-        replies.extend(record(&reply(0x1000 + i, AcceptBody::Success, &payload[..size.min(64)]), 1 << 20));
+        replies.extend(record(
+            &reply(0x1000 + i, AcceptBody::Success, &payload[..size.min(64)]),
+            1 << 20,
+        ));
         expect.insert((0x1000 + i, i % 22));
     }
     (calls, replies, expect)
@@ -30,7 +33,11 @@ fn exchanges(c: &Collect) -> BTreeSet<(u32, u32)> {
     c.events
         .iter()
         .filter(|e| e.kind == ExchangeKind::Complete)
-        .filter(|e| e.exchange.reply.is_some_and(|r| r.status == ReplyStatus::Accepted(AcceptBody::Success)))
+        .filter(|e| {
+            e.exchange
+                .reply
+                .is_some_and(|r| r.status == ReplyStatus::Accepted(AcceptBody::Success))
+        })
         .map(|e| (e.exchange.xid, e.exchange.call.unwrap().procedure.unwrap()))
         .collect()
 }
@@ -79,7 +86,12 @@ fn same_records_under_many_segmentations_and_orders() {
         let got = decode_bytes(pcap(&timed(frames), 65535));
         assert_eq!(exchanges(&got), expect, "round {round} (syn {with_syn})");
         assert_eq!(got.summary.track.exchanges, 40, "round {round}");
-        assert_eq!(got.summary.anomalies.total(), 0, "round {round}: {:?}", got.summary.anomalies);
+        assert_eq!(
+            got.summary.anomalies.total(),
+            0,
+            "round {round}: {:?}",
+            got.summary.anomalies
+        );
     }
 }
 
@@ -92,11 +104,18 @@ fn capture_starting_mid_multi_fragment_record() {
     let mut starts = Vec::new();
     for i in 0..12u32 {
         starts.push((stream.len(), 0x2000 + i));
-        let size = if i % 3 == 0 { 300_000 } else { 200 + i as usize * 10 };
+        let size = if i % 3 == 0 {
+            300_000
+        } else {
+            200 + i as usize * 10
+        };
         let payload: Vec<u8> = (0..size).map(|b| (b % 251) as u8).collect();
         stream.extend(record(&call(0x2000 + i, 100003, 3, 7, &payload), 16 * 1024));
     }
-    let cuts: Vec<usize> = (1..).map(|k| k * 1448).take_while(|c| *c < stream.len()).collect();
+    let cuts: Vec<usize> = (1..)
+        .map(|k| k * 1448)
+        .take_while(|c| *c < stream.len())
+        .collect();
     let isn = 1_000_000u32;
     let all = segments(CLIENT, SERVER, isn, &stream, &cuts);
     // Start the capture 40 segments in: inside the first 300 KB record.
@@ -106,26 +125,49 @@ fn capture_starting_mid_multi_fragment_record() {
     let file = pcap(&frames, 65535);
     let got = decode_bytes(file.clone());
     let ours = got.messages();
-    let expected: BTreeSet<u32> = starts.iter().filter(|(s, _)| *s >= start_byte).map(|(_, x)| *x).collect();
+    let expected: BTreeSet<u32> = starts
+        .iter()
+        .filter(|(s, _)| *s >= start_byte)
+        .map(|(_, x)| *x)
+        .collect();
     let found: BTreeSet<u32> = ours.keys().map(|k| k.1).collect();
     assert_eq!(found, expected, "every message after the capture start");
 
     let path = temp_file("mid-record.pcap", &file);
     let p = path.to_string_lossy();
     let Some(tsv) = tshark(
-        &[&["-r", &p, "-o", "rpc.find_fragment_start:TRUE", "-d", "tcp.port==2049,rpc"][..], TSHARK_FIELDS].concat(),
+        &[
+            &[
+                "-r",
+                &p,
+                "-o",
+                "rpc.find_fragment_start:TRUE",
+                "-d",
+                "tcp.port==2049,rpc",
+            ][..],
+            TSHARK_FIELDS,
+        ]
+        .concat(),
     ) else {
-        eprintln!("note: tshark not available; skipping the comparison with rpc.find_fragment_start");
+        eprintln!(
+            "note: tshark not available; skipping the comparison with rpc.find_fragment_start"
+        );
         return;
     };
     let reference = tshark_messages(&tsv);
-    assert!(!reference.is_empty(), "tshark found nothing: the comparison would be empty");
+    assert!(
+        !reference.is_empty(),
+        "tshark found nothing: the comparison would be empty"
+    );
     // tshark's heuristic shows a multi-fragment record at the frame of the
     // fragment it found (the first), not the frame that completes it, so
     // compare the messages found, by XID and type.
     let theirs: BTreeSet<(u32, u8)> = reference.keys().map(|k| (k.1, k.2)).collect();
     let mine: BTreeSet<(u32, u8)> = ours.keys().map(|k| (k.1, k.2)).collect();
-    assert!(theirs.is_subset(&mine), "tshark {reference:?}\nours {ours:?}");
+    assert!(
+        theirs.is_subset(&mine),
+        "tshark {reference:?}\nours {ours:?}"
+    );
 }
 
 /// UDP retransmissions and a capture holding only replies still give
@@ -143,8 +185,21 @@ fn udp_retransmission_duplicate_reply_and_orphan() {
     ];
     let got = decode_bytes(pcap(&timed(frames), 65535));
     let t = got.summary.track;
-    assert_eq!((t.calls, t.exchanges, t.retransmissions, t.duplicate_replies, t.orphan_replies), (2, 1, 1, 1, 1));
-    let ex = got.events.iter().find(|e| e.kind == ExchangeKind::Complete).unwrap();
+    assert_eq!(
+        (
+            t.calls,
+            t.exchanges,
+            t.retransmissions,
+            t.duplicate_replies,
+            t.orphan_replies
+        ),
+        (2, 1, 1, 1, 1)
+    );
+    let ex = got
+        .events
+        .iter()
+        .find(|e| e.kind == ExchangeKind::Complete)
+        .unwrap();
     assert_eq!(ex.exchange.retransmit_frames.frames(), &[2]);
     assert_eq!(ex.exchange.call.unwrap().meta.frame, 1);
     assert_eq!(ex.exchange.reply.unwrap().meta.frame, 3);

@@ -54,6 +54,7 @@ impl NetDecoder {
         sink.stats.bytes += frame.data.len() as u64;
         let now = frame.ts;
         self.frag.expire(now, &mut sink);
+        deliver_partials(&mut self.frag, &mut self.tcp, now, &mut sink);
         self.tcp.expire(now, &mut sink);
 
         let bytes = match link::ip_packet(frame.link, frame.data) {
@@ -112,6 +113,14 @@ impl NetDecoder {
                     payload_len: done.total - skip,
                     frag: None,
                 };
+                // A datagram the snapshot length cut is only decoded as far
+                // as its first fragment goes: it belongs to that fragment's
+                // frame (where tshark, unable to reassemble it, shows it).
+                if done.captured < done.total {
+                    if let Some((frame, ts)) = done.first {
+                        (sink.frame, sink.ts) = (frame, ts);
+                    }
+                }
                 transport(&mut self.tcp, now, &whole, &mut sink);
                 self.frag.recycle(done.buf);
             }
@@ -130,6 +139,8 @@ impl NetDecoder {
         };
         self.tcp.finish(&mut sink);
         self.frag.finish(&mut sink);
+        let now = sink.ts;
+        deliver_partials(&mut self.frag, &mut self.tcp, now, &mut sink);
     }
 
     /// Counters since the decoder was created.
@@ -146,6 +157,27 @@ impl NetDecoder {
     pub fn ip_reassemblies(&self) -> usize {
         self.frag.in_flight()
     }
+}
+
+/// Delivers the captured prefixes of UDP datagrams dropped incomplete (a
+/// fragment never captured): decoded as far as they go, marked truncated,
+/// at the frame of their first fragment.
+fn deliver_partials(frag: &mut Reassembler, tcp: &mut TcpTable, now: Timestamp, sink: &mut Sink) {
+    let here = (sink.frame, sink.ts);
+    while let Some(p) = frag.take_partial() {
+        (sink.frame, sink.ts) = p.first.unwrap_or(here);
+        let whole = IpPacket {
+            src: p.key.src,
+            dst: p.key.dst,
+            proto: p.proto,
+            payload: &p.buf[..p.captured.min(p.buf.len())],
+            payload_len: p.total,
+            frag: None,
+        };
+        transport(tcp, now, &whole, sink);
+        frag.recycle(p.buf);
+    }
+    (sink.frame, sink.ts) = here;
 }
 
 /// Dispatches a whole (unfragmented or reassembled) IP payload.
@@ -183,10 +215,13 @@ fn udp(src: IpAddr, dst: IpAddr, bytes: &[u8], claimed: usize, sink: &mut Sink) 
         src: Endpoint::new(src, field(0)),
         dst: Endpoint::new(dst, field(2)),
     };
+    let (frame, ts) = (sink.frame, sink.ts);
     sink.emit(NetEvent::Udp {
         flow,
         payload,
         truncated,
+        frame,
+        ts,
     });
 }
 
@@ -473,9 +508,17 @@ mod tests {
         };
         let mut d = Driver::new(&limits);
         d.frame_at(LinkType::RAW, 0, &frags[0]);
-        // Same id, 2 s later: the first attempt expired.
+        // Same id, 2 s later: the first attempt expired. Its first fragment
+        // was captured, so its prefix is delivered, truncated.
         let ev = d.frame_at(LinkType::RAW, 2_000_000_000, &frags[1]).to_vec();
-        assert_eq!(ev, vec![Ev::Anomaly(NetAnomaly::IpReassemblyDropped)]);
+        assert_eq!(ev.len(), 3, "{ev:?}");
+        assert_eq!(ev[0], Ev::Anomaly(NetAnomaly::IpReassemblyDropped));
+        assert_eq!(ev[1], Ev::Anomaly(NetAnomaly::UdpTruncated));
+        assert!(
+            matches!(&ev[2], Ev::Udp { truncated: true, payload, .. } if payload.len() == 1480 - 8 && payload.iter().all(|b| *b == 7)),
+            "{:?}",
+            ev[2]
+        );
         let mut bad = frags[0].clone();
         let n = bad.len();
         bad[n - 1] ^= 1; // a conflicting copy
@@ -485,8 +528,9 @@ mod tests {
         assert!(d
             .frame_at(LinkType::RAW, 2_000_000_003, &frags[2])
             .is_empty());
+        // A datagram missing its first fragment has nothing to deliver.
         let other = fragment_v4(&whole, 2, 1480);
-        d.frame_at(LinkType::RAW, 2_000_000_004, &other[0]);
+        d.frame_at(LinkType::RAW, 2_000_000_004, &other[1]);
         assert_eq!(d.finish(), &[Ev::Anomaly(NetAnomaly::IpReassemblyDropped)]);
         assert_eq!(d.dec.ip_reassemblies(), 0);
     }
@@ -555,7 +599,16 @@ mod tests {
             .into_iter()
             .filter(|a| *a != NetAnomaly::NotTcpUdp)
             .collect();
-        assert_eq!(bad, vec![NetAnomaly::IpReassemblyDropped; 2]);
+        // The one of them whose first fragment was captured is still
+        // delivered, as a truncated datagram.
+        assert_eq!(
+            bad,
+            vec![
+                NetAnomaly::IpReassemblyDropped,
+                NetAnomaly::IpReassemblyDropped,
+                NetAnomaly::UdpTruncated
+            ]
+        );
     }
 
     #[test]

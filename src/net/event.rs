@@ -24,6 +24,12 @@ pub enum NetEvent<'a> {
         flow: FlowKey,
         payload: &'a [u8],
         truncated: bool,
+        /// The frame the datagram is reported at: the one that completed it,
+        /// or, when the snapshot length cut it, the one that carried its
+        /// first fragment.
+        frame: u64,
+        /// That frame's capture time.
+        ts: crate::capture::Timestamp,
     },
     /// The first event of a TCP direction. `at_syn` is true when the SYN was
     /// seen, so stream offset 0 is the first byte the sender ever sent (an RPC

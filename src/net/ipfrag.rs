@@ -71,6 +71,8 @@ pub(crate) struct Reassembled {
     pub captured: usize,
     /// Payload length on the wire.
     pub total: usize,
+    /// The frame that carried the fragment at offset 0, and when.
+    pub first: Option<(u64, Timestamp)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +107,8 @@ struct Datagram {
     proto: Option<u8>,
     /// Invalid or dropped: swallow further fragments until timeout.
     dead: bool,
+    /// The frame that carried the fragment at offset 0, and when.
+    first: Option<(u64, Timestamp)>,
 }
 
 /// The reassembly table.
@@ -117,6 +121,9 @@ pub(crate) struct Reassembler {
     max_fragments: usize,
     max_size: usize,
     timeout_ns: u64,
+    /// Dropped UDP datagrams whose first fragment was captured, waiting to
+    /// be delivered as truncated prefixes (at most `max_datagrams`).
+    partials: std::collections::VecDeque<Reassembled>,
 }
 
 impl Reassembler {
@@ -130,7 +137,15 @@ impl Reassembler {
             max_fragments: limits.max_ip_fragments,
             max_size: limits.max_ip_datagram,
             timeout_ns: limits.ip_reassembly_timeout_ns,
+            partials: std::collections::VecDeque::new(),
         }
+    }
+
+    /// A datagram that was dropped incomplete but whose first fragment was
+    /// captured: its captured prefix, to be delivered as truncated. UDP only
+    /// (its header and the RPC header are in the first fragment).
+    pub(crate) fn take_partial(&mut self) -> Option<Reassembled> {
+        self.partials.pop_front()
     }
 
     /// Datagrams currently being reassembled.
@@ -195,6 +210,7 @@ impl Reassembler {
                 total: None,
                 proto: None,
                 dead: false,
+                first: None,
             };
             self.table.insert(key, d);
         }
@@ -203,6 +219,7 @@ impl Reassembler {
             return None;
         }
         match add(d, &frag, self.max_size, self.max_fragments) {
+            Added::Stored if frag.info.offset == 0 => d.first = Some((sink.frame, sink.ts)),
             Added::Stored => {}
             Added::Duplicate => {
                 sink.stats.ip_fragment_duplicates += 1;
@@ -231,6 +248,7 @@ impl Reassembler {
             buf: d.buf,
             captured,
             total,
+            first: d.first,
         })
     }
 
@@ -268,9 +286,21 @@ impl Reassembler {
     }
 
     fn drop_oldest(&mut self, sink: &mut Sink) {
-        if let Some((_, d)) = self.table.pop_oldest() {
+        if let Some((key, mut d)) = self.table.pop_oldest() {
             if !d.dead {
                 sink.anomaly(NetAnomaly::IpReassemblyDropped);
+                let captured = covered(&d.pieces, |p| p.cap_end);
+                if d.proto == Some(17) && captured >= 8 && self.partials.len() < self.max_datagrams
+                {
+                    self.partials.push_back(Reassembled {
+                        key,
+                        proto: 17,
+                        buf: std::mem::take(&mut d.buf),
+                        captured,
+                        total: d.total.unwrap_or(self.max_size),
+                        first: d.first,
+                    });
+                }
             }
             self.recycle_parts(d.buf, d.pieces);
         }

@@ -205,6 +205,7 @@ impl Ev {
                 flow,
                 payload,
                 truncated,
+                ..
             } => Ev::Udp {
                 flow,
                 payload: payload.to_vec(),

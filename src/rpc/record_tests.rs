@@ -523,3 +523,35 @@ fn memory_stays_bounded_on_hostile_input() {
     });
     assert!(gaps <= 1 && evs <= 1, "{gaps} {evs}");
 }
+
+/// A 96-byte snapshot keeps 26 bytes of each segment's first record. When a
+/// segment holds several records, the gap swallows the next marks: framing
+/// is lost, yet the call header at the start of the next segment is still
+/// reported (as tshark does), and framing comes back when a chain is seen.
+#[test]
+fn snaplen_cut_segments_with_several_records_lose_no_first_header() {
+    let l = Limits::default();
+    let mut call = CALL_AUTH_SYS.to_vec();
+    call.resize(196, 0xaa);
+    let mut rec = Vec::new();
+    encode_record(&call, 1 << 20, &mut rec);
+    let mut r = RecordReader::new(&l, true);
+    let mut evs = Vec::new();
+    let mut p = |e: RecordEvent<'_>| evs.push(format!("{e:?}"));
+    // Segments of 4, 3, 1 and 1 records (200 bytes each), 30 bytes captured.
+    for records in [4u64, 3, 1, 1] {
+        r.push(&rec[..30], &mut p);
+        r.push_gap(records * 200 - 30, &mut p);
+    }
+    r.finish(&mut p);
+    let recs: Vec<&String> = evs.iter().filter(|e| e.starts_with("Record")).collect();
+    assert_eq!(recs.len(), 4, "{evs:#?}");
+    assert!(recs
+        .iter()
+        .all(|e| e.contains("gap: true") && e.contains("len: 196")));
+    assert!(evs.iter().any(|e| e.starts_with("LostSync")));
+    assert!(
+        evs.iter().any(|e| e.starts_with("Resynced { offset: 1400")),
+        "{evs:#?}"
+    );
+}

@@ -33,6 +33,11 @@ pub(super) struct Search {
     /// Positions before `scan` are ruled out.
     scan: u64,
     cand: Option<Candidate>,
+    /// Where captured bytes resumed after the last gap: with a snapshot
+    /// length, the start of a segment, which often starts a record.
+    resume: Option<u64>,
+    /// The same, for the gap before the last one.
+    prev_resume: Option<u64>,
 }
 
 impl Search {
@@ -53,6 +58,10 @@ impl Search {
             detached: false,
             scan: base,
             cand: None,
+            // Searching starts where bytes resume after a loss (or at the
+            // first byte seen).
+            resume: Some(base),
+            prev_resume: None,
         }
     }
 }
@@ -67,6 +76,9 @@ struct Candidate {
     gap: bool,
     /// Bytes from `end` on: the next mark and the start of what follows.
     next: Vec<u8>,
+    /// A gap followed `next`: it will not grow (a snapshot length cut the
+    /// next header), so it is judged on what it holds.
+    next_cut: bool,
 }
 
 enum Verdict {
@@ -102,6 +114,38 @@ fn fragment_plausible(body: &[u8], m: RecordMark, limits: &Limits) -> Plausible 
     }
 }
 
+/// The fixed fields of a header cut short by a gap: msg_type CALL with
+/// rpcvers 2, or msg_type REPLY with a valid reply_stat. Weak alone; a
+/// candidate found this way is still trusted only when the chain holds.
+fn fixed_fields(body: &[u8]) -> Plausible {
+    let Some(b) = body.get(..12) else {
+        return Plausible::NeedMore;
+    };
+    let word = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    match (word(4), word(8)) {
+        (0, 2) => Plausible::Call,
+        (1, 0 | 1) => Plausible::Reply,
+        _ => Plausible::No,
+    }
+}
+
+/// A candidate whose chain a gap made impossible to check is still
+/// reported, alone and with a gap, when it is a call header starting right
+/// where captured bytes resumed after an earlier gap (with a snapshot length:
+/// a segment start), as tshark does. Framing stays unknown after it.
+fn lone_call(c: &Candidate, resumed_at: Option<u64>, out: &mut dyn FnMut(RecordEvent<'_>)) {
+    if resumed_at == Some(c.at) && c.data.len() >= 24 && fixed_fields(&c.data) == Plausible::Call {
+        out(RecordEvent::Record {
+            data: &c.data,
+            len: c.len.into(),
+            fragments: 1,
+            end_offset: c.end,
+            gap: true,
+            clipped: false,
+        });
+    }
+}
+
 impl Candidate {
     /// Take the bytes of `bytes` (at stream offset `off`) that extend the
     /// kept body prefix or the `next` bytes contiguously.
@@ -129,6 +173,14 @@ impl Candidate {
     /// Bytes `[off, off + len)` are missing. False when that makes the
     /// chain impossible to check (the gap reaches the next mark).
     fn gap(&mut self, off: u64, len: u64) -> bool {
+        if off >= self.end {
+            // After the body: fine once the whole next mark is known.
+            if off < self.end + RecordMark::SIZE as u64 || off > self.end + self.next.len() as u64 {
+                return false;
+            }
+            self.next_cut = true;
+            return true;
+        }
         if off + len > self.end {
             return false;
         }
@@ -149,6 +201,10 @@ impl Candidate {
         match fragment_plausible(&self.next[4..], m, limits) {
             Plausible::Call | Plausible::Reply => Verdict::Accept,
             Plausible::No => Verdict::Reject,
+            Plausible::NeedMore if self.next_cut => match fixed_fields(&self.next[4..]) {
+                Plausible::Call | Plausible::Reply => Verdict::Accept,
+                _ => Verdict::Reject,
+            },
             Plausible::NeedMore if self.next.len() >= next_cap(limits) => Verdict::Reject,
             Plausible::NeedMore => Verdict::Wait,
         }
@@ -252,10 +308,16 @@ impl RecordReader {
                     s.scan = p + 1;
                     continue;
                 }
-                Plausible::NeedMore if s.detached => {
+                // The header is cut by a gap: judge its fixed fields.
+                Plausible::NeedMore if s.detached && fixed_fields(body) == Plausible::No => {
                     s.scan = p + 1;
                     continue;
                 }
+                Plausible::NeedMore if s.detached && fixed_fields(body) == Plausible::NeedMore => {
+                    s.scan = p + 1;
+                    continue;
+                }
+                Plausible::NeedMore if s.detached => {}
                 Plausible::NeedMore => break,
                 Plausible::Call | Plausible::Reply => {}
             }
@@ -267,10 +329,12 @@ impl RecordReader {
                 data: Vec::new(),
                 gap: false,
                 next: Vec::new(),
+                next_cut: false,
             };
             c.feed(p + 4, &s.buf[i + 4..], keep, cap);
             if buf_end < self.offset && !c.gap(buf_end, self.offset - buf_end) {
                 s.scan = p + 1;
+                lone_call(&c, s.prev_resume, out);
                 continue;
             }
             s.cand = Some(c);
@@ -349,10 +413,15 @@ impl RecordReader {
         if !s.buf.is_empty() {
             s.detached = true;
         }
+        s.prev_resume = s.resume;
+        s.resume = Some(self.offset);
         if let Some(c) = &mut s.cand {
             if !c.gap(off, len) {
+                let Some(c) = s.cand.take() else { return };
                 s.scan = c.at + 1;
-                s.cand = None;
+                lone_call(&c, s.prev_resume, out);
+                self.scan(out);
+            } else if self.decide(out) {
                 self.scan(out);
             }
             return;

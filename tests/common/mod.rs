@@ -125,7 +125,8 @@ pub fn decode_bytes(bytes: Vec<u8>) -> Collect {
     use rpcscope::pipeline::Pipeline;
     let limits = Limits::default();
     let mut c = Collect::default();
-    let mut r = CaptureReader::from_reader(Box::new(std::io::Cursor::new(bytes)), &limits).expect("capture");
+    let mut r = CaptureReader::from_reader(Box::new(std::io::Cursor::new(bytes)), &limits)
+        .expect("capture");
     let mut p = Pipeline::new(&limits);
     while let Ok(Some(f)) = r.next_frame() {
         p.handle_frame(&f, &mut |ev| c.events.push(ev));
@@ -137,16 +138,54 @@ pub fn decode_bytes(bytes: Vec<u8>) -> Collect {
 
 /// Runs tshark (if installed) with `args` and returns its stdout.
 pub fn tshark(args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new("tshark").args(args).stderr(std::process::Stdio::null()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = std::process::Command::new("tshark")
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The tshark field list of `../shared/captures/public/MANIFEST.md`.
 pub const TSHARK_FIELDS: &[&str] = &[
-    "-Y", "rpc", "-T", "fields", "-E", "header=y", "-E", "separator=/t", "-e", "frame.number", "-e", "ip.src", "-e",
-    "ip.dst", "-e", "tcp.srcport", "-e", "udp.srcport", "-e", "rpc.xid", "-e", "rpc.msgtyp", "-e", "rpc.program",
-    "-e", "rpc.programversion", "-e", "rpc.procedure", "-e", "rpc.replystat", "-e", "rpc.state_accept", "-e",
-    "rpc.auth.flavor", "-e", "rpc.time",
+    "-Y",
+    "rpc",
+    "-T",
+    "fields",
+    "-E",
+    "header=y",
+    "-E",
+    "separator=/t",
+    "-e",
+    "frame.number",
+    "-e",
+    "ip.src",
+    "-e",
+    "ip.dst",
+    "-e",
+    "tcp.srcport",
+    "-e",
+    "udp.srcport",
+    "-e",
+    "rpc.xid",
+    "-e",
+    "rpc.msgtyp",
+    "-e",
+    "rpc.program",
+    "-e",
+    "rpc.programversion",
+    "-e",
+    "rpc.procedure",
+    "-e",
+    "rpc.replystat",
+    "-e",
+    "rpc.state_accept",
+    "-e",
+    "rpc.auth.flavor",
+    "-e",
+    "rpc.time",
 ];
 
 /// Writes `bytes` to a fresh temporary file and returns its path.

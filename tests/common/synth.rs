@@ -5,8 +5,8 @@
 
 use rpcscope::capture::{LinkType, PcapWriter, PcapngWriter, Timestamp};
 use rpcscope::rpc::{
-    encode_record, AcceptBody, CallHeader, Message, MessageBody, OpaqueAuth, Procedure, Program, ReplyHeader,
-    Version, Xid,
+    encode_record, AcceptBody, CallHeader, Message, MessageBody, OpaqueAuth, Procedure, Program,
+    ReplyHeader, Version, Xid,
 };
 
 /// A call message (AUTH_NONE) with `payload` as its arguments.
@@ -32,7 +32,10 @@ pub fn call(xid: u32, prog: u32, vers: u32, proc_: u32, payload: &[u8]) -> Vec<u
 pub fn reply(xid: u32, body: AcceptBody, payload: &[u8]) -> Vec<u8> {
     let m = Message {
         xid: Xid(xid),
-        body: MessageBody::Reply(ReplyHeader::Accepted { verf: OpaqueAuth::NONE, body }),
+        body: MessageBody::Reply(ReplyHeader::Accepted {
+            verf: OpaqueAuth::NONE,
+            body,
+        }),
         payload,
     };
     let mut v = Vec::new();
@@ -54,7 +57,14 @@ pub const CLIENT: ([u8; 4], u16) = ([10, 1, 0, 1], 801);
 pub const SERVER: ([u8; 4], u16) = ([10, 1, 0, 2], 2049);
 
 /// A TCP segment from `from` to `to` with `seq`/`ack`.
-pub fn tcp(from: ([u8; 4], u16), to: ([u8; 4], u16), seq: u32, ack: u32, syn: bool, payload: &[u8]) -> Vec<u8> {
+pub fn tcp(
+    from: ([u8; 4], u16),
+    to: ([u8; 4], u16),
+    seq: u32,
+    ack: u32,
+    syn: bool,
+    payload: &[u8],
+) -> Vec<u8> {
     let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
         .ipv4(from.0, to.0, 64)
         .tcp(from.1, to.1, seq, 65535)
@@ -78,14 +88,31 @@ pub fn udp(from: ([u8; 4], u16), to: ([u8; 4], u16), payload: &[u8]) -> Vec<u8> 
 
 /// Cuts a byte stream at the given cut points into TCP segments from
 /// `from` to `to` starting at sequence number `isn`.
-pub fn segments(from: ([u8; 4], u16), to: ([u8; 4], u16), isn: u32, stream: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
-    let mut points: Vec<usize> = cuts.iter().copied().filter(|c| *c > 0 && *c < stream.len()).collect();
+pub fn segments(
+    from: ([u8; 4], u16),
+    to: ([u8; 4], u16),
+    isn: u32,
+    stream: &[u8],
+    cuts: &[usize],
+) -> Vec<Vec<u8>> {
+    let mut points: Vec<usize> = cuts
+        .iter()
+        .copied()
+        .filter(|c| *c > 0 && *c < stream.len())
+        .collect();
     points.sort_unstable();
     points.dedup();
     let mut out = Vec::new();
     let mut start = 0;
     for end in points.into_iter().chain([stream.len()]) {
-        out.push(tcp(from, to, isn.wrapping_add(start as u32), 1, false, &stream[start..end]));
+        out.push(tcp(
+            from,
+            to,
+            isn.wrapping_add(start as u32),
+            1,
+            false,
+            &stream[start..end],
+        ));
         start = end;
     }
     out
@@ -113,7 +140,11 @@ pub fn pcapng(frames: &[Pkt]) -> Vec<u8> {
 
 /// Frames 1 µs apart starting at t = 1_000_000 s.
 pub fn timed(frames: Vec<Vec<u8>>) -> Vec<Pkt> {
-    frames.into_iter().enumerate().map(|(i, f)| (Timestamp(1_000_000_000_000_000 + i as i64 * 1_000), f)).collect()
+    frames
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| (Timestamp(1_000_000_000_000_000 + i as i64 * 1_000), f))
+        .collect()
 }
 
 /// A small deterministic generator (xorshift64*).
