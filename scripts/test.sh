@@ -28,6 +28,8 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 echo "==> cargo test (default features: live capture through libpcap)"
-cargo test --release --all-targets
+cargo test --release
+echo "==> benchmarks build"
+cargo bench --no-run --quiet
 echo "==> cargo test --no-default-features (the decoder without libpcap)"
 cargo test --release --no-default-features --lib
