@@ -39,7 +39,10 @@ fn decode(path: &Path) -> (u64, u64, u64) {
 }
 
 fn inputs(tmp: &Path) -> Vec<PathBuf> {
-    if let Some(mb) = std::env::var("RPCSCOPE_BENCH_SYNTH_MB").ok().and_then(|v| v.parse::<u64>().ok()) {
+    if let Some(mb) = std::env::var("RPCSCOPE_BENCH_SYNTH_MB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
         let dst = tmp.join(format!("synthetic-nfs-tcp-{mb}MB.pcap"));
         if !dst.exists() {
             synth::write_nfs_tcp(&dst, mb << 20);
@@ -83,7 +86,10 @@ fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` passes nothing we need.
     let tmp = std::env::temp_dir().join("rpcscope-bench");
     std::fs::create_dir_all(&tmp).unwrap();
-    println!("{:<52} {:>9} {:>8} {:>12} {:>9} {:>12} {:>9}", "file", "frames", "MB", "rpcscope f/s", "MB/s", "tshark f/s", "MB/s");
+    println!(
+        "{:<52} {:>9} {:>8} {:>12} {:>9} {:>12} {:>9}",
+        "file", "frames", "MB", "rpcscope f/s", "MB/s", "tshark f/s", "MB/s"
+    );
     for path in inputs(&tmp) {
         let mut best = f64::MAX;
         let mut totals = (0, 0, 0);
@@ -96,14 +102,26 @@ fn main() {
         let mb = bytes as f64 / 1e6;
         let t = Instant::now();
         let tshark_ok = Command::new("tshark")
-            .args(["-r", &path.to_string_lossy(), "-Y", "rpc", "-T", "fields", "-e", "rpc.xid"])
+            .args([
+                "-r",
+                &path.to_string_lossy(),
+                "-Y",
+                "rpc",
+                "-T",
+                "fields",
+                "-e",
+                "rpc.xid",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success());
         let ts = t.elapsed().as_secs_f64();
         let (tf, tm) = if tshark_ok {
-            (format!("{:.0}", frames as f64 / ts), format!("{:.1}", mb / ts))
+            (
+                format!("{:.0}", frames as f64 / ts),
+                format!("{:.1}", mb / ts),
+            )
         } else {
             ("-".into(), "-".into())
         };

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use rpcscope::capture::{LinkType, PcapWriter, Timestamp};
 use rpcscope::rpc::{
-    encode_record, AcceptBody, CallHeader, Message, MessageBody, OpaqueAuth, Procedure, Program, ReplyHeader,
-    Version, Xid,
+    encode_record, AcceptBody, CallHeader, Message, MessageBody, OpaqueAuth, Procedure, Program,
+    ReplyHeader, Version, Xid,
 };
 
 fn frame(src: u8, sport: u16, dport: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
@@ -57,7 +57,10 @@ pub fn write_nfs_tcp(path: &Path, target: u64) {
             let mut reply = Vec::new();
             Message {
                 xid: Xid(xid),
-                body: MessageBody::Reply(ReplyHeader::Accepted { verf: OpaqueAuth::NONE, body: AcceptBody::Success }),
+                body: MessageBody::Reply(ReplyHeader::Accepted {
+                    verf: OpaqueAuth::NONE,
+                    body: AcceptBody::Success,
+                }),
                 payload: &[0u8; 120],
             }
             .emit(&mut reply);

@@ -23,8 +23,6 @@ pub enum Anomaly {
     PendingCallEvicted,
     /// An RPC stream was dropped to make room (table full).
     RpcStreamEvicted,
-    /// A frame of a link type we do not decode.
-    UnsupportedLinkType,
 }
 
 impl Anomaly {
@@ -37,7 +35,6 @@ impl Anomaly {
             Anomaly::RecordSyncLost => "record_sync_lost",
             Anomaly::PendingCallEvicted => "pending_call_evicted",
             Anomaly::RpcStreamEvicted => "rpc_stream_evicted",
-            Anomaly::UnsupportedLinkType => "unsupported_link_type",
         }
     }
 }

@@ -25,12 +25,9 @@ pub struct MsgMeta {
     pub gap: bool,
 }
 
-/// Longest machine name kept inline; longer names are cut (and flagged).
-pub const AUTH_MACHINE_INLINE: usize = 64;
-/// Most AUTH_SYS gids kept inline (RFC 5531 allows 16).
-pub const AUTH_GIDS_INLINE: usize = 16;
-/// Longest RPCSEC_GSS context handle kept inline.
-pub const AUTH_HANDLE_INLINE: usize = 32;
+pub use crate::limits::{
+    AUTH_GIDS_INLINE, AUTH_HANDLE_INLINE, AUTH_MACHINE_INLINE, MAX_RETRANSMIT_FRAMES,
+};
 
 /// A bounded inline byte string (machine names, GSS handles).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -175,9 +172,6 @@ impl Exchange {
         self.retransmit_frames.count > 0
     }
 }
-
-/// Retransmission frames kept per call.
-pub const MAX_RETRANSMIT_FRAMES: usize = 8;
 
 /// The frames of a call's retransmissions (bounded, inline).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -131,3 +131,29 @@ impl Default for Limits {
 
 /// Nanoseconds in one second.
 pub const NS_PER_SEC: u64 = 1_000_000_000;
+
+// ---- fixed-size bounds (compile time) ----------------------------------
+// These size inline arrays, so they are constants rather than `Limits`
+// fields; they live here so every bound can be reviewed in one place.
+
+/// Deliveries remembered per TCP direction to map a record's end back to the
+/// frame that completed it. A record confirmed late (the resync waits for the
+/// next record mark) is normally confirmed within a few segments; 64 covers a
+/// record followed by dozens of tiny segments.
+pub const FRAME_RING: usize = 64;
+
+/// Machine name bytes of an AUTH_SYS credential kept for output. Host names
+/// are rarely longer; a longer one is cut (RFC 5531 allows 255).
+pub const AUTH_MACHINE_INLINE: usize = 64;
+
+/// AUTH_SYS gids kept for output: RFC 5531 allows 16 (longer lists, as some
+/// servers accept, are counted but not kept).
+pub const AUTH_GIDS_INLINE: usize = 16;
+
+/// RPCSEC_GSS context handle bytes kept for output: enough to tell contexts
+/// apart (Linux uses 8-16 byte handles).
+pub const AUTH_HANDLE_INLINE: usize = 32;
+
+/// Retransmission frames kept per call: a hard-mounted client retransmits a
+/// handful of times; the count is kept beyond this.
+pub const MAX_RETRANSMIT_FRAMES: usize = 8;

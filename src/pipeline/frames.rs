@@ -8,10 +8,8 @@
 
 use crate::capture::Timestamp;
 
-/// Deliveries remembered per direction. A record confirmed late is confirmed
-/// by the next record mark, normally within a few segments; 64 covers a
-/// record followed by dozens of tiny segments.
-pub const RING: usize = 64;
+/// Deliveries remembered per direction (see [`crate::limits::FRAME_RING`]).
+pub const RING: usize = crate::limits::FRAME_RING;
 
 #[derive(Debug, Clone)]
 pub struct FrameRing {
