@@ -136,7 +136,8 @@ fn snaplen_96_keeps_every_header() {
         let full = decode_bytes(pcap(&frames, 65535));
         let cut_file = pcap(&frames, 96);
         let cut = decode_bytes(cut_file.clone());
-        let done = |c: &Collect| -> Vec<(u32, Option<u32>, Option<u32>, Option<u32>)> {
+        type CallHead = (u32, Option<u32>, Option<u32>, Option<u32>);
+        let done = |c: &Collect| -> Vec<CallHead> {
             let mut v: Vec<_> = c
                 .events
                 .iter()

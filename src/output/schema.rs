@@ -164,47 +164,55 @@ fn display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S:
     s.collect_str(v)
 }
 
-/// The reply's status fields: (reply_stat, accept_stat, reject_stat, auth_stat, mismatch).
-pub fn status_fields(
-    st: &ReplyStatus,
-) -> (
-    Option<&'static str>,
-    Option<&'static str>,
-    Option<&'static str>,
-    Option<AuthStatJson>,
-    Option<Mismatch>,
-) {
-    match st {
-        ReplyStatus::Accepted(b) => {
-            let mm = match b {
-                AcceptBody::ProgMismatch { low, high } => Some(Mismatch {
-                    low: *low,
-                    high: *high,
-                }),
-                _ => None,
-            };
-            (Some("accepted"), Some(accept_name(b)), None, None, mm)
-        }
-        ReplyStatus::Denied(RejectBody::RpcMismatch { low, high }) => (
-            Some("denied"),
-            None,
-            Some("rpc_mismatch"),
-            None,
-            Some(Mismatch {
+/// A reply's status, as the JSON fields name it.
+#[derive(Default)]
+pub struct StatusFields {
+    pub reply_stat: Option<&'static str>,
+    pub accept_stat: Option<&'static str>,
+    pub reject_stat: Option<&'static str>,
+    pub auth_stat: Option<AuthStatJson>,
+    pub mismatch: Option<Mismatch>,
+}
+
+/// The status fields of a reply.
+pub fn status_fields(st: &ReplyStatus) -> StatusFields {
+    let accepted = |b: &AcceptBody| StatusFields {
+        reply_stat: Some("accepted"),
+        accept_stat: Some(accept_name(b)),
+        mismatch: match b {
+            AcceptBody::ProgMismatch { low, high } => Some(Mismatch {
                 low: *low,
                 high: *high,
             }),
-        ),
-        ReplyStatus::Denied(RejectBody::AuthError(a)) => (
-            Some("denied"),
-            None,
-            Some("auth_error"),
-            Some(AuthStatJson(*a)),
-            None,
-        ),
-        ReplyStatus::AcceptedUnknown => (Some("accepted"), None, None, None, None),
-        ReplyStatus::DeniedUnknown => (Some("denied"), None, None, None, None),
-        ReplyStatus::Unknown => (None, None, None, None, None),
+            _ => None,
+        },
+        ..StatusFields::default()
+    };
+    let denied = StatusFields {
+        reply_stat: Some("denied"),
+        ..StatusFields::default()
+    };
+    match st {
+        ReplyStatus::Accepted(b) => accepted(b),
+        ReplyStatus::Denied(RejectBody::RpcMismatch { low, high }) => StatusFields {
+            reject_stat: Some("rpc_mismatch"),
+            mismatch: Some(Mismatch {
+                low: *low,
+                high: *high,
+            }),
+            ..denied
+        },
+        ReplyStatus::Denied(RejectBody::AuthError(a)) => StatusFields {
+            reject_stat: Some("auth_error"),
+            auth_stat: Some(AuthStatJson(*a)),
+            ..denied
+        },
+        ReplyStatus::AcceptedUnknown => StatusFields {
+            reply_stat: Some("accepted"),
+            ..StatusFields::default()
+        },
+        ReplyStatus::DeniedUnknown => denied,
+        ReplyStatus::Unknown => StatusFields::default(),
     }
 }
 
@@ -239,10 +247,13 @@ impl<'a> ExchangeJson<'a> {
             (Some(p), Some(v), Some(q)) => programs::procedure_name(p, v, q),
             _ => None,
         };
-        let (reply_stat, accept_stat, reject_stat, auth_stat, mismatch) = match reply {
-            Some(r) => status_fields(&r.status),
-            None => (None, None, None, None, None),
-        };
+        let StatusFields {
+            reply_stat,
+            accept_stat,
+            reject_stat,
+            auth_stat,
+            mismatch,
+        } = reply.map(|r| status_fields(&r.status)).unwrap_or_default();
         ExchangeJson {
             kind,
             file,

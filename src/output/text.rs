@@ -155,18 +155,18 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                 if let Some(c) = &ex.call {
                     write_proc(w, c)?;
                 }
-                let (rs, acc, rej, auth, mm) = status_fields(&r.status);
-                write!(w, " {}", rs.unwrap_or("(status cut)"))?;
-                if let Some(s) = acc.or(rej) {
+                let st = status_fields(&r.status);
+                write!(w, " {}", st.reply_stat.unwrap_or("(status cut)"))?;
+                if let Some(s) = st.accept_stat.or(st.reject_stat) {
                     write!(w, " {s}")?;
                 }
-                if let Some(a) = auth {
+                if let Some(a) = st.auth_stat {
                     match a.0.name() {
                         Some(n) => write!(w, " {n}")?,
                         None => write!(w, " auth_stat {}", a.0 .0)?,
                     }
                 }
-                if let Some(m) = mm {
+                if let Some(m) = st.mismatch {
                     write!(w, " low {} high {}", m.low, m.high)?;
                 }
                 write!(w, " {} bytes", r.meta.bytes)?;
