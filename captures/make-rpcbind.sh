@@ -17,7 +17,7 @@ ip link set lo up
 rpcbind -w -f </dev/null >/dev/null 2>&1 &
 rpcbind_pid=$!
 for _ in $(seq 50); do rpcinfo -p 127.0.0.1 >/dev/null 2>&1 && break; sleep 0.1; done
-tcpdump -i lo -w "$out" -U -s 0 'port 111' </dev/null >/dev/null 2>&1 &
+tcpdump -Z root -i lo -w "$out" -U -s 0 'port 111' </dev/null >/dev/null 2>&1 &
 tcpdump_pid=$!
 sleep 1
 # The calls, in order. Each line is one rpcinfo run; see captures/README.md.

@@ -64,7 +64,7 @@ fn comparable(events: &[Event]) -> Vec<String> {
 }
 
 fn inputs() -> Vec<PathBuf> {
-    let mut v = vec![own("rpcbind-rpcinfo.pcap")];
+    let mut v = vec![own("rpcbind-rpcinfo.pcap"), own("ganesha-nfs.pcap")];
     if let Some(s) = shared_dir() {
         for f in [
             "zeek-nfs_write.pcap",
