@@ -43,15 +43,7 @@ impl Summary {
     pub fn add(&mut self, p: &Pipeline) {
         self.files += 1;
         self.frames += p.rpc.frames;
-        let t = p.rpc.tracker.stats();
-        let s = &mut self.track;
-        s.calls += t.calls;
-        s.replies += t.replies;
-        s.exchanges += t.exchanges;
-        s.unmatched_calls += t.unmatched_calls;
-        s.orphan_replies += t.orphan_replies;
-        s.retransmissions += t.retransmissions;
-        s.duplicate_replies += t.duplicate_replies;
+        self.track.merge(p.rpc.tracker.stats());
         self.anomalies.merge(&p.rpc.anomalies);
     }
 }

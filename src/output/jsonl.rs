@@ -47,19 +47,12 @@ impl<W: Write> Sink for JsonLinesSink<W> {
     }
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
-        let t = &s.track;
         let j = SummaryJson {
             kind: "summary",
             files: s.files,
             files_failed: s.files_failed,
             frames: s.frames,
-            calls: t.calls,
-            replies: t.replies,
-            exchanges: t.exchanges,
-            unmatched_calls: t.unmatched_calls,
-            orphan_replies: t.orphan_replies,
-            retransmissions: t.retransmissions,
-            duplicate_replies: t.duplicate_replies,
+            track: &s.track,
             anomalies: &s.anomalies,
         };
         serde_json::to_writer(&mut self.out, &j).map_err(io::Error::other)?;

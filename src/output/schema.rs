@@ -298,13 +298,10 @@ pub struct SummaryJson<'a> {
     pub files: u64,
     pub files_failed: u64,
     pub frames: u64,
-    pub calls: u64,
-    pub replies: u64,
-    pub exchanges: u64,
-    pub unmatched_calls: u64,
-    pub orphan_replies: u64,
-    pub retransmissions: u64,
-    pub duplicate_replies: u64,
+    /// calls, replies, exchanges, unmatched_calls, orphan_replies,
+    /// retransmissions, duplicate_replies.
+    #[serde(flatten)]
+    pub track: &'a crate::track::TrackStats,
     #[serde(serialize_with = "anomaly_map")]
     pub anomalies: &'a Anomalies,
 }

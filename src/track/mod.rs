@@ -50,8 +50,9 @@ struct Answered {
     call: CallRec,
 }
 
-/// Counts of what the tracker reported.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Counts of what the tracker reported. Serialized (flattened) into the JSON
+/// summary object: the field names are part of the documented schema.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct TrackStats {
     pub calls: u64,
     pub replies: u64,
@@ -60,6 +61,28 @@ pub struct TrackStats {
     pub orphan_replies: u64,
     pub retransmissions: u64,
     pub duplicate_replies: u64,
+}
+
+impl TrackStats {
+    /// Adds another run's counts (several input files).
+    pub fn merge(&mut self, o: &TrackStats) {
+        let TrackStats {
+            calls,
+            replies,
+            exchanges,
+            unmatched_calls,
+            orphan_replies,
+            retransmissions,
+            duplicate_replies,
+        } = *o;
+        self.calls += calls;
+        self.replies += replies;
+        self.exchanges += exchanges;
+        self.unmatched_calls += unmatched_calls;
+        self.orphan_replies += orphan_replies;
+        self.retransmissions += retransmissions;
+        self.duplicate_replies += duplicate_replies;
+    }
 }
 
 /// The XID matcher. See the module docs.
