@@ -4,9 +4,12 @@
 //!   the summary goes to a second writer (stderr).
 //! - [`jsonl::JsonLinesSink`]: one JSON object per exchange (the schema in
 //!   [`schema`], documented in `docs/json.md`), then a summary object.
+//! - [`stats::StatsSink`]: per-procedure counts and latencies, printed at the
+//!   end as a table or a JSON array.
 
 pub mod jsonl;
 pub mod schema;
+pub mod stats;
 pub mod text;
 
 use std::io;
@@ -22,6 +25,22 @@ pub trait Sink {
     }
     /// One event.
     fn event(&mut self, ev: &Event) -> io::Result<()>;
+    /// The kernel's packet counts of a live capture, given once just before
+    /// [`Sink::finish`] (never for files).
+    fn capture_counts(&mut self, _counts: &CaptureCounts) -> io::Result<()> {
+        Ok(())
+    }
     /// End of all input.
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+}
+
+/// Packet counts of a live capture, as libpcap reports them (`pcap_stats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaptureCounts {
+    /// Packets the kernel received (on Linux: that passed the BPF filter).
+    pub received: u64,
+    /// Packets dropped because the capture buffer was full.
+    pub dropped: u64,
+    /// Packets dropped by the interface or its driver (not always known: 0).
+    pub if_dropped: u64,
 }
