@@ -337,20 +337,25 @@ impl Filter {
 }
 
 /// A [`Sink`] adapter that forwards the events of matching exchanges.
-pub struct FilteredSink<'a> {
-    inner: &'a mut dyn Sink,
+pub struct FilteredSink<'a, S: Sink> {
+    inner: S,
     filter: &'a Filter,
     /// Exchange records forwarded (Complete, Unmatched, Orphan).
     records: u64,
 }
 
-impl<'a> FilteredSink<'a> {
-    pub fn new(inner: &'a mut dyn Sink, filter: &'a Filter) -> Self {
+impl<'a, S: Sink> FilteredSink<'a, S> {
+    pub fn new(inner: S, filter: &'a Filter) -> Self {
         FilteredSink {
             inner,
             filter,
             records: 0,
         }
+    }
+
+    /// The sink behind the filter.
+    pub fn inner_mut(&mut self) -> &mut S {
+        &mut self.inner
     }
 
     /// Exchange records (complete exchanges, unmatched calls, orphan
@@ -398,7 +403,7 @@ impl<'a> FilteredSink<'a> {
     }
 }
 
-impl Sink for FilteredSink<'_> {
+impl<S: Sink> Sink for FilteredSink<'_, S> {
     fn begin_file(&mut self, file: &str) -> io::Result<()> {
         self.inner.begin_file(file)
     }
@@ -410,6 +415,9 @@ impl Sink for FilteredSink<'_> {
     }
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.inner.finish(summary)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -11,6 +11,8 @@ pub mod config;
 #[cfg(feature = "live")]
 pub mod live;
 mod progress;
+#[cfg(feature = "live")]
+mod rpc_writer;
 
 use std::fmt;
 use std::io::{self, Write};

@@ -3,9 +3,12 @@
 //! kernel BPF filter; lend out one [`Frame`] at a time; report the kernel's
 //! packet counts; list devices.
 //!
-//! The read timeout is what lets the caller honour signals and deadlines
-//! when no packet arrives: [`LiveCapture::next_frame`] returns `Ok(None)`
-//! when it expires. Errors are one-line messages that say what to do
+//! The handle is non-blocking: [`LiveCapture::next_frame`] returns
+//! `Ok(None)` at once when no packet is waiting, so the caller honours
+//! signals and deadlines even when nothing arrives (it sleeps briefly
+//! between empty polls). libpcap ignores the read timeout in immediate mode
+//! on Linux, so a blocking read could wait for ever on a quiet interface; the
+//! read timeout is still set for platforms that honour it. Errors are one-line messages that say what to do
 //! (missing privilege, unknown interface), ready to show to the user.
 
 use std::fmt;
@@ -20,7 +23,8 @@ pub struct LiveOptions {
     pub snaplen: u32,
     /// Kernel buffer size in bytes; libpcap's default when `None`.
     pub buffer_size: Option<u32>,
-    /// Read timeout in milliseconds (see the module docs).
+    /// Read timeout in milliseconds, where the platform honours it (see the
+    /// module docs).
     pub timeout_ms: u32,
     /// Kernel BPF filter.
     pub bpf: Option<String>,
@@ -84,7 +88,11 @@ impl LiveCapture {
         if let Some(b) = opts.buffer_size {
             inactive = inactive.buffer_size(to_i32("--buffer-size", b)?);
         }
-        let mut cap = inactive.open().map_err(|e| open_error(iface, e))?;
+        let mut cap = inactive
+            .open()
+            .map_err(|e| open_error(iface, e))?
+            .setnonblock()
+            .map_err(|e| LiveError(format!("cannot capture on '{iface}': {e}")))?;
         if let Some(expr) = &opts.bpf {
             cap.filter(expr, true)
                 .map_err(|e| LiveError(format!("-f '{expr}': {e}")))?;
@@ -102,7 +110,7 @@ impl LiveCapture {
         self.link
     }
 
-    /// The next frame, `Ok(None)` when the read timeout expired first.
+    /// The next frame, `Ok(None)` when none is waiting.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, LiveError> {
         match self.cap.next_packet() {
             Ok(p) => {

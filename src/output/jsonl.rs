@@ -53,6 +53,10 @@ impl<W: Write> Sink for JsonLinesSink<W> {
         Ok(())
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
         let t = &s.track;
         let c = self.counts;

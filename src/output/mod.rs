@@ -32,6 +32,29 @@ pub trait Sink {
     }
     /// End of all input.
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+    /// Pushes buffered output out (live capture calls it when packets pause,
+    /// so records appear as they happen).
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn begin_file(&mut self, file: &str) -> io::Result<()> {
+        (**self).begin_file(file)
+    }
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        (**self).event(ev)
+    }
+    fn capture_counts(&mut self, counts: &CaptureCounts) -> io::Result<()> {
+        (**self).capture_counts(counts)
+    }
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        (**self).finish(summary)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
+    }
 }
 
 /// Packet counts of a live capture, as libpcap reports them (`pcap_stats`).

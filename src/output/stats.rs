@@ -431,6 +431,9 @@ impl<'a> StatsRowJson<'a> {
     }
 }
 
+/// ANSI: clear the screen and move the cursor home.
+const CLEAR_SCREEN: &[u8] = b"\x1b[2J\x1b[H";
+
 /// The stats printer: aggregates events, prints the table at the end.
 pub struct StatsSink<W: Write, E: Write> {
     pub stats: Stats,
@@ -438,6 +441,8 @@ pub struct StatsSink<W: Write, E: Write> {
     out: W,
     summary_out: E,
     counts: Option<CaptureCounts>,
+    /// The screen was redrawn: clear it again before the final table.
+    redrawn: bool,
 }
 
 impl<W: Write, E: Write> StatsSink<W, E> {
@@ -448,19 +453,18 @@ impl<W: Write, E: Write> StatsSink<W, E> {
             out,
             summary_out,
             counts: None,
+            redrawn: false,
         }
     }
-    /// Writes the current table (for periodic refresh on a terminal).
-    pub fn write_current(&mut self) -> io::Result<()> {
+    /// Clears the terminal and draws the current table (live refresh).
+    pub fn redraw(&mut self) -> io::Result<()> {
+        self.redrawn = true;
+        self.out.write_all(CLEAR_SCREEN)?;
         self.stats.write_table(&mut self.out)?;
         self.out.flush()
     }
     pub fn into_inner(self) -> (W, E) {
         (self.out, self.summary_out)
-    }
-    /// The output writer (to clear a terminal before a refresh).
-    pub fn out(&mut self) -> &mut W {
-        &mut self.out
     }
 }
 
@@ -474,6 +478,9 @@ impl<W: Write, E: Write> Sink for StatsSink<W, E> {
         Ok(())
     }
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        if self.redrawn && self.format == StatsFormat::Text {
+            self.out.write_all(CLEAR_SCREEN)?;
+        }
         match self.format {
             StatsFormat::Text => self.stats.write_table(&mut self.out)?,
             StatsFormat::Json => self.stats.write_json(&mut self.out)?,

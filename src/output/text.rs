@@ -198,6 +198,10 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
         Ok(())
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
         self.out.flush()?;
         write_summary(&mut self.summary_out, s, self.counts.as_ref())
