@@ -119,6 +119,9 @@ fn tshark_srt(file: &Path, opts: &[&str], prog: u32, vers: u32) -> Option<BTreeM
     Some(rows)
 }
 
+/// (program, version, procedure).
+type ProcKey = (u32, u32, u32);
+
 /// Our side of one procedure: every matched latency, duplicates included,
 /// and how many of them are duplicates.
 #[derive(Debug, Default)]
@@ -130,7 +133,7 @@ struct Ours {
 
 /// `rpcscope stats --format json` rows as ((prog, vers, proc) -> (replies
 /// with latency, min, max, mean) in seconds).
-fn cli_stats(file: &Path) -> BTreeMap<(u32, u32, u32), (u64, f64, f64, f64)> {
+fn cli_stats(file: &Path) -> BTreeMap<ProcKey, (u64, f64, f64, f64)> {
     let out = Command::new(env!("CARGO_BIN_EXE_rpcscope"))
         .arg("stats")
         .arg("--format")

@@ -45,3 +45,16 @@ pub fn duration(secs: Option<f64>) -> Result<Option<std::time::Duration>, AppErr
         ))),
     }
 }
+
+/// The checks of `live` options that need no capture device.
+pub fn live_checks(a: &crate::cli::LiveArgs) -> Result<(), AppError> {
+    filter(&a.filter)?;
+    duration(a.duration)?;
+    if a.count == Some(0) {
+        return Err(AppError::Usage("--count: must be at least 1".into()));
+    }
+    if a.snaplen == 0 {
+        return Err(AppError::Usage("--snaplen: must be at least 1".into()));
+    }
+    Ok(())
+}

@@ -38,14 +38,9 @@ pub fn live(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
+    config::live_checks(args)?;
     let filter = config::filter(&args.filter)?;
     let duration = config::duration(args.duration)?;
-    if args.count == Some(0) {
-        return Err(AppError::Usage("--count: must be at least 1".into()));
-    }
-    if args.snaplen == 0 {
-        return Err(AppError::Usage("--snaplen: must be at least 1".into()));
-    }
     let limits = Limits::default();
     let opts = LiveOptions {
         interface: args.interface.clone(),

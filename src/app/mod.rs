@@ -323,10 +323,11 @@ pub fn interfaces(_out: &mut dyn Write) -> Result<Outcome, AppError> {
 /// Without the `live` feature there is no live capture.
 #[cfg(not(feature = "live"))]
 pub fn live(
-    _args: &crate::cli::LiveArgs,
+    args: &crate::cli::LiveArgs,
     _out: &mut dyn Write,
     _err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
+    config::live_checks(args)?;
     Err(AppError::Fatal(
         "live capture needs rpcscope built with the 'live' feature (libpcap)".into(),
     ))

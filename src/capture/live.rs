@@ -115,8 +115,11 @@ impl LiveCapture {
         match self.cap.next_packet() {
             Ok(p) => {
                 self.frames += 1;
+                // time_t is i32 on some 32-bit targets: widen portably.
+                #[allow(clippy::useless_conversion)]
+                let secs = i64::from(p.header.ts.tv_sec);
                 let ts = Timestamp::from_parts(
-                    p.header.ts.tv_sec as i64,
+                    secs,
                     // Nanosecond precision: tv_usec holds nanoseconds.
                     (p.header.ts.tv_usec as u32).min(999_999_999),
                 );
