@@ -20,6 +20,13 @@ pub enum Command {
     /// Decode capture files (pcap, pcapng, snoop; gzip-compressed or not)
     /// into ONC RPC calls and replies.
     Read(ReadArgs),
+    /// Per-procedure statistics of capture files: calls, replies, errors by
+    /// status, latency percentiles, bytes.
+    Stats(StatsArgs),
+    /// Capture from a network interface (libpcap) and decode as it happens.
+    Live(LiveArgs),
+    /// List the capture devices libpcap can open.
+    Interfaces,
 }
 
 /// Output format.
@@ -40,4 +47,93 @@ pub struct ReadArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// Filters shared by `read`, `stats` and `live`. Plain text here; the config
+/// step (`rpcscope::filter`) validates them.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FilterArgs {
+    /// Only this program: a number or a name (nfs, mountd, portmapper, ...).
+    #[arg(long, value_name = "PROGRAM")]
+    pub program: Option<String>,
+    /// Only this procedure: a number, or a name (needs --program), e.g. WRITE.
+    #[arg(long, value_name = "PROCEDURE")]
+    pub procedure: Option<String>,
+    /// Only these reply statuses, comma-separated, each optionally negated
+    /// with '!': success, prog_unavail, prog_mismatch, proc_unavail,
+    /// garbage_args, system_err, accepted, denied, rpc_mismatch, auth_error,
+    /// unknown, unanswered. E.g. '!success'.
+    #[arg(long, value_name = "STATUS", allow_hyphen_values = true)]
+    pub status: Option<String>,
+    /// Only exchanges at least this slow, e.g. 250us, 10ms, 1.5s.
+    #[arg(long, value_name = "DURATION")]
+    pub min_latency: Option<String>,
+    /// Only exchanges with this IP address on either side (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub host: Vec<String>,
+    /// BPF filter expression (libpcap syntax) applied to frames before
+    /// decoding, e.g. 'port 2049'. Live: in the kernel.
+    #[arg(short = 'f', long = "bpf", value_name = "EXPR")]
+    pub bpf: Option<String>,
+}
+
+/// Extra grouping of statistics rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    /// One row per procedure and client address.
+    Client,
+    /// One row per procedure and server address.
+    Server,
+}
+
+#[derive(Debug, Parser)]
+pub struct StatsArgs {
+    /// Capture files to read, in order; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format: an aligned table (slowest first) or a JSON array.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also group by client or server address.
+    #[arg(long, value_enum)]
+    pub by: Option<By>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Debug, Parser)]
+pub struct LiveArgs {
+    /// Interface to capture on (see `rpcscope interfaces`).
+    #[arg(short = 'i', long, value_name = "IFACE")]
+    pub interface: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Stop after this many exchange records (complete exchanges, unanswered
+    /// calls, replies without call) that pass the filters.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop after this many seconds (fractions allowed).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    /// Bytes captured per packet.
+    #[arg(long, default_value_t = 262144, value_name = "BYTES")]
+    pub snaplen: u32,
+    /// Kernel capture buffer size in bytes (libpcap's default when absent).
+    #[arg(long, value_name = "BYTES")]
+    pub buffer_size: Option<u32>,
+    /// Write the frames of flows that carried (matching) RPC to this pcap file.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Show statistics instead of exchanges: a table refreshed every few
+    /// seconds on a terminal, and a final one at the end.
+    #[arg(long)]
+    pub stats: bool,
+    /// With --stats: also group by client or server address.
+    #[arg(long, value_enum, requires = "stats")]
+    pub by: Option<By>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }

@@ -5,7 +5,7 @@
 //! ```text
 //! capture (files, live)  ->  net (link, IP + defrag, UDP, TCP streams)
 //!     ->  rpc (record marking, messages)  ->  track (XID matching)
-//!     ->  events  ->  output sinks (text, JSON Lines)
+//!     ->  events  ->  filter  ->  output sinks (text, JSON Lines, stats)
 //! ```
 //!
 //! Only `capture` and `app` (and the binary) do I/O; every other layer takes
@@ -54,6 +54,7 @@ pub mod app;
 pub mod capture;
 pub mod cli;
 pub mod event;
+pub mod filter;
 pub mod limits;
 pub mod net;
 pub mod output;

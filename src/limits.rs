@@ -98,6 +98,35 @@ pub struct Limits {
     /// table entry, so a corrupt or hostile file with millions of IDBs would
     /// otherwise grow memory with the file size.
     pub max_capture_interfaces: usize,
+
+    // ---- statistics, live capture (added by the live/stats commands) -------
+    /// Rows of a statistics table. A row holds a latency histogram (~20 KiB
+    /// for latencies up to minutes); with `--by client` a scan of many
+    /// addresses could otherwise grow memory without bound. 4096 rows is far
+    /// more than a readable table and caps memory near 80 MiB; exchanges of
+    /// later keys go into one overflow row (reported on stderr).
+    pub max_stats_rows: usize,
+    /// Read timeout of a live capture handle, in milliseconds, on platforms
+    /// where libpcap honours it in immediate mode: 100 ms keeps Ctrl-C prompt.
+    pub live_read_timeout_ms: u32,
+    /// How long the live capture loop sleeps, in microseconds, when no packet
+    /// is waiting on its non-blocking handle, before polling again (and
+    /// checking SIGINT, `--duration`, stats refresh). 2 ms adds at most 2 ms
+    /// of latency to a record and costs ~500 cheap wake-ups a second when
+    /// idle; packets that arrive meanwhile wait in the kernel buffer.
+    pub live_idle_sleep_us: u32,
+    /// Bytes of frames `live -w` holds back while it does not yet know
+    /// whether their flow carries RPC (the handshake and first segments of a
+    /// connection). 4 MiB holds the opening frames of hundreds of flows at
+    /// once; when full, the oldest held frames are dropped (not written).
+    pub max_write_backlog_bytes: usize,
+    /// Frames `live -w` holds back (bounds bookkeeping for floods of tiny
+    /// frames the byte bound alone would let through).
+    pub max_write_backlog_frames: usize,
+    /// Flows `live -w` remembers as carrying RPC (so their later frames are
+    /// written). Same reasoning as `max_rpc_flows`; the least recently used
+    /// is forgotten beyond it.
+    pub max_write_flows: usize,
 }
 
 impl Default for Limits {
@@ -125,6 +154,12 @@ impl Default for Limits {
             answered_timeout_ns: 120 * NS_PER_SEC,
             max_rpc_flows: 65536,
             max_capture_interfaces: 4096,
+            max_stats_rows: 4096,
+            live_read_timeout_ms: 100,
+            live_idle_sleep_us: 2000,
+            max_write_backlog_bytes: 4 * 1024 * 1024,
+            max_write_backlog_frames: 16384,
+            max_write_flows: 65536,
         }
     }
 }

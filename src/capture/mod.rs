@@ -16,13 +16,16 @@
 //!   decompressed data) and after which frame; then `Ok(None)` for ever.
 //! - Frame numbers count packet records from 1, as tshark's `frame.number`.
 //!
-//! Not here: link-layer decoding (`net`), live capture, and writing files
+//! Live capture is in `live` (feature `live`). Not here: link-layer
+//! decoding (`net`), and writing files
 //! other than the two simple writers in [`writer`] (used by tests, fuzzers
 //! and live capture output).
 
 mod error;
 pub mod frame;
 mod input;
+#[cfg(feature = "live")]
+pub mod live;
 mod pcap;
 mod pcapng;
 mod reader;

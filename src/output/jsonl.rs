@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::schema::{ExchangeJson, SummaryJson};
-use super::Sink;
+use super::{CaptureCounts, Sink};
 use crate::event::{Event, ExchangeKind};
 use crate::pipeline::Summary;
 
@@ -12,6 +12,7 @@ use crate::pipeline::Summary;
 pub struct JsonLinesSink<W: Write> {
     out: W,
     file: String,
+    counts: Option<CaptureCounts>,
 }
 
 impl<W: Write> JsonLinesSink<W> {
@@ -19,6 +20,7 @@ impl<W: Write> JsonLinesSink<W> {
         JsonLinesSink {
             out,
             file: String::new(),
+            counts: None,
         }
     }
     pub fn into_inner(self) -> W {
@@ -46,7 +48,17 @@ impl<W: Write> Sink for JsonLinesSink<W> {
         }
     }
 
+    fn capture_counts(&mut self, c: &CaptureCounts) -> io::Result<()> {
+        self.counts = Some(*c);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        let c = self.counts;
         let j = SummaryJson {
             kind: "summary",
             files: s.files,
@@ -54,6 +66,9 @@ impl<W: Write> Sink for JsonLinesSink<W> {
             frames: s.frames,
             track: &s.track,
             anomalies: &s.anomalies,
+            packets_received: c.map(|c| c.received),
+            packets_dropped: c.map(|c| c.dropped),
+            packets_if_dropped: c.map(|c| c.if_dropped),
         };
         serde_json::to_writer(&mut self.out, &j).map_err(io::Error::other)?;
         self.out.write_all(b"\n")?;

@@ -4,9 +4,12 @@
 //!   the summary goes to a second writer (stderr).
 //! - [`jsonl::JsonLinesSink`]: one JSON object per exchange (the schema in
 //!   [`schema`], documented in `docs/json.md`), then a summary object.
+//! - [`stats::StatsSink`]: per-procedure counts and latencies, printed at the
+//!   end as a table or a JSON array.
 
 pub mod jsonl;
 pub mod schema;
+pub mod stats;
 pub mod text;
 
 use std::io;
@@ -22,6 +25,45 @@ pub trait Sink {
     }
     /// One event.
     fn event(&mut self, ev: &Event) -> io::Result<()>;
+    /// The kernel's packet counts of a live capture, given once just before
+    /// [`Sink::finish`] (never for files).
+    fn capture_counts(&mut self, _counts: &CaptureCounts) -> io::Result<()> {
+        Ok(())
+    }
     /// End of all input.
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+    /// Pushes buffered output out (live capture calls it when packets pause,
+    /// so records appear as they happen).
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn begin_file(&mut self, file: &str) -> io::Result<()> {
+        (**self).begin_file(file)
+    }
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        (**self).event(ev)
+    }
+    fn capture_counts(&mut self, counts: &CaptureCounts) -> io::Result<()> {
+        (**self).capture_counts(counts)
+    }
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        (**self).finish(summary)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
+    }
+}
+
+/// Packet counts of a live capture, as libpcap reports them (`pcap_stats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaptureCounts {
+    /// Packets the kernel received (on Linux: that passed the BPF filter).
+    pub received: u64,
+    /// Packets dropped because the capture buffer was full.
+    pub dropped: u64,
+    /// Packets dropped by the interface or its driver (not always known: 0).
+    pub if_dropped: u64,
 }

@@ -304,6 +304,10 @@ pub struct SummaryJson<'a> {
     pub track: &'a crate::track::TrackStats,
     #[serde(serialize_with = "anomaly_map")]
     pub anomalies: &'a Anomalies,
+    /// Live capture only (`null` for files): libpcap's counts.
+    pub packets_received: Option<u64>,
+    pub packets_dropped: Option<u64>,
+    pub packets_if_dropped: Option<u64>,
 }
 
 fn anomaly_map<S: Serializer>(a: &&Anomalies, s: S) -> Result<S::Ok, S::Error> {

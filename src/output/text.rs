@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 
 use super::schema::status_fields;
-use super::Sink;
+use super::{CaptureCounts, Sink};
 use crate::capture::Timestamp;
 use crate::event::{AuthSummary, CallRec, Event, ExchangeKind};
 use crate::pipeline::Summary;
@@ -19,11 +19,16 @@ use crate::programs;
 pub struct TextSink<W: Write, E: Write> {
     out: W,
     summary_out: E,
+    counts: Option<CaptureCounts>,
 }
 
 impl<W: Write, E: Write> TextSink<W, E> {
     pub fn new(out: W, summary_out: E) -> Self {
-        TextSink { out, summary_out }
+        TextSink {
+            out,
+            summary_out,
+            counts: None,
+        }
     }
     pub fn into_inner(self) -> (W, E) {
         (self.out, self.summary_out)
@@ -188,22 +193,47 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
         }
     }
 
+    fn capture_counts(&mut self, c: &CaptureCounts) -> io::Result<()> {
+        self.counts = Some(*c);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
         self.out.flush()?;
-        let t = &s.track;
-        let e = &mut self.summary_out;
+        write_summary(&mut self.summary_out, s, self.counts.as_ref())
+    }
+}
+
+/// The text summary lines (stderr): totals, kernel counts of a live
+/// capture, anomalies.
+pub fn write_summary(
+    e: &mut impl Write,
+    s: &Summary,
+    counts: Option<&CaptureCounts>,
+) -> io::Result<()> {
+    let t = &s.track;
+    writeln!(
+        e,
+        "rpcscope: {} frames in {} file(s): {} calls, {} replies, {} exchanges, {} unanswered calls, {} replies without call, {} retransmissions, {} duplicate replies",
+        s.frames, s.files, t.calls, t.replies, t.exchanges, t.unmatched_calls, t.orphan_replies, t.retransmissions, t.duplicate_replies
+    )?;
+    if let Some(c) = counts {
         writeln!(
             e,
-            "rpcscope: {} frames in {} file(s): {} calls, {} replies, {} exchanges, {} unanswered calls, {} replies without call, {} retransmissions, {} duplicate replies",
-            s.frames, s.files, t.calls, t.replies, t.exchanges, t.unmatched_calls, t.orphan_replies, t.retransmissions, t.duplicate_replies
+            "rpcscope: capture: {} packets received by filter, {} dropped by kernel, {} dropped by interface",
+            c.received, c.dropped, c.if_dropped
         )?;
-        if s.anomalies.total() > 0 {
-            write!(e, "rpcscope: anomalies:")?;
-            for (k, v) in s.anomalies.iter() {
-                write!(e, " {k}={v}")?;
-            }
-            writeln!(e)?;
-        }
-        e.flush()
     }
+    if s.anomalies.total() > 0 {
+        write!(e, "rpcscope: anomalies:")?;
+        for (k, v) in s.anomalies.iter() {
+            write!(e, " {k}={v}")?;
+        }
+        writeln!(e)?;
+    }
+    e.flush()
 }

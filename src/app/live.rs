@@ -1,0 +1,231 @@
+//! `rpcscope live`: capture from an interface, decode as it happens.
+//!
+//! The capture loop is the only I/O here: it pulls frames from
+//! [`LiveCapture`] (non-blocking, with a short sleep when idle, so that
+//! SIGINT/SIGTERM, `--duration` and `--count` are honoured even when no
+//! packet arrives), pushes them
+//! through the same sans-IO [`Pipeline`] as `read`, and hands the events to
+//! the same sinks behind the same [`FilteredSink`]. On stop, pending calls
+//! are reported as unmatched ([`Pipeline::finish`]), the kernel's counts
+//! are added to the summary, and the exit status is 0.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::rpc_writer::{ConvKey, RpcFrameWriter};
+use super::{config, AppError, Outcome};
+use crate::capture::live::{LiveCapture, LiveOptions};
+use crate::cli::{Format, LiveArgs};
+use crate::filter::FilteredSink;
+use crate::limits::Limits;
+use crate::output::jsonl::JsonLinesSink;
+use crate::output::stats::{Stats, StatsFormat, StatsSink};
+use crate::output::text::TextSink;
+use crate::output::Sink;
+use crate::pipeline::{Pipeline, Summary};
+
+/// How often `--stats` redraws its table on a terminal.
+const STATS_REFRESH: Duration = Duration::from_secs(2);
+/// Longest time output may sit in a buffer while packets keep coming.
+const FLUSH_EVERY: Duration = Duration::from_millis(200);
+
+/// `rpcscope live`.
+pub fn live(
+    args: &LiveArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Outcome, AppError> {
+    config::live_checks(args)?;
+    let filter = config::filter(&args.filter)?;
+    let duration = config::duration(args.duration)?;
+    let limits = Limits::default();
+    let opts = LiveOptions {
+        interface: args.interface.clone(),
+        snaplen: args.snaplen,
+        buffer_size: args.buffer_size,
+        timeout_ms: limits.live_read_timeout_ms,
+        bpf: args.filter.bpf.clone(),
+    };
+    let mut cap = LiveCapture::open(&opts).map_err(|e| AppError::Fatal(e.0))?;
+    let mut writer = match &args.write {
+        None => None,
+        Some(path) => {
+            let f = File::create(path).map_err(|e| {
+                AppError::Fatal(format!("-w: cannot create {}: {e}", path.display()))
+            })?;
+            Some(RpcFrameWriter::new(
+                BufWriter::new(f),
+                cap.link(),
+                args.snaplen,
+                &limits,
+            )?)
+        }
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // A second signal while stopping exits at once (130: "by SIGINT").
+        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))
+            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)))
+            .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
+    }
+    let run = Run {
+        args,
+        duration,
+        stop: &stop,
+        limits: &limits,
+    };
+    let tty = io::stdout().is_terminal();
+    match (args.stats, args.format) {
+        (false, Format::Text) => {
+            let mut sink = FilteredSink::new(TextSink::new(out, &mut *err), &filter);
+            run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
+        }
+        (false, Format::Json) => {
+            let mut sink = FilteredSink::new(JsonLinesSink::new(out), &filter);
+            run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
+        }
+        (true, format) => {
+            let format = match format {
+                Format::Text => StatsFormat::Text,
+                Format::Json => StatsFormat::Json,
+            };
+            let stats = Stats::new(config::group_by(args.by), limits.max_stats_rows);
+            let mut sink = FilteredSink::new(StatsSink::new(stats, format, out, &mut *err), &filter);
+            let redraw = tty && format == StatsFormat::Text;
+            run.go(&mut cap, &mut sink, writer.as_mut(), |s| {
+                if redraw {
+                    s.inner_mut().redraw()
+                } else {
+                    Ok(())
+                }
+            })
+        }
+    }
+    .and_then(|outcome| {
+        if let Some(w) = &mut writer {
+            w.flush()?;
+            if w.dropped > 0 {
+                writeln!(
+                    err,
+                    "rpcscope: -w: {} frames held back before their flow showed RPC were dropped (queue full)",
+                    w.dropped
+                )?;
+            }
+        }
+        Ok(outcome)
+    })
+}
+
+struct Run<'a> {
+    args: &'a LiveArgs,
+    duration: Option<Duration>,
+    stop: &'a AtomicBool,
+    limits: &'a Limits,
+}
+
+impl Run<'_> {
+    /// The capture loop. `refresh` is called every [`STATS_REFRESH`].
+    fn go<S: Sink>(
+        &self,
+        cap: &mut LiveCapture,
+        sink: &mut FilteredSink<'_, S>,
+        mut writer: Option<&mut RpcFrameWriter<BufWriter<File>>>,
+        mut refresh: impl FnMut(&mut FilteredSink<'_, S>) -> io::Result<()>,
+    ) -> Result<Outcome, AppError> {
+        let start = Instant::now();
+        let mut last_refresh = start;
+        let mut last_flush = start;
+        let mut pipeline = Pipeline::new(self.limits);
+        let mut outcome = Outcome::Ok;
+        let mut out_err: Option<io::Error> = None;
+        let mut marks: Vec<ConvKey> = Vec::new();
+        let mut dirty = false;
+        sink.begin_file(&self.args.interface)?;
+        loop {
+            if self.stop.load(Ordering::Relaxed)
+                || self.duration.is_some_and(|d| start.elapsed() >= d)
+                || self.args.count.is_some_and(|n| sink.records() >= n)
+            {
+                break;
+            }
+            match cap.next_frame() {
+                Ok(Some(frame)) => {
+                    marks.clear();
+                    let want_marks = writer.is_some();
+                    pipeline.handle_frame(&frame, &mut |ev| {
+                        if out_err.is_some() {
+                            return;
+                        }
+                        match sink.offer(&ev) {
+                            Ok(true) if want_marks => marks.push(ConvKey::of(&ev.exchange)),
+                            Ok(_) => {}
+                            Err(e) => out_err = Some(e),
+                        }
+                    });
+                    if let Some(w) = writer.as_deref_mut() {
+                        for m in &marks {
+                            w.mark(*m, frame.ts)?;
+                        }
+                        w.frame(&frame)?;
+                    }
+                    dirty = true;
+                }
+                Ok(None) => {
+                    std::thread::sleep(Duration::from_micros(
+                        self.limits.live_idle_sleep_us.into(),
+                    ));
+                }
+                Err(e) => {
+                    writeln!(io::stderr(), "rpcscope: {}: {e}", self.args.interface)?;
+                    outcome = Outcome::InputErrors;
+                    break;
+                }
+            }
+            if let Some(e) = out_err.take() {
+                return match e.kind() {
+                    io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
+                    _ => Err(e.into()),
+                };
+            }
+            if dirty && last_flush.elapsed() >= FLUSH_EVERY {
+                sink.flush()?;
+                if let Some(w) = writer.as_deref_mut() {
+                    w.flush()?;
+                }
+                dirty = false;
+                last_flush = Instant::now();
+            }
+            if last_refresh.elapsed() >= STATS_REFRESH {
+                refresh(sink)?;
+                last_refresh = Instant::now();
+            }
+        }
+        pipeline.finish(&mut |ev| {
+            if out_err.is_none() {
+                if let Err(e) = sink.offer(&ev) {
+                    out_err = Some(e);
+                }
+            }
+        });
+        if let Some(e) = out_err {
+            return match e.kind() {
+                io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
+                _ => Err(e.into()),
+            };
+        }
+        match cap.counts() {
+            Ok(c) => sink.capture_counts(&c)?,
+            Err(e) => writeln!(io::stderr(), "rpcscope: {e}")?,
+        }
+        let mut summary = Summary::default();
+        summary.add(&pipeline);
+        match sink.finish(&summary) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
+            Err(e) => Err(e.into()),
+            Ok(()) => Ok(outcome),
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! Running commands: the glue between arguments, inputs, the pipeline and
+//! the sinks. With `capture`, this is the only library module that does I/O
+//! (it opens files and devices, writes output, draws progress bars).
+//!
+//! Each command has two stages: [`config`] turns the clap structs into
+//! validated values (a [`Filter`](crate::filter::Filter), a [`BpfFilter`], sinks) or a one-line
+//! [`AppError::Usage`]; then the command runs the sans-IO [`Pipeline`] over
+//! its frames and hands the events to the sinks.
+
+pub mod config;
+#[cfg(feature = "live")]
+pub mod live;
+mod progress;
+#[cfg(feature = "live")]
+mod rpc_writer;
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::capture::{CaptureFormat, CaptureReader};
+use crate::cli::{Format, ReadArgs, StatsArgs};
+use crate::filter::{BpfFilter, FilteredSink};
+use crate::limits::Limits;
+use crate::net::is_supported_link;
+use crate::output::jsonl::JsonLinesSink;
+use crate::output::stats::{Stats, StatsFormat, StatsSink};
+use crate::output::text::TextSink;
+use crate::output::Sink;
+use crate::pipeline::{Pipeline, Summary};
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything was read.
+    Ok,
+    /// Some input could not be read (errors were reported on stderr).
+    InputErrors,
+    /// The output was closed early (e.g. `| head`): not an error.
+    OutputClosed,
+}
+
+/// Why a command could not run.
+#[derive(Debug)]
+pub enum AppError {
+    /// A bad option value (exit status 2).
+    Usage(String),
+    /// The command could not start or go on, e.g. no privilege to capture
+    /// (exit status 1).
+    Fatal(String),
+    /// Writing the output failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Usage(m) | AppError::Fatal(m) => f.write_str(m),
+            AppError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<io::Error> for AppError {
+    fn from(e: io::Error) -> Self {
+        AppError::Io(e)
+    }
+}
+
+impl From<crate::filter::FilterError> for AppError {
+    fn from(e: crate::filter::FilterError) -> Self {
+        AppError::Usage(e.0)
+    }
+}
+
+/// How files are read beyond the defaults.
+#[derive(Debug, Default)]
+pub struct ReadOptions {
+    /// Frames that fail this BPF filter are not decoded.
+    pub bpf: Option<BpfFilter>,
+    /// Draw a progress bar on stderr (see [`progress_wanted`]).
+    pub progress: bool,
+}
+
+/// `rpcscope read`.
+pub fn read(
+    args: &ReadArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Outcome, AppError> {
+    let filter = config::filter(&args.filter)?;
+    let mut opts = ReadOptions {
+        bpf: config::bpf(&args.filter)?,
+        progress: progress::wanted(false),
+    };
+    let limits = Limits::default();
+    let r = match args.format {
+        Format::Text => {
+            let mut text = TextSink::new(out, Vec::new());
+            let mut sink = FilteredSink::new(&mut text, &filter);
+            let r = read_files_with(&args.files, &limits, &mut sink, err, &mut opts);
+            let (_, summary) = text.into_inner();
+            err.write_all(&summary)?;
+            r
+        }
+        Format::Json => {
+            let mut json = JsonLinesSink::new(out);
+            let mut sink = FilteredSink::new(&mut json, &filter);
+            read_files_with(&args.files, &limits, &mut sink, err, &mut opts)
+        }
+    };
+    Ok(r?)
+}
+
+/// `rpcscope stats`.
+pub fn stats(
+    args: &StatsArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Outcome, AppError> {
+    let filter = config::filter(&args.filter)?;
+    let mut opts = ReadOptions {
+        bpf: config::bpf(&args.filter)?,
+        progress: progress::wanted(true),
+    };
+    let limits = Limits::default();
+    let format = match args.format {
+        Format::Text => StatsFormat::Text,
+        Format::Json => StatsFormat::Json,
+    };
+    let mut summary = Vec::new();
+    let stats = Stats::new(config::group_by(args.by), limits.max_stats_rows);
+    let mut printer = StatsSink::new(stats, format, out, &mut summary);
+    let r = read_files_with(
+        &args.files,
+        &limits,
+        &mut FilteredSink::new(&mut printer, &filter),
+        err,
+        &mut opts,
+    );
+    drop(printer);
+    err.write_all(&summary)?;
+    Ok(r?)
+}
+
+/// Decodes every file into `sink`; per-file errors go to `err` as one line
+/// each and the other files are still read.
+pub fn read_files(
+    files: &[impl AsRef<Path>],
+    limits: &Limits,
+    sink: &mut dyn Sink,
+    err: &mut dyn Write,
+) -> io::Result<Outcome> {
+    read_files_with(files, limits, sink, err, &mut ReadOptions::default())
+}
+
+/// [`read_files`] with a BPF filter and progress bar.
+pub fn read_files_with(
+    files: &[impl AsRef<Path>],
+    limits: &Limits,
+    sink: &mut dyn Sink,
+    err: &mut dyn Write,
+    opts: &mut ReadOptions,
+) -> io::Result<Outcome> {
+    let mut summary = Summary::default();
+    let mut outcome = Outcome::Ok;
+    for path in files {
+        let path = path.as_ref();
+        let name = path.to_string_lossy();
+        match read_one(path, &name, limits, sink, &mut summary, opts) {
+            Ok(()) => {}
+            Err(FileError::Input(msg)) => {
+                writeln!(err, "rpcscope: {name}: {msg}")?;
+                summary.files_failed += 1;
+                outcome = Outcome::InputErrors;
+            }
+            Err(FileError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                return Ok(Outcome::OutputClosed)
+            }
+            Err(FileError::Output(e)) => return Err(e),
+        }
+    }
+    match sink.finish(&summary) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
+        Err(e) => Err(e),
+        Ok(()) => Ok(outcome),
+    }
+}
+
+enum FileError {
+    /// The input is unreadable or malformed: reported, other files go on.
+    Input(String),
+    /// Writing the output failed.
+    Output(io::Error),
+}
+
+/// How often (in frames) the progress bar is updated.
+const PROGRESS_EVERY: u64 = 1024;
+
+fn read_one(
+    path: &Path,
+    name: &str,
+    limits: &Limits,
+    sink: &mut dyn Sink,
+    summary: &mut Summary,
+    opts: &mut ReadOptions,
+) -> Result<(), FileError> {
+    sink.begin_file(name).map_err(FileError::Output)?;
+    let mut reader =
+        CaptureReader::open(path, limits).map_err(|e| FileError::Input(e.to_string()))?;
+    let bar = opts
+        .progress
+        .then(|| progress::file_bar(path, name))
+        .flatten();
+    let mut pipeline = Pipeline::new(limits);
+    let mut out_err: Option<io::Error> = None;
+    let mut input_err = None;
+    let mut first = true;
+    let global_link = reader_format_is_global(&reader);
+    loop {
+        let bytes = reader.bytes_read();
+        match reader.next_frame() {
+            Ok(Some(frame)) => {
+                if first && global_link && !is_supported_link(frame.link) {
+                    return Err(FileError::Input(format!(
+                        "unsupported link type {}",
+                        frame.link
+                    )));
+                }
+                first = false;
+                if let Some(b) = &bar {
+                    if frame.number % PROGRESS_EVERY == 0 {
+                        b.set_position(bytes);
+                    }
+                }
+                if let Some(bpf) = &mut opts.bpf {
+                    match bpf.matches(&frame) {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) => {
+                            input_err = Some(e.0);
+                            break;
+                        }
+                    }
+                }
+                pipeline.handle_frame(&frame, &mut |ev| emit(sink, &mut out_err, ev));
+            }
+            Ok(None) => break,
+            Err(e) => {
+                input_err = Some(e.to_string());
+                break;
+            }
+        }
+        if out_err.is_some() {
+            break;
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if out_err.is_none() {
+        pipeline.finish(&mut |ev| emit(sink, &mut out_err, ev));
+    }
+    summary.add(&pipeline);
+    if let Some(e) = out_err {
+        return Err(FileError::Output(e));
+    }
+    match input_err {
+        Some(msg) => Err(FileError::Input(msg)),
+        None => Ok(()),
+    }
+}
+
+/// Hands an event to the sink, keeping the first output error.
+fn emit(sink: &mut dyn Sink, err: &mut Option<io::Error>, ev: crate::event::Event) {
+    if err.is_none() {
+        if let Err(e) = sink.event(&ev) {
+            *err = Some(e);
+        }
+    }
+}
+
+/// pcap and snoop files have one link type for the whole file.
+fn reader_format_is_global(r: &CaptureReader) -> bool {
+    !matches!(r.format(), CaptureFormat::Pcapng)
+}
+
+/// `rpcscope interfaces`.
+#[cfg(feature = "live")]
+pub fn interfaces(out: &mut dyn Write) -> Result<Outcome, AppError> {
+    let devs = crate::capture::live::list_devices().map_err(|e| AppError::Fatal(e.0))?;
+    for d in devs {
+        write!(out, "{}", d.name)?;
+        let mut flags = Vec::new();
+        if d.up {
+            flags.push("up");
+        }
+        if d.loopback {
+            flags.push("loopback");
+        }
+        if !flags.is_empty() {
+            write!(out, " [{}]", flags.join(","))?;
+        }
+        if let Some(desc) = &d.description {
+            write!(out, " ({desc})")?;
+        }
+        for a in &d.addresses {
+            write!(out, " {a}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Without the `live` feature there is no libpcap to ask.
+#[cfg(not(feature = "live"))]
+pub fn interfaces(_out: &mut dyn Write) -> Result<Outcome, AppError> {
+    Err(AppError::Fatal(
+        "listing interfaces needs rpcscope built with the 'live' feature (libpcap)".into(),
+    ))
+}
+
+/// Without the `live` feature there is no live capture.
+#[cfg(not(feature = "live"))]
+pub fn live(
+    args: &crate::cli::LiveArgs,
+    _out: &mut dyn Write,
+    _err: &mut dyn Write,
+) -> Result<Outcome, AppError> {
+    config::live_checks(args)?;
+    Err(AppError::Fatal(
+        "live capture needs rpcscope built with the 'live' feature (libpcap)".into(),
+    ))
+}
+
+#[cfg(feature = "live")]
+pub use live::live;

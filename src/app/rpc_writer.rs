@@ -1,0 +1,224 @@
+//! `live -w`: writes the frames of flows that carried RPC to a pcap file.
+//!
+//! A conversation (transport and its two endpoints, either direction) is
+//! "RPC" once the pipeline reported an RPC message on it that passed the
+//! filters ([`RpcFrameWriter::mark`]). From then on every frame of it is
+//! written; frames seen before that (the TCP handshake, segments of a first
+//! record) are held back in a bounded queue and written when their flow is
+//! marked, or dropped unwritten when the queue is full. IP fragments after
+//! the first carry no ports: they follow their datagram (IP id, addresses,
+//! protocol), which is marked when its first fragment is written.
+//!
+//! Held-back frames are written when their flow is marked, after frames of
+//! other flows already written, so timestamps in the file can go backwards
+//! across flows (readers, tcpdump and tshark accept that). Memory: at most
+//! `Limits::max_write_backlog_bytes` / `max_write_backlog_frames` held, and
+//! `max_write_flows` conversations and datagrams remembered.
+
+use std::collections::VecDeque;
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use crate::capture::{Frame, LinkType, PcapWriter, Timestamp};
+use crate::event::Exchange;
+use crate::limits::Limits;
+use crate::net::{peek_frame, Transport};
+use crate::track::AgedMap;
+
+/// A conversation, direction-free: protocol and the two (addr, port) ends
+/// in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConvKey {
+    proto: u8,
+    lo: (IpAddr, u16),
+    hi: (IpAddr, u16),
+}
+
+impl ConvKey {
+    fn new(proto: u8, a: (IpAddr, u16), b: (IpAddr, u16)) -> Self {
+        ConvKey {
+            proto,
+            lo: a.min(b),
+            hi: a.max(b),
+        }
+    }
+    /// The conversation of an exchange.
+    pub fn of(ex: &Exchange) -> Self {
+        let proto = match ex.transport {
+            Transport::Tcp => 6,
+            Transport::Udp => 17,
+        };
+        ConvKey::new(
+            proto,
+            (ex.client.addr, ex.client.port),
+            (ex.server.addr, ex.server.port),
+        )
+    }
+}
+
+/// One IP datagram's fragments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FragKey {
+    proto: u8,
+    src: IpAddr,
+    dst: IpAddr,
+    id: u32,
+}
+
+/// Which held frames to write.
+#[derive(Clone, Copy)]
+enum Pick {
+    Conv(ConvKey),
+    Frag(FragKey),
+}
+
+impl Pick {
+    fn matches(self, h: &Held) -> bool {
+        match self {
+            Pick::Conv(c) => h.conv == Some(c),
+            Pick::Frag(f) => h.frag == Some(f),
+        }
+    }
+}
+
+struct Held {
+    conv: Option<ConvKey>,
+    frag: Option<FragKey>,
+    ts: Timestamp,
+    data: Vec<u8>,
+    orig_len: u32,
+}
+
+/// See the module docs.
+pub struct RpcFrameWriter<W: Write> {
+    out: PcapWriter<W>,
+    link: LinkType,
+    convs: AgedMap<ConvKey, ()>,
+    frags: AgedMap<FragKey, ()>,
+    held: VecDeque<Held>,
+    held_bytes: usize,
+    max_bytes: usize,
+    max_frames: usize,
+    /// Frames written.
+    pub written: u64,
+    /// Held-back frames dropped unwritten (queue full).
+    pub dropped: u64,
+}
+
+impl<W: Write> RpcFrameWriter<W> {
+    /// Writes the pcap header for `link` and `snaplen`.
+    pub fn new(out: W, link: LinkType, snaplen: u32, limits: &Limits) -> io::Result<Self> {
+        Ok(RpcFrameWriter {
+            out: PcapWriter::new(out, link, snaplen)?,
+            link,
+            convs: AgedMap::new(limits.max_write_flows),
+            frags: AgedMap::new(limits.max_write_flows),
+            held: VecDeque::new(),
+            held_bytes: 0,
+            max_bytes: limits.max_write_backlog_bytes,
+            max_frames: limits.max_write_backlog_frames,
+            written: 0,
+            dropped: 0,
+        })
+    }
+
+    /// `conv` carried a (matching) RPC message: write its held frames now and
+    /// its later frames as they come.
+    pub fn mark(&mut self, conv: ConvKey, now: Timestamp) -> io::Result<()> {
+        if self.convs.contains_key(&conv) {
+            return Ok(());
+        }
+        self.convs.insert(conv, (), now);
+        self.flush_held(Pick::Conv(conv), now)
+    }
+
+    /// Writes the held frames selected by `pick`, in order; a written first
+    /// fragment marks its datagram, whose held fragments follow.
+    fn flush_held(&mut self, pick: Pick, now: Timestamp) -> io::Result<()> {
+        let mut keep = VecDeque::with_capacity(self.held.len());
+        let mut out = Vec::new();
+        for h in self.held.drain(..) {
+            if pick.matches(&h) {
+                out.push(h);
+            } else {
+                keep.push_back(h);
+            }
+        }
+        self.held = keep;
+        let mut frag_groups = Vec::new();
+        for h in out {
+            self.held_bytes -= h.data.len();
+            if let Some(f) = h.frag {
+                if !self.frags.contains_key(&f) {
+                    self.frags.insert(f, (), now);
+                    frag_groups.push(f);
+                }
+            }
+            self.write(h.ts, &h.data, h.orig_len)?;
+        }
+        for f in frag_groups {
+            self.flush_held(Pick::Frag(f), now)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, ts: Timestamp, data: &[u8], orig_len: u32) -> io::Result<()> {
+        self.written += 1;
+        self.out.write_frame(ts, data, orig_len)
+    }
+
+    /// Handles one frame, after the pipeline has seen it (and after
+    /// [`mark`](Self::mark) for the conversations its messages marked).
+    pub fn frame(&mut self, frame: &Frame<'_>) -> io::Result<()> {
+        let peek = if frame.link == self.link {
+            peek_frame(frame.link, frame.data)
+        } else {
+            None
+        };
+        let Some(p) = peek else { return Ok(()) };
+        let conv = p
+            .ports
+            .map(|(sp, dp)| ConvKey::new(p.proto, (p.src, sp), (p.dst, dp)));
+        let frag = p.fragment_id.map(|id| FragKey {
+            proto: p.proto,
+            src: p.src,
+            dst: p.dst,
+            id,
+        });
+        let conv_rpc = conv.is_some_and(|c| self.convs.contains_key(&c));
+        let frag_rpc = frag.is_some_and(|f| self.frags.contains_key(&f));
+        if conv_rpc || frag_rpc {
+            if let Some(f) = frag {
+                if !frag_rpc {
+                    self.frags.insert(f, (), frame.ts);
+                    self.flush_held(Pick::Frag(f), frame.ts)?;
+                }
+            }
+            return self.write(frame.ts, frame.data, frame.orig_len);
+        }
+        if conv.is_none() && frag.is_none() {
+            return Ok(()); // not TCP/UDP: never RPC
+        }
+        self.held_bytes += frame.data.len();
+        self.held.push_back(Held {
+            conv,
+            frag,
+            ts: frame.ts,
+            data: frame.data.to_vec(),
+            orig_len: frame.orig_len,
+        });
+        while self.held_bytes > self.max_bytes || self.held.len() > self.max_frames {
+            let Some(h) = self.held.pop_front() else {
+                break;
+            };
+            self.held_bytes -= h.data.len();
+            self.dropped += 1;
+        }
+        Ok(())
+    }
+
+    /// Flushes the file.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

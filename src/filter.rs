@@ -1,0 +1,568 @@
+//! Filters: which exchanges (and, with BPF, which frames) a command reports.
+//!
+//! Two kinds, applied at two places:
+//! - [`Filter`] selects exchanges by program, procedure, reply status,
+//!   latency and host. It is a pure predicate over [`Exchange`] values;
+//!   [`FilteredSink`] applies it in front of any [`Sink`].
+//! - [`BpfFilter`] selects frames before they reach the pipeline, with a
+//!   libpcap BPF expression compiled for each link type it meets (offline
+//!   filtering for files; live capture hands the expression to the kernel
+//!   instead). Needs the `live` feature; without it, building one is an error.
+//!
+//! Building a filter is the validation step: every `parse_*` function and
+//! [`Filter::new`] turn user text into values or a [`FilterError`] whose
+//! message names the option, the bad value and what was expected. Matching
+//! never fails, never allocates, and does no I/O.
+//!
+//! Program, procedure and host are known when a call is seen; status and
+//! latency only when its reply arrives. When the filter needs the reply,
+//! [`FilteredSink`] holds back call lines and sends the call line of a
+//! matching exchange just before its reply (retransmission lines are dropped).
+
+use std::fmt;
+use std::io;
+use std::net::IpAddr;
+
+use crate::event::{Event, Exchange, ExchangeKind, ReplyStatus};
+use crate::output::{CaptureCounts, Sink};
+use crate::pipeline::Summary;
+use crate::programs;
+use crate::rpc::RejectBody;
+
+/// A bad filter value: the message says which option, what value, and what
+/// was expected. Shown as one line; the command exits with status 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterError(pub String);
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+fn err<T>(msg: String) -> Result<T, FilterError> {
+    Err(FilterError(msg))
+}
+
+/// Every status name [`status_name`] gives, plus `unanswered`.
+pub const STATUS_NAMES: &[&str] = &[
+    "success",
+    "prog_unavail",
+    "prog_mismatch",
+    "proc_unavail",
+    "garbage_args",
+    "system_err",
+    "rpc_mismatch",
+    "auth_error",
+    "accepted",
+    "denied",
+    "unknown",
+    "unanswered",
+];
+
+/// The name of a reply status: an `accept_stat` or `reject_stat` name as in
+/// the JSON output, `accepted` / `denied` when the capture cut the status
+/// after `reply_stat`, `unknown` when it cut `reply_stat` itself.
+pub fn status_name(st: &ReplyStatus) -> &'static str {
+    match st {
+        ReplyStatus::Accepted(b) => crate::output::schema::accept_name(b),
+        ReplyStatus::Denied(RejectBody::RpcMismatch { .. }) => "rpc_mismatch",
+        ReplyStatus::Denied(RejectBody::AuthError(_)) => "auth_error",
+        ReplyStatus::AcceptedUnknown => "accepted",
+        ReplyStatus::DeniedUnknown => "denied",
+        ReplyStatus::Unknown => "unknown",
+    }
+}
+
+/// The status of an exchange for filtering: its reply's, or `unanswered`.
+fn exchange_status(ex: &Exchange) -> &'static str {
+    match &ex.reply {
+        Some(r) => status_name(&r.status),
+        None => "unanswered",
+    }
+}
+
+/// True when status `name` falls under the term `term` (`accepted` and
+/// `denied` cover every accepted or denied status).
+fn status_term_matches(term: &str, name: &str) -> bool {
+    term == name
+        || (term == "accepted"
+            && matches!(
+                name,
+                "success"
+                    | "prog_unavail"
+                    | "prog_mismatch"
+                    | "proc_unavail"
+                    | "garbage_args"
+                    | "system_err"
+            ))
+        || (term == "denied" && matches!(name, "rpc_mismatch" | "auth_error"))
+}
+
+/// Parses a number in decimal or `0x` hexadecimal.
+fn parse_number(s: &str) -> Option<u32> {
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u32::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+/// `--program`: a number (`100003`, `0x186a3`) or a name (`nfs`, `portmap`).
+pub fn parse_program(s: &str) -> Result<u32, FilterError> {
+    if let Some(n) = parse_number(s) {
+        return Ok(n);
+    }
+    match programs::program_by_name(s) {
+        Some(n) => Ok(n),
+        None => err(format!(
+            "--program: unknown program '{s}' (give a number, or a name such as nfs, mountd, portmapper, nlockmgr)"
+        )),
+    }
+}
+
+/// What `--procedure` selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcedureMatch {
+    /// This procedure number in any version.
+    Number(u32),
+    /// A name: the (version, procedure) pairs of the program that bear it
+    /// (NFSv2 WRITE is 8, NFSv3 WRITE is 7).
+    Named(Vec<(u32, u32)>),
+}
+
+/// `--procedure`: a number, or a name of a procedure of `program`.
+pub fn parse_procedure(s: &str, program: Option<u32>) -> Result<ProcedureMatch, FilterError> {
+    if let Some(n) = parse_number(s) {
+        return Ok(ProcedureMatch::Number(n));
+    }
+    let Some(p) = program else {
+        return err(format!(
+            "--procedure: '{s}' is a name; give --program too so it can be looked up, or use the procedure number"
+        ));
+    };
+    let mut pairs = Vec::new();
+    if let Some(info) = programs::program(p) {
+        for v in info.versions {
+            for (i, name) in v.procedures.iter().enumerate() {
+                if !name.is_empty() && name.eq_ignore_ascii_case(s) {
+                    pairs.push((v.version, i as u32));
+                }
+            }
+        }
+    }
+    if pairs.is_empty() {
+        let pname = programs::program_name(p).map_or_else(|| p.to_string(), str::to_string);
+        return err(format!(
+            "--procedure: program {pname} has no procedure named '{s}' (use the procedure number)"
+        ));
+    }
+    Ok(ProcedureMatch::Named(pairs))
+}
+
+/// `--status`: a comma-separated list of status names, each optionally
+/// negated with `!`. An exchange matches when it matches any plain name (or
+/// there is none) and no negated one.
+pub fn parse_status(s: &str) -> Result<Vec<(bool, &'static str)>, FilterError> {
+    let mut terms = Vec::new();
+    for part in s.split(',') {
+        let part = part.trim();
+        let (neg, name) = match part.strip_prefix('!') {
+            Some(n) => (true, n.trim()),
+            None => (false, part),
+        };
+        let lower = name.to_ascii_lowercase();
+        match STATUS_NAMES.iter().find(|n| **n == lower) {
+            Some(n) => terms.push((neg, *n)),
+            None => {
+                return err(format!(
+                    "--status: unknown status '{name}' (expected one of {}, optionally with a leading '!', comma-separated)",
+                    STATUS_NAMES.join(", ")
+                ))
+            }
+        }
+    }
+    Ok(terms)
+}
+
+/// `--min-latency`: a number with a unit, `ns`, `us` (or `µs`), `ms` or `s`:
+/// `250us`, `10ms`, `1.5s`. Returns nanoseconds.
+pub fn parse_duration(opt: &str, s: &str) -> Result<u64, FilterError> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale = match unit.trim() {
+        "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        _ => {
+            return err(format!(
+                "{opt}: '{s}' needs a unit: ns, us, ms or s (e.g. 250us, 10ms, 1.5s)"
+            ))
+        }
+    };
+    match num.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 && v * scale < u64::MAX as f64 => {
+            Ok((v * scale).round() as u64)
+        }
+        _ => err(format!(
+            "{opt}: '{s}' is not a duration (e.g. 250us, 10ms, 1.5s)"
+        )),
+    }
+}
+
+/// `--host`: an IPv4 or IPv6 address.
+pub fn parse_host(s: &str) -> Result<IpAddr, FilterError> {
+    s.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .map_err(|_| {
+            FilterError(format!(
+                "--host: '{s}' is not an IP address (host names are not resolved)"
+            ))
+        })
+}
+
+/// An exchange predicate. The default filter matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub program: Option<u32>,
+    pub procedure: Option<ProcedureMatch>,
+    /// `(negated, status name)` terms; empty: any status.
+    pub status: Vec<(bool, &'static str)>,
+    pub min_latency_ns: Option<u64>,
+    /// Either side of the exchange must be one of these; empty: any.
+    pub hosts: Vec<IpAddr>,
+}
+
+impl Filter {
+    /// Validates the user's values (the config step).
+    pub fn new(
+        program: Option<&str>,
+        procedure: Option<&str>,
+        status: Option<&str>,
+        min_latency: Option<&str>,
+        hosts: &[String],
+    ) -> Result<Filter, FilterError> {
+        let program = program.map(parse_program).transpose()?;
+        Ok(Filter {
+            program,
+            procedure: procedure.map(|p| parse_procedure(p, program)).transpose()?,
+            status: status.map(parse_status).transpose()?.unwrap_or_default(),
+            min_latency_ns: min_latency
+                .map(|s| parse_duration("--min-latency", s))
+                .transpose()?,
+            hosts: hosts
+                .iter()
+                .map(|h| parse_host(h))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// True when the filter matches everything.
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+
+    /// True when deciding needs the reply (status or latency).
+    pub fn needs_reply(&self) -> bool {
+        !self.status.is_empty() || self.min_latency_ns.is_some()
+    }
+
+    /// The part of the filter decided by the call (and endpoints) alone.
+    pub fn matches_call(&self, ex: &Exchange) -> bool {
+        if !self.hosts.is_empty()
+            && !self
+                .hosts
+                .iter()
+                .any(|h| *h == ex.client.addr || *h == ex.server.addr)
+        {
+            return false;
+        }
+        if self.program.is_none() && self.procedure.is_none() {
+            return true;
+        }
+        let Some(c) = &ex.call else { return false };
+        if let Some(p) = self.program {
+            if c.program != Some(p) {
+                return false;
+            }
+        }
+        match &self.procedure {
+            None => true,
+            Some(ProcedureMatch::Number(n)) => c.procedure == Some(*n),
+            Some(ProcedureMatch::Named(pairs)) => match (c.version, c.procedure) {
+                (Some(v), Some(q)) => pairs.contains(&(v, q)),
+                _ => false,
+            },
+        }
+    }
+
+    /// The whole filter, for an exchange whose reply (if any) is known.
+    pub fn matches(&self, ex: &Exchange) -> bool {
+        if !self.matches_call(ex) {
+            return false;
+        }
+        if let Some(min) = self.min_latency_ns {
+            match ex.latency_ns() {
+                Some(l) if l >= min && !ex.duplicate_reply => {}
+                _ => return false,
+            }
+        }
+        if !self.status.is_empty() {
+            let name = exchange_status(ex);
+            let mut any_plain = false;
+            let mut plain_hit = false;
+            for (neg, term) in &self.status {
+                let hit = status_term_matches(term, name);
+                if *neg && hit {
+                    return false;
+                }
+                if !*neg {
+                    any_plain = true;
+                    plain_hit |= hit;
+                }
+            }
+            if any_plain && !plain_hit {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// A [`Sink`] adapter that forwards the events of matching exchanges.
+pub struct FilteredSink<'a, S: Sink> {
+    inner: S,
+    filter: &'a Filter,
+    /// Exchange records forwarded (Complete, Unmatched, Orphan).
+    records: u64,
+}
+
+impl<'a, S: Sink> FilteredSink<'a, S> {
+    pub fn new(inner: S, filter: &'a Filter) -> Self {
+        FilteredSink {
+            inner,
+            filter,
+            records: 0,
+        }
+    }
+
+    /// The sink behind the filter.
+    pub fn inner_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Exchange records (complete exchanges, unmatched calls, orphan
+    /// replies) forwarded so far: what `--count` counts.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Offers one event; returns whether it (or its exchange) was forwarded.
+    pub fn offer(&mut self, ev: &Event) -> io::Result<bool> {
+        let f = self.filter;
+        match ev.kind {
+            ExchangeKind::CallSeen | ExchangeKind::Retransmitted => {
+                if f.needs_reply() || !f.matches_call(&ev.exchange) {
+                    return Ok(false);
+                }
+                self.inner.event(ev)?;
+                Ok(true)
+            }
+            ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
+                if !f.matches(&ev.exchange) {
+                    return Ok(false);
+                }
+                let ex = &ev.exchange;
+                if f.needs_reply() && ev.kind == ExchangeKind::Complete && !ex.duplicate_reply {
+                    if let Some(c) = &ex.call {
+                        // The held-back call line, just before its reply.
+                        let call_ev = Event {
+                            kind: ExchangeKind::CallSeen,
+                            frame: c.meta.frame,
+                            ts: c.meta.ts,
+                            exchange: Exchange {
+                                reply: None,
+                                ..ex.clone()
+                            },
+                        };
+                        self.inner.event(&call_ev)?;
+                    }
+                }
+                self.records += 1;
+                self.inner.event(ev)?;
+                Ok(true)
+            }
+        }
+    }
+}
+
+impl<S: Sink> Sink for FilteredSink<'_, S> {
+    fn begin_file(&mut self, file: &str) -> io::Result<()> {
+        self.inner.begin_file(file)
+    }
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        self.offer(ev).map(|_| ())
+    }
+    fn capture_counts(&mut self, c: &CaptureCounts) -> io::Result<()> {
+        self.inner.capture_counts(c)
+    }
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.inner.finish(summary)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A BPF expression compiled for each link type met (see the module docs).
+pub struct BpfFilter {
+    expr: String,
+    #[cfg(feature = "live")]
+    compiled: Vec<(crate::capture::LinkType, pcap::BpfProgram)>,
+}
+
+impl fmt::Debug for BpfFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BpfFilter({:?})", self.expr)
+    }
+}
+
+impl BpfFilter {
+    /// Compiles `expr` for Ethernet to check it (link types met later are
+    /// compiled when first seen).
+    #[cfg(feature = "live")]
+    pub fn new(expr: &str) -> Result<BpfFilter, FilterError> {
+        let mut f = BpfFilter {
+            expr: expr.to_string(),
+            compiled: Vec::new(),
+        };
+        f.program_for(crate::capture::LinkType::ETHERNET)?;
+        Ok(f)
+    }
+
+    /// Without libpcap there is no BPF compiler.
+    #[cfg(not(feature = "live"))]
+    pub fn new(expr: &str) -> Result<BpfFilter, FilterError> {
+        err(format!(
+            "-f '{expr}': BPF filters need rpcscope built with the 'live' feature (libpcap)"
+        ))
+    }
+
+    /// The expression as given.
+    pub fn expr(&self) -> &str {
+        &self.expr
+    }
+
+    #[cfg(feature = "live")]
+    fn program_for(
+        &mut self,
+        link: crate::capture::LinkType,
+    ) -> Result<&pcap::BpfProgram, FilterError> {
+        let i = match self.compiled.iter().position(|(l, _)| *l == link) {
+            Some(i) => i,
+            None => {
+                let bad = |e: pcap::Error| {
+                    FilterError(format!("-f '{}': {e} (link type {link})", self.expr))
+                };
+                let dead = pcap::Capture::dead(pcap::Linktype(link.0 as i32)).map_err(bad)?;
+                let prog = dead.compile(&self.expr, true).map_err(bad)?;
+                self.compiled.push((link, prog));
+                self.compiled.len() - 1
+            }
+        };
+        Ok(&self.compiled[i].1)
+    }
+
+    /// True when the frame passes the filter. An error when the expression
+    /// cannot be compiled for the frame's link type.
+    pub fn matches(&mut self, frame: &crate::capture::Frame<'_>) -> Result<bool, FilterError> {
+        #[cfg(feature = "live")]
+        {
+            Ok(self.program_for(frame.link)?.filter(frame.data))
+        }
+        #[cfg(not(feature = "live"))]
+        {
+            let _ = frame;
+            err(format!("-f '{}': BPF needs the 'live' feature", self.expr))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_by_number_and_name() {
+        assert_eq!(parse_program("100003"), Ok(100003));
+        assert_eq!(parse_program("0x186a3"), Ok(100003));
+        assert_eq!(parse_program("nfs"), Ok(100003));
+        assert_eq!(parse_program("NFS"), Ok(100003));
+        assert!(parse_program("nosuchprog").is_err());
+    }
+
+    #[test]
+    fn procedure_names_depend_on_version() {
+        let nfs = Some(100003);
+        match parse_procedure("WRITE", nfs).unwrap() {
+            ProcedureMatch::Named(p) => {
+                assert!(p.contains(&(3, 7)), "{p:?}");
+                assert!(p.contains(&(2, 8)), "{p:?}");
+            }
+            m => panic!("{m:?}"),
+        }
+        assert_eq!(parse_procedure("7", None), Ok(ProcedureMatch::Number(7)));
+        assert!(parse_procedure("WRITE", None).is_err());
+        assert!(parse_procedure("FROBNICATE", nfs).is_err());
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(parse_status("success"), Ok(vec![(false, "success")]));
+        assert_eq!(
+            parse_status("!success,auth_error"),
+            Ok(vec![(true, "success"), (false, "auth_error")])
+        );
+        assert!(parse_status("sucess").is_err());
+        assert!(parse_status("").is_err());
+        assert!(status_term_matches("denied", "auth_error"));
+        assert!(status_term_matches("accepted", "prog_unavail"));
+        assert!(!status_term_matches("accepted", "auth_error"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("x", "10ms"), Ok(10_000_000));
+        assert_eq!(parse_duration("x", "1.5s"), Ok(1_500_000_000));
+        assert_eq!(parse_duration("x", "250us"), Ok(250_000));
+        assert_eq!(parse_duration("x", "250µs"), Ok(250_000));
+        assert_eq!(parse_duration("x", "7ns"), Ok(7));
+        for bad in ["10", "ms", "1.2.3ms", "-1ms", "10 parsecs", ""] {
+            assert!(parse_duration("x", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            parse_host("127.0.0.1"),
+            Ok("127.0.0.1".parse::<IpAddr>().unwrap())
+        );
+        assert_eq!(parse_host("[::1]"), Ok("::1".parse::<IpAddr>().unwrap()));
+        assert!(parse_host("localhost").is_err());
+    }
+
+    #[test]
+    fn empty_filter_matches_everything() {
+        let f = Filter::new(None, None, None, None, &[]).unwrap();
+        assert!(f.is_empty());
+        assert!(!f.needs_reply());
+    }
+}
