@@ -20,6 +20,12 @@ pub enum Command {
     /// Decode capture files (pcap, pcapng, snoop; gzip-compressed or not)
     /// into ONC RPC calls and replies.
     Read(ReadArgs),
+    /// Serve the portmapper and the rpcscope_test program over TCP and UDP
+    /// (docs/server.md).
+    Serve(crate::server::ServeArgs),
+    /// Call an ONC RPC procedure: traffic and load generation with latency
+    /// percentiles.
+    Call(crate::client::CallArgs),
 }
 
 /// Output format.

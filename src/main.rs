@@ -14,6 +14,29 @@ fn main() -> ExitCode {
     let mut err = io::stderr();
     let result = match &cli.command {
         Command::Read(args) => app::read(args, &mut out, &mut err),
+        Command::Serve(args) => {
+            return match rpcscope::server::run(args, &mut err) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    let _ = writeln!(err, "rpcscope serve: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+        Command::Call(args) => {
+            let code = rpcscope::client::run(args, &mut out, &mut err);
+            let flushed = out.flush();
+            return match (code, flushed) {
+                (Ok(c), Ok(())) => ExitCode::from(c),
+                (Err(e), _) | (_, Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    ExitCode::SUCCESS
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    let _ = writeln!(err, "rpcscope call: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
     };
     let flushed = out.flush();
     match (result, flushed) {
