@@ -16,7 +16,11 @@ use support::*;
 
 /// `rpcscope read --format json FILE`: the exchange objects.
 fn read_json(path: &Path) -> Vec<Value> {
-    let out = run_ok(60, bin(), &["read", "--format", "json", path.to_str().unwrap()]);
+    let out = run_ok(
+        60,
+        bin(),
+        &["read", "--format", "json", path.to_str().unwrap()],
+    );
     out.lines()
         .map(|l| serde_json::from_str::<Value>(l).expect("JSON line"))
         .filter(|v| v["type"] != "summary")
@@ -39,7 +43,10 @@ fn status(ex: &Value) -> String {
 fn serve_call_capture_agrees_with_tshark_and_the_script() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
     let pcap = dir.join("serve-call.pcap");
-    assert!(std::fs::metadata(&pcap).unwrap().len() < 200_000, "keep captures small");
+    assert!(
+        std::fs::metadata(&pcap).unwrap().len() < 200_000,
+        "keep captures small"
+    );
 
     // Every RPC message tshark sees, we see, at the same frame and xid.
     let (ours, _) = common::decode(&pcap);
@@ -57,8 +64,10 @@ fn serve_call_capture_agrees_with_tshark_and_the_script() {
     let exchanges = read_json(&pcap);
     assert_eq!(exchanges.len(), 22);
     assert!(exchanges.iter().all(|e| e["type"] == "exchange"));
-    let by_xid: BTreeMap<u64, &Value> =
-        exchanges.iter().map(|e| (e["xid"].as_u64().unwrap(), e)).collect();
+    let by_xid: BTreeMap<u64, &Value> = exchanges
+        .iter()
+        .map(|e| (e["xid"].as_u64().unwrap(), e))
+        .collect();
     let want = [
         (0x1000, "tcp", "NULL", "success"),
         (0x1100, "udp", "NULL", "success"),
@@ -82,7 +91,9 @@ fn serve_call_capture_agrees_with_tshark_and_the_script() {
         (0x2002, "udp", "NULL", "success"),
     ];
     for (xid, transport, proc_name, st) in want {
-        let ex = by_xid.get(&xid).unwrap_or_else(|| panic!("xid {xid:#x} missing"));
+        let ex = by_xid
+            .get(&xid)
+            .unwrap_or_else(|| panic!("xid {xid:#x} missing"));
         assert_eq!(ex["transport"], transport, "xid {xid:#x}");
         assert_eq!(status(ex), st, "xid {xid:#x}");
         if !proc_name.is_empty() {
@@ -115,7 +126,16 @@ fn live_capture_of_serve_and_call_reads_back_exactly() {
     let server = Server::start(&["--listen", "127.0.0.1", "--listen", "::1"]);
     assert_eq!(server.port, 111);
     let mut tcpdump = std::process::Command::new("tcpdump")
-        .args(["-i", "lo", "-w", pcap.to_str().unwrap(), "-U", "-s", "0", "port 111"])
+        .args([
+            "-i",
+            "lo",
+            "-w",
+            pcap.to_str().unwrap(),
+            "-U",
+            "-s",
+            "0",
+            "port 111",
+        ])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -123,10 +143,40 @@ fn live_capture_of_serve_and_call_reads_back_exactly() {
         .expect("tcpdump");
     std::thread::sleep(Duration::from_millis(1000));
 
-    let call = |args: &[&str]| -> String { run_ok(30, bin(), &[&["call", "--port", "111"][..], args].concat()) };
-    let tcp = call(&["--tcp", "--xid", "0x5000", "--count", "40", "--concurrency", "4", "127.0.0.1", "rpcscope_test", "1", "ECHO", "--args-hex", "0000000401020304"]);
-    let udp = call(&["--udp", "--xid", "0x6000", "--count", "20", "--concurrency", "2", "127.0.0.1", "rpcscope_test", "1", "FAIL"]);
-    let tcp6 = call(&["--tcp", "--xid", "0x7000", "--count", "5", "::1", "100000", "4", "NULL"]);
+    let call = |args: &[&str]| -> String {
+        run_ok(30, bin(), &[&["call", "--port", "111"][..], args].concat())
+    };
+    let tcp = call(&[
+        "--tcp",
+        "--xid",
+        "0x5000",
+        "--count",
+        "40",
+        "--concurrency",
+        "4",
+        "127.0.0.1",
+        "rpcscope_test",
+        "1",
+        "ECHO",
+        "--args-hex",
+        "0000000401020304",
+    ]);
+    let udp = call(&[
+        "--udp",
+        "--xid",
+        "0x6000",
+        "--count",
+        "20",
+        "--concurrency",
+        "2",
+        "127.0.0.1",
+        "rpcscope_test",
+        "1",
+        "FAIL",
+    ]);
+    let tcp6 = call(&[
+        "--tcp", "--xid", "0x7000", "--count", "5", "::1", "100000", "4", "NULL",
+    ]);
     std::thread::sleep(Duration::from_millis(1000));
     run(5, "kill", &["-INT", &tcpdump.id().to_string()]);
     let _ = tcpdump.wait();
@@ -144,12 +194,17 @@ fn live_capture_of_serve_and_call_reads_back_exactly() {
     assert_eq!(printed.len(), 65);
     // What the capture says: exactly those exchanges, with those statuses.
     let exchanges = read_json(&pcap);
-    let seen: BTreeMap<u64, String> =
-        exchanges.iter().map(|e| (e["xid"].as_u64().unwrap(), status(e))).collect();
+    let seen: BTreeMap<u64, String> = exchanges
+        .iter()
+        .map(|e| (e["xid"].as_u64().unwrap(), status(e)))
+        .collect();
     assert_eq!(exchanges.len(), 65, "one exchange per call, nothing else");
     assert_eq!(seen, printed);
     assert!(exchanges.iter().all(|e| e["type"] == "exchange"));
-    let v6 = exchanges.iter().filter(|e| e["server"] == "[::1]:111").count();
+    let v6 = exchanges
+        .iter()
+        .filter(|e| e["server"] == "[::1]:111")
+        .count();
     assert_eq!(v6, 5);
     assert_eq!(seen.values().filter(|s| *s == "system_err").count(), 20);
     std::fs::remove_dir_all(&tmp).ok();

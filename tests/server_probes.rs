@@ -55,8 +55,16 @@ fn every_reply_state_over_tcp_and_udp() {
     let none = Cred::None;
     let echo_truncated = [0, 0, 0, 100, 1, 2, 3, 4]; // opaque<> claims 100 bytes, has 4
     let cases: Vec<(&str, Vec<u8>, ReplyStatus)> = vec![
-        ("success", call_msg(1, PROGRAM, 1, procs::NULL, &none, &[]), accepted(AcceptBody::Success)),
-        ("unknown program", call_msg(2, 0x2000_0098, 1, 0, &none, &[]), accepted(AcceptBody::ProgUnavail)),
+        (
+            "success",
+            call_msg(1, PROGRAM, 1, procs::NULL, &none, &[]),
+            accepted(AcceptBody::Success),
+        ),
+        (
+            "unknown program",
+            call_msg(2, 0x2000_0098, 1, 0, &none, &[]),
+            accepted(AcceptBody::ProgUnavail),
+        ),
         (
             "unknown version",
             call_msg(3, PROGRAM, 9, 0, &none, &[]),
@@ -67,31 +75,93 @@ fn every_reply_state_over_tcp_and_udp() {
             call_msg(4, 100000, 5, 0, &none, &[]),
             accepted(AcceptBody::ProgMismatch { low: 2, high: 4 }),
         ),
-        ("unknown procedure", call_msg(5, PROGRAM, 1, 99, &none, &[]), accepted(AcceptBody::ProcUnavail)),
-        ("truncated arguments", call_msg(6, PROGRAM, 1, procs::ECHO, &none, &echo_truncated), accepted(AcceptBody::GarbageArgs)),
-        ("missing arguments", call_msg(7, 100000, 2, 3, &none, &[0, 0, 0, 1]), accepted(AcceptBody::GarbageArgs)),
-        ("sleep out of range", call_msg(8, PROGRAM, 1, procs::SLEEP, &none, &[0xff; 4]), accepted(AcceptBody::GarbageArgs)),
-        ("FAIL", call_msg(9, PROGRAM, 1, procs::FAIL, &none, &[]), accepted(AcceptBody::SystemErr)),
+        (
+            "unknown procedure",
+            call_msg(5, PROGRAM, 1, 99, &none, &[]),
+            accepted(AcceptBody::ProcUnavail),
+        ),
+        (
+            "truncated arguments",
+            call_msg(6, PROGRAM, 1, procs::ECHO, &none, &echo_truncated),
+            accepted(AcceptBody::GarbageArgs),
+        ),
+        (
+            "missing arguments",
+            call_msg(7, 100000, 2, 3, &none, &[0, 0, 0, 1]),
+            accepted(AcceptBody::GarbageArgs),
+        ),
+        (
+            "sleep out of range",
+            call_msg(8, PROGRAM, 1, procs::SLEEP, &none, &[0xff; 4]),
+            accepted(AcceptBody::GarbageArgs),
+        ),
+        (
+            "FAIL",
+            call_msg(9, PROGRAM, 1, procs::FAIL, &none, &[]),
+            accepted(AcceptBody::SystemErr),
+        ),
         (
             "rpcvers 3",
             call_with_auth(3, (0, &[]), (0, &[])),
             ReplyStatus::Denied(RejectBody::RpcMismatch { low: 2, high: 2 }),
         ),
-        ("AUTH_SYS body garbage", call_with_auth(2, (1, &[0, 0, 0, 1]), (0, &[])), auth_error(AuthStat::BADCRED)),
-        ("AUTH_NONE with a body", call_with_auth(2, (0, &[1, 2, 3, 4]), (0, &[])), auth_error(AuthStat::BADCRED)),
-        ("AUTH_DH", call_with_auth(2, (3, &[0, 0, 0, 1, 0, 0, 0, 5]), (0, &[])), auth_error(AuthStat::BADCRED)),
-        ("unknown flavor", call_with_auth(2, (0x4242, &[]), (0, &[])), auth_error(AuthStat::BADCRED)),
-        ("credential over 400 bytes", call_with_auth(2, (1, &[0; 404]), (0, &[])), auth_error(AuthStat::BADCRED)),
-        ("AUTH_SHORT", call_with_auth(2, (2, &[1, 2, 3, 4]), (0, &[])), auth_error(AuthStat::REJECTEDCRED)),
-        ("AUTH_SYS verifier", call_with_auth(2, (0, &[]), (1, &[])), auth_error(AuthStat::BADVERF)),
+        (
+            "AUTH_SYS body garbage",
+            call_with_auth(2, (1, &[0, 0, 0, 1]), (0, &[])),
+            auth_error(AuthStat::BADCRED),
+        ),
+        (
+            "AUTH_NONE with a body",
+            call_with_auth(2, (0, &[1, 2, 3, 4]), (0, &[])),
+            auth_error(AuthStat::BADCRED),
+        ),
+        (
+            "AUTH_DH",
+            call_with_auth(2, (3, &[0, 0, 0, 1, 0, 0, 0, 5]), (0, &[])),
+            auth_error(AuthStat::BADCRED),
+        ),
+        (
+            "unknown flavor",
+            call_with_auth(2, (0x4242, &[]), (0, &[])),
+            auth_error(AuthStat::BADCRED),
+        ),
+        (
+            "credential over 400 bytes",
+            call_with_auth(2, (1, &[0; 404]), (0, &[])),
+            auth_error(AuthStat::BADCRED),
+        ),
+        (
+            "AUTH_SHORT",
+            call_with_auth(2, (2, &[1, 2, 3, 4]), (0, &[])),
+            auth_error(AuthStat::REJECTEDCRED),
+        ),
+        (
+            "AUTH_SYS verifier",
+            call_with_auth(2, (0, &[]), (1, &[])),
+            auth_error(AuthStat::BADVERF),
+        ),
         (
             "PUT without AUTH_SYS",
-            call_msg(10, PROGRAM, 1, procs::PUT, &none, &[0, 0, 0, 1, b'k', 0, 0, 0, 0, 0, 0, 0]),
+            call_msg(
+                10,
+                PROGRAM,
+                1,
+                procs::PUT,
+                &none,
+                &[0, 0, 0, 1, b'k', 0, 0, 0, 0, 0, 0, 0],
+            ),
             auth_error(AuthStat::TOOWEAK),
         ),
         (
             "PUT with AUTH_SYS",
-            call_msg(11, PROGRAM, 1, procs::PUT, &SYS, &[0, 0, 0, 1, b'k', 0, 0, 0, 0, 0, 0, 0]),
+            call_msg(
+                11,
+                PROGRAM,
+                1,
+                procs::PUT,
+                &SYS,
+                &[0, 0, 0, 1, b'k', 0, 0, 0, 0, 0, 0, 0],
+            ),
             accepted(AcceptBody::Success),
         ),
     ];
@@ -105,7 +175,13 @@ fn every_reply_state_over_tcp_and_udp() {
     }
     // A reply sent to the server is ignored, and the connection stays open.
     let mut reply = Vec::new();
-    XdrWriter::new(&mut reply).put_u32(5).put_u32(1).put_u32(0).put_u32(0).put_u32(0).put_u32(0);
+    XdrWriter::new(&mut reply)
+        .put_u32(5)
+        .put_u32(1)
+        .put_u32(0)
+        .put_u32(0)
+        .put_u32(0)
+        .put_u32(0);
     tcp.send_msg(&reply);
     let (xid, st, _) = tcp.call(&call_msg(12, PROGRAM, 1, 0, &none, &[]));
     assert_eq!((xid, st), (12, accepted(AcceptBody::Success)));
@@ -148,7 +224,8 @@ fn framing_violations_close_only_that_connection() {
 
     // The bystander never noticed; UDP garbage gets no reply either.
     let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.send_to(b"\x00\x00\x00\x01garbage", ("127.0.0.1", port)).unwrap();
+    s.send_to(b"\x00\x00\x00\x01garbage", ("127.0.0.1", port))
+        .unwrap();
     let (xid, st, _) = bystander.call(&null(3));
     assert_eq!((xid, st.is_success()), (3, true));
     assert!(udp_call(port, &null(4)).is_some());
@@ -177,8 +254,16 @@ fn multi_fragment_upload_is_reassembled() {
 #[test]
 fn slow_idle_and_excess_connections_are_closed() {
     let mut server = Server::start(&[
-        "--port", "0", "--listen", "127.0.0.1", "--record-deadline", "600", "--idle-timeout", "1500",
-        "--max-connections", "4",
+        "--port",
+        "0",
+        "--listen",
+        "127.0.0.1",
+        "--record-deadline",
+        "600",
+        "--idle-timeout",
+        "1500",
+        "--max-connections",
+        "4",
     ]);
     let port = server.port;
     let null = |xid| call_msg(xid, PROGRAM, 1, procs::NULL, &Cred::None, &[]);
@@ -194,20 +279,29 @@ fn slow_idle_and_excess_connections_are_closed() {
     for b in &framed[10..framed.len() - 1] {
         std::thread::sleep(Duration::from_millis(200));
         slow.send(std::slice::from_ref(b));
-        slow.s.set_read_timeout(Some(Duration::from_millis(1))).unwrap();
+        slow.s
+            .set_read_timeout(Some(Duration::from_millis(1)))
+            .unwrap();
         if slow.closed() {
             closed_at = Some(t0.elapsed());
             break;
         }
     }
     let closed_at = closed_at.expect("trickling connection was never closed");
-    assert!(closed_at >= Duration::from_millis(550) && closed_at < Duration::from_millis(1500), "{closed_at:?}");
+    assert!(
+        closed_at >= Duration::from_millis(550) && closed_at < Duration::from_millis(1500),
+        "{closed_at:?}"
+    );
 
     // Idle: closed after 1.5 s of silence, not before.
     let mut idle = Raw::connect(port);
-    idle.s.set_read_timeout(Some(Duration::from_millis(800))).unwrap();
+    idle.s
+        .set_read_timeout(Some(Duration::from_millis(800)))
+        .unwrap();
     assert!(!idle.closed(), "closed before the idle timeout");
-    idle.s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    idle.s
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
     assert!(idle.closed(), "idle connection kept open");
 
     // Connection cap: 4 held open, the 5th is closed at once; freeing one
@@ -218,7 +312,10 @@ fn slow_idle_and_excess_connections_are_closed() {
         assert!(st.is_success());
     }
     let mut excess = Raw::connect(port);
-    assert!(excess.closed(), "5th connection served past --max-connections 4");
+    assert!(
+        excess.closed(),
+        "5th connection served past --max-connections 4"
+    );
     drop(held.pop());
     std::thread::sleep(Duration::from_millis(300));
     let mut again = Raw::connect(port);
@@ -238,23 +335,43 @@ fn clients_are_served_concurrently() {
     for i in 0..3u32 {
         threads.push(std::thread::spawn(move || {
             let mut c = Raw::connect(port);
-            c.call(&call_msg(100 + i, PROGRAM, 1, procs::SLEEP, &Cred::None, &sleep_ms)).1
+            c.call(&call_msg(
+                100 + i,
+                PROGRAM,
+                1,
+                procs::SLEEP,
+                &Cred::None,
+                &sleep_ms,
+            ))
+            .1
         }));
         threads.push(std::thread::spawn(move || {
-            udp_call(port, &call_msg(200 + i, PROGRAM, 1, procs::SLEEP, &Cred::None, &sleep_ms))
-                .expect("udp sleep reply")
-                .1
+            udp_call(
+                port,
+                &call_msg(200 + i, PROGRAM, 1, procs::SLEEP, &Cred::None, &sleep_ms),
+            )
+            .expect("udp sleep reply")
+            .1
         }));
     }
     // Meanwhile NULL is answered at once.
     std::thread::sleep(Duration::from_millis(100));
     let t1 = Instant::now();
     let mut c = Raw::connect(port);
-    assert!(c.call(&call_msg(1, PROGRAM, 1, 0, &Cred::None, &[])).1.is_success());
-    assert!(t1.elapsed() < Duration::from_millis(300), "NULL waited for the sleepers");
+    assert!(c
+        .call(&call_msg(1, PROGRAM, 1, 0, &Cred::None, &[]))
+        .1
+        .is_success());
+    assert!(
+        t1.elapsed() < Duration::from_millis(300),
+        "NULL waited for the sleepers"
+    );
     for t in threads {
         assert!(t.join().unwrap().is_success());
     }
     let all = t0.elapsed();
-    assert!(all >= Duration::from_millis(700) && all < Duration::from_millis(1600), "{all:?}");
+    assert!(
+        all >= Duration::from_millis(700) && all < Duration::from_millis(1600),
+        "{all:?}"
+    );
 }

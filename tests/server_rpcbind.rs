@@ -39,9 +39,23 @@ fn call_and_register_with_real_rpcbind() {
     assert!(up, "rpcbind did not come up");
 
     // portmap v2 DUMP and rpcbind v4 NULL/GETTIME from our client.
-    for (transport, args) in [("--tcp", ["127.0.0.1", "portmapper", "2", "DUMP"]), ("--udp", ["127.0.0.1", "100000", "4", "GETTIME"])] {
-        let out = run_ok(10, bin(), &[&["call", transport, "--count", "3", "--xid", "0x100"][..], &args[..]].concat());
-        assert!(out.contains("summary: calls=3 replied=3 no_reply=0"), "{out}");
+    for (transport, args) in [
+        ("--tcp", ["127.0.0.1", "portmapper", "2", "DUMP"]),
+        ("--udp", ["127.0.0.1", "100000", "4", "GETTIME"]),
+    ] {
+        let out = run_ok(
+            10,
+            bin(),
+            &[
+                &["call", transport, "--count", "3", "--xid", "0x100"][..],
+                &args[..],
+            ]
+            .concat(),
+        );
+        assert!(
+            out.contains("summary: calls=3 replied=3 no_reply=0"),
+            "{out}"
+        );
         assert!(out.contains("statuses: success=3"), "{out}");
         assert!(out.contains("xid=0x00000100 status=success"), "{out}");
     }
@@ -49,7 +63,11 @@ fn call_and_register_with_real_rpcbind() {
     let out = run_ok(10, bin(), &["call", "127.0.0.1", "100000", "2", "4"]);
     assert!(out.contains("results=00000001000186a0"), "{out}");
     // An unregistered program: GETPORT answers 0, a one-line error, exit 2.
-    let out = run(10, bin(), &["call", "127.0.0.1", "rpcscope_test", "1", "NULL"]);
+    let out = run(
+        10,
+        bin(),
+        &["call", "127.0.0.1", "rpcscope_test", "1", "NULL"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -71,14 +89,30 @@ fn call_and_register_with_real_rpcbind() {
         let out = run_ok(
             10,
             bin(),
-            &["call", transport, "127.0.0.1", "rpcscope_test", "1", "ECHO", "--args-hex", "00000002 abcd 0000", "--count", "5", "--concurrency", "2"],
+            &[
+                "call",
+                transport,
+                "127.0.0.1",
+                "rpcscope_test",
+                "1",
+                "ECHO",
+                "--args-hex",
+                "00000002 abcd 0000",
+                "--count",
+                "5",
+                "--concurrency",
+                "2",
+            ],
         );
         assert!(out.contains("statuses: success=5"), "{out}");
         assert!(out.contains("results=00000002abcd0000"), "{out}");
     }
     assert!(server.stop().success());
     let listing = rpcinfo_p();
-    assert!(!listing.contains("536871065"), "still registered after SIGTERM:\n{listing}");
+    assert!(
+        !listing.contains("536871065"),
+        "still registered after SIGTERM:\n{listing}"
+    );
 
     let _ = rpcbind.kill();
     let _ = rpcbind.wait();

@@ -72,19 +72,29 @@ fn rpcinfo_lists_and_pings_our_programs() {
         );
     }
     let u = run_ok(10, "rpcinfo", &["-u", "127.0.0.1", TEST_PROG]);
-    assert_eq!(u.trim(), format!("program {TEST_PROG} version 1 ready and waiting"));
+    assert_eq!(
+        u.trim(),
+        format!("program {TEST_PROG} version 1 ready and waiting")
+    );
     let t = run_ok(10, "rpcinfo", &["-t", "127.0.0.1", TEST_PROG, "1"]);
-    assert_eq!(t.trim(), format!("program {TEST_PROG} version 1 ready and waiting"));
+    assert_eq!(
+        t.trim(),
+        format!("program {TEST_PROG} version 1 ready and waiting")
+    );
     // IPv6: rpcbind v4 GETADDR over tcp6, then NULL over tcp6.
     let t6 = run_ok(10, "rpcinfo", &["-T", "tcp6", "::1", TEST_PROG, "1"]);
-    assert_eq!(t6.trim(), format!("program {TEST_PROG} version 1 ready and waiting"));
+    assert_eq!(
+        t6.trim(),
+        format!("program {TEST_PROG} version 1 ready and waiting")
+    );
     let u6 = run_ok(10, "rpcinfo", &["-T", "udp6", "::1", "100000", "4"]);
     assert_eq!(u6.trim(), "program 100000 version 4 ready and waiting");
 
     // A version we do not serve: PROG_MISMATCH with our range.
     let bad = run(10, "rpcinfo", &["-t", "127.0.0.1", TEST_PROG, "7"]);
     assert!(!bad.status.success());
-    let text = String::from_utf8_lossy(&bad.stderr).to_string() + &String::from_utf8_lossy(&bad.stdout);
+    let text =
+        String::from_utf8_lossy(&bad.stderr).to_string() + &String::from_utf8_lossy(&bad.stdout);
     assert!(
         text.contains("low version = 1, high version = 1"),
         "rpcinfo -t {TEST_PROG} 7:\n{text}"

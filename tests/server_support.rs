@@ -37,7 +37,10 @@ pub fn enter_netns(test_name: &str) -> bool {
                 .status()
                 .map(|s| s.success())
                 .unwrap_or(false);
-        assert!(ok, "namespace setup (mount tmpfs /run, ip link set lo up) failed");
+        assert!(
+            ok,
+            "namespace setup (mount tmpfs /run, ip link set lo up) failed"
+        );
         std::fs::create_dir_all("/run/rpcbind").ok();
         return true;
     }
@@ -48,7 +51,9 @@ pub fn enter_netns(test_name: &str) -> bool {
         .stderr(Stdio::null())
         .status();
     if !matches!(probe, Ok(s) if s.success()) {
-        eprintln!("note: skipping {test_name}: needs root and unshare(1) for a private network namespace");
+        eprintln!(
+            "note: skipping {test_name}: needs root and unshare(1) for a private network namespace"
+        );
         return false;
     }
     let exe = std::env::current_exe().expect("test binary path");
@@ -125,22 +130,20 @@ impl Server {
             .expect("spawn rpcscope serve");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stderr).lines();
-        let mut port = None;
-        // "rpcscope serve: tcp 127.0.0.1:PORT", one line per socket.
-        for line in lines.by_ref() {
-            let line = line.expect("serve stderr");
-            if let Some(rest) = line.strip_prefix("rpcscope serve: tcp ") {
-                port = Some(rest.rsplit(':').next().unwrap().parse().expect("port"));
-                break;
-            }
-            panic!("rpcscope serve did not start: {line}");
-        }
+        // The first line is "rpcscope serve: tcp ADDR:PORT" (one line per
+        // socket follows).
+        let line = lines
+            .next()
+            .expect("rpcscope serve exited before listening")
+            .expect("serve stderr");
+        let port = line
+            .strip_prefix("rpcscope serve: tcp ")
+            .and_then(|rest| rest.rsplit(':').next())
+            .and_then(|p| p.parse().ok());
+        let port = port.unwrap_or_else(|| panic!("rpcscope serve did not start: {line}"));
         // Keep draining stderr so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server {
-            child,
-            port: port.expect("rpcscope serve printed no listener"),
-        }
+        Server { child, port }
     }
 
     /// SIGTERM, then the exit status (within 10 s).
@@ -175,7 +178,17 @@ impl Drop for Server {
 /// A call message built with the shared codec.
 pub fn call_msg(xid: u32, prog: u32, vers: u32, proc_: u32, cred: &Cred, args: &[u8]) -> Vec<u8> {
     let mut m = Vec::new();
-    build_call(xid, prog, vers, proc_, cred, args, &Limits::default(), &mut m).unwrap();
+    build_call(
+        xid,
+        prog,
+        vers,
+        proc_,
+        cred,
+        args,
+        &Limits::default(),
+        &mut m,
+    )
+    .unwrap();
     m
 }
 

@@ -265,7 +265,14 @@ fn worker(
                 Err(format!("{} ({e})", plan.addr))
             }
         };
-        if tx.send(Record { xid, latency, result }).is_err() {
+        if tx
+            .send(Record {
+                xid,
+                latency,
+                result,
+            })
+            .is_err()
+        {
             return;
         }
     }
@@ -289,7 +296,10 @@ fn plan(args: &CallArgs, limits: &Limits) -> Result<Plan, String> {
         None => Vec::new(),
     };
     if !(args.timeout > 0.0 && args.timeout < 1e6) {
-        return Err(format!("--timeout must be a positive number of seconds, not {}", args.timeout));
+        return Err(format!(
+            "--timeout must be a positive number of seconds, not {}",
+            args.timeout
+        ));
     }
     if args.concurrency == 0 || args.concurrency > limits.client_max_concurrency {
         return Err(format!(
@@ -435,8 +445,10 @@ pub fn call_once(
 ) -> Result<(ReplyStatus, Vec<u8>), String> {
     let xid = clock_xid() | 0x800;
     let mut msg = Vec::new();
-    build_call(xid, program, version, procedure, cred, args, limits, &mut msg)
-        .map_err(|e| e.to_string())?;
+    build_call(
+        xid, program, version, procedure, cred, args, limits, &mut msg,
+    )
+    .map_err(|e| e.to_string())?;
     let mut c = Conn::open(proto, addr, timeout, 1 << 20, limits).map_err(|e| e.to_string())?;
     let reply = c.call(&msg, xid, timeout).map_err(|e| e.to_string())?;
     let (_, st, results) = ReplyStatus::parse(&reply, limits).map_err(|e| e.to_string())?;

@@ -110,12 +110,10 @@ impl fmt::Display for ReplyStatus {
             ReplyStatus::Denied(RejectBody::RpcMismatch { low, high }) => {
                 write!(f, "rpc_mismatch({low}-{high})")
             }
-            ReplyStatus::Denied(RejectBody::AuthError(AuthStat(s))) => {
-                match AuthStat(*s).name() {
-                    Some(n) => write!(f, "auth_error({n})"),
-                    None => write!(f, "auth_error({s})"),
-                }
-            }
+            ReplyStatus::Denied(RejectBody::AuthError(AuthStat(s))) => match AuthStat(*s).name() {
+                Some(n) => write!(f, "auth_error({n})"),
+                None => write!(f, "auth_error({s})"),
+            },
         }
     }
 }
@@ -138,7 +136,10 @@ mod tests {
         let MessageBody::Call(c) = m.body else {
             panic!("not a call")
         };
-        assert_eq!((m.xid.0, c.program.0, c.version.0, c.procedure.0), (7, 100000, 2, 3));
+        assert_eq!(
+            (m.xid.0, c.program.0, c.version.0, c.procedure.0),
+            (7, 100000, 2, 3)
+        );
         assert_eq!(m.payload, &[1, 2, 3, 4]);
         match c.cred.decode_cred().unwrap() {
             Auth::Sys(s) => assert_eq!((s.uid, s.machine_name), (0, &b"box"[..])),
@@ -151,15 +152,23 @@ mod tests {
         let s = |st: ReplyStatus| st.to_string();
         assert_eq!(s(ReplyStatus::Accepted(AcceptBody::Success)), "success");
         assert_eq!(
-            s(ReplyStatus::Accepted(AcceptBody::ProgMismatch { low: 2, high: 4 })),
+            s(ReplyStatus::Accepted(AcceptBody::ProgMismatch {
+                low: 2,
+                high: 4
+            })),
             "prog_mismatch(2-4)"
         );
         assert_eq!(
-            s(ReplyStatus::Denied(RejectBody::AuthError(AuthStat::TOOWEAK))),
+            s(ReplyStatus::Denied(RejectBody::AuthError(
+                AuthStat::TOOWEAK
+            ))),
             "auth_error(tooweak)"
         );
         assert_eq!(
-            s(ReplyStatus::Denied(RejectBody::RpcMismatch { low: 2, high: 2 })),
+            s(ReplyStatus::Denied(RejectBody::RpcMismatch {
+                low: 2,
+                high: 2
+            })),
             "rpc_mismatch(2-2)"
         );
     }

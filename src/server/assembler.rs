@@ -258,12 +258,16 @@ mod tests {
         encode_record(&[1u8; 3], 1, &mut s); // exactly 3 fragments: fine
         assert_eq!(collect(&mut a, &s).unwrap(), vec![vec![1u8; 3]]);
         let zero_frag = [0u8, 0, 0, 0]; // not last, length 0
-        let e = collect(&mut a, &[zero_frag, zero_frag, zero_frag, zero_frag].concat()).unwrap_err();
+        let e = collect(
+            &mut a,
+            &[zero_frag, zero_frag, zero_frag, zero_frag].concat(),
+        )
+        .unwrap_err();
         assert_eq!(
             e,
             RecordError::TooManyFragments {
                 max: 3,
-                offset: 7 + 12
+                offset: 15 + 12 // 3 one-byte fragments, then 3 empty ones
             }
         );
     }

@@ -124,7 +124,11 @@ pub fn run(args: &ServeArgs, err: &mut dyn Write) -> io::Result<()> {
             .map_err(|e| io::Error::other(format!("--register: {e}")))?;
     }
     for (netid, ip) in &netids {
-        writeln!(err, "rpcscope serve: {netid} {}", SocketAddr::new(*ip, port))?;
+        writeln!(
+            err,
+            "rpcscope serve: {netid} {}",
+            SocketAddr::new(*ip, port)
+        )?;
     }
     err.flush()?;
 

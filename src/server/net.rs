@@ -117,8 +117,12 @@ pub fn spawn_all(
     let mut handles = Vec::new();
     let active = Arc::new(AtomicUsize::new(0));
     for (_, listener) in listeners.tcp {
-        let (service, limits, stop, active) =
-            (service.clone(), limits.clone(), stop.clone(), active.clone());
+        let (service, limits, stop, active) = (
+            service.clone(),
+            limits.clone(),
+            stop.clone(),
+            active.clone(),
+        );
         handles.push(std::thread::spawn(move || {
             accept_loop(listener, service, limits, stop, active, verbose)
         }));
@@ -181,7 +185,10 @@ fn accept_loop(
         if active.fetch_add(1, Ordering::Relaxed) >= limits.server_max_connections {
             active.fetch_sub(1, Ordering::Relaxed);
             if verbose {
-                eprintln!("rpcscope serve: {peer}: refused, {} connections open", limits.server_max_connections);
+                eprintln!(
+                    "rpcscope serve: {peer}: refused, {} connections open",
+                    limits.server_max_connections
+                );
             }
             drop(stream);
             continue;
@@ -239,9 +246,15 @@ fn serve_connection(
             Some(t) => t + record_deadline,
             None => last_byte + idle,
         };
-        let Some(left) = deadline.checked_duration_since(now).filter(|d| !d.is_zero()) else {
+        let Some(left) = deadline
+            .checked_duration_since(now)
+            .filter(|d| !d.is_zero())
+        else {
             return match record_start {
-                Some(_) => format!("record not complete within {} ms", record_deadline.as_millis()),
+                Some(_) => format!(
+                    "record not complete within {} ms",
+                    record_deadline.as_millis()
+                ),
                 None => format!("idle for {} ms", idle.as_millis()),
             };
         };

@@ -206,7 +206,13 @@ impl Portmap {
 
     /// Find `(prog, vers, netid)`, or with `any_version` another version of
     /// the program on that netid.
-    fn find(&self, program: u32, version: u32, netid: &str, any_version: bool) -> Option<&Registration> {
+    fn find(
+        &self,
+        program: u32,
+        version: u32,
+        netid: &str,
+        any_version: bool,
+    ) -> Option<&Registration> {
         let on = |r: &&Registration| r.program == program && r.netid == netid;
         self.regs
             .iter()
@@ -267,7 +273,11 @@ impl Portmap {
     fn count_change(&mut self, version: u32, set: bool, ok: bool) {
         let v = (version.clamp(2, 4) - 2) as usize;
         if ok {
-            let c = if set { &mut self.sets[v] } else { &mut self.unsets[v] };
+            let c = if set {
+                &mut self.sets[v]
+            } else {
+                &mut self.unsets[v]
+            };
             *c = c.saturating_add(1);
         }
     }
@@ -483,7 +493,11 @@ impl Portmap {
         Ok(Outcome::SUCCESS)
     }
 
-    fn rpcb_getstat<'a>(&mut self, _req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
+    fn rpcb_getstat<'a>(
+        &mut self,
+        _req: &mut Request<'a>,
+        w: &mut XdrWriter<'_>,
+    ) -> ProcResult<'a> {
         // rpcb_stat_byvers: rpcb_stat[3], indexed as rpcbind does:
         // portmap v2 = 0, rpcbind v3 = 1, rpcbind v4 = 2.
         for v in 0..3 {
@@ -611,7 +625,12 @@ mod tests {
 
     #[test]
     fn uaddr_round_trips() {
-        for s in ["0.0.0.0.0.111", "127.0.0.1.128.1", "::1.0.111", "fe80::1.255.255"] {
+        for s in [
+            "0.0.0.0.0.111",
+            "127.0.0.1.128.1",
+            "::1.0.111",
+            "fe80::1.255.255",
+        ] {
             let a = parse_uaddr(s).unwrap();
             assert_eq!(to_uaddr(&a), s);
         }

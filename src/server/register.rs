@@ -58,7 +58,9 @@ fn call_bool(version: u32, procedure: u32, args: &[u8], limits: &Limits) -> Resu
     if st != ReplyStatus::Accepted(crate::rpc::AcceptBody::Success) {
         return Err(format!("rpcbind v{version} answered {st}"));
     }
-    XdrReader::new(&res).bool("result").map_err(|e| e.to_string())
+    XdrReader::new(&res)
+        .bool("result")
+        .map_err(|e| e.to_string())
 }
 
 fn rpcb_args(program: u32, version: u32, netid: &str, uaddr: &str) -> Vec<u8> {

@@ -409,7 +409,10 @@ enum Head<'a> {
     Reply,
     /// Answer at once with this rejection (RPC_MISMATCH, or AUTH_ERROR for
     /// an oversized credential or verifier).
-    Deny { xid: Xid, body: RejectBody },
+    Deny {
+        xid: Xid,
+        body: RejectBody,
+    },
 }
 
 /// Read the call header field by field, so that each failure gets the
@@ -432,10 +435,12 @@ fn read_head<'a>(call: &'a [u8], limits: &Limits) -> Result<Head<'a>, RpcError> 
     let program = r.u32("prog")?;
     let version = r.u32("vers")?;
     let procedure = r.u32("proc")?;
-    let deny = |stat| Ok(Head::Deny {
-        xid,
-        body: RejectBody::AuthError(stat),
-    });
+    let deny = |stat| {
+        Ok(Head::Deny {
+            xid,
+            body: RejectBody::AuthError(stat),
+        })
+    };
     let cred = match OpaqueAuth::read(&mut r, limits, AuthRole::Cred) {
         Ok(c) => c,
         Err(e) if matches!(e.kind, RpcErrorKind::TooLarge { .. }) => {

@@ -107,7 +107,9 @@ impl TestProgram {
     }
 
     fn echo<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let data = req.args.opaque_var(self.limits.server_max_echo, "echo.data")?;
+        let data = req
+            .args
+            .opaque_var(self.limits.server_max_echo, "echo.data")?;
         w.put_opaque_var(data);
         Ok(Outcome::SUCCESS)
     }
@@ -169,7 +171,9 @@ impl TestProgram {
     }
 
     fn delete<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let key = req.args.string(self.limits.server_store_key, "delete.key")?;
+        let key = req
+            .args
+            .string(self.limits.server_store_key, "delete.key")?;
         if req.caller == Caller::Anonymous {
             return Ok(Outcome::Denied(AuthStat::TOOWEAK));
         }
