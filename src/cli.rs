@@ -27,6 +27,12 @@ pub enum Command {
     Live(LiveArgs),
     /// List the capture devices libpcap can open.
     Interfaces,
+    /// Serve the portmapper and the rpcscope_test program over TCP and UDP
+    /// (docs/server.md).
+    Serve(crate::server::ServeArgs),
+    /// Call an ONC RPC procedure: traffic and load generation with latency
+    /// percentiles.
+    Call(crate::client::CallArgs),
 }
 
 /// Output format.

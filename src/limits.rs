@@ -127,6 +127,63 @@ pub struct Limits {
     /// written). Same reasoning as `max_rpc_flows`; the least recently used
     /// is forgotten beyond it.
     pub max_write_flows: usize,
+    // ---- reference server (`rpcscope serve`) -------------------------------
+    /// Largest record the server accepts on TCP, summed over its fragments.
+    /// The largest call we serve is an UPLOAD of `server_max_upload` bytes
+    /// plus a header (at most ~900 bytes with two 400-byte auth bodies); a
+    /// mark claiming more is refused before any byte of it is buffered, and
+    /// the connection is closed.
+    pub server_max_record: u32,
+    /// Record fragments per record. Real clients send one (libtirpc splits
+    /// only past its send buffer size); our own client with `--max-fragment
+    /// 4096` needs 257 for a 1 MiB upload. Thousands of tiny fragments only
+    /// burn CPU per byte, so 1024 refuses them.
+    pub server_max_fragments: u32,
+    /// TCP connections served at once, one thread each. 256 threads of 2 MiB
+    /// virtual stack are cheap; a connection flood past this is accepted and
+    /// closed at once, so it never starves the connections already served.
+    pub server_max_connections: usize,
+    /// A TCP connection with no record in progress is closed after this long
+    /// without a byte from the client. Linux's rpcbind and knfsd close idle
+    /// connections after about 6 minutes; a test server needs less.
+    pub server_idle_timeout_ms: u64,
+    /// Once the first byte of a record has arrived, the whole record must
+    /// arrive within this deadline, or the connection is closed (slowloris
+    /// defence: a trickling client cannot hold a connection slot forever).
+    /// A 1 MiB upload in 30 s still allows a peer as slow as 35 KiB/s.
+    pub server_record_deadline_ms: u64,
+    /// Longest SLEEP the test program accepts (larger is GARBAGE_ARGS): long
+    /// enough for latency experiments, short enough that a caller cannot
+    /// park server threads for long.
+    pub server_max_sleep_ms: u32,
+    /// Largest ECHO argument: the reply must fit one UDP datagram (65507
+    /// bytes of payload over IPv4) with its RPC header.
+    pub server_max_echo: u32,
+    /// Largest UPLOAD argument. 1 MiB is the classic NFS maximum transfer
+    /// size and is big enough to need many fragments with a small
+    /// `--max-fragment`, while bounding what one call can make us buffer.
+    pub server_max_upload: u32,
+    /// Entries in the test program's key-value store. PUT on a full store
+    /// answers "full"; the store never evicts silently.
+    pub server_store_entries: usize,
+    /// Longest store key (`string key<64>`).
+    pub server_store_key: u32,
+    /// Largest store value (`opaque value<1024>`). With the entry cap the
+    /// store holds at most ~280 KiB.
+    pub server_store_value: u32,
+    /// Registrations the portmapper keeps. A DUMP reply lists them all and
+    /// must fit one UDP datagram: 256 rpcbind entries of ~80 bytes is 20 KiB.
+    pub server_max_registrations: usize,
+    /// Longest netid, universal address or owner string in rpcbind calls.
+    /// The longest real ones (`tcp6`, an IPv6 uaddr of ~53 characters, a
+    /// user name) are far shorter; 255 matches `MAXNETNAMELEN`.
+    pub server_max_rpcb_string: u32,
+    /// Threads receiving and answering UDP datagrams per socket. A SLEEP call
+    /// holds its thread for the sleep, so this many sleeps run at once.
+    pub server_udp_workers: usize,
+    /// `rpcscope call --concurrency` at most: one thread and one socket per
+    /// concurrent caller; 1024 stays under the default open-file limit.
+    pub client_max_concurrency: usize,
 }
 
 impl Default for Limits {
@@ -160,6 +217,21 @@ impl Default for Limits {
             max_write_backlog_bytes: 4 * 1024 * 1024,
             max_write_backlog_frames: 16384,
             max_write_flows: 65536,
+            server_max_record: 1024 * 1024 + 4096,
+            server_max_fragments: 1024,
+            server_max_connections: 256,
+            server_idle_timeout_ms: 120_000,
+            server_record_deadline_ms: 30_000,
+            server_max_sleep_ms: 10_000,
+            server_max_echo: 32 * 1024,
+            server_max_upload: 1024 * 1024,
+            server_store_entries: 256,
+            server_store_key: 64,
+            server_store_value: 1024,
+            server_max_registrations: 256,
+            server_max_rpcb_string: 255,
+            server_udp_workers: 16,
+            client_max_concurrency: 1024,
         }
     }
 }

@@ -21,6 +21,29 @@ fn main() -> ExitCode {
         Command::Stats(args) => app::stats(args, &mut out, &mut err),
         Command::Live(args) => app::live(args, &mut out, &mut err),
         Command::Interfaces => app::interfaces(&mut out),
+        Command::Serve(args) => {
+            return match rpcscope::server::run(args, &mut err) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    let _ = writeln!(err, "rpcscope serve: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+        Command::Call(args) => {
+            let code = rpcscope::client::run(args, &mut out, &mut err);
+            let flushed = out.flush();
+            return match (code, flushed) {
+                (Ok(c), Ok(())) => ExitCode::from(c),
+                (Err(e), _) | (_, Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    ExitCode::SUCCESS
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    let _ = writeln!(err, "rpcscope call: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
     };
     let flushed = out.flush();
     let broken = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;

@@ -41,6 +41,11 @@ const RPCB_V4: &[&str] = &[
     "GETADDRLIST",
     "GETSTAT",
 ];
+/// rpcscope_test version 1: the test program of `rpcscope serve`
+/// (docs/server.md, `src/server/testprog.rs`).
+const RPCSCOPE_TEST_V1: &[&str] = &[
+    "NULL", "ECHO", "SLEEP", "FAIL", "PUT", "GET", "LIST", "UPLOAD", "DELETE",
+];
 /// rstat (rstat.x): versions 1 to 4 share these.
 const RSTAT: &[&str] = &["NULL", "STATS", "HAVEDISK"];
 /// rusers (rusers.x): versions 1 to 3.
@@ -335,6 +340,7 @@ pub(super) static PROGRAMS: &[ProgramInfo] = &[
     p(391002, "sgi_fam", &[]),
     p(200100000, "netinfo", &[]),
     p(200100001, "netinfobind", &[]),
+    p(0x2000_0099, "rpcscope_test", &[v(1, RPCSCOPE_TEST_V1)]),
     p(545580417, "ugidd", &[]),
     p(600100069, "fypxfrd", &[]),
     p(788585389, "bwnfsd", &[]),

@@ -1,0 +1,508 @@
+//! The sans-IO service: one call message in, one reply message out.
+//!
+//! [`Service::handle`] takes the bytes of one call (a UDP datagram, or a TCP
+//! record with its marks removed) and a [`CallCtx`] saying where it came
+//! from and what time it is, writes the reply message into `out`, and
+//! returns a [`Disposition`]: send it now, send it after a delay (SLEEP),
+//! send nothing, or the input is not an RPC call at all. It never opens a
+//! socket, reads a clock, sleeps or prints; the loops in [`super::net`] do.
+//!
+//! The order of checks follows RFC 5531 and the Linux kernel's
+//! `svc_process`: the header must decode up to the procedure number (else
+//! the input is garbage and gets no reply); `rpcvers` other than 2 gets
+//! RPC_MISMATCH (2..2); then the credential and verifier are checked
+//! (AUTH_ERROR); then the program (PROG_UNAVAIL), version (PROG_MISMATCH with
+//! the supported range) and procedure (PROC_UNAVAIL); then the procedure
+//! decodes its arguments (GARBAGE_ARGS when they do not decode or are out of
+//! range) and runs (SUCCESS, SYSTEM_ERR, or AUTH_ERROR/TOOWEAK when it needs
+//! AUTH_SYS).
+//!
+//! Credentials: AUTH_NONE (empty body) and AUTH_SYS are accepted. A
+//! malformed body, or a body over `max_auth_bytes`, is AUTH_BADCRED; AUTH_SHORT
+//! is AUTH_REJECTEDCRED (we never issue short handles, so the client must
+//! start over with its full credential, as libtirpc answers); every other
+//! flavor is AUTH_BADCRED (as Linux's sunrpc answers an unknown flavor). A
+//! verifier other than an empty AUTH_NONE is AUTH_BADVERF.
+//!
+//! Contract: never panics on any input; memory per call is bounded by the
+//! input and the reply limits in [`Limits`]; the stateful parts (portmap
+//! registrations, the test store) are bounded by their own limits.
+
+use std::net::SocketAddr;
+
+use super::portmap::{Portmap, PORTMAP};
+use super::testprog::{self, TestProgram};
+use crate::limits::Limits;
+use crate::rpc::xdr::{XdrReader, XdrWriter};
+use crate::rpc::{
+    AcceptBody, AuthFlavor, AuthRole, AuthStat, CallHeader, Message, MessageBody, OpaqueAuth,
+    RejectBody, ReplyHeader, RpcError, RpcErrorKind, Xid,
+};
+
+/// The transport a call arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// TCP (record marked).
+    Tcp,
+    /// UDP (one message per datagram).
+    Udp,
+}
+
+/// Where a call came from, and the time, as told by the I/O loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallCtx {
+    /// TCP or UDP.
+    pub transport: Transport,
+    /// The caller's address.
+    pub peer: SocketAddr,
+    /// Our address as the caller reached it (for UDP on a wildcard socket,
+    /// the wildcard).
+    pub local: SocketAddr,
+    /// Seconds since the Unix epoch (for rpcbind GETTIME).
+    pub now_unix: u64,
+}
+
+impl CallCtx {
+    /// The netid of this transport and address family: `tcp`, `udp`,
+    /// `tcp6` or `udp6`.
+    pub fn netid(&self) -> &'static str {
+        let v6 = match self.local {
+            SocketAddr::V4(_) => false,
+            SocketAddr::V6(a) => a.ip().to_ipv4_mapped().is_none(),
+        };
+        match (self.transport, v6) {
+            (Transport::Tcp, false) => "tcp",
+            (Transport::Udp, false) => "udp",
+            (Transport::Tcp, true) => "tcp6",
+            (Transport::Udp, true) => "udp6",
+        }
+    }
+}
+
+/// What the I/O loop does after [`Service::handle`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    /// Send `out` after `delay_ms` milliseconds (0 for most calls).
+    Reply {
+        /// Milliseconds to wait before sending (the test program's SLEEP).
+        delay_ms: u32,
+    },
+    /// Send nothing: a REPLY message sent to us, or an indirect call
+    /// (CALLIT/BCAST) whose target failed, which RFC 1833 answers with
+    /// silence.
+    NoReply,
+    /// Not an RPC call we can answer: the header does not decode far enough
+    /// to know what was asked. UDP drops the datagram; TCP closes the
+    /// connection, since the peer is not speaking RPC.
+    Garbage(RpcError),
+}
+
+/// Who is calling, from the credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// AUTH_NONE.
+    Anonymous,
+    /// AUTH_SYS with this uid and gid.
+    Sys {
+        /// Effective uid.
+        uid: u32,
+        /// Effective gid.
+        gid: u32,
+    },
+}
+
+/// A decoded call, as a procedure sees it.
+#[derive(Debug, Clone)]
+pub(super) struct Request<'a> {
+    /// The procedure arguments, undecoded.
+    pub args: XdrReader<'a>,
+    pub caller: Caller,
+    pub ctx: CallCtx,
+    pub version: u32,
+}
+
+/// What a procedure did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Outcome<'a> {
+    /// Results were written; reply after `delay_ms`.
+    Success { delay_ms: u32 },
+    /// Reply with this (non-SUCCESS) accept state and no results.
+    Fail(AcceptBody),
+    /// AUTH_ERROR with this status (TOOWEAK: the procedure needs AUTH_SYS).
+    Denied(AuthStat),
+    /// Send nothing.
+    NoReply,
+    /// Run another procedure of this service and wrap its results
+    /// (portmap CALLIT, rpcbind CALLIT/BCAST/INDIRECT).
+    Indirect(Indirect<'a>),
+}
+
+impl Outcome<'_> {
+    pub const SUCCESS: Outcome<'static> = Outcome::Success { delay_ms: 0 };
+}
+
+/// An indirect call asked of the portmapper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Indirect<'a> {
+    pub program: u32,
+    pub version: u32,
+    pub procedure: u32,
+    pub args: &'a [u8],
+    pub style: IndirectStyle,
+}
+
+/// How an indirect call's reply is wrapped and how failures are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum IndirectStyle {
+    /// portmap v2 CALLIT: `{ port, opaque res }`; silent on failure.
+    Callit,
+    /// rpcbind v3 CALLIT / v4 BCAST: `{ string addr, opaque res }`; silent
+    /// on failure.
+    Broadcast,
+    /// rpcbind v4 INDIRECT: like BCAST, but a failure is answered with the
+    /// target's own accept state.
+    Indirect,
+}
+
+/// A program this service answers, with its version range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Served {
+    /// Program number.
+    pub program: u32,
+    /// Lowest version.
+    pub low: u32,
+    /// Highest version.
+    pub high: u32,
+}
+
+/// The reference server's state and call handling.
+#[derive(Debug)]
+pub struct Service {
+    limits: Limits,
+    portmap: Option<Portmap>,
+    test: TestProgram,
+}
+
+impl Service {
+    /// A service answering the test program, and the portmapper when
+    /// `portmapper` is true (with `--register` the system's rpcbind is).
+    pub fn new(limits: &Limits, portmapper: bool) -> Self {
+        Service {
+            limits: limits.clone(),
+            portmap: portmapper.then(|| Portmap::new(limits)),
+            test: TestProgram::new(limits),
+        }
+    }
+
+    /// The programs and versions answered here.
+    pub fn served(&self) -> Vec<Served> {
+        let mut v = Vec::new();
+        if self.portmap.is_some() {
+            v.push(Served {
+                program: PORTMAP,
+                low: 2,
+                high: 4,
+            });
+        }
+        v.push(Served {
+            program: testprog::PROGRAM,
+            low: testprog::VERSION,
+            high: testprog::VERSION,
+        });
+        v
+    }
+
+    /// The portmapper's table, when this service is the portmapper.
+    pub fn portmap(&self) -> Option<&Portmap> {
+        self.portmap.as_ref()
+    }
+
+    /// The portmapper's table, to register our own listeners.
+    pub fn portmap_mut(&mut self) -> Option<&mut Portmap> {
+        self.portmap.as_mut()
+    }
+
+    /// The test program's state.
+    pub fn test_program(&self) -> &TestProgram {
+        &self.test
+    }
+
+    /// Answer one call message. `out` is cleared and receives the reply
+    /// message (no record mark) when the disposition is `Reply`.
+    pub fn handle(&mut self, call: &[u8], ctx: &CallCtx, out: &mut Vec<u8>) -> Disposition {
+        out.clear();
+        let head = match read_head(call, &self.limits) {
+            Ok(Head::Call(head)) => head,
+            Ok(Head::Reply) => return Disposition::NoReply,
+            Ok(Head::Deny { xid, body }) => {
+                emit_reply(out, xid, ReplyHeader::Denied(body), &[]);
+                return Disposition::Reply { delay_ms: 0 };
+            }
+            Err(e) => return Disposition::Garbage(e),
+        };
+        let caller = match check_auth(&head.cred, &head.verf) {
+            Ok(c) => c,
+            Err(stat) => {
+                let body = RejectBody::AuthError(stat);
+                emit_reply(out, head.xid, ReplyHeader::Denied(body), &[]);
+                return Disposition::Reply { delay_ms: 0 };
+            }
+        };
+        let header_at = out.len();
+        emit_reply(out, head.xid, accepted(AcceptBody::Success), &[]);
+        let outcome = self.dispatch(
+            head.program,
+            head.version,
+            head.procedure,
+            head.args,
+            caller,
+            ctx,
+            out,
+        );
+        let outcome = match outcome {
+            Outcome::Indirect(ind) => self.indirect(ind, caller, ctx, out),
+            o => o,
+        };
+        match outcome {
+            Outcome::Success { delay_ms } => Disposition::Reply { delay_ms },
+            Outcome::NoReply => {
+                out.clear();
+                Disposition::NoReply
+            }
+            Outcome::Fail(body) => {
+                out.truncate(header_at);
+                emit_reply(out, head.xid, accepted(body), &[]);
+                Disposition::Reply { delay_ms: 0 }
+            }
+            Outcome::Denied(stat) => {
+                out.truncate(header_at);
+                let body = RejectBody::AuthError(stat);
+                emit_reply(out, head.xid, ReplyHeader::Denied(body), &[]);
+                Disposition::Reply { delay_ms: 0 }
+            }
+            Outcome::Indirect(_) => {
+                // `indirect` never yields another indirect call.
+                out.clear();
+                Disposition::NoReply
+            }
+        }
+    }
+
+    /// Look up program, version and procedure, and run it, appending
+    /// results to `out`. On anything but success `out` may hold partial
+    /// results; the caller truncates.
+    #[allow(clippy::too_many_arguments)]
+    fn dispatch<'a>(
+        &mut self,
+        program: u32,
+        version: u32,
+        procedure: u32,
+        args: &'a [u8],
+        caller: Caller,
+        ctx: &CallCtx,
+        out: &mut Vec<u8>,
+    ) -> Outcome<'a> {
+        let Some(served) = self.served().into_iter().find(|s| s.program == program) else {
+            return Outcome::Fail(AcceptBody::ProgUnavail);
+        };
+        if version < served.low || version > served.high {
+            return Outcome::Fail(AcceptBody::ProgMismatch {
+                low: served.low,
+                high: served.high,
+            });
+        }
+        let mut req = Request {
+            args: XdrReader::with_base(args, 0),
+            caller,
+            ctx: *ctx,
+            version,
+        };
+        let mut w = XdrWriter::new(out);
+        let result = if program == PORTMAP {
+            match self.portmap.as_mut() {
+                Some(pm) => pm.dispatch(procedure, &mut req, &mut w),
+                None => return Outcome::Fail(AcceptBody::ProgUnavail),
+            }
+        } else {
+            self.test.dispatch(procedure, &mut req, &mut w)
+        };
+        // Argument decoding errors (truncated, invalid, too large) are
+        // GARBAGE_ARGS: the header was fine, the arguments are not.
+        result.unwrap_or(Outcome::Fail(AcceptBody::GarbageArgs))
+    }
+
+    /// Run an indirect call against this service and wrap its results.
+    fn indirect<'a>(
+        &mut self,
+        ind: Indirect<'_>,
+        caller: Caller,
+        ctx: &CallCtx,
+        out: &mut Vec<u8>,
+    ) -> Outcome<'a> {
+        let silent = ind.style != IndirectStyle::Indirect;
+        // rpcbind refuses to forward calls to itself (a loop, and a way to
+        // SET/UNSET from afar); so do we.
+        let inner = if ind.program == PORTMAP {
+            Outcome::Fail(AcceptBody::ProgUnavail)
+        } else {
+            let mut results = Vec::new();
+            let o = self.dispatch(
+                ind.program,
+                ind.version,
+                ind.procedure,
+                ind.args,
+                caller,
+                ctx,
+                &mut results,
+            );
+            match o {
+                Outcome::Success { delay_ms } => {
+                    let mut w = XdrWriter::new(out);
+                    match ind.style {
+                        IndirectStyle::Callit => {
+                            let port = self
+                                .portmap
+                                .as_ref()
+                                .and_then(|pm| pm.port_of(ind.program, ind.version, ctx))
+                                .unwrap_or(0);
+                            w.put_u32(port.into());
+                        }
+                        IndirectStyle::Broadcast | IndirectStyle::Indirect => {
+                            let addr = self
+                                .portmap
+                                .as_ref()
+                                .map(|pm| pm.addr_of(ind.program, ind.version, ctx, true))
+                                .unwrap_or_default();
+                            w.put_string(addr.as_bytes());
+                        }
+                    }
+                    w.put_opaque_var(&results);
+                    return Outcome::Success { delay_ms };
+                }
+                Outcome::Indirect(_) | Outcome::NoReply => Outcome::NoReply,
+                other => other,
+            }
+        };
+        match inner {
+            _ if silent => Outcome::NoReply,
+            Outcome::Fail(body) => Outcome::Fail(body),
+            Outcome::Denied(stat) => Outcome::Denied(stat),
+            _ => Outcome::NoReply,
+        }
+    }
+}
+
+/// A call header, decoded.
+struct CallHead<'a> {
+    xid: Xid,
+    program: u32,
+    version: u32,
+    procedure: u32,
+    cred: OpaqueAuth<'a>,
+    verf: OpaqueAuth<'a>,
+    args: &'a [u8],
+}
+
+enum Head<'a> {
+    Call(CallHead<'a>),
+    /// A REPLY message: not for a server.
+    Reply,
+    /// Answer at once with this rejection (RPC_MISMATCH, or AUTH_ERROR for
+    /// an oversized credential or verifier).
+    Deny {
+        xid: Xid,
+        body: RejectBody,
+    },
+}
+
+/// Read the call header field by field, so that each failure gets the
+/// answer the RFC gives it rather than one "does not parse".
+fn read_head<'a>(call: &'a [u8], limits: &Limits) -> Result<Head<'a>, RpcError> {
+    let mut r = XdrReader::new(call);
+    let xid = Xid(r.u32("xid")?);
+    let at = r.offset();
+    match r.u32("msg_type")? {
+        0 => {}
+        1 => return Ok(Head::Reply),
+        v => return Err(RpcError::invalid("msg_type", at, v)),
+    }
+    let rpcvers = r.u32("rpcvers")?;
+    if rpcvers != CallHeader::RPC_VERSION {
+        let v = CallHeader::RPC_VERSION;
+        let body = RejectBody::RpcMismatch { low: v, high: v };
+        return Ok(Head::Deny { xid, body });
+    }
+    let program = r.u32("prog")?;
+    let version = r.u32("vers")?;
+    let procedure = r.u32("proc")?;
+    let deny = |stat| {
+        Ok(Head::Deny {
+            xid,
+            body: RejectBody::AuthError(stat),
+        })
+    };
+    let cred = match OpaqueAuth::read(&mut r, limits, AuthRole::Cred) {
+        Ok(c) => c,
+        Err(e) if matches!(e.kind, RpcErrorKind::TooLarge { .. }) => {
+            return deny(AuthStat::BADCRED)
+        }
+        Err(e) => return Err(e),
+    };
+    let verf = match OpaqueAuth::read(&mut r, limits, AuthRole::Verf) {
+        Ok(v) => v,
+        Err(e) if matches!(e.kind, RpcErrorKind::TooLarge { .. }) => {
+            return deny(AuthStat::BADVERF)
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(Head::Call(CallHead {
+        xid,
+        program,
+        version,
+        procedure,
+        cred,
+        verf,
+        args: r.rest(),
+    }))
+}
+
+/// Accept AUTH_NONE and AUTH_SYS; see the module docs for the rest.
+fn check_auth(cred: &OpaqueAuth<'_>, verf: &OpaqueAuth<'_>) -> Result<Caller, AuthStat> {
+    let caller = match cred.flavor {
+        AuthFlavor::NONE if cred.body.is_empty() => Caller::Anonymous,
+        AuthFlavor::SYS => match cred.decode_cred() {
+            Ok(crate::rpc::Auth::Sys(sys)) => Caller::Sys {
+                uid: sys.uid,
+                gid: sys.gid,
+            },
+            _ => return Err(AuthStat::BADCRED),
+        },
+        AuthFlavor::SHORT => return Err(AuthStat::REJECTEDCRED),
+        _ => return Err(AuthStat::BADCRED),
+    };
+    if verf.flavor != AuthFlavor::NONE || !verf.body.is_empty() {
+        return Err(AuthStat::BADVERF);
+    }
+    Ok(caller)
+}
+
+fn accepted(body: AcceptBody) -> ReplyHeader<'static> {
+    ReplyHeader::Accepted {
+        verf: OpaqueAuth::NONE,
+        body,
+    }
+}
+
+/// Append a reply message: the shared codec writes every header.
+fn emit_reply(out: &mut Vec<u8>, xid: Xid, header: ReplyHeader<'_>, payload: &[u8]) {
+    Message {
+        xid,
+        body: MessageBody::Reply(header),
+        payload,
+    }
+    .emit(out);
+}
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;

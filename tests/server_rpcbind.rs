@@ -1,0 +1,119 @@
+//! `rpcscope call` against a real `rpcbind`, and `rpcscope serve --register`
+//! registering with it, in a private network namespace.
+
+#[path = "server_support.rs"]
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+
+fn rpcinfo_p() -> String {
+    run_ok(10, "rpcinfo", &["-p", "127.0.0.1"])
+}
+
+#[test]
+fn call_and_register_with_real_rpcbind() {
+    if !enter_netns("call_and_register_with_real_rpcbind") {
+        return;
+    }
+    if !have("rpcbind") || !have("rpcinfo") {
+        eprintln!("note: rpcbind/rpcinfo not installed; skipping");
+        return;
+    }
+    let mut rpcbind = std::process::Command::new("rpcbind")
+        .args(["-w", "-f"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start rpcbind");
+    let mut up = false;
+    for _ in 0..50 {
+        if run(5, "rpcinfo", &["-p", "127.0.0.1"]).status.success() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(up, "rpcbind did not come up");
+
+    // portmap v2 DUMP and rpcbind v4 NULL/GETTIME from our client.
+    for (transport, args) in [
+        ("--tcp", ["127.0.0.1", "portmapper", "2", "DUMP"]),
+        ("--udp", ["127.0.0.1", "100000", "4", "GETTIME"]),
+    ] {
+        let out = run_ok(
+            10,
+            bin(),
+            &[
+                &["call", transport, "--count", "3", "--xid", "0x100"][..],
+                &args[..],
+            ]
+            .concat(),
+        );
+        assert!(
+            out.contains("summary: calls=3 replied=3 no_reply=0"),
+            "{out}"
+        );
+        assert!(out.contains("statuses: success=3"), "{out}");
+        assert!(out.contains("xid=0x00000100 status=success"), "{out}");
+    }
+    // The DUMP results are rpcbind's own pmaplist: starts with TRUE, 100000.
+    let out = run_ok(10, bin(), &["call", "127.0.0.1", "100000", "2", "4"]);
+    assert!(out.contains("results=00000001000186a0"), "{out}");
+    // An unregistered program: GETPORT answers 0, a one-line error, exit 2.
+    let out = run(
+        10,
+        bin(),
+        &["call", "127.0.0.1", "rpcscope_test", "1", "NULL"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("is not registered"), "{err}");
+
+    // serve --register: rpcbind lists us, rpcinfo and our client find us
+    // through it, and SIGTERM unregisters.
+    let mut server = Server::start(&["--register", "--listen", "127.0.0.1"]);
+    let port = server.port.to_string();
+    assert_ne!(port, "111");
+    let listing = rpcinfo_p();
+    for proto in ["tcp", "udp"] {
+        let row = format!("536871065    1   {proto}  {port:>5}");
+        assert!(listing.contains(&row), "no {row:?} in:\n{listing}");
+    }
+    let ping = run_ok(10, "rpcinfo", &["-t", "127.0.0.1", "536871065", "1"]);
+    assert!(ping.contains("version 1 ready and waiting"), "{ping}");
+    for transport in ["--tcp", "--udp"] {
+        let out = run_ok(
+            10,
+            bin(),
+            &[
+                "call",
+                transport,
+                "127.0.0.1",
+                "rpcscope_test",
+                "1",
+                "ECHO",
+                "--args-hex",
+                "00000002 abcd 0000",
+                "--count",
+                "5",
+                "--concurrency",
+                "2",
+            ],
+        );
+        assert!(out.contains("statuses: success=5"), "{out}");
+        assert!(out.contains("results=00000002abcd0000"), "{out}");
+    }
+    assert!(server.stop().success());
+    let listing = rpcinfo_p();
+    assert!(
+        !listing.contains("536871065"),
+        "still registered after SIGTERM:\n{listing}"
+    );
+
+    let _ = rpcbind.kill();
+    let _ = rpcbind.wait();
+}
