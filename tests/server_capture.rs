@@ -4,7 +4,7 @@
 //! private namespace (serve + tcpdump on lo + call, then read).
 
 mod common;
-#[path = "server_support.rs"]
+#[path = "common/server.rs"]
 mod support;
 
 use std::collections::BTreeMap;

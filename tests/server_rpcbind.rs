@@ -1,7 +1,7 @@
 //! `rpcscope call` against a real `rpcbind`, and `rpcscope serve --register`
 //! registering with it, in a private network namespace.
 
-#[path = "server_support.rs"]
+#[path = "common/server.rs"]
 mod support;
 
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! private network namespace: `-p`, `-s`, `-t`, `-u`, `-T tcp6`, a version
 //! mismatch, and a clean SIGTERM shutdown.
 
-#[path = "server_support.rs"]
+#[path = "common/server.rs"]
 mod support;
 
 use std::collections::BTreeSet;

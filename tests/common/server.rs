@@ -1,6 +1,6 @@
 //! Helpers for the `server_*` integration tests: running the built binary,
 //! private network namespaces, raw RPC over sockets. Included with
-//! `#[path]` by each test file (and compiled once on its own, with no tests).
+//! `#[path]` by each `server_*` test file.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
