@@ -54,6 +54,8 @@ pub mod app;
 pub mod capture;
 pub mod cli;
 pub mod event;
+#[cfg(feature = "arbitrary")]
+pub mod fuzzing;
 pub mod limits;
 pub mod net;
 pub mod output;
