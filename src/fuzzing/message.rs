@@ -204,7 +204,9 @@ fn check_decoded(sent: &Auth<'_>, wire: &OpaqueAuth<'_>) {
             ..Limits::default()
         };
         let again = d.to_opaque(&mut buf, &lax).expect("re-encode");
-        assert_eq!(again.body, wire.body);
+        // Same length; the bytes may differ only in (lax) padding.
+        assert_eq!(again.body.len(), wire.body.len());
+        assert_eq!(again.decode_cred().as_ref(), Ok(&d));
     }
 }
 
