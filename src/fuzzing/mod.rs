@@ -27,7 +27,7 @@
 
 use crate::limits::Limits;
 
-mod bodies;
+pub mod bodies;
 mod capture;
 mod differential;
 mod message;

@@ -65,7 +65,7 @@ const GIDS: [u32; 17] = [
 
 fn sys(gids: &'static [u32]) -> Auth<'static> {
     Auth::Sys(AuthSys::new(
-        0x5f5e_100,
+        0x05f5_e100,
         b"client.example",
         1000,
         1000,
