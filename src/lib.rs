@@ -56,6 +56,8 @@ pub mod cli;
 pub mod client;
 pub mod event;
 pub mod filter;
+#[cfg(feature = "arbitrary")]
+pub mod fuzzing;
 pub mod limits;
 pub mod net;
 pub mod output;

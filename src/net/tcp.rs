@@ -137,7 +137,8 @@ impl TcpTable {
         let start = st.offset_of(seq);
         st.segment(flow, start, seg.data, seg.len, &mut self.shared, sink);
         if seg.fin {
-            st.close(flow, &mut self.shared, sink);
+            let end = start.saturating_add(seg.len as i64);
+            st.fin(flow, end, &mut self.shared, sink);
         }
     }
 
@@ -691,6 +692,32 @@ mod tests {
                 Ev::Close { flow: cflow() }
             ]
         );
+    }
+
+    /// Found by the `tcp_reassembly` fuzzer: a bare FIN after a lost last
+    /// segment closed the stream without reporting the lost bytes, so the
+    /// data and gaps did not cover the stream up to the FIN.
+    #[test]
+    fn bare_fin_after_a_lost_tail_declares_the_tail_lost() {
+        let mut d = Driver::new(&Limits::default());
+        d.raw(&syn(0));
+        d.raw(&data_seg(1, b"ab"));
+        // "cd" (seq 3..5) never captured; the FIN at seq 5 carries nothing.
+        let ev = d.raw(&fin(5, b"")).to_vec();
+        assert_eq!(
+            ev,
+            vec![
+                Ev::Gap {
+                    flow: cflow(),
+                    offset: 2,
+                    len: 2,
+                    reason: GapReason::Lost
+                },
+                Ev::Close { flow: cflow() }
+            ]
+        );
+        // A retransmitted FIN changes nothing.
+        assert!(d.raw(&fin(5, b"")).is_empty());
     }
 
     #[test]

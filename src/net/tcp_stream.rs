@@ -293,6 +293,17 @@ impl Stream {
         }
     }
 
+    /// A FIN whose sequence number is stream offset `end` (just past the
+    /// last byte sent): bytes before it the capture never saw are lost, even
+    /// when nothing after the hole was buffered. Then closes.
+    pub(crate) fn fin(&mut self, flow: FlowKey, end: i64, sh: &mut Shared, sink: &mut Sink) {
+        if !self.closed && self.anchored && end > 0 {
+            self.flush(flow, sh, sink);
+            self.gap_to(flow, end as u64, sink);
+        }
+        self.close(flow, sh, sink);
+    }
+
     /// Flushes and emits `TcpClose` unless already closed.
     pub(crate) fn close(&mut self, flow: FlowKey, sh: &mut Shared, sink: &mut Sink) {
         if !self.closed {

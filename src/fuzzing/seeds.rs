@@ -1,0 +1,445 @@
+//! The hand-made seeds of `fuzz/corpus/`, each named after what it holds.
+//!
+//! `cargo test --lib fuzzing::tests::write_seeds -- --ignored` writes them;
+//! `tests/fuzz_corpus.rs` checks that every one is committed and replays
+//! every committed file. Seeds for the `Arbitrary`-driven targets
+//! (`xdr_roundtrip`, `differential`) are byte patterns plus files the
+//! fuzzer itself found and `cargo fuzz cmin` kept.
+
+use crate::capture::{LinkType, PcapWriter, PcapngWriter, Timestamp};
+use crate::limits::Limits;
+use crate::rpc::{
+    AcceptBody, Auth, AuthDh, AuthFlavor, AuthStat, AuthSys, CallHeader, GssCred, GssProc,
+    GssService, Message, MessageBody, OpaqueAuth, Procedure, Program, RejectBody, ReplyHeader,
+    Version, Xid,
+};
+
+/// One seed: target, file name, contents.
+pub type Seed = (&'static str, &'static str, Vec<u8>);
+
+fn call(xid: u32, prog: u32, vers: u32, proc_: u32, cred: &Auth<'_>, args: &[u8]) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let lax = Limits {
+        max_auth_sys_gids: u32::MAX,
+        ..Limits::default()
+    };
+    let cred = cred.to_opaque(&mut buf, &lax).expect("seed credential");
+    let msg = Message {
+        xid: Xid(xid),
+        body: MessageBody::Call(CallHeader {
+            rpcvers: 2,
+            program: Program(prog),
+            version: Version(vers),
+            procedure: Procedure(proc_),
+            cred,
+            verf: OpaqueAuth::NONE,
+        }),
+        payload: args,
+    };
+    let mut out = Vec::new();
+    msg.emit(&mut out);
+    out
+}
+
+fn reply(xid: u32, header: ReplyHeader<'_>, results: &[u8]) -> Vec<u8> {
+    let msg = Message {
+        xid: Xid(xid),
+        body: MessageBody::Reply(header),
+        payload: results,
+    };
+    let mut out = Vec::new();
+    msg.emit(&mut out);
+    out
+}
+
+fn accepted(body: AcceptBody) -> ReplyHeader<'static> {
+    ReplyHeader::Accepted {
+        verf: OpaqueAuth::NONE,
+        body,
+    }
+}
+
+const GIDS: [u32; 17] = [
+    0, 4, 24, 27, 30, 46, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110,
+];
+
+fn sys(gids: &'static [u32]) -> Auth<'static> {
+    Auth::Sys(AuthSys::new(
+        0x05f5_e100,
+        b"client.example",
+        1000,
+        1000,
+        gids,
+    ))
+}
+
+/// PMAPPROC_GETPORT arguments: prog, vers, prot, port.
+const GETPORT_ARGS: [u8; 16] = [0, 1, 0x86, 0xa3, 0, 0, 0, 3, 0, 0, 0, 6, 0, 0, 0, 0];
+
+/// Messages for `rpc_message` (and the building blocks of other seeds).
+pub fn messages() -> Vec<(&'static str, Vec<u8>)> {
+    let gss = Auth::Gss(GssCred {
+        version: 1,
+        gss_proc: GssProc::DATA,
+        seq_num: 7,
+        service: GssService::INTEGRITY,
+        handle: &[0xde, 0xad, 0xbe, 0xef, 1],
+    });
+    let dh = Auth::Dh(AuthDh::Fullname {
+        name: b"unix.1000@example.com",
+        key: [1, 2, 3, 4, 5, 6, 7, 8],
+        window: [0, 0, 0, 60],
+    });
+    let mut too_big = call(9, 100000, 2, 0, &Auth::None, &[]);
+    // cred.length (bytes 28..32) claims 401 bytes: over MAX_AUTH_BYTES.
+    too_big[28..32].copy_from_slice(&401u32.to_be_bytes());
+    let mut bad_padding = call(10, 100003, 3, 3, &sys(&GIDS[..1]), &[]);
+    // cred body at 32: stamp, name length (36..40), "client.example" (40..54),
+    // then 2 padding bytes at 54..56.
+    bad_padding[54] = 0xff;
+    vec![
+        (
+            "call-null-auth-none",
+            call(1, 100000, 2, 0, &Auth::None, &[]),
+        ),
+        (
+            "call-getport-auth-none",
+            call(2, 100000, 2, 3, &Auth::None, &GETPORT_ARGS),
+        ),
+        (
+            "call-auth-sys-16-gids",
+            call(
+                3,
+                100003,
+                3,
+                1,
+                &sys(&GIDS[..16]),
+                &[0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8],
+            ),
+        ),
+        (
+            "call-auth-sys-17-gids",
+            call(4, 100003, 3, 1, &sys(&GIDS), &[]),
+        ),
+        ("call-auth-sys-nonzero-padding", bad_padding),
+        (
+            "call-auth-short",
+            call(5, 100003, 3, 0, &Auth::Short(&[9, 9, 9, 9, 9, 9]), &[]),
+        ),
+        ("call-auth-dh-fullname", call(6, 100005, 3, 1, &dh, &[])),
+        (
+            "call-auth-dh-nickname",
+            call(6, 100005, 3, 1, &Auth::Dh(AuthDh::Nickname(77)), &[]),
+        ),
+        (
+            "call-rpcsec-gss-integrity",
+            call(7, 100003, 4, 1, &gss, &[0, 0, 0, 0]),
+        ),
+        (
+            "call-auth-tls-probe",
+            call(8, 100003, 4, 0, &Auth::Tls, &[]),
+        ),
+        (
+            "call-auth-other-flavor-300001",
+            call(
+                8,
+                100003,
+                3,
+                0,
+                &Auth::Other {
+                    flavor: AuthFlavor(300001),
+                    body: b"opaque",
+                },
+                &[],
+            ),
+        ),
+        ("call-cred-401-bytes", too_big),
+        ("call-rpcvers-3", {
+            let mut c = call(11, 100000, 2, 0, &Auth::None, &[]);
+            c[11] = 3;
+            c
+        }),
+        (
+            "reply-success-getport",
+            reply(2, accepted(AcceptBody::Success), &[0, 0, 0x08, 0x01]),
+        ),
+        (
+            "reply-prog-unavail",
+            reply(12, accepted(AcceptBody::ProgUnavail), &[]),
+        ),
+        (
+            "reply-prog-mismatch",
+            reply(
+                13,
+                accepted(AcceptBody::ProgMismatch { low: 2, high: 4 }),
+                &[],
+            ),
+        ),
+        (
+            "reply-proc-unavail",
+            reply(14, accepted(AcceptBody::ProcUnavail), &[]),
+        ),
+        (
+            "reply-garbage-args",
+            reply(15, accepted(AcceptBody::GarbageArgs), &[]),
+        ),
+        (
+            "reply-system-err",
+            reply(16, accepted(AcceptBody::SystemErr), &[]),
+        ),
+        (
+            "reply-rpc-mismatch",
+            reply(
+                17,
+                ReplyHeader::Denied(RejectBody::RpcMismatch { low: 2, high: 2 }),
+                &[],
+            ),
+        ),
+        (
+            "reply-auth-error-tooweak",
+            reply(
+                18,
+                ReplyHeader::Denied(RejectBody::AuthError(AuthStat::TOOWEAK)),
+                &[],
+            ),
+        ),
+        (
+            "reply-starttls-verifier",
+            reply(
+                8,
+                ReplyHeader::Accepted {
+                    verf: OpaqueAuth::STARTTLS,
+                    body: AcceptBody::Success,
+                },
+                &[],
+            ),
+        ),
+        (
+            "reply-trailing-bytes-after-error",
+            reply(19, accepted(AcceptBody::SystemErr), &[1, 2, 3, 4]),
+        ),
+    ]
+}
+
+/// Bytes for `record_stream`/`tcp_reassembly`'s stream layout: one record
+/// (kind, fragment - 1, u16 length, content).
+fn record_spec(out: &mut Vec<u8>, with_header: bool, fragment: u8, content: &[u8]) {
+    out.push(with_header as u8);
+    out.push(fragment);
+    out.extend_from_slice(&(content.len() as u16).to_be_bytes());
+    out.extend_from_slice(content);
+}
+
+/// A record stream spec: count, then the records.
+fn stream_spec(records: &[(bool, u8, &[u8])]) -> Vec<u8> {
+    let mut v = vec![(records.len() - 1) as u8];
+    for &(h, f, c) in records {
+        record_spec(&mut v, h, f, c);
+    }
+    v
+}
+
+/// Seeds for `record_stream`.
+pub fn records() -> Vec<(&'static str, Vec<u8>)> {
+    let msgs = messages();
+    let sys = &msgs[2].1;
+    let reply = &msgs[13].1;
+    let mut split3 = stream_spec(&[(false, (sys.len().div_ceil(3) - 1) as u8, sys)]);
+    // Pushes of 2 and 3 bytes: every mark is split.
+    split3.extend_from_slice(&[2, 3]);
+    let mut bytewise = stream_spec(&[(false, 255, &msgs[0].1), (false, 255, reply)]);
+    bytewise.push(1);
+    let big = vec![0x5a; 1000];
+    let mut clipped = stream_spec(&[(true, 255, &big), (true, 255, &big), (true, 255, &big)]);
+    clipped.extend_from_slice(&[0, 200, 7, 0, 255]);
+    let mut eight = vec![7];
+    for m in msgs.iter().take(8) {
+        record_spec(&mut eight, false, 15, &m.1);
+    }
+    eight.extend_from_slice(&[13, 1, 64]);
+    let mut empty = stream_spec(&[(false, 0, &[]), (true, 0, &[])]);
+    empty.push(3);
+    vec![
+        ("record-mark-split-3-fragments", split3),
+        ("record-two-messages-byte-by-byte", bytewise),
+        ("record-clipped-past-record-keep-with-gaps", clipped),
+        ("record-8-messages-16-byte-fragments", eight),
+        ("record-empty-records", empty),
+        (
+            "record-one-push",
+            stream_spec(&[(true, 255, &GETPORT_ARGS)]),
+        ),
+    ]
+}
+
+/// Seeds for `tcp_reassembly`: a stream spec, isn, mss - 1, v6, operations.
+pub fn tcp() -> Vec<(&'static str, Vec<u8>)> {
+    let msgs = messages();
+    let stream = stream_spec(&[
+        (false, 255, &msgs[2].1),
+        (false, 40, &msgs[13].1),
+        (true, 99, &[7; 300]),
+    ]);
+    let with = |isn: u32, mss: u8, v6: u8, ops: &[u8]| {
+        let mut v = stream.clone();
+        v.extend_from_slice(&isn.to_be_bytes());
+        v.push(mss);
+        v.push(v6);
+        v.extend_from_slice(ops);
+        v
+    };
+    vec![
+        ("tcp-in-order", with(1000, 99, 0, &[])),
+        (
+            "tcp-reverse-order",
+            with(
+                1000,
+                63,
+                0,
+                &[1, 9, 1, 8, 1, 7, 1, 6, 1, 5, 1, 4, 1, 3, 1, 2, 1, 1, 1, 0],
+            ),
+        ),
+        (
+            "tcp-duplicates-and-overlaps",
+            with(
+                7,
+                31,
+                0,
+                &[0, 0, 2, 0, 10, 200, 1, 0, 0, 2, 0, 50, 20, 4, 3, 0, 1, 1],
+            ),
+        ),
+        ("tcp-lost-segment", with(7, 31, 0, &[0, 3, 0, 0])),
+        (
+            "tcp-seq-wraps-ipv6",
+            with(u32::MAX - 100, 49, 1, &[0, 0, 4, 1, 0, 0]),
+        ),
+        (
+            "tcp-early-then-fill",
+            with(0, 15, 0, &[4, 3, 4, 2, 4, 1, 4, 0, 0]),
+        ),
+    ]
+}
+
+fn udp_frame(a: [u8; 4], b: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4(a, b, 64)
+        .udp(sport, dport)
+        .write(&mut v, payload)
+        .expect("seed frame");
+    v
+}
+
+/// Seeds for `capture_file` (besides the project's `captures/*.pcap`).
+pub fn captures() -> Vec<(&'static str, Vec<u8>)> {
+    let msgs = messages();
+    let c = udp_frame([10, 0, 0, 1], [10, 0, 0, 2], 700, 111, &msgs[1].1);
+    let r = udp_frame([10, 0, 0, 2], [10, 0, 0, 1], 111, 700, &msgs[13].1);
+    let mut pcap = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 65535).expect("pcap");
+    pcap.write_frame(Timestamp(1_000_000_000), &c, c.len() as u32)
+        .expect("pcap");
+    pcap.write_frame(Timestamp(1_000_500_000), &r, r.len() as u32)
+        .expect("pcap");
+    // Snap length cut: the reply captured to 60 of its bytes.
+    pcap.write_frame(Timestamp(1_001_000_000), &r[..60], r.len() as u32)
+        .expect("pcap");
+    let pcap = pcap.into_inner();
+    let mut ng = PcapngWriter::new(Vec::new()).expect("pcapng");
+    let eth = ng.add_interface(LinkType::ETHERNET, 65535).expect("pcapng");
+    ng.write_packet(eth, Timestamp(1_000_000_000), &c, c.len() as u32)
+        .expect("pcapng");
+    ng.write_packet(eth, Timestamp(1_000_700_000), &r, r.len() as u32)
+        .expect("pcapng");
+    let ng = ng.into_inner();
+    let mut gz = Vec::new();
+    {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::fast());
+        e.write_all(&pcap).expect("gzip");
+        e.finish().expect("gzip");
+    }
+    vec![
+        ("pcap-udp-getport-call-reply-snaplen", pcap),
+        ("pcapng-udp-getport-call-reply", ng),
+        ("pcap-gzip-udp-getport", gz),
+    ]
+}
+
+/// Seeds for `program_bodies`: selector, direction, strict, script, body.
+pub fn bodies() -> Vec<(&'static str, Vec<u8>)> {
+    let spec = |head: &[u8], strict: u8, script: &[u8], body: &[u8]| {
+        let mut v = head.to_vec();
+        v.push(0); // call
+        v.push(strict);
+        v.push(script.len() as u8);
+        v.extend_from_slice(script);
+        v.extend_from_slice(body);
+        v
+    };
+    // Raw numbers: selector 255, then program, version, procedure.
+    let raw = |p: u32, v: u32, c: u32| {
+        let mut h = vec![255];
+        for x in [p, v, c] {
+            h.extend_from_slice(&x.to_be_bytes());
+        }
+        h
+    };
+    // portmap GETPORT args: struct mapping { prog; vers; prot; port; }.
+    let getport = spec(&raw(100000, 2, 3), 1, &[0, 0, 0, 0], &GETPORT_ARGS);
+    // NFSv3 LOOKUP args: diropargs3 { nfs_fh3 dir (opaque<64>); filename3 name (string<>) }.
+    let mut lookup_body = vec![0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8];
+    lookup_body.extend_from_slice(&[0, 0, 0, 5, b'h', b'e', b'l', b'l', b'o', 0, 0, 0]);
+    let lookup = spec(&raw(100003, 3, 3), 1, &[7, 16, 8, 255], &lookup_body);
+    // Every primitive once, lax padding, non-zero padding in the body.
+    let mut all_body = vec![0, 0, 0, 1, 0xff, 0xff, 0xff, 0xfe];
+    all_body.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 9, 0x80, 0, 0, 0, 0, 0, 0, 0]);
+    all_body.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 42, 0xaa, 0xbb, 0xcc, 0xdd]);
+    all_body.extend_from_slice(&[0, 0, 0, 3, b'a', b'b', b'c', 0x77]);
+    all_body.extend_from_slice(&[0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2]);
+    all_body.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0, 1, 0, 0, 0, 0]);
+    let all = spec(
+        &raw(100021, 4, 7),
+        0,
+        &[0, 1, 2, 4, 5, 6, 4, 8, 16, 9, 4, 10, 4, 11],
+        &all_body,
+    );
+    // A program from the table by index, its first version, procedure 2.
+    let table = spec(&[3, 0, 2], 0, &[0], &[0, 0, 0, 1]);
+    // A count far over the input: bounded allocation.
+    let huge = spec(
+        &raw(100005, 3, 5),
+        0,
+        &[9, 255, 10, 255],
+        &[0x7f, 0xff, 0xff, 0xff],
+    );
+    vec![
+        ("portmap-getport-args", getport),
+        ("nfs3-lookup-args", lookup),
+        ("every-xdr-primitive-lax-padding", all),
+        ("table-program-3-version-0-proc-2", table),
+        ("array-count-over-input", huge),
+    ]
+}
+
+/// Every hand-made seed.
+pub fn all() -> Vec<Seed> {
+    let mut v: Vec<Seed> = Vec::new();
+    let mut add = |t: &'static str, seeds: Vec<(&'static str, Vec<u8>)>| {
+        v.extend(seeds.into_iter().map(|(n, b)| (t, n, b)));
+    };
+    add("rpc_message", messages());
+    add("record_stream", records());
+    add("tcp_reassembly", tcp());
+    add("capture_file", captures());
+    add("program_bodies", bodies());
+    let patterns = || {
+        vec![
+            ("zeros-64", vec![0u8; 64]),
+            ("ones-64", vec![0xffu8; 64]),
+            ("counting-256", (0..=255u8).collect()),
+        ]
+    };
+    add("xdr_roundtrip", patterns());
+    add("differential", patterns());
+    v
+}
