@@ -253,7 +253,9 @@ fn observe(ev: NetEvent<'_>, client: FlowKey, wire: &[u8], seen: &mut Seen) {
             assert!(seen.opened.is_none(), "opened twice");
             seen.opened = Some(at_syn);
         }
-        NetEvent::TcpData { flow, offset, data } if flow == client => {
+        NetEvent::TcpData {
+            flow, offset, data, ..
+        } if flow == client => {
             assert!(!seen.closed);
             assert_eq!(offset, seen.next, "data out of order");
             let end = offset + data.len() as u64;

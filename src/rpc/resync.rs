@@ -133,7 +133,12 @@ fn fixed_fields(body: &[u8]) -> Plausible {
 /// reported, alone and with a gap, when it is a call header starting right
 /// where captured bytes resumed after an earlier gap (with a snapshot length:
 /// a segment start), as tshark does. Framing stays unknown after it.
-fn lone_call(c: &Candidate, resumed_at: Option<u64>, out: &mut dyn FnMut(RecordEvent<'_>)) {
+fn lone_call(
+    c: &Candidate,
+    resumed_at: Option<u64>,
+    keep: usize,
+    out: &mut dyn FnMut(RecordEvent<'_>),
+) {
     if resumed_at == Some(c.at) && c.data.len() >= 24 && fixed_fields(&c.data) == Plausible::Call {
         out(RecordEvent::Record {
             data: &c.data,
@@ -141,7 +146,7 @@ fn lone_call(c: &Candidate, resumed_at: Option<u64>, out: &mut dyn FnMut(RecordE
             fragments: 1,
             end_offset: c.end,
             gap: true,
-            clipped: false,
+            clipped: u64::from(c.len) > keep as u64,
         });
     }
 }
@@ -334,7 +339,7 @@ impl RecordReader {
             c.feed(p + 4, &s.buf[i + 4..], keep, cap);
             if buf_end < self.offset && !c.gap(buf_end, self.offset - buf_end) {
                 s.scan = p + 1;
-                lone_call(&c, s.prev_resume, out);
+                lone_call(&c, s.prev_resume, self.limits.record_keep, out);
                 continue;
             }
             s.cand = Some(c);
@@ -419,7 +424,7 @@ impl RecordReader {
             if !c.gap(off, len) {
                 let Some(c) = s.cand.take() else { return };
                 s.scan = c.at + 1;
-                lone_call(&c, s.prev_resume, out);
+                lone_call(&c, s.prev_resume, self.limits.record_keep, out);
                 self.scan(out);
             } else if self.decide(out) {
                 self.scan(out);
@@ -461,7 +466,7 @@ impl RecordReader {
                     fragments: 1,
                     end_offset: c.end,
                     gap: true,
-                    clipped: false,
+                    clipped: u64::from(c.len) > self.limits.record_keep as u64,
                 });
                 self.search.cand = None;
                 false
