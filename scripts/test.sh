@@ -6,8 +6,11 @@
 # - Debian packages: libpcap-dev (live capture), tshark (reference decoder),
 #   rpcbind (real rpcbind and rpcinfo peers), tcpdump. Installed with apt-get
 #   when missing (as root, or through sudo).
-# - cargo test for the library, the binary and the integration tests, with
-#   and without the default `live` feature.
+# - cargo test for the library, the binary and the integration tests (the
+#   committed fuzz corpora replay there too), with and without the default
+#   `live` feature; the benchmarks are built.
+# - every cargo-fuzz target for 20 s under AddressSanitizer (scripts/fuzz-smoke.sh;
+#   installs cargo-fuzz when missing; FUZZ_SECONDS changes the time).
 # Tests that need ../shared (the public capture corpus) or root (private
 # network namespaces for live capture) say so and skip where those are absent.
 set -euo pipefail
@@ -31,5 +34,7 @@ echo "==> cargo test (default features: live capture through libpcap)"
 cargo test --release
 echo "==> benchmarks build"
 cargo bench --no-run --quiet
+echo "==> fuzz smoke: every cargo-fuzz target for a short bounded time (AddressSanitizer)"
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}" ./scripts/fuzz-smoke.sh
 echo "==> cargo test --no-default-features (the decoder without libpcap)"
 cargo test --release --no-default-features --lib
