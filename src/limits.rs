@@ -92,14 +92,14 @@ pub struct Limits {
     /// reply with no call on a known RPC flow is reported as an orphan.
     pub max_rpc_flows: usize,
 
-    // ---- capture files (added by the capture layer) ------------------------
+    // ---- capture files (continued) -------------------------------------------
     /// Interfaces (IDBs) per pcapng section. Real captures have one per
     /// capturing NIC, a few hundred on a large router; each costs a small
     /// table entry, so a corrupt or hostile file with millions of IDBs would
     /// otherwise grow memory with the file size.
     pub max_capture_interfaces: usize,
 
-    // ---- statistics, live capture (added by the live/stats commands) -------
+    // ---- statistics, live capture ------------------------------------------
     /// Rows of a statistics table. A row holds a latency histogram (~20 KiB
     /// for latencies up to minutes); with `--by client` a scan of many
     /// addresses could otherwise grow memory without bound. 4096 rows is far
