@@ -82,17 +82,28 @@ pub struct ReadOptions {
     pub progress: bool,
 }
 
+/// The config step shared by the file commands: validated filters and
+/// reading options. `table`: the output is a statistics table (which a
+/// progress bar does not disturb even on a terminal).
+fn file_options(
+    a: &crate::cli::FilterArgs,
+    table: bool,
+) -> Result<(crate::filter::Filter, ReadOptions), AppError> {
+    let filter = config::filter(a)?;
+    let opts = ReadOptions {
+        bpf: config::bpf(a)?,
+        progress: progress::wanted(table),
+    };
+    Ok((filter, opts))
+}
+
 /// `rpcscope read`.
 pub fn read(
     args: &ReadArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
-    let filter = config::filter(&args.filter)?;
-    let mut opts = ReadOptions {
-        bpf: config::bpf(&args.filter)?,
-        progress: progress::wanted(false),
-    };
+    let (filter, mut opts) = file_options(&args.filter, false)?;
     let limits = Limits::default();
     let r = match args.format {
         Format::Text => {
@@ -118,11 +129,7 @@ pub fn stats(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
-    let filter = config::filter(&args.filter)?;
-    let mut opts = ReadOptions {
-        bpf: config::bpf(&args.filter)?,
-        progress: progress::wanted(true),
-    };
+    let (filter, mut opts) = file_options(&args.filter, true)?;
     let limits = Limits::default();
     let format = match args.format {
         Format::Text => StatsFormat::Text,
