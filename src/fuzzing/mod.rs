@@ -34,7 +34,7 @@ mod differential;
 mod message;
 mod record;
 pub mod seeds;
-mod server;
+pub mod server;
 mod tcp;
 
 pub use bodies::program_bodies;

@@ -549,7 +549,7 @@ pub fn server() -> Vec<(&'static str, Vec<u8>)> {
         store_full = store_full.call(None, 0, TP, 1, 4, Root, &[Str(k), Str(b"v")]);
     }
     let upload = ServerOps::new(false)
-        .call(Some((100, 37)), 0, TP, 1, 7, Anon, &[Str(&[0xab; 1000])])
+        .call(Some((200, 37)), 0, TP, 1, 7, Anon, &[Str(&[0xab; 1000])])
         .call(Some((7, 1)), 0, TP, 1, 1, Anon, &[Str(b"echo me")])
         .call(None, 0, TP, 1, 2, Anon, &[U32(10)])
         .call(None, 0, TP, 1, 3, Anon, &[]);

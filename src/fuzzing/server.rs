@@ -224,8 +224,19 @@ fn xdr_script(inp: &mut Input<'_>) -> Vec<u8> {
     out
 }
 
+/// What the service answered one message: `None` for no reply, else the
+/// accept state (`Ok`) or the rejection (`Err`).
+pub type Answer = Option<Result<AcceptBody, RejectBody>>;
+
 /// The fuzz target: see the module docs.
 pub fn server_service(data: &[u8]) {
+    run(data);
+}
+
+/// Run the operations of `data`, checking every property; the service's
+/// final state and every answer, in order (for tests of the seeds).
+pub fn run(data: &[u8]) -> (Service, Vec<Answer>) {
+    let mut answers = Vec::new();
     let limits = server_limits();
     let mut inp = Input::new(data);
     let portmapper = inp.u8() & 1 == 1;
@@ -248,7 +259,7 @@ pub fn server_service(data: &[u8]) {
                     continue;
                 };
                 match g.tcp {
-                    None => serve(&mut service, &g.bytes, &g.ctx, &limits, &mut out),
+                    None => answers.push(serve(&mut service, &g.bytes, &g.ctx, &limits, &mut out)),
                     Some((frag, push)) => {
                         let fresh = !asm.in_record();
                         let mut rec = Vec::new();
@@ -277,7 +288,7 @@ pub fn server_service(data: &[u8]) {
                             asm = RecordAssembler::new(&limits);
                         }
                         for m in got {
-                            serve(&mut service, &m, &g.ctx, &limits, &mut out);
+                            answers.push(serve(&mut service, &m, &g.ctx, &limits, &mut out));
                         }
                     }
                 }
@@ -289,7 +300,7 @@ pub fn server_service(data: &[u8]) {
                     transport: Transport::Udp,
                     ..tcp_ctx
                 };
-                serve(&mut service, msg, &ctx, &limits, &mut out);
+                answers.push(serve(&mut service, msg, &ctx, &limits, &mut out));
             }
             _ => {
                 let n = usize::from(inp.u16());
@@ -304,7 +315,7 @@ pub fn server_service(data: &[u8]) {
                 }
                 for m in got {
                     assert!(m.len() <= limits.server_max_record as usize);
-                    serve(&mut service, &m, &tcp_ctx, &limits, &mut out);
+                    answers.push(serve(&mut service, &m, &tcp_ctx, &limits, &mut out));
                 }
             }
         }
@@ -319,10 +330,17 @@ pub fn server_service(data: &[u8]) {
             "{store} store entries"
         );
     }
+    (service, answers)
 }
 
 /// Handle one message and check the reply (see the module docs).
-fn serve(service: &mut Service, msg: &[u8], ctx: &CallCtx, limits: &Limits, out: &mut Vec<u8>) {
+fn serve(
+    service: &mut Service,
+    msg: &[u8],
+    ctx: &CallCtx,
+    limits: &Limits,
+    out: &mut Vec<u8>,
+) -> Answer {
     let d = service.handle(msg, ctx, out);
     let word = |i: usize| {
         msg.get(4 * i..4 * i + 4)
@@ -359,20 +377,20 @@ fn serve(service: &mut Service, msg: &[u8], ctx: &CallCtx, limits: &Limits, out:
                 // Silence only for the portmapper's indirect calls.
                 assert_eq!(c.program.0, PORTMAP, "{d:?} for {c:?}");
             }
-            return;
+            return None;
         }
     };
     if word(1) == Some(0) && word(2).is_some_and(|v| v != 2) {
         let rm = RejectBody::RpcMismatch { low: 2, high: 2 };
         assert_eq!(status, Err(rm));
-        return;
+        return Some(status);
     }
     let Ok(Message {
         body: MessageBody::Call(c),
         ..
     }) = Message::parse(msg, limits)
     else {
-        return;
+        return Some(status);
     };
     let cred_ok = match c.cred.flavor {
         AuthFlavor::NONE => c.cred.body.is_empty(),
@@ -385,12 +403,12 @@ fn serve(service: &mut Service, msg: &[u8], ctx: &CallCtx, limits: &Limits, out:
             "{:?}: {status:?}",
             c.cred
         );
-        return;
+        return Some(status);
     }
     let (p, v, n) = (c.program.0, c.version.0, c.procedure.0);
     let Some(s) = service.served().into_iter().find(|s| s.program == p) else {
         assert_eq!(status, Ok(AcceptBody::ProgUnavail));
-        return;
+        return Some(status);
     };
     if v < s.low || v > s.high {
         let want = AcceptBody::ProgMismatch {
@@ -412,4 +430,5 @@ fn serve(service: &mut Service, msg: &[u8], ctx: &CallCtx, limits: &Limits, out:
             "{p}/{v}/{n}: {status:?}"
         );
     }
+    Some(status)
 }
