@@ -533,6 +533,28 @@ pub fn server() -> Vec<(&'static str, Vec<u8>)> {
         .call(None, 0, PM, 4, 11, Anon, &rpcb)
         .call(None, 0, PM, 4, 12, Anon, &[])
         .call(None, 0, PM, 4, 4, Anon, &[]);
+    // struct netbuf: AF_INET (little-endian, as Linux writes it), port 111,
+    // 127.0.0.1, zero padding; and AF_INET6 with ::1, port 2049.
+    let mut taddr4 = vec![2, 0, 0, 111, 127, 0, 0, 1];
+    taddr4.extend_from_slice(&[0; 8]);
+    let mut taddr6 = vec![10, 0, 8, 1, 0, 0, 0, 0];
+    taddr6.extend_from_slice(&std::net::Ipv6Addr::LOCALHOST.octets());
+    taddr6.extend_from_slice(&[0; 4]);
+    let rpcb6 = [
+        U32(0x2000_0002),
+        U32(1),
+        Str(b"udp6"),
+        Str(b"::1.8.1"),
+        Str(b"x"),
+    ];
+    let conversions = ServerOps::new(true)
+        .call(None, 0, PM, 3, 7, Anon, &[Str(b"127.0.0.1.0.111")])
+        .call(None, 0, PM, 4, 7, Anon, &[Str(b"::1.8.1")])
+        .call(None, 0, PM, 3, 8, Anon, &[U32(16), Str(&taddr4)])
+        .call(None, 0, PM, 4, 8, Anon, &[U32(28), Str(&taddr6)])
+        .call(None, 0, PM, 4, 1, Root, &rpcb6)
+        .call(None, 0, PM, 4, 11, Anon, &rpcb6)
+        .call(None, 0, PM, 3, 4, Anon, &[]);
     let mut full = ServerOps::new(true);
     for prog in 0..8 {
         let m = [U32(0x2000_0100 + prog), U32(1), U32(17), U32(900)];
@@ -600,6 +622,7 @@ pub fn server() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("portmap-set-then-getport", set_getport.0),
         ("rpcbind-v4-set-getaddr-getstat-dump", rpcbind_set_getaddr.0),
+        ("rpcbind-uaddr-taddr-conversions-and-udp6", conversions.0),
         ("portmap-registrations-full", full.0),
         ("testprog-put-get-list", put_get_list.0),
         ("testprog-store-full", store_full.0),

@@ -86,6 +86,9 @@ fn server_seeds_reach_what_they_are_named_after() {
     assert_eq!(a, [Some(Ok(ProcUnavail)); 3]);
     let (_, a) = run("no-portmapper-getport");
     assert_eq!(a, [Some(Ok(ProgUnavail))]);
+    let (s, a) = run("rpcbind-uaddr-taddr-conversions-and-udp6");
+    assert_eq!(a, [Some(Ok(Success)); 7]);
+    assert_eq!(s.portmap().unwrap().registrations()[0].netid, "udp6");
     let (_, a) = run("rpcbind-v4-set-getaddr-getstat-dump");
     assert_eq!(a, [Some(Ok(Success)); 6]);
     // CALLIT to ECHO; INDIRECT to FAIL; CALLIT to the portmapper: silent.
