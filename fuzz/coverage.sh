@@ -27,6 +27,6 @@ for t in "${targets[@]}"; do
     echo "== $t (${dirs[*]})"
     "$cov" report "$bin" -instr-profile="coverage/$t/coverage.profdata" \
         -ignore-filename-regex='(\.cargo/registry|/rustc/|src/fuzzing/)' |
-        awk 'NR==1 || /^(capture|net|rpc|pipeline|track|programs)\// || /^TOTAL/ {print $1, "regions", $4, "lines", $10}'
+        awk 'NR==1 || /^(capture|net|rpc|pipeline|track|programs|server|client)\// || /^TOTAL/ {print $1, "regions", $4, "lines", $10}'
     rm -f "coverage-$t.log"
 done

@@ -10,7 +10,7 @@
 # coverage instrumentation); no nightly toolchain is needed.
 # Each target starts from its committed corpus (fuzz/corpus/<target>/, read
 # only); new inputs go to a scratch directory that is deleted afterwards.
-# Total with the defaults: about 2-3 min of build plus 7 x 30 s.
+# Total with the defaults: about 2-3 min of build plus 8 x 30 s.
 # Exit status: non-zero on the first crash, leak, timeout or OOM; the input
 # is left in fuzz/artifacts/<target>/ and the command to reproduce it printed.
 set -euo pipefail

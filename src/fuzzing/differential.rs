@@ -1,16 +1,19 @@
-//! [`differential`]: what a client sent and a server answered, written as a
-//! capture, must be what the analyzer reports.
+//! [`differential`]: what a client sent and the reference server answered,
+//! written as a capture, must be what the analyzer reports.
 //!
-//! The reference server (`src/server`) and client (`src/client`) have not
-//! landed yet. Until they do, this module holds their stand-ins, kept as
-//! small as possible: [`encode_call`] is the client-side encoding (an
-//! `Arbitrary` call through `Auth::to_opaque` and `Message::emit`), and
-//! [`answer`] is a minimal reply generator: it decodes the call with
-//! `Message::parse` and answers with the call's xid and the outcome the
-//! input chose (any accept or reject state). When the server's sans-IO
-//! `Service` lands, [`answer`] is replaced by it and the rest stays.
+//! The client side is [`encode_call`] (an `Arbitrary` call through
+//! `Auth::to_opaque` and `Message::emit`, the codec `client::wire::build_call`
+//! uses, with any credential flavor). The server side is the real sans-IO
+//! [`Service`] (portmapper and `rpcscope_test`, one instance for the whole
+//! input, so state carries from call to call): [`answer`] hands it the call
+//! and returns the reply it writes. A SLEEP reply is written at once, right
+//! after its call (the delay is the I/O loop's business and the capture has
+//! no clock to honour); a call the service does not answer (a failed
+//! indirect CALLIT/BCAST, garbage) is a silent call and must come out
+//! unmatched.
 
 use std::io::Cursor;
+use std::net::SocketAddr;
 
 use arbitrary::{Arbitrary, Unstructured};
 
@@ -21,9 +24,10 @@ use crate::limits::Limits;
 use crate::net::Transport;
 use crate::pipeline::Pipeline;
 use crate::rpc::{
-    AcceptBody, Auth, CallHeader, Message, MessageBody, OpaqueAuth, Procedure, Program, RejectBody,
-    ReplyHeader, Version, Xid,
+    Auth, CallHeader, Message, MessageBody, OpaqueAuth, Procedure, Program, ReplyHeader, Version,
+    Xid,
 };
+use crate::server::{CallCtx, Disposition, Service};
 
 /// Exchanges per input, at most.
 const MAX_EXCHANGES: usize = 24;
@@ -45,23 +49,13 @@ pub struct Call<'a> {
     pub args: &'a [u8],
 }
 
-/// What the server does with it.
-#[derive(Debug, Clone, Copy, Arbitrary)]
-pub enum Outcome<'a> {
-    /// SUCCESS with these results.
-    Success(&'a [u8]),
-    /// Any other accepted or rejected state.
-    Accept(AcceptBody),
-    /// MSG_DENIED.
-    Deny(RejectBody),
-    /// No reply at all (the call stays unmatched).
-    Silent,
-}
-
 #[derive(Debug, Arbitrary)]
 struct Exchange<'a> {
     call: Call<'a>,
-    outcome: Outcome<'a>,
+    /// Aim at a served program: 1 the portmapper (versions 2-4, its
+    /// procedures and one past), 2 `rpcscope_test` v1 (procedures 0-9);
+    /// anything else leaves the call as generated.
+    aim: u8,
     udp: bool,
 }
 
@@ -97,40 +91,14 @@ pub fn encode_call(xid: u32, call: &Call<'_>, limits: &Limits) -> Option<Vec<u8>
     Some(out)
 }
 
-/// The stand-in server: decode the call and answer it as `outcome` says,
-/// with the call's xid. `None` for `Silent`, or when the call does not
-/// decode (a server drops garbage).
-pub fn answer(call: &[u8], outcome: &Outcome<'_>, limits: &Limits) -> Option<Vec<u8>> {
-    let msg = Message::parse(call, limits).ok()?;
-    let MessageBody::Call(_) = msg.body else {
-        return None;
-    };
-    let (header, payload) = match *outcome {
-        Outcome::Silent => return None,
-        Outcome::Success(results) => (
-            ReplyHeader::Accepted {
-                verf: OpaqueAuth::NONE,
-                body: AcceptBody::Success,
-            },
-            &results[..results.len().min(MAX_BODY)],
-        ),
-        Outcome::Accept(body) => (
-            ReplyHeader::Accepted {
-                verf: OpaqueAuth::NONE,
-                body,
-            },
-            &[][..],
-        ),
-        Outcome::Deny(body) => (ReplyHeader::Denied(body), &[][..]),
-    };
-    let reply = Message {
-        xid: msg.xid,
-        body: MessageBody::Reply(header),
-        payload,
-    };
+/// The server side: the reply `service` writes for `call`, or `None` when
+/// it sends nothing. A SLEEP delay is ignored (answered at once).
+pub fn answer(service: &mut Service, call: &[u8], ctx: &CallCtx) -> Option<Vec<u8>> {
     let mut out = Vec::new();
-    reply.emit(&mut out);
-    Some(out)
+    match service.handle(call, ctx, &mut out) {
+        Disposition::Reply { .. } => Some(out),
+        Disposition::NoReply | Disposition::Garbage(_) => None,
+    }
 }
 
 /// What the analyzer must report for one exchange.
@@ -141,8 +109,8 @@ struct Expect {
     reply: Option<(ReplyStatus, u64)>,
 }
 
-/// `Arbitrary` calls, encoded by the client side, answered by the stand-in
-/// server, written as one pcap (Ethernet; UDP datagrams and one TCP
+/// `Arbitrary` calls, encoded by the client side, answered by the server's
+/// `Service`, written as one pcap (Ethernet; UDP datagrams and one TCP
 /// connection with SYNs, cut into arbitrary segment sizes; IPv4 or IPv6) and
 /// decoded by `Pipeline`: each answered call must come out as one `Complete`
 /// exchange with the program, version, procedure, credential, lengths and
@@ -159,6 +127,7 @@ pub fn differential(data: &[u8]) {
         client: 800,
         server: 4000,
     };
+    let mut service = Service::new(&limits, true);
     let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 262_144).expect("pcap header");
     let mut ts = 1_700_000_000_000_000_000i64;
     let mut write = |w: &mut PcapWriter<Vec<u8>>, f: Vec<u8>| {
@@ -170,17 +139,45 @@ pub fn differential(data: &[u8]) {
     let mut tcp_open = false;
     let mut cut = 0usize;
     let mut expect: Vec<(Expect, &Call<'_>)> = Vec::new();
+    let mut case = case;
+    for ex in &mut case.exchanges {
+        let c = &mut ex.call;
+        match ex.aim % 4 {
+            1 => {
+                c.program = Program(crate::server::PORTMAP);
+                c.version = Version(2 + c.version.0 % 3);
+                c.procedure = Procedure(c.procedure.0 % 14);
+            }
+            2 => {
+                c.program = Program(crate::server::testprog::PROGRAM);
+                c.version = Version(crate::server::testprog::VERSION);
+                c.procedure = Procedure(c.procedure.0 % 10);
+            }
+            _ => {}
+        }
+    }
     for (i, ex) in case.exchanges.iter().take(MAX_EXCHANGES).enumerate() {
         let xid = 0x1000_0000 + i as u32;
         let Some(call) = encode_call(xid, &ex.call, &limits) else {
             continue;
         };
-        let reply = answer(&call, &ex.outcome, &limits);
         let transport = if ex.udp {
             Transport::Udp
         } else {
             Transport::Tcp
         };
+        let (client, server) = ends.addrs();
+        let ctx = CallCtx {
+            transport: if ex.udp {
+                crate::server::Transport::Udp
+            } else {
+                crate::server::Transport::Tcp
+            },
+            peer: SocketAddr::new(client, ends.client),
+            local: SocketAddr::new(server, ends.server),
+            now_unix: 1_700_000_000,
+        };
+        let reply = answer(&mut service, &call, &ctx);
         if ex.udp {
             write(&mut w, ends.udp(false, &call));
             if let Some(r) = &reply {
@@ -216,9 +213,10 @@ pub fn differential(data: &[u8]) {
             }
         }
         let reply = reply.map(|r| {
-            let m = Message::parse(&r, &limits).expect("our own reply parses");
+            let m = Message::parse(&r, &limits).expect("the server's reply parses");
+            assert_eq!(m.xid.0, xid, "the server's reply xid");
             let MessageBody::Reply(h) = m.body else {
-                unreachable!("answer writes replies")
+                panic!("the server answered with a call")
             };
             let status = match h {
                 ReplyHeader::Accepted { body, .. } => ReplyStatus::Accepted(body),

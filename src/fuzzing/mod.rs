@@ -21,7 +21,8 @@
 //! | [`tcp_reassembly`] | `NetDecoder` TCP streams, then `RecordReader` | reorder, duplication, overlap, loss: never a panic, bytes are true to the stream; with nothing lost, the same bytes and records as in order |
 //! | [`capture_file`] | `CaptureReader` + `Pipeline` + `PcapngWriter` | never a panic, bounded work; frames survive a pcapng write and re-read |
 //! | [`program_bodies`] | the `(program, version)` table, XDR reader primitives, body decoders | never a panic; what decodes re-encodes to the bytes read |
-//! | [`differential`] | client-side encoding, a reply generator, synthetic pcap, `Pipeline` | the analyzer reports exactly the exchanges that were sent and answered |
+//! | [`differential`] | client-side encoding, the server's `Service`, synthetic pcap, `Pipeline` | the analyzer reports exactly the exchanges that were sent and answered |
+//! | [`server_service`] | operation lists into the server's `Service` and `RecordAssembler` | every reply parses with the call's xid and the right state for the obvious cases; state within its limits |
 //!
 //! Seeds live in `fuzz/corpus/<target>/`; [`seeds`] builds the hand-made ones.
 
@@ -33,6 +34,7 @@ mod differential;
 mod message;
 mod record;
 pub mod seeds;
+pub mod server;
 mod tcp;
 
 pub use bodies::program_bodies;
@@ -40,6 +42,7 @@ pub use capture::capture_file;
 pub use differential::differential;
 pub use message::{rpc_message, xdr_roundtrip};
 pub use record::record_stream;
+pub use server::{server_limits, server_service};
 pub use tcp::tcp_reassembly;
 
 /// A fuzz target body: any bytes in, a panic on a finding.
@@ -55,6 +58,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("capture_file", capture_file),
     ("program_bodies", program_bodies),
     ("differential", differential),
+    ("server_service", server_service),
 ];
 
 /// Small bounds, so that a fuzzer hits every cap within a few kilobytes of

@@ -421,6 +421,222 @@ pub fn bodies() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
+/// `server_service` operations (layout in `fuzzing::server`).
+struct ServerOps(Vec<u8>);
+
+/// A credential for [`ServerOps::call`].
+enum SeedCred {
+    None,
+    /// AUTH_SYS uid 0 (superuser), gid 0, machine "seed".
+    Root,
+}
+
+/// One procedure-argument field for [`ServerOps::call`].
+enum Arg<'a> {
+    U32(u32),
+    Str(&'a [u8]),
+}
+
+impl ServerOps {
+    fn new(portmapper: bool) -> Self {
+        ServerOps(vec![portmapper as u8])
+    }
+    /// A call: over TCP when `tcp` is `Some((fragment size, push size))`.
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        mut self,
+        tcp: Option<(u16, u8)>,
+        rpcvers: u8,
+        prog: u32,
+        vers: u8,
+        proc_: u8,
+        cred: SeedCred,
+        args: &[Arg<'_>],
+    ) -> Self {
+        let o = &mut self.0;
+        o.push(tcp.is_some() as u8);
+        o.push(1); // peer: 127.0.0.1
+        o.extend_from_slice(&(0x5eed_0000 + o.len() as u32).to_be_bytes());
+        o.push(rpcvers);
+        match prog {
+            100000 => o.push(0),
+            0x2000_0099 => o.push(1),
+            p => {
+                o.push(2);
+                o.extend_from_slice(&p.to_be_bytes());
+            }
+        }
+        o.push(vers);
+        o.push(proc_);
+        match cred {
+            SeedCred::None => o.push(0),
+            SeedCred::Root => {
+                o.push(1);
+                o.extend_from_slice(&[0; 8]);
+                o.push(4);
+                o.extend_from_slice(b"seed");
+            }
+        }
+        o.push(args.len() as u8);
+        for a in args {
+            match a {
+                Arg::U32(v) => {
+                    o.push(0);
+                    o.extend_from_slice(&v.to_be_bytes());
+                }
+                Arg::Str(b) => {
+                    o.push(2);
+                    o.extend_from_slice(&(b.len() as u16).to_be_bytes());
+                    o.extend_from_slice(b);
+                }
+            }
+        }
+        if let Some((frag, push)) = tcp {
+            o.extend_from_slice(&frag.to_be_bytes());
+            o.push(push);
+        }
+        self
+    }
+    /// Raw bytes: one datagram (`tcp` false) or into the assembler.
+    fn raw(mut self, tcp: bool, bytes: &[u8]) -> Self {
+        self.0.push(2 + tcp as u8);
+        self.0
+            .extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+        self.0.extend_from_slice(bytes);
+        self
+    }
+}
+
+/// Hand-made seeds for `server_service`.
+pub fn server() -> Vec<(&'static str, Vec<u8>)> {
+    use Arg::{Str, U32};
+    use SeedCred::{None as Anon, Root};
+    const PM: u32 = 100000;
+    const TP: u32 = 0x2000_0099;
+    let mapping = [U32(0x2000_0001), U32(1), U32(6), U32(2049)];
+    let set_getport = ServerOps::new(true)
+        .call(None, 0, PM, 2, 1, Root, &mapping)
+        .call(None, 0, PM, 2, 3, Anon, &mapping)
+        .call(Some((4096, 255)), 0, PM, 2, 4, Anon, &[])
+        .call(None, 0, PM, 2, 2, Root, &mapping);
+    let rpcb = [
+        U32(0x2000_0001),
+        U32(3),
+        Str(b"tcp"),
+        Str(b"127.0.0.1.8.1"),
+        Str(b"x"),
+    ];
+    let rpcbind_set_getaddr = ServerOps::new(true)
+        .call(None, 0, PM, 4, 1, Root, &rpcb)
+        .call(None, 0, PM, 3, 3, Anon, &rpcb)
+        .call(None, 0, PM, 4, 9, Anon, &rpcb)
+        .call(None, 0, PM, 4, 11, Anon, &rpcb)
+        .call(None, 0, PM, 4, 12, Anon, &[])
+        .call(None, 0, PM, 4, 4, Anon, &[]);
+    // struct netbuf: AF_INET (little-endian, as Linux writes it), port 111,
+    // 127.0.0.1, zero padding; and AF_INET6 with ::1, port 2049.
+    let mut taddr4 = vec![2, 0, 0, 111, 127, 0, 0, 1];
+    taddr4.extend_from_slice(&[0; 8]);
+    let mut taddr6 = vec![10, 0, 8, 1, 0, 0, 0, 0];
+    taddr6.extend_from_slice(&std::net::Ipv6Addr::LOCALHOST.octets());
+    taddr6.extend_from_slice(&[0; 4]);
+    let rpcb6 = [
+        U32(0x2000_0002),
+        U32(1),
+        Str(b"udp6"),
+        Str(b"::1.8.1"),
+        Str(b"x"),
+    ];
+    let conversions = ServerOps::new(true)
+        .call(None, 0, PM, 3, 7, Anon, &[Str(b"127.0.0.1.0.111")])
+        .call(None, 0, PM, 4, 7, Anon, &[Str(b"::1.8.1")])
+        .call(None, 0, PM, 3, 8, Anon, &[U32(16), Str(&taddr4)])
+        .call(None, 0, PM, 4, 8, Anon, &[U32(28), Str(&taddr6)])
+        .call(None, 0, PM, 4, 1, Root, &rpcb6)
+        .call(None, 0, PM, 4, 11, Anon, &rpcb6)
+        .call(None, 0, PM, 3, 4, Anon, &[]);
+    let mut full = ServerOps::new(true);
+    for prog in 0..8 {
+        let m = [U32(0x2000_0100 + prog), U32(1), U32(17), U32(900)];
+        full = full.call(None, 0, PM, 2, 1, Root, &m);
+    }
+    let put_get_list = ServerOps::new(false)
+        .call(None, 0, TP, 1, 4, Root, &[Str(b"key"), Str(b"value")])
+        .call(None, 0, TP, 1, 5, Anon, &[Str(b"key")])
+        .call(Some((8, 3)), 0, TP, 1, 6, Anon, &[])
+        .call(None, 0, TP, 1, 8, Root, &[Str(b"key")])
+        .call(None, 0, TP, 1, 4, Anon, &[Str(b"key"), Str(b"value")]);
+    let mut store_full = ServerOps::new(false);
+    for k in [&b"a"[..], b"b", b"c", b"d", b"e", b"f"] {
+        store_full = store_full.call(None, 0, TP, 1, 4, Root, &[Str(k), Str(b"v")]);
+    }
+    let upload = ServerOps::new(false)
+        .call(Some((200, 37)), 0, TP, 1, 7, Anon, &[Str(&[0xab; 1000])])
+        .call(Some((7, 1)), 0, TP, 1, 1, Anon, &[Str(b"echo me")])
+        .call(None, 0, TP, 1, 2, Anon, &[U32(10)])
+        .call(None, 0, TP, 1, 3, Anon, &[]);
+    let indirect = ServerOps::new(true)
+        .call(
+            None,
+            0,
+            PM,
+            2,
+            5,
+            Anon,
+            &[U32(TP), U32(1), U32(1), Str(b"\0\0\0\x02hi\0\0")],
+        )
+        .call(
+            None,
+            0,
+            PM,
+            4,
+            10,
+            Anon,
+            &[U32(TP), U32(1), U32(3), Str(b"")],
+        )
+        .call(
+            None,
+            0,
+            PM,
+            3,
+            5,
+            Anon,
+            &[U32(PM), U32(2), U32(0), Str(b"")],
+        );
+    let rpcvers_3 = ServerOps::new(true).call(None, 3, PM, 2, 0, Anon, &[]);
+    let unknown_program = ServerOps::new(true).call(None, 0, 0x1234_5678, 1, 0, Anon, &[]);
+    let prog_mismatch = ServerOps::new(true)
+        .call(None, 0, PM, 5, 0, Anon, &[])
+        .call(None, 0, TP, 2, 0, Anon, &[]);
+    let proc_unavail = ServerOps::new(true)
+        .call(None, 0, PM, 2, 6, Anon, &[])
+        .call(None, 0, PM, 4, 13, Anon, &[])
+        .call(None, 0, TP, 1, 9, Anon, &[]);
+    let no_portmapper = ServerOps::new(false).call(None, 0, PM, 2, 3, Anon, &mapping);
+    let reply = reply(9, accepted(AcceptBody::Success), &[]);
+    let raw = ServerOps::new(true)
+        .raw(false, &reply)
+        .raw(false, &[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2])
+        .raw(true, &[0x80, 0, 0, 4, 0, 0, 0, 1, 0x00, 0x01, 0x00, 0x00])
+        .raw(true, &[0x80, 0x10, 0, 0]);
+    vec![
+        ("portmap-set-then-getport", set_getport.0),
+        ("rpcbind-v4-set-getaddr-getstat-dump", rpcbind_set_getaddr.0),
+        ("rpcbind-uaddr-taddr-conversions-and-udp6", conversions.0),
+        ("portmap-registrations-full", full.0),
+        ("testprog-put-get-list", put_get_list.0),
+        ("testprog-store-full", store_full.0),
+        ("upload-multi-fragment", upload.0),
+        ("portmap-callit-indirect", indirect.0),
+        ("rpcvers-3", rpcvers_3.0),
+        ("unknown-program", unknown_program.0),
+        ("prog-mismatch", prog_mismatch.0),
+        ("proc-unavail", proc_unavail.0),
+        ("no-portmapper-getport", no_portmapper.0),
+        ("raw-reply-short-call-and-oversized-mark", raw.0),
+    ]
+}
+
 /// Every hand-made seed.
 pub fn all() -> Vec<Seed> {
     let mut v: Vec<Seed> = Vec::new();
@@ -432,6 +648,7 @@ pub fn all() -> Vec<Seed> {
     add("tcp_reassembly", tcp());
     add("capture_file", captures());
     add("program_bodies", bodies());
+    add("server_service", server());
     let patterns = || {
         vec![
             ("zeros-64", vec![0u8; 64]),

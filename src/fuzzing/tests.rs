@@ -45,3 +45,57 @@ fn record_seed_splits_marks_into_three_fragments() {
         record::Rec::Record { fragments: 3, .. }
     ));
 }
+
+/// The `server_service` seeds do what their names say (not just GARBAGE_ARGS).
+#[test]
+fn server_seeds_reach_what_they_are_named_after() {
+    use crate::rpc::{AcceptBody::*, AuthStat, RejectBody};
+    let run = |name: &str| {
+        let (_, bytes) = seeds::server()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .unwrap();
+        server::run(&bytes)
+    };
+    let limits = server_limits();
+    let (_, a) = run("portmap-set-then-getport");
+    assert_eq!(a, [Some(Ok(Success)); 4]);
+    let (s, a) = run("portmap-registrations-full");
+    assert!(a.iter().all(|a| *a == Some(Ok(Success))));
+    let regs = s.portmap().unwrap().registrations().len();
+    assert_eq!(regs, limits.server_max_registrations);
+    let (s, a) = run("testprog-store-full");
+    assert!(a.iter().all(|a| *a == Some(Ok(Success))));
+    assert_eq!(s.test_program().store_len(), limits.server_store_entries);
+    let (_, a) = run("testprog-put-get-list");
+    let tooweak = Some(Err(RejectBody::AuthError(AuthStat::TOOWEAK)));
+    assert_eq!(a[..4], [Some(Ok(Success)); 4]);
+    assert_eq!(a[4], tooweak);
+    let (_, a) = run("upload-multi-fragment");
+    let ok = Some(Ok(Success));
+    assert_eq!(a, [ok, ok, ok, Some(Ok(SystemErr))]);
+    let (_, a) = run("rpcvers-3");
+    let mismatch = RejectBody::RpcMismatch { low: 2, high: 2 };
+    assert_eq!(a, [Some(Err(mismatch))]);
+    let (_, a) = run("unknown-program");
+    assert_eq!(a, [Some(Ok(ProgUnavail))]);
+    let (_, a) = run("prog-mismatch");
+    let pm = |low, high| Some(Ok(ProgMismatch { low, high }));
+    assert_eq!(a, [pm(2, 4), pm(1, 1)]);
+    let (_, a) = run("proc-unavail");
+    assert_eq!(a, [Some(Ok(ProcUnavail)); 3]);
+    let (_, a) = run("no-portmapper-getport");
+    assert_eq!(a, [Some(Ok(ProgUnavail))]);
+    let (s, a) = run("rpcbind-uaddr-taddr-conversions-and-udp6");
+    assert_eq!(a, [Some(Ok(Success)); 7]);
+    assert_eq!(s.portmap().unwrap().registrations()[0].netid, "udp6");
+    let (_, a) = run("rpcbind-v4-set-getaddr-getstat-dump");
+    assert_eq!(a, [Some(Ok(Success)); 6]);
+    // CALLIT to ECHO; INDIRECT to FAIL; CALLIT to the portmapper: silent.
+    let (_, a) = run("portmap-callit-indirect");
+    assert_eq!(a, [ok, Some(Ok(SystemErr)), None]);
+    // A REPLY, a truncated call, a 4-byte record: no reply; the 1 MB mark
+    // is refused before any record.
+    let (_, a) = run("raw-reply-short-call-and-oversized-mark");
+    assert_eq!(a, [None, None, None]);
+}
