@@ -8,8 +8,15 @@
 //!     ->  events  ->  filter  ->  output sinks (text, JSON Lines, stats)
 //! ```
 //!
-//! Only `capture` and `app` (and the binary) do I/O; every other layer takes
-//! bytes and capture timestamps in and hands events out.
+//! Beside the decoder: [`server`] is a reference ONC RPC server (a sans-IO
+//! `Service` answering decoded calls, with thin TCP/UDP loops), [`client`]
+//! the `rpcscope call` traffic generator, [`filter`] the exchange filters of
+//! `read`/`stats`/`live`, and `fuzzing` (feature `arbitrary`) the bodies of
+//! the cargo-fuzz targets in `fuzz/`, reusing the same codecs.
+//!
+//! Only `capture`, `app`, the server's and client's socket loops (and the
+//! binary) do I/O; every other layer takes bytes and capture timestamps in
+//! and hands events out.
 //!
 //! Decoding a capture held in memory:
 //!
