@@ -3,7 +3,7 @@
 //! [`Pipeline`] wires the layers together: [`NetDecoder`] turns frames into
 //! UDP datagrams and TCP byte streams; each TCP direction gets a
 //! [`RecordReader`] (record marking, resynchronisation); each message is
-//! parsed by [`Message`] and matched by the [`Tracker`]. It is sans-IO:
+//! parsed by [`Message`](crate::rpc::Message) and matched by the [`Tracker`]. It is sans-IO:
 //! callers push frames and receive events through a callback. One pipeline
 //! decodes one input: frame numbers and streams do not cross files.
 //!

@@ -78,7 +78,7 @@ impl From<crate::filter::FilterError> for AppError {
 pub struct ReadOptions {
     /// Frames that fail this BPF filter are not decoded.
     pub bpf: Option<BpfFilter>,
-    /// Draw a progress bar on stderr (see [`progress_wanted`]).
+    /// Draw a progress bar on stderr (see `progress::wanted`).
     pub progress: bool,
 }
 

@@ -32,7 +32,7 @@ pub(crate) enum LinkError {
     NotIp,
 }
 
-/// True for the link types [`ip_packet`] decodes.
+/// True for the link types `ip_packet` decodes.
 pub fn is_supported_link(link: LinkType) -> bool {
     matches!(
         link,

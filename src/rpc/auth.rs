@@ -9,7 +9,7 @@
 //! `Limits::max_auth_bytes`); the tighter `Limits::max_auth_sys_gids` is
 //! enforced only when emitting, because real clients send more than 16 gids.
 //! Errors from [`OpaqueAuth::decode_cred`] count offsets from the start of the
-//! credential body ([`super::message::CallHeader::CRED_BODY_OFFSET`] in a call).
+//! credential body ([`CallHeader::CRED_BODY_OFFSET`](super::call::CallHeader::CRED_BODY_OFFSET) in a call).
 
 use super::error::RpcError;
 use super::ids::{AuthFlavor, GssProc, GssService};
@@ -181,7 +181,7 @@ impl<'a> Auth<'a> {
     }
 
     /// Encode into `buf` (cleared first) and return the `opaque_auth` that
-    /// carries it, ready for a [`super::message::CallHeader`].
+    /// carries it, ready for a [`CallHeader`](super::call::CallHeader).
     pub fn to_opaque<'b>(
         &self,
         buf: &'b mut Vec<u8>,

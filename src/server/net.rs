@@ -3,7 +3,7 @@
 //!
 //! * TCP: one accept thread per listener; one thread per connection, at most
 //!   `server_max_connections` (more are accepted and closed at once). A
-//!   connection is closed when its framing is refused ([`RecordError`]), when
+//!   connection is closed when its framing is refused ([`RecordError`](super::assembler::RecordError)), when
 //!   a record is garbage, when it is idle past `server_idle_timeout_ms`, or
 //!   when a record takes longer than `server_record_deadline_ms` to arrive.
 //!   Replies go out in call order, each as one record fragment.
