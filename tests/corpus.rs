@@ -19,12 +19,7 @@ fn public_corpus_agrees_with_tshark() {
         return;
     };
     let dir = shared.join("captures/public");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".md") && n != "SHA256SUMS")
-        .collect();
-    names.sort();
+    let names = public_captures(&shared);
     let (mut total_ref, mut total_match, mut total_ours) = (0u64, 0u64, 0u64);
     let mut report = String::new();
     let mut low = Vec::new();

@@ -289,12 +289,7 @@ fn public_corpus_stats_match_tshark() {
         return;
     }
     let dir = shared.join("captures/public");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".md") && n != "SHA256SUMS")
-        .collect();
-    names.sort();
+    let names = public_captures(&shared);
     let mut failed = Vec::new();
     let mut total_rows = 0;
     for name in &names {

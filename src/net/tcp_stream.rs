@@ -174,16 +174,7 @@ impl Stream {
             });
             self.next = cap_end;
         }
-        if end > self.next {
-            let len = end - self.next;
-            sink.emit(NetEvent::TcpGap {
-                flow,
-                offset: self.next,
-                len,
-                reason: GapReason::Snaplen,
-            });
-            self.next = end;
-        }
+        self.gap_to(flow, end, GapReason::Snaplen, sink);
     }
 
     /// Delivers buffered segments that have become in order.
@@ -196,15 +187,15 @@ impl Stream {
         }
     }
 
-    /// Declares `[next, to)` lost.
-    fn gap_to(&mut self, flow: FlowKey, to: u64, sink: &mut Sink) {
+    /// Declares `[next, to)` missing, for `reason`.
+    fn gap_to(&mut self, flow: FlowKey, to: u64, reason: GapReason, sink: &mut Sink) {
         if to > self.next {
             let len = to - self.next;
             sink.emit(NetEvent::TcpGap {
                 flow,
                 offset: self.next,
                 len,
-                reason: GapReason::Lost,
+                reason,
             });
             self.next = to;
         }
@@ -240,7 +231,7 @@ impl Stream {
                 sink.anomaly(NetAnomaly::TcpOooOverflow);
             }
             let first = self.ooo.front().map_or(start, |p| p.start.min(start));
-            self.gap_to(flow, first, sink);
+            self.gap_to(flow, first, GapReason::Lost, sink);
             self.drain(flow, sh, sink);
             if start <= self.next {
                 let origin = (sink.frame, sink.ts);
@@ -273,11 +264,11 @@ impl Stream {
             match self.ooo.front() {
                 Some(p) if p.start < ack => {
                     let to = p.start;
-                    self.gap_to(flow, to, sink);
+                    self.gap_to(flow, to, GapReason::Lost, sink);
                     self.drain(flow, sh, sink);
                 }
                 _ => {
-                    self.gap_to(flow, ack, sink);
+                    self.gap_to(flow, ack, GapReason::Lost, sink);
                     self.drain(flow, sh, sink);
                     break;
                 }
@@ -288,7 +279,7 @@ impl Stream {
     /// Delivers everything buffered, declaring the holes between lost.
     pub(crate) fn flush(&mut self, flow: FlowKey, sh: &mut Shared, sink: &mut Sink) {
         while let Some(to) = self.ooo.front().map(|p| p.start) {
-            self.gap_to(flow, to, sink);
+            self.gap_to(flow, to, GapReason::Lost, sink);
             self.drain(flow, sh, sink);
         }
     }
@@ -299,7 +290,7 @@ impl Stream {
     pub(crate) fn fin(&mut self, flow: FlowKey, end: i64, sh: &mut Shared, sink: &mut Sink) {
         if !self.closed && self.anchored && end > 0 {
             self.flush(flow, sh, sink);
-            self.gap_to(flow, end as u64, sink);
+            self.gap_to(flow, end as u64, GapReason::Lost, sink);
         }
         self.close(flow, sh, sink);
     }

@@ -22,6 +22,17 @@ pub fn shared_dir() -> Option<PathBuf> {
     alt.join("captures/public").is_dir().then_some(alt)
 }
 
+/// The capture files of `SHARED/captures/public`, sorted by name.
+pub fn public_captures(shared: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(shared.join("captures/public"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".md") && n != "SHA256SUMS")
+        .collect();
+    names.sort();
+    names
+}
+
 /// One RPC message as tshark counts it: frame, xid, msg type (0 call, 1 reply).
 pub type Msg = (u64, u32, u8);
 
