@@ -264,3 +264,21 @@ pub const AUTH_HANDLE_INLINE: usize = 32;
 /// Retransmission frames kept per call: a hard-mounted client retransmits a
 /// handful of times; the count is kept beyond this.
 pub const MAX_RETRANSMIT_FRAMES: usize = 8;
+
+/// VLAN tags looked through before a frame is called malformed: QinQ is 2;
+/// 4 leaves room for odd provider stacks while bounding work on crafted
+/// frames.
+pub const MAX_VLAN_TAGS: usize = 4;
+
+/// Spare IP reassembly buffers kept for reuse (each up to
+/// `max_ip_datagram` bytes, so at most ~1 MiB idle): enough for the
+/// datagrams a busy NFS-over-UDP client has in flight, without allocating
+/// per fragmented datagram.
+pub const IP_FRAG_POOL: usize = 16;
+
+/// Spare out-of-order TCP buffers kept for reuse, shared by all directions.
+pub const TCP_OOO_POOL: usize = 32;
+
+/// Largest spare out-of-order buffer kept; bigger ones are freed, so the
+/// pool holds at most `TCP_OOO_POOL` x 256 KiB = 8 MiB idle.
+pub const TCP_OOO_POOL_BUF_MAX: usize = 256 * 1024;

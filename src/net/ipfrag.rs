@@ -33,8 +33,8 @@ use super::stats::Sink;
 use crate::capture::Timestamp;
 use crate::limits::Limits;
 
-/// Spare buffers kept for reuse (each up to `max_ip_datagram` bytes).
-const POOL_MAX: usize = 16;
+/// Spare buffers kept for reuse (see [`crate::limits::IP_FRAG_POOL`]).
+const POOL_MAX: usize = crate::limits::IP_FRAG_POOL;
 
 /// What identifies the fragments of one datagram: (src, dst, proto, id) for
 /// IPv4 (RFC 791), (src, dst, id) for IPv6 (RFC 8200; `proto` is 0).

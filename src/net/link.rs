@@ -17,9 +17,8 @@ use etherparse::{
 
 use crate::capture::LinkType;
 
-/// VLAN tags we look through before giving up (QinQ is 2; 4 leaves room for
-/// odd provider stacks while bounding work on crafted frames).
-pub const MAX_VLAN_TAGS: usize = 4;
+/// VLAN tags we look through (see [`crate::limits::MAX_VLAN_TAGS`]).
+pub use crate::limits::MAX_VLAN_TAGS;
 
 /// Why a frame yielded no IP packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

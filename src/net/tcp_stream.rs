@@ -19,10 +19,10 @@ use super::flow::FlowKey;
 use super::stats::Sink;
 use crate::capture::Timestamp;
 
-/// Spare out-of-order buffers kept for reuse, shared by all directions.
-pub(crate) const POOL_MAX: usize = 32;
-/// Largest spare buffer kept (bigger ones are freed).
-const POOL_BUF_MAX: usize = 256 * 1024;
+/// Spare out-of-order buffers kept for reuse (see [`crate::limits::TCP_OOO_POOL`]).
+pub(crate) const POOL_MAX: usize = crate::limits::TCP_OOO_POOL;
+/// Largest spare buffer kept (see [`crate::limits::TCP_OOO_POOL_BUF_MAX`]).
+const POOL_BUF_MAX: usize = crate::limits::TCP_OOO_POOL_BUF_MAX;
 
 /// Bounds and the buffer pool shared by all directions.
 pub(crate) struct Shared {
