@@ -11,6 +11,8 @@
 //! caller prints the number.
 
 mod names;
+pub mod schema;
+pub mod walk;
 
 use names::{ALIASES, PROGRAMS};
 
