@@ -11,17 +11,9 @@ use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
 use crate::limits::Limits;
+use crate::net::Transport;
 use crate::rpc::encode_record;
-use crate::server::RecordAssembler;
-
-/// TCP or UDP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Proto {
-    /// TCP with record marking.
-    Tcp,
-    /// UDP datagrams.
-    Udp,
-}
+use crate::rpc::record::RecordAssembler;
 
 /// A connected transport to one server address.
 #[derive(Debug)]
@@ -44,14 +36,14 @@ pub enum Conn {
 impl Conn {
     /// Connect to `addr` (TCP: with `timeout`).
     pub fn open(
-        proto: Proto,
+        proto: Transport,
         addr: SocketAddr,
         timeout: Duration,
         max_fragment: usize,
         limits: &Limits,
     ) -> io::Result<Conn> {
         match proto {
-            Proto::Tcp => {
+            Transport::Tcp => {
                 let stream = TcpStream::connect_timeout(&addr, timeout)?;
                 stream.set_nodelay(true)?;
                 Ok(Conn::Tcp {
@@ -61,7 +53,7 @@ impl Conn {
                     max_fragment,
                 })
             }
-            Proto::Udp => {
+            Transport::Udp => {
                 let any: SocketAddr = if addr.is_ipv4() {
                     "0.0.0.0:0".parse().expect("literal")
                 } else {

@@ -26,9 +26,10 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 
 use crate::limits::Limits;
+use crate::net::Transport;
 use crate::programs;
 use crate::rpc::xdr::{XdrReader, XdrWriter};
-use conn::{Conn, Proto};
+use conn::Conn;
 use wire::{build_call, Cred, ReplyStatus};
 
 /// Credential flavor for `--auth`.
@@ -106,7 +107,7 @@ fn parse_number(s: &str) -> Option<u32> {
 #[derive(Debug, Clone)]
 struct Plan {
     addr: SocketAddr,
-    proto: Proto,
+    proto: Transport,
     program: u32,
     version: u32,
     procedure: u32,
@@ -310,7 +311,11 @@ fn plan(args: &CallArgs, limits: &Limits) -> Result<Plan, String> {
     if args.max_fragment == 0 {
         return Err("--max-fragment must be at least 1".into());
     }
-    let proto = if args.udp { Proto::Udp } else { Proto::Tcp };
+    let proto = if args.udp {
+        Transport::Udp
+    } else {
+        Transport::Tcp
+    };
     let timeout = Duration::from_secs_f64(args.timeout);
     let cred = match args.auth {
         AuthKind::None => Cred::None,
@@ -394,15 +399,15 @@ fn clock_xid() -> u32 {
 /// version)` on `proto` with portmap v2 GETPORT.
 fn getport(
     host: SocketAddr,
-    proto: Proto,
+    proto: Transport,
     program: u32,
     version: u32,
     timeout: Duration,
     limits: &Limits,
 ) -> Result<u16, String> {
     let prot = match proto {
-        Proto::Tcp => 6,
-        Proto::Udp => 17,
+        Transport::Tcp => 6,
+        Transport::Udp => 17,
     };
     let mut args = Vec::new();
     XdrWriter::new(&mut args)
@@ -422,7 +427,7 @@ fn getport(
     match u16::try_from(port) {
         Ok(0) => Err(format!(
             "program {program} version {version} is not registered with the portmapper at {pm} ({})",
-            if proto == Proto::Tcp { "tcp" } else { "udp" }
+            if proto == Transport::Tcp { "tcp" } else { "udp" }
         )),
         Ok(p) => Ok(p),
         Err(_) => Err(format!("portmapper at {pm} answered port {port}")),
@@ -434,7 +439,7 @@ fn getport(
 #[allow(clippy::too_many_arguments)]
 pub fn call_once(
     addr: SocketAddr,
-    proto: Proto,
+    proto: Transport,
     program: u32,
     version: u32,
     procedure: u32,

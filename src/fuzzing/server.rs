@@ -37,13 +37,14 @@ use arbitrary::{Arbitrary, Unstructured};
 use super::Input;
 use crate::client::wire::{build_call, Cred};
 use crate::limits::Limits;
+use crate::rpc::record::RecordAssembler;
 use crate::rpc::{
     AcceptBody, Auth, AuthFlavor, CallHeader, Message, MessageBody, OpaqueAuth, Procedure, Program,
     RejectBody, ReplyHeader, Version, Xid,
 };
 use crate::server::portmap::PORTMAP;
 use crate::server::testprog;
-use crate::server::{CallCtx, Disposition, RecordAssembler, Service, Transport};
+use crate::server::{CallCtx, Disposition, Service, Transport};
 
 /// Operations per input, at most.
 pub const MAX_OPS: usize = 48;

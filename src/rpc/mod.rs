@@ -43,6 +43,6 @@ pub use prefix::{
 };
 pub use reply::{AcceptBody, RejectBody, ReplyHeader};
 pub mod record;
-mod record_reader;
-mod resync;
-pub use record::{encode_record, RecordEvent, RecordMark, RecordReader};
+pub use record::{
+    encode_record, RecordAssembler, RecordError, RecordEvent, RecordMark, RecordReader,
+};

@@ -21,7 +21,6 @@
 //! registered with the rpcbind already running on 127.0.0.1:111 (rpcbind v4
 //! SET, portmap v2 SET as a fallback) and unregistered on SIGINT/SIGTERM.
 
-pub mod assembler;
 pub mod net;
 pub mod portmap;
 mod register;
@@ -36,7 +35,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-pub use assembler::{RecordAssembler, RecordError};
+pub use crate::rpc::record::{RecordAssembler, RecordError};
 pub use portmap::{Portmap, Registration, PORTMAP};
 pub use service::{CallCtx, Caller, Disposition, Served, Service, Transport};
 

@@ -3,7 +3,7 @@
 //!
 //! * TCP: one accept thread per listener; one thread per connection, at most
 //!   `server_max_connections` (more are accepted and closed at once). A
-//!   connection is closed when its framing is refused ([`RecordError`](super::assembler::RecordError)), when
+//!   connection is closed when its framing is refused ([`RecordError`](crate::rpc::record::RecordError)), when
 //!   a record is garbage, when it is idle past `server_idle_timeout_ms`, or
 //!   when a record takes longer than `server_record_deadline_ms` to arrive.
 //!   Replies go out in call order, each as one record fragment.
@@ -22,10 +22,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use super::assembler::RecordAssembler;
 use super::service::{CallCtx, Disposition, Service, Transport};
 use crate::client::conn::is_timeout;
 use crate::limits::Limits;
+use crate::rpc::record::RecordAssembler;
 use crate::rpc::{encode_record, RecordMark};
 
 /// Longest a thread blocks before looking at the stop flag again.

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use super::portmap::{to_uaddr, IPPROTO_TCP, IPPROTO_UDP, PORTMAP};
 use super::service::Served;
-use crate::client::conn::Proto;
 use crate::client::wire::Cred;
 use crate::client::{call_once, wire::ReplyStatus};
 use crate::limits::Limits;
+use crate::net::Transport;
 use crate::rpc::xdr::{XdrReader, XdrWriter};
 
 const TIMEOUT: Duration = Duration::from_secs(3);
@@ -46,7 +46,7 @@ fn cred() -> Cred {
 fn call_bool(version: u32, procedure: u32, args: &[u8], limits: &Limits) -> Result<bool, String> {
     let (st, res) = call_once(
         rpcbind(),
-        Proto::Udp,
+        Transport::Udp,
         PORTMAP,
         version,
         procedure,

@@ -39,14 +39,8 @@ use crate::rpc::{
     RejectBody, ReplyHeader, RpcError, RpcErrorKind, Xid,
 };
 
-/// The transport a call arrived on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    /// TCP (record marked).
-    Tcp,
-    /// UDP (one message per datagram).
-    Udp,
-}
+/// The transport a call arrived on (the one transport type of the crate).
+pub use crate::net::Transport;
 
 /// Where a call came from, and the time, as told by the I/O loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,7 +19,12 @@
 
 use super::error::RpcError;
 
-pub use super::record_reader::{RecordEvent, RecordReader};
+mod assembler;
+mod reader;
+mod resync;
+
+pub use assembler::{RecordAssembler, RecordError};
+pub use reader::{RecordEvent, RecordReader};
 
 /// One record mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,5 +93,5 @@ pub fn encode_record(message: &[u8], max_fragment: usize, out: &mut Vec<u8>) {
 }
 
 #[cfg(test)]
-#[path = "record_tests.rs"]
+#[cfg(test)]
 mod tests;

@@ -4,8 +4,8 @@
 
 use std::collections::VecDeque;
 
-use super::record::RecordMark;
 use super::resync::Search;
+use super::RecordMark;
 use crate::limits::Limits;
 
 /// What the reader reports.

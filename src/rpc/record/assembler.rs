@@ -17,7 +17,7 @@
 
 use core::fmt;
 
-use super::super::limits::Limits;
+use crate::limits::Limits;
 use crate::rpc::RecordMark;
 
 /// Why a connection's framing was refused.

@@ -14,11 +14,11 @@
 //! record. At end of stream a candidate whose last fragment arrived whole
 //! counts as chained.
 
-use super::prefix::{plausible_start, plausible_within, Plausible};
-use super::record::RecordMark;
-use super::record_reader::{Partial, RecordEvent, RecordReader, Replay};
-use super::xdr::padded;
+use super::reader::{Partial, RecordEvent, RecordReader, Replay};
+use super::RecordMark;
 use crate::limits::Limits;
+use crate::rpc::prefix::{plausible_start, plausible_within, Plausible};
+use crate::rpc::xdr::padded;
 
 /// Search state: a window of recent bytes and at most one candidate.
 pub(super) struct Search {
