@@ -23,6 +23,12 @@ pub enum Anomaly {
     PendingCallEvicted,
     /// An RPC stream was dropped to make room (table full).
     RpcStreamEvicted,
+    /// A call's arguments were not kept while it waited (the budget of
+    /// kept arguments was spent): its reply is decoded without them.
+    BodyNotKept,
+    /// A program body broke its type (a bad bool, a union case with no
+    /// arm, a length over its maximum, bytes after its end).
+    BodyMalformed,
 }
 
 impl Anomaly {
@@ -35,6 +41,8 @@ impl Anomaly {
             Anomaly::RecordSyncLost => "record_sync_lost",
             Anomaly::PendingCallEvicted => "pending_call_evicted",
             Anomaly::RpcStreamEvicted => "rpc_stream_evicted",
+            Anomaly::BodyNotKept => "body_not_kept",
+            Anomaly::BodyMalformed => "body_malformed",
         }
     }
 }

@@ -1,12 +1,23 @@
 //! What the analyzer reports: calls, replies, exchanges and anomalies.
 //!
-//! These are owned, compact records: a call waits in the tracker's table for
-//! its reply, possibly for many frames, so it cannot borrow the frame it came
-//! from. They hold no heap allocation (the credential summary is inline and
-//! bounded), so tracking a call allocates nothing beyond its table slot.
+//! The header records ([`CallRec`], [`ReplyRec`]) are owned and compact: a
+//! call waits in the tracker's table for its reply, possibly for many frames,
+//! so it cannot borrow the frame it came from. They hold no heap allocation
+//! (the credential summary is inline and bounded).
+//!
+//! Program bodies ride beside them as [`Body`] values: borrowed from the
+//! record or datagram while the event is handed out (zero-copy), owned only
+//! where a call's arguments must wait for the reply (bounded by
+//! `Limits::body_keep`). An [`Event`] is therefore valid only during the
+//! callback that receives it; [`Event::into_owned`] detaches one for keeping.
+
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::capture::Timestamp;
 use crate::net::{Endpoint, Transport};
+use crate::programs::schema::TypeId;
+pub use crate::programs::walk::{BodyBytes, Missing};
 use crate::rpc::{AcceptBody, AuthFlavor, RejectBody};
 
 /// Where and when one RPC message was seen.
@@ -144,9 +155,104 @@ pub struct ReplyRec {
     pub meta: MsgMeta,
 }
 
+/// The body of a message (procedure arguments of a call, results of a
+/// SUCCESS reply), as far as it was captured and kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body<'a> {
+    /// The bytes held: a prefix of the body (all of it when `missing` is
+    /// [`Missing::None`]).
+    pub data: Cow<'a, [u8]>,
+    /// The body's length on the wire.
+    pub len: u64,
+    /// Why `data` is shorter than `len`.
+    pub missing: Missing,
+}
+
+impl<'a> Body<'a> {
+    /// A body of `len` bytes on the wire of which `data` was captured;
+    /// `missing` says why the rest is not there (ignored when nothing is
+    /// missing).
+    pub fn borrowed(data: &'a [u8], len: u64, missing: Missing) -> Self {
+        let len = len.max(data.len() as u64);
+        let missing = if (data.len() as u64) < len {
+            missing
+        } else {
+            Missing::None
+        };
+        Body {
+            data: Cow::Borrowed(data),
+            len,
+            missing,
+        }
+    }
+
+    /// The walker's view of it.
+    pub fn bytes(&self) -> BodyBytes<'_> {
+        BodyBytes {
+            data: &self.data,
+            len: self.len,
+            missing: self.missing,
+        }
+    }
+
+    /// A borrowed copy of this body (no bytes copied).
+    pub fn borrow(&self) -> Body<'_> {
+        Body {
+            data: Cow::Borrowed(&self.data),
+            len: self.len,
+            missing: self.missing,
+        }
+    }
+
+    /// An owned copy holding at most `keep` bytes; what is cut is
+    /// [`Missing::NotKept`].
+    pub fn to_kept(&self, keep: usize) -> Body<'static> {
+        let n = self.data.len().min(keep);
+        let missing = if n < self.data.len() {
+            Missing::NotKept
+        } else {
+            self.missing
+        };
+        Body {
+            data: Cow::Owned(self.data[..n].to_vec()),
+            len: self.len,
+            missing,
+        }
+    }
+
+    /// Detaches the body from the buffer it borrows.
+    pub fn into_owned(self) -> Body<'static> {
+        Body {
+            data: Cow::Owned(self.data.into_owned()),
+            len: self.len,
+            missing: self.missing,
+        }
+    }
+}
+
+/// The status that heads a result (`nfsstat3`, `mountstat3`, `nlm4_stats`,
+/// `nfsstat4`...): the status enum's type in the program's schema and the
+/// value. Its name comes from the program registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyStatus {
+    /// The status enum type, in the schema of the exchange's program.
+    pub ty: TypeId,
+    /// The value on the wire.
+    pub value: i32,
+}
+
+/// What program semantics learned from an exchange's bodies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BodyFacts {
+    /// The status that heads the result, when the program has one.
+    pub status: Option<BodyStatus>,
+    /// The full path of the object the call acts on, where known.
+    pub path: Option<Arc<str>>,
+}
+
 /// A call with its reply, or either alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Exchange {
+pub struct Exchange<'a> {
     pub transport: Transport,
     /// The caller (for NFSv4.1 callbacks, the server is the caller).
     pub client: Endpoint,
@@ -160,9 +266,24 @@ pub struct Exchange {
     /// The reply answers a call that was already answered (its exchange was
     /// reported before): not counted again in statistics.
     pub duplicate_reply: bool,
+    /// The call's arguments, when held.
+    pub call_body: Option<Body<'a>>,
+    /// The reply's results (SUCCESS replies), when held.
+    pub reply_body: Option<Body<'a>>,
+    /// What the program's semantics made of the bodies.
+    pub facts: BodyFacts,
 }
 
-impl Exchange {
+impl Exchange<'_> {
+    /// Detaches the exchange from the buffers its bodies borrow.
+    pub fn into_owned(self) -> Exchange<'static> {
+        Exchange {
+            call_body: self.call_body.map(Body::into_owned),
+            reply_body: self.reply_body.map(Body::into_owned),
+            ..self
+        }
+    }
+
     /// Latency from the (first) call to the reply, in nanoseconds.
     pub fn latency_ns(&self) -> Option<u64> {
         Some(self.reply?.meta.ts.nanos_since(self.call?.meta.ts))
@@ -209,13 +330,24 @@ pub enum ExchangeKind {
     Orphan,
 }
 
-/// One event out of the pipeline.
+/// One event out of the pipeline. Its bodies may borrow the pipeline's
+/// buffers: see [`Event::into_owned`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
+pub struct Event<'a> {
     pub kind: ExchangeKind,
     /// The frame whose message caused this event (for `Unmatched`, the call's).
     pub frame: u64,
     /// That frame's capture time.
     pub ts: Timestamp,
-    pub exchange: Exchange,
+    pub exchange: Exchange<'a>,
+}
+
+impl Event<'_> {
+    /// Detaches the event from the buffers its bodies borrow.
+    pub fn into_owned(self) -> Event<'static> {
+        Event {
+            exchange: self.exchange.into_owned(),
+            ..self
+        }
+    }
 }

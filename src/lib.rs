@@ -48,9 +48,9 @@
 //! let mut pipeline = Pipeline::new(&limits);
 //! let mut events = Vec::new();
 //! while let Some(frame) = reader.next_frame().unwrap() {
-//!     pipeline.handle_frame(&frame, &mut |ev| events.push(ev));
+//!     pipeline.handle_frame(&frame, &mut |ev| events.push(ev.into_owned()));
 //! }
-//! pipeline.finish(&mut |ev| events.push(ev));
+//! pipeline.finish(&mut |ev| events.push(ev.into_owned()));
 //! let call = events[0].exchange.call.unwrap();
 //! assert_eq!((events[0].exchange.xid, call.program, call.procedure), (0x1234, Some(100000), Some(0)));
 //! ```

@@ -127,6 +127,26 @@ pub struct Limits {
     /// written). Same reasoning as `max_rpc_flows`; the least recently used
     /// is forgotten beyond it.
     pub max_write_flows: usize,
+    // ---- program bodies: kept arguments, paths ---------------------------------
+    /// Bytes of a call's arguments kept while it waits for its reply (the
+    /// reply's meaning, and the path it teaches, depend on them). NFSv3
+    /// arguments are under 300 bytes; an NFSv4 COMPOUND with an OPEN and a
+    /// GETATTR under 1 KiB; WRITE data past this is bulk nobody decodes.
+    pub body_keep: usize,
+    /// Bytes of arguments kept over all pending calls: with
+    /// `max_pending_calls` full of long arguments, memory would otherwise
+    /// reach `max_pending_calls * body_keep` (128 MiB). Past it, a new call's
+    /// arguments are not kept (its exchange still is; counted as an anomaly).
+    pub max_pending_body_bytes: usize,
+    /// File handles remembered for paths (each ~150 bytes with its name and
+    /// table overhead: 32768 is ~5 MiB). A server with more live files than
+    /// this loses the paths of the least recently used.
+    pub max_paths: usize,
+    /// Directory entries (name, handle) learned from one READDIRPLUS reply:
+    /// a reply is bounded by the client's `maxcount` (typically 32-64 KiB,
+    /// a few hundred entries); more is not a real reply.
+    pub max_dir_entries: usize,
+
     // ---- reference server (`rpcscope serve`) -------------------------------
     /// Largest record the server accepts on TCP, summed over its fragments.
     /// The largest call we serve is an UPLOAD of `server_max_upload` bytes
@@ -217,6 +237,10 @@ impl Default for Limits {
             max_write_backlog_bytes: 4 * 1024 * 1024,
             max_write_backlog_frames: 16384,
             max_write_flows: 65536,
+            body_keep: 2048,
+            max_pending_body_bytes: 16 * 1024 * 1024,
+            max_paths: 32768,
+            max_dir_entries: 4096,
             server_max_record: 1024 * 1024 + 4096,
             server_max_fragments: 1024,
             server_max_connections: 256,
@@ -282,3 +306,16 @@ pub const TCP_OOO_POOL: usize = 32;
 /// Largest spare out-of-order buffer kept; bigger ones are freed, so the
 /// pool holds at most `TCP_OOO_POOL` x 256 KiB = 8 MiB idle.
 pub const TCP_OOO_POOL_BUF_MAX: usize = 256 * 1024;
+
+/// Largest file handle remembered for paths: NFSv4's `NFS4_FHSIZE` is 128
+/// bytes (NFSv3 64, NFSv2 32); longer ones are not real handles.
+pub const MAX_FH_BYTES: usize = 128;
+
+/// Longest file name remembered for paths: `NAME_MAX` on Linux and most
+/// servers is 255 bytes.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// Path components followed up to a root: `PATH_MAX` (4096) allows at most
+/// 2048 one-character components; real trees are far shallower, and the
+/// bound is what ends a parent cycle.
+pub const MAX_PATH_DEPTH: usize = 256;

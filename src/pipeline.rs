@@ -14,18 +14,21 @@
 //! [`crate::rpc::record`]), or, when the stream's SYN was seen, once its first
 //! record parses as RPC.
 
+use std::sync::Arc;
+
 use crate::anomaly::{Anomalies, Anomaly};
 use crate::capture::{Frame, Timestamp};
-use crate::event::{Event, MsgMeta};
+use crate::event::{Body, Event, Missing, MsgMeta};
 use crate::limits::Limits;
 use crate::net::{FlowKey, GapReason, NetDecoder, NetEvent, Transport};
+use crate::programs::registry::Registry;
 use crate::rpc::{RecordEvent, RecordReader};
-use crate::track::{AgedMap, CallKey, TrackStats, Tracker};
+use crate::track::{AgedMap, BodyMode, CallKey, TrackStats, Tracker};
 
 mod convert;
 mod frames;
 
-use convert::Decoded;
+use convert::{Decoded, WithBody};
 use frames::FrameRing;
 
 /// Totals reported at the end of a run.
@@ -80,14 +83,39 @@ struct RpcLayer {
     ts: Timestamp,
 }
 
+/// What the pipeline decodes beyond the RPC headers.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The programs whose bodies can be read.
+    pub registry: Arc<Registry>,
+    /// How much of each body to decode.
+    pub bodies: BodyMode,
+}
+
+impl Default for Options {
+    /// The built-in programs, every body decoded.
+    fn default() -> Self {
+        Options {
+            registry: Registry::builtin(),
+            bodies: BodyMode::Full,
+        }
+    }
+}
+
 impl Pipeline {
+    /// A pipeline with the default [`Options`].
     pub fn new(limits: &Limits) -> Self {
+        Self::with_options(limits, Options::default())
+    }
+
+    /// A pipeline reading bodies as `options` say.
+    pub fn with_options(limits: &Limits, options: Options) -> Self {
         Pipeline {
             net: NetDecoder::new(limits),
             rpc: RpcLayer {
                 limits: limits.clone(),
                 streams: AgedMap::new(limits.max_tcp_streams),
-                tracker: Tracker::new(limits),
+                tracker: Tracker::with_bodies(limits, options.registry, options.bodies),
                 anomalies: Anomalies::default(),
                 frames: 0,
                 frame: 0,
@@ -97,7 +125,7 @@ impl Pipeline {
     }
 
     /// Decodes one frame; events go to `out`.
-    pub fn handle_frame(&mut self, frame: &Frame<'_>, out: &mut dyn FnMut(Event)) {
+    pub fn handle_frame(&mut self, frame: &Frame<'_>, out: &mut dyn FnMut(Event<'_>)) {
         let rpc = &mut self.rpc;
         rpc.frames += 1;
         rpc.frame = frame.number;
@@ -107,7 +135,7 @@ impl Pipeline {
     }
 
     /// End of input: flushes every stream and reports unanswered calls.
-    pub fn finish(&mut self, out: &mut dyn FnMut(Event)) {
+    pub fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
         let rpc = &mut self.rpc;
         self.net.finish(&mut |ev| rpc.on_net_event(ev, out));
         // Streams the network layer did not close (none, normally).
@@ -134,15 +162,16 @@ impl Pipeline {
 }
 
 impl RpcLayer {
-    fn on_net_event(&mut self, ev: NetEvent<'_>, out: &mut dyn FnMut(Event)) {
+    fn on_net_event(&mut self, ev: NetEvent<'_>, out: &mut dyn FnMut(Event<'_>)) {
         match ev {
             NetEvent::Udp {
                 flow,
                 payload,
+                len,
                 truncated,
                 frame,
                 ts,
-            } => self.on_udp(flow, payload, truncated, (frame, ts), out),
+            } => self.on_udp(flow, payload, len, truncated, (frame, ts), out),
             NetEvent::TcpOpen { flow, at_syn } => {
                 self.new_stream(flow, at_syn, out);
             }
@@ -198,7 +227,7 @@ impl RpcLayer {
         }
     }
 
-    fn new_stream(&mut self, flow: FlowKey, at_syn: bool, out: &mut dyn FnMut(Event)) {
+    fn new_stream(&mut self, flow: FlowKey, at_syn: bool, out: &mut dyn FnMut(Event<'_>)) {
         let s = RpcStream {
             reader: RecordReader::new(&self.limits, at_syn),
             ctx: StreamCtx {
@@ -214,7 +243,7 @@ impl RpcLayer {
         }
     }
 
-    fn ensure_stream(&mut self, flow: FlowKey, out: &mut dyn FnMut(Event)) {
+    fn ensure_stream(&mut self, flow: FlowKey, out: &mut dyn FnMut(Event<'_>)) {
         if !self.streams.contains_key(&flow) {
             self.new_stream(flow, false, out);
         }
@@ -230,7 +259,7 @@ impl RpcLayer {
         }
     }
 
-    fn finish_stream(&mut self, flow: FlowKey, s: &mut RpcStream, out: &mut dyn FnMut(Event)) {
+    fn finish_stream(&mut self, flow: FlowKey, s: &mut RpcStream, out: &mut dyn FnMut(Event<'_>)) {
         let RpcStream { reader, ctx } = s;
         let (tracker, anomalies, limits) = (&mut self.tracker, &mut self.anomalies, &self.limits);
         reader.finish(&mut |rev| on_record(rev, flow, ctx, tracker, anomalies, limits, out));
@@ -240,18 +269,22 @@ impl RpcLayer {
         &mut self,
         flow: FlowKey,
         payload: &[u8],
+        len: u64,
         truncated: bool,
         (frame, ts): (u64, Timestamp),
-        out: &mut dyn FnMut(Event),
+        out: &mut dyn FnMut(Event<'_>),
     ) {
         let meta = MsgMeta {
             frame,
             ts,
-            bytes: payload.len() as u64,
+            bytes: len.max(payload.len() as u64),
             truncated,
             gap: false,
         };
-        let decoded = match convert::decode(payload, truncated, &self.limits) {
+        let WithBody {
+            msg: decoded,
+            body_start,
+        } = match convert::decode(payload, truncated, &self.limits) {
             Some(d) => d,
             None => {
                 if convert::looks_like_call(payload) {
@@ -263,6 +296,13 @@ impl RpcLayer {
         if truncated {
             self.anomalies.add(Anomaly::RpcTruncated);
         }
+        let body = body_start.map(|at| {
+            Body::borrowed(
+                payload.get(at..).unwrap_or(&[]),
+                meta.bytes.saturating_sub(at as u64),
+                Missing::Snaplen,
+            )
+        });
         match decoded {
             Decoded::Call(mut c) => {
                 if c.rpcvers != 2 && !self.tracker.is_rpc_server(Transport::Udp, flow.dst) {
@@ -274,6 +314,7 @@ impl RpcLayer {
                     flow.src,
                     flow.dst,
                     c,
+                    body,
                     &mut self.anomalies,
                     out,
                 );
@@ -294,6 +335,7 @@ impl RpcLayer {
                         flow.src,
                         flow.dst,
                         r,
+                        body,
                         &mut self.anomalies,
                         out,
                     );
@@ -310,7 +352,7 @@ fn on_record(
     tracker: &mut Tracker,
     anomalies: &mut Anomalies,
     limits: &Limits,
-    out: &mut dyn FnMut(Event),
+    out: &mut dyn FnMut(Event<'_>),
 ) {
     match rev {
         RecordEvent::Record {
@@ -325,7 +367,11 @@ fn on_record(
                 return;
             }
             let cut = gap || (data.len() as u64) < len && !clipped;
-            let Some(decoded) = convert::decode(data, cut, limits) else {
+            let Some(WithBody {
+                msg: decoded,
+                body_start,
+            }) = convert::decode(data, cut, limits)
+            else {
                 if ctx.unproven_sync && !ctx.confirmed {
                     // Not RPC after all (or not at a record boundary): search.
                     ctx.demote = true;
@@ -383,14 +429,28 @@ fn on_record(
                 truncated: cut,
                 gap,
             };
+            let missing = if gap {
+                Missing::Gap
+            } else if clipped {
+                Missing::NotKept
+            } else {
+                Missing::Snaplen
+            };
+            let body = body_start.map(|at| {
+                Body::borrowed(
+                    data.get(at..).unwrap_or(&[]),
+                    len.saturating_sub(at as u64),
+                    missing,
+                )
+            });
             match decoded {
                 Decoded::Call(mut c) => {
                     c.meta = meta;
-                    tracker.on_call(Transport::Tcp, flow.src, flow.dst, c, anomalies, out);
+                    tracker.on_call(Transport::Tcp, flow.src, flow.dst, c, body, anomalies, out);
                 }
                 Decoded::Reply(mut r) => {
                     r.meta = meta;
-                    tracker.on_reply(Transport::Tcp, flow.src, flow.dst, r, anomalies, out);
+                    tracker.on_reply(Transport::Tcp, flow.src, flow.dst, r, body, anomalies, out);
                 }
             }
         }

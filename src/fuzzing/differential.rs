@@ -243,7 +243,7 @@ pub fn differential(data: &[u8]) {
             ev.kind,
             ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan
         ) {
-            events.push(ev);
+            events.push(ev.into_owned());
         }
     };
     while let Some(frame) = reader.next_frame().expect("our own pcap reads") {

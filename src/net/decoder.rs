@@ -219,6 +219,7 @@ fn udp(src: IpAddr, dst: IpAddr, bytes: &[u8], claimed: usize, sink: &mut Sink) 
     sink.emit(NetEvent::Udp {
         flow,
         payload,
+        len: (ulen - 8) as u64,
         truncated,
         frame,
         ts,

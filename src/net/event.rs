@@ -23,6 +23,8 @@ pub enum NetEvent<'a> {
     Udp {
         flow: FlowKey,
         payload: &'a [u8],
+        /// The payload's length on the wire (from the UDP header).
+        len: u64,
         truncated: bool,
         /// The frame the datagram is reported at: the one that completed it,
         /// or, when the snapshot length cut it, the one that carried its

@@ -17,6 +17,15 @@ pub enum Decoded {
     Reply(ReplyRec),
 }
 
+/// A decoded message and where its body starts in the buffer: `None` when
+/// the header itself was cut (no body was captured), or for a reply that
+/// is not SUCCESS (which has no results).
+#[derive(Debug)]
+pub struct WithBody {
+    pub msg: Decoded,
+    pub body_start: Option<usize>,
+}
+
 const NO_META: MsgMeta = MsgMeta {
     frame: 0,
     ts: Timestamp(0),
@@ -27,12 +36,26 @@ const NO_META: MsgMeta = MsgMeta {
 
 /// Decodes one message. `cut`: the buffer is known to hold only a prefix of
 /// the message, so a header cut short is decoded as far as it goes.
-pub fn decode(buf: &[u8], cut: bool, limits: &Limits) -> Option<Decoded> {
+pub fn decode(buf: &[u8], cut: bool, limits: &Limits) -> Option<WithBody> {
     match Message::parse(buf, limits) {
-        Ok(m) => Some(from_message(&m)),
+        Ok(m) => {
+            let msg = from_message(&m);
+            let has_body = match &msg {
+                Decoded::Call(_) => true,
+                Decoded::Reply(r) => r.status.is_success(),
+            };
+            Some(WithBody {
+                msg,
+                body_start: has_body.then(|| m.header_len()),
+            })
+        }
         Err(_) if cut => Message::parse_prefix(buf, limits)
             .ok()
-            .and_then(|p| from_prefix(&p)),
+            .and_then(|p| from_prefix(&p))
+            .map(|msg| WithBody {
+                msg,
+                body_start: None,
+            }),
         Err(_) => None,
     }
 }

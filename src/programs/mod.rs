@@ -10,8 +10,14 @@
 //! program, version or procedure (or an unassigned gap) is `None`, and the
 //! caller prints the number.
 
+pub mod builtin;
+pub mod facts;
+pub mod idl;
 mod names;
+pub mod registry;
+pub mod roles;
 pub mod schema;
+pub mod semantics;
 pub mod walk;
 
 use names::{ALIASES, PROGRAMS};

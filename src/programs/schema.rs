@@ -316,6 +316,14 @@ impl Schema {
         id
     }
 
+    /// Appends a type that is not entered in `by_name`, whatever its name
+    /// (a private alias made by program semantics: its name is for display).
+    pub fn push_anonymous(&mut self, def: TypeDef) -> TypeId {
+        let id = TypeId(self.types.len() as u32);
+        self.types.push(def);
+        id
+    }
+
     /// The program with this number.
     pub fn program(&self, number: u32) -> Option<&ProgramDef> {
         self.programs.iter().find(|p| p.number == number)

@@ -57,6 +57,15 @@ pub struct WalkLimits {
     pub max_nodes: u32,
 }
 
+impl From<&crate::limits::Limits> for WalkLimits {
+    fn from(_l: &crate::limits::Limits) -> Self {
+        WalkLimits {
+            max_depth: 64,
+            max_nodes: 100_000,
+        }
+    }
+}
+
 /// What the visitor wants next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {

@@ -16,19 +16,34 @@
 //!   evicted because the table is full (counted as an anomaly), or at the end
 //!   of input.
 //!
+//! Bodies: the tracker is where program bodies meet their semantics
+//! ([`bodies`]), because a reply's meaning depends on the call it answers.
+//! It keeps a bounded copy of each call's arguments while the call waits,
+//! extracts the result's status, and feeds the path table ([`paths`]).
+//!
 //! Sans-IO: time comes from frame timestamps passed in, events go out through
 //! a callback. Memory is bounded by `Limits::max_pending_calls`,
-//! `Limits::max_answered` and `Limits::max_rpc_flows`.
+//! `Limits::max_answered`, `Limits::max_rpc_flows`,
+//! `Limits::max_pending_body_bytes` and `Limits::max_paths`.
 
+mod bodies;
+mod paths;
 mod pending;
 
+pub use bodies::BodyMode;
+pub use paths::Paths;
 pub use pending::AgedMap;
+
+use std::sync::Arc;
 
 use crate::anomaly::{Anomalies, Anomaly};
 use crate::capture::Timestamp;
-use crate::event::{CallRec, Event, Exchange, ExchangeKind, ReplyRec, RetransmitFrames};
+use crate::event::{
+    Body, BodyFacts, CallRec, Event, Exchange, ExchangeKind, ReplyRec, RetransmitFrames,
+};
 use crate::limits::Limits;
 use crate::net::{Endpoint, Transport};
+use crate::programs::registry::Registry;
 
 /// Identifies a call: transport, caller, callee, XID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,6 +59,10 @@ struct Pending {
     retransmits: RetransmitFrames,
     /// The call was already answered once before this retransmission.
     after_answer: bool,
+    /// The kept arguments (at most `Limits::body_keep` bytes).
+    body: Option<Body<'static>>,
+    /// The path of the object the call acts on, as known when it was seen.
+    path: Option<Arc<str>>,
 }
 
 struct Answered {
@@ -95,11 +114,19 @@ pub struct Tracker {
     answered_timeout_ns: u64,
     last_expiry: Timestamp,
     stats: TrackStats,
+    bodies: bodies::BodyState,
 }
 
 impl Tracker {
+    /// A tracker with the built-in programs, decoding every body.
     pub fn new(limits: &Limits) -> Self {
+        Self::with_bodies(limits, Registry::builtin(), BodyMode::Full)
+    }
+
+    /// A tracker with `registry`'s programs, decoding bodies as `mode` says.
+    pub fn with_bodies(limits: &Limits, registry: Arc<Registry>, mode: BodyMode) -> Self {
         Tracker {
+            bodies: bodies::BodyState::new(limits, registry, mode),
             pending: AgedMap::new(limits.max_pending_calls),
             answered: AgedMap::new(limits.max_answered),
             rpc_servers: AgedMap::new(limits.max_rpc_flows),
@@ -130,15 +157,17 @@ impl Tracker {
         self.rpc_servers.contains_key(&(transport, server))
     }
 
-    /// A call from `caller` to `callee`.
+    /// A call from `caller` to `callee`, with its arguments as captured.
+    #[allow(clippy::too_many_arguments)]
     pub fn on_call(
         &mut self,
         transport: Transport,
         caller: Endpoint,
         callee: Endpoint,
         call: CallRec,
+        body: Option<Body<'_>>,
         anomalies: &mut Anomalies,
-        out: &mut dyn FnMut(Event),
+        out: &mut dyn FnMut(Event<'_>),
     ) {
         self.expire(call.meta.ts, anomalies, out);
         self.stats.calls += 1;
@@ -152,7 +181,9 @@ impl Tracker {
         if let Some(p) = self.pending.get_mut(&key) {
             p.retransmits.push(call.meta.frame);
             self.stats.retransmissions += 1;
-            let ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
+            let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
+            ex.call_body = p.body.as_ref().map(Body::borrow);
+            ex.facts.path = p.path.clone();
             out(Event {
                 kind: ExchangeKind::Retransmitted,
                 frame: call.meta.frame,
@@ -161,10 +192,13 @@ impl Tracker {
             });
             return;
         }
+        let seen = self.bodies.on_call(&call, body.as_ref(), anomalies);
         let mut pending = Pending {
             call,
             retransmits: RetransmitFrames::default(),
             after_answer: false,
+            body: seen.kept,
+            path: seen.path,
         };
         if let Some(a) = self.answered.remove(&key) {
             // Same XID again after the reply: a retransmission whose reply
@@ -179,13 +213,15 @@ impl Tracker {
         } else {
             ExchangeKind::CallSeen
         };
-        let ex = exchange(
+        let mut ex = exchange(
             &key,
             Some(pending.call),
             None,
             pending.retransmits,
             pending.after_answer,
         );
+        ex.call_body = body;
+        ex.facts.path = pending.path.clone();
         out(Event {
             kind,
             frame: call.meta.frame,
@@ -198,15 +234,18 @@ impl Tracker {
         }
     }
 
-    /// A reply from `from` to `to` (the caller).
+    /// A reply from `from` to `to` (the caller), with its results as
+    /// captured (SUCCESS replies).
+    #[allow(clippy::too_many_arguments)]
     pub fn on_reply(
         &mut self,
         transport: Transport,
         from: Endpoint,
         to: Endpoint,
         reply: ReplyRec,
+        body: Option<Body<'_>>,
         anomalies: &mut Anomalies,
-        out: &mut dyn FnMut(Event),
+        out: &mut dyn FnMut(Event<'_>),
     ) {
         self.expire(reply.meta.ts, anomalies, out);
         self.stats.replies += 1;
@@ -223,13 +262,23 @@ impl Tracker {
             } else {
                 self.stats.exchanges += 1;
             }
-            let ex = exchange(
+            self.bodies.release(p.body.as_ref());
+            let status =
+                self.bodies
+                    .on_reply(&p.call, p.body.as_ref(), &reply, body.as_ref(), anomalies);
+            let mut ex = exchange(
                 &key,
                 Some(p.call),
                 Some(reply),
                 p.retransmits,
                 p.after_answer,
             );
+            ex.call_body = p.body;
+            ex.reply_body = body;
+            ex.facts = BodyFacts {
+                status,
+                path: p.path,
+            };
             out(Event {
                 kind: ExchangeKind::Complete,
                 frame: reply.meta.frame,
@@ -247,13 +296,19 @@ impl Tracker {
         }
         if let Some(a) = self.answered.get(&key) {
             self.stats.duplicate_replies += 1;
-            let ex = exchange(
+            let call = a.call;
+            let status = self
+                .bodies
+                .on_reply(&call, None, &reply, body.as_ref(), anomalies);
+            let mut ex = exchange(
                 &key,
-                Some(a.call),
+                Some(call),
                 Some(reply),
                 RetransmitFrames::default(),
                 true,
             );
+            ex.reply_body = body;
+            ex.facts.status = status;
             out(Event {
                 kind: ExchangeKind::Orphan,
                 frame: reply.meta.frame,
@@ -263,7 +318,9 @@ impl Tracker {
             return;
         }
         self.stats.orphan_replies += 1;
-        let ex = exchange(&key, None, Some(reply), RetransmitFrames::default(), false);
+        let mut ex = exchange(&key, None, Some(reply), RetransmitFrames::default(), false);
+        // Without the call the results cannot be read: the program is unknown.
+        ex.reply_body = body;
         out(Event {
             kind: ExchangeKind::Orphan,
             frame: reply.meta.frame,
@@ -277,7 +334,7 @@ impl Tracker {
         &mut self,
         now: Timestamp,
         _anomalies: &mut Anomalies,
-        out: &mut dyn FnMut(Event),
+        out: &mut dyn FnMut(Event<'_>),
     ) {
         // Expiry is checked at most once per capture-time second.
         if now.0 < self.last_expiry.0.saturating_add(1_000_000_000) {
@@ -299,17 +356,20 @@ impl Tracker {
     }
 
     /// End of input: every pending call is reported as unmatched, oldest first.
-    pub fn finish(&mut self, out: &mut dyn FnMut(Event)) {
+    pub fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
         while let Some((k, p)) = self.pending.pop_oldest() {
             self.report_unmatched(k, p, out);
         }
     }
 
-    fn report_unmatched(&mut self, key: CallKey, p: Pending, out: &mut dyn FnMut(Event)) {
+    fn report_unmatched(&mut self, key: CallKey, p: Pending, out: &mut dyn FnMut(Event<'_>)) {
         if !p.after_answer {
             self.stats.unmatched_calls += 1;
         }
-        let ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
+        self.bodies.release(p.body.as_ref());
+        let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
+        ex.call_body = p.body;
+        ex.facts.path = p.path;
         out(Event {
             kind: ExchangeKind::Unmatched,
             frame: p.call.meta.frame,
@@ -325,13 +385,13 @@ impl Tracker {
     }
 }
 
-fn exchange(
+fn exchange<'a>(
     key: &CallKey,
     call: Option<CallRec>,
     reply: Option<ReplyRec>,
     retransmit_frames: RetransmitFrames,
     duplicate_reply: bool,
-) -> Exchange {
+) -> Exchange<'a> {
     Exchange {
         transport: key.transport,
         client: key.caller,
@@ -341,6 +401,9 @@ fn exchange(
         reply,
         retransmit_frames,
         duplicate_reply,
+        call_body: None,
+        reply_body: None,
+        facts: BodyFacts::default(),
     }
 }
 

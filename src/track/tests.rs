@@ -42,7 +42,7 @@ fn reply(xid: u32, frame: u64, secs: i64) -> ReplyRec {
 struct Run {
     t: Tracker,
     a: Anomalies,
-    events: Vec<Event>,
+    events: Vec<Event<'static>>,
 }
 
 impl Run {
@@ -56,16 +56,20 @@ impl Run {
     fn call(&mut self, tr: Transport, from: Endpoint, to: Endpoint, c: CallRec) {
         let ev = &mut self.events;
         self.t
-            .on_call(tr, from, to, c, &mut self.a, &mut |e| ev.push(e));
+            .on_call(tr, from, to, c, None, &mut self.a, &mut |e| {
+                ev.push(e.into_owned())
+            });
     }
     fn reply(&mut self, tr: Transport, from: Endpoint, to: Endpoint, r: ReplyRec) {
         let ev = &mut self.events;
         self.t
-            .on_reply(tr, from, to, r, &mut self.a, &mut |e| ev.push(e));
+            .on_reply(tr, from, to, r, None, &mut self.a, &mut |e| {
+                ev.push(e.into_owned())
+            });
     }
     fn finish(&mut self) {
         let ev = &mut self.events;
-        self.t.finish(&mut |e| ev.push(e));
+        self.t.finish(&mut |e| ev.push(e.into_owned()));
     }
     fn kinds(&self) -> Vec<ExchangeKind> {
         self.events.iter().map(|e| e.kind).collect()

@@ -39,13 +39,13 @@ pub type Msg = (u64, u32, u8);
 /// Collects every message the decoder reports, and the events.
 #[derive(Default)]
 pub struct Collect {
-    pub events: Vec<Event>,
+    pub events: Vec<Event<'static>>,
     pub summary: Summary,
 }
 
 impl Sink for Collect {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
-        self.events.push(ev.clone());
+        self.events.push(ev.clone().into_owned());
         Ok(())
     }
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
@@ -140,9 +140,9 @@ pub fn decode_bytes(bytes: Vec<u8>) -> Collect {
         .expect("capture");
     let mut p = Pipeline::new(&limits);
     while let Ok(Some(f)) = r.next_frame() {
-        p.handle_frame(&f, &mut |ev| c.events.push(ev));
+        p.handle_frame(&f, &mut |ev| c.events.push(ev.into_owned()));
     }
-    p.finish(&mut |ev| c.events.push(ev));
+    p.finish(&mut |ev| c.events.push(ev.into_owned()));
     c.summary.add(&p);
     c
 }

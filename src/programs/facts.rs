@@ -1,0 +1,262 @@
+//! Facts: what semantics need from a body, found by one walk that builds
+//! nothing it does not keep.
+//!
+//! [`extract`] walks a body with [`FactVisitor`], which looks only at values
+//! whose types carry a role ([`Role`]): the status that heads a result, file
+//! handles, file names and absolute paths, and how they sit together:
+//!
+//! - a **(directory, name) pair**: a handle and a name that are direct
+//!   members of one struct (`diropargs3 { nfs_fh3 dir; filename3 name; }`);
+//! - a **directory entry**: an element of an array or list holding a name and
+//!   a handle anywhere inside it (`entryplus3 { ...; filename3 name; ...;
+//!   post_op_fh3 name_handle; }`);
+//! - the **first handle** and the **first absolute path** of the body.
+//!
+//! Facts borrow the body (byte ranges into it), so extraction allocates only
+//! the bounded entry list. Contract: never panics; bounded by the walk's
+//! limits and `max_entries`.
+
+use std::ops::Range;
+
+use super::roles::{Role, Roles};
+use super::schema::{Schema, TypeId};
+use super::walk::{walk, BodyBytes, BodyError, Event, Flow, Visitor, WalkLimits};
+
+/// What [`extract`] found in one body. Byte slices borrow the body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts<'a> {
+    /// The first status-role enum: its type and value.
+    pub status: Option<(TypeId, i32)>,
+    /// (directory handle, name) pairs, in body order: RENAME has two.
+    pub dir_names: Vec<(&'a [u8], &'a [u8])>,
+    /// The first file handle anywhere in the body.
+    pub first_fh: Option<&'a [u8]>,
+    /// The first absolute path.
+    pub pathname: Option<&'a [u8]>,
+    /// (name, handle) of directory entries, at most `max_entries`.
+    pub entries: Vec<(&'a [u8], &'a [u8])>,
+    /// Entries beyond `max_entries` (not kept).
+    pub entries_dropped: u32,
+    /// Where the walk stopped short, if it did.
+    pub error: Option<BodyError>,
+}
+
+/// What to look for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Want {
+    /// Stop at the status: nothing else is wanted (statistics).
+    pub status_only: bool,
+    /// Directory entries kept.
+    pub max_entries: usize,
+}
+
+/// Walks `body` as `types` and returns its facts.
+pub fn extract<'a>(
+    schema: &Schema,
+    roles: &Roles,
+    types: &[TypeId],
+    body: &BodyBytes<'a>,
+    limits: &WalkLimits,
+    want: Want,
+) -> Facts<'a> {
+    let mut v = FactVisitor::new(roles, body.data, want);
+    let error = walk(schema, types, body, limits, &mut v).err();
+    let data = body.data;
+    let get = |r: &Range<usize>| data.get(r.clone()).unwrap_or(&[]);
+    Facts {
+        status: v.status,
+        dir_names: v.pairs.iter().map(|(a, b)| (get(a), get(b))).collect(),
+        first_fh: v.first_fh.as_ref().map(get),
+        pathname: v.pathname.as_ref().map(get),
+        entries: v.entries.iter().map(|(a, b)| (get(a), get(b))).collect(),
+        entries_dropped: v.entries_dropped,
+        error: error.filter(|_| !v.stopped),
+    }
+}
+
+/// A compound value being walked, as far as facts care.
+#[derive(Debug, Default, Clone)]
+struct Frame {
+    /// This is an element of an array or list.
+    element: bool,
+    /// An array or list (its children are elements).
+    array: bool,
+    /// A handle struct: the opaque inside it is the handle.
+    handle: bool,
+    /// A handle that is a direct member.
+    direct_fh: Option<Range<usize>>,
+    /// A name that is a direct member.
+    direct_name: Option<Range<usize>>,
+    /// A handle anywhere inside.
+    any_fh: Option<Range<usize>>,
+    /// A name anywhere inside (for entries whose name sits in a union).
+    any_name: Option<Range<usize>>,
+}
+
+/// The visitor behind [`extract`]. See the module docs.
+pub struct FactVisitor<'r> {
+    roles: &'r Roles,
+    base: usize,
+    base_len: usize,
+    want: Want,
+    stack: Vec<Frame>,
+    status: Option<(TypeId, i32)>,
+    pairs: Vec<(Range<usize>, Range<usize>)>,
+    first_fh: Option<Range<usize>>,
+    pathname: Option<Range<usize>>,
+    entries: Vec<(Range<usize>, Range<usize>)>,
+    entries_dropped: u32,
+    stopped: bool,
+}
+
+/// Pairs per body kept: RENAME and LINK have two.
+const MAX_PAIRS: usize = 2;
+
+impl<'r> FactVisitor<'r> {
+    fn new(roles: &'r Roles, body: &[u8], want: Want) -> Self {
+        FactVisitor {
+            roles,
+            base: body.as_ptr() as usize,
+            base_len: body.len(),
+            want,
+            stack: vec![Frame::default()],
+            status: None,
+            pairs: Vec::new(),
+            first_fh: None,
+            pathname: None,
+            entries: Vec::new(),
+            entries_dropped: 0,
+            stopped: false,
+        }
+    }
+
+    /// Where `part` (a slice the walker lent from the body) sits in the body.
+    fn range(&self, part: &[u8]) -> Option<Range<usize>> {
+        let start = (part.as_ptr() as usize).checked_sub(self.base)?;
+        let end = start.checked_add(part.len())?;
+        (end <= self.base_len).then_some(start..end)
+    }
+
+    fn top(&mut self) -> &mut Frame {
+        if self.stack.is_empty() {
+            self.stack.push(Frame::default());
+        }
+        let n = self.stack.len() - 1;
+        &mut self.stack[n]
+    }
+
+    fn push(&mut self, handle: bool) {
+        let element = self.stack.last().is_some_and(|f| f.array);
+        self.stack.push(Frame {
+            element,
+            handle,
+            ..Frame::default()
+        });
+    }
+
+    fn got_handle(&mut self, r: Range<usize>) {
+        if self.first_fh.is_none() {
+            self.first_fh = Some(r.clone());
+        }
+        let top = self.top();
+        if top.direct_fh.is_none() {
+            top.direct_fh = Some(r.clone());
+        }
+        if top.any_fh.is_none() {
+            top.any_fh = Some(r);
+        }
+    }
+
+    fn got_name(&mut self, r: Range<usize>) {
+        let top = self.top();
+        if top.direct_name.is_none() {
+            top.direct_name = Some(r.clone());
+        }
+        if top.any_name.is_none() {
+            top.any_name = Some(r);
+        }
+    }
+
+    fn pop(&mut self) {
+        if self.stack.len() <= 1 {
+            return;
+        }
+        let Some(f) = self.stack.pop() else { return };
+        if let (Some(fh), Some(name)) = (&f.direct_fh, &f.direct_name) {
+            if self.pairs.len() < MAX_PAIRS {
+                self.pairs.push((fh.clone(), name.clone()));
+            }
+        }
+        if f.element {
+            if let (Some(name), Some(fh)) = (&f.any_name, &f.any_fh) {
+                if self.entries.len() < self.want.max_entries {
+                    self.entries.push((name.clone(), fh.clone()));
+                } else {
+                    self.entries_dropped = self.entries_dropped.saturating_add(1);
+                }
+            }
+        }
+        let parent = self.top();
+        if f.handle {
+            // The handle struct's opaque is a direct member of the parent.
+            if let Some(fh) = f.any_fh {
+                if parent.direct_fh.is_none() {
+                    parent.direct_fh = Some(fh.clone());
+                }
+                if parent.any_fh.is_none() {
+                    parent.any_fh = Some(fh);
+                }
+            }
+            return;
+        }
+        if parent.any_fh.is_none() {
+            parent.any_fh = f.any_fh;
+        }
+        if parent.any_name.is_none() && !f.array {
+            parent.any_name = f.any_name;
+        }
+    }
+}
+
+impl Visitor for FactVisitor<'_> {
+    fn event(&mut self, _schema: &Schema, ev: Event<'_, '_>) -> Flow {
+        match ev {
+            Event::Enum { ty, value, .. } if self.roles.has(ty, Role::STATUS) => {
+                if self.status.is_none() {
+                    self.status = Some((ty, value));
+                }
+                if self.want.status_only {
+                    self.stopped = true;
+                    return Flow::Stop;
+                }
+            }
+            Event::StructBegin { ty } => self.push(self.roles.has(ty, Role::FILE_HANDLE)),
+            Event::UnionBegin { .. } => self.push(false),
+            Event::ArrayBegin { .. } => {
+                self.push(false);
+                self.top().array = true;
+            }
+            Event::StructEnd { .. } | Event::UnionEnd { .. } | Event::ArrayEnd { .. } => self.pop(),
+            Event::Opaque { ty, data, len } => {
+                let in_handle = self.stack.last().is_some_and(|f| f.handle);
+                if (in_handle || self.roles.has(ty, Role::FILE_HANDLE)) && data.len() as u64 == len
+                {
+                    if let Some(r) = self.range(data) {
+                        self.got_handle(r);
+                    }
+                }
+            }
+            Event::Str { ty, data, len } if data.len() as u64 == len => {
+                if self.roles.has(ty, Role::FILE_NAME) {
+                    if let Some(r) = self.range(data) {
+                        self.got_name(r);
+                    }
+                } else if self.roles.has(ty, Role::PATH_NAME) && self.pathname.is_none() {
+                    self.pathname = self.range(data);
+                }
+            }
+            _ => {}
+        }
+        Flow::Continue
+    }
+}

@@ -1,0 +1,252 @@
+//! Where bodies meet program semantics: the arguments kept while a call
+//! waits, the status of each result, and what replies teach the path table.
+//!
+//! The tracker calls [`BodyState::on_call`] for each new call and
+//! [`BodyState::on_reply`] for each reply that matched one; this module asks
+//! the [`Registry`] for the program's definition and
+//! [`crate::programs::facts`] for what the bodies say. Generic rules, driven
+//! by the roles of the program's types, cover NFSv2/v3, MOUNT and any
+//! program with the same kinds of types:
+//!
+//! - the call acts on `path(dir)/name` for its first (directory, name) pair,
+//!   else on its absolute path (MOUNT), else on `path(first handle)`;
+//! - a successful reply whose call named (directory, name) and which returns
+//!   a handle teaches `handle = name in directory` (LOOKUP, CREATE, MKDIR,
+//!   SYMLINK, MKNOD);
+//! - directory entries with handles teach their names (READDIRPLUS);
+//! - a reply with a handle to a call naming an absolute path teaches an
+//!   export root (MOUNT MNT);
+//! - the semantics' renames move a handle between places.
+//!
+//! Contract: memory is bounded by `Limits::max_pending_body_bytes` for the
+//! kept arguments and `Limits::max_paths` for the table; a body that does not
+//! decode teaches nothing and fails nothing.
+
+use std::sync::Arc;
+
+use super::paths::Paths;
+use crate::anomaly::{Anomalies, Anomaly};
+use crate::event::{Body, BodyStatus, CallRec, ReplyRec};
+use crate::limits::Limits;
+use crate::programs::facts::{self, Facts, Want};
+use crate::programs::registry::{Registry, VersionEntry};
+use crate::programs::walk::WalkLimits;
+
+/// How much of each body the tracker decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyMode {
+    /// Headers only (`--no-bodies`): no body is kept or decoded.
+    Off,
+    /// Only the status that heads each result (statistics): arguments are
+    /// not kept and paths are not learned.
+    Status,
+    /// Everything: arguments kept for output, statuses, paths.
+    Full,
+}
+
+/// What a new call leaves behind.
+pub struct Seen {
+    /// The arguments to keep until the reply.
+    pub kept: Option<Body<'static>>,
+    /// The path of the object the call acts on.
+    pub path: Option<Arc<str>>,
+}
+
+/// Bodies' share of the tracker's state. See the module docs.
+pub struct BodyState {
+    registry: Arc<Registry>,
+    mode: BodyMode,
+    walk: WalkLimits,
+    keep: usize,
+    kept_bytes: usize,
+    max_kept_bytes: usize,
+    max_entries: usize,
+    paths: Paths,
+}
+
+impl BodyState {
+    pub fn new(limits: &Limits, registry: Arc<Registry>, mode: BodyMode) -> Self {
+        BodyState {
+            registry,
+            mode,
+            walk: WalkLimits::from(limits),
+            keep: limits.body_keep,
+            kept_bytes: 0,
+            max_kept_bytes: limits.max_pending_body_bytes,
+            max_entries: limits.max_dir_entries,
+            paths: Paths::new(limits.max_paths),
+        }
+    }
+
+    /// The registry the bodies are read with.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// The path table.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    fn entry(&self, call: &CallRec) -> Option<&VersionEntry> {
+        if self.mode == BodyMode::Off {
+            return None;
+        }
+        self.registry.version(call.program?, call.version?)
+    }
+
+    /// A new call: keeps its arguments (within the budget) and finds the
+    /// path it acts on.
+    pub fn on_call(
+        &mut self,
+        call: &CallRec,
+        body: Option<&Body<'_>>,
+        anomalies: &mut Anomalies,
+    ) -> Seen {
+        let none = Seen {
+            kept: None,
+            path: None,
+        };
+        if self.mode != BodyMode::Full {
+            return none;
+        }
+        let (Some(body), Some(proc_no)) = (body, call.procedure) else {
+            return none;
+        };
+        let Some(entry) = self.entry(call) else {
+            return none;
+        };
+        let Some(proc_def) = entry.procedure(proc_no) else {
+            return none;
+        };
+        let facts = facts::extract(
+            entry.schema(),
+            entry.roles(),
+            &proc_def.args,
+            &body.bytes(),
+            &self.walk,
+            Want {
+                status_only: false,
+                max_entries: 0,
+            },
+        );
+        count_malformed(&facts, anomalies);
+        let path = self.call_path(&facts);
+        let kept = if self.kept_bytes + body.data.len().min(self.keep) <= self.max_kept_bytes {
+            let k = body.to_kept(self.keep);
+            self.kept_bytes += k.data.len();
+            Some(k)
+        } else {
+            anomalies.add(Anomaly::BodyNotKept);
+            None
+        };
+        Seen { kept, path }
+    }
+
+    /// Kept arguments leave the table (answered, expired, evicted).
+    pub fn release(&mut self, kept: Option<&Body<'static>>) {
+        if let Some(b) = kept {
+            self.kept_bytes = self.kept_bytes.saturating_sub(b.data.len());
+        }
+    }
+
+    fn call_path(&mut self, f: &Facts<'_>) -> Option<Arc<str>> {
+        if let Some(&(dir, name)) = f.dir_names.first() {
+            return self.paths.child_path(dir, name);
+        }
+        if let Some(p) = f.pathname {
+            return Some(String::from_utf8_lossy(p).into());
+        }
+        f.first_fh.and_then(|fh| self.paths.path(fh))
+    }
+
+    /// A reply matched to `call`: the status of its results, and what it
+    /// teaches the path table.
+    pub fn on_reply(
+        &mut self,
+        call: &CallRec,
+        call_body: Option<&Body<'_>>,
+        reply: &ReplyRec,
+        body: Option<&Body<'_>>,
+        anomalies: &mut Anomalies,
+    ) -> Option<BodyStatus> {
+        let body = body?;
+        if !reply.status.is_success() {
+            return None;
+        }
+        let mode = self.mode;
+        // A clone of the entry (an `Arc` and two indexes) frees `self` for
+        // the path table below.
+        let entry = self.entry(call)?.clone();
+        let (version, proc_no) = (entry.version, call.procedure?);
+        let proc_def = entry.procedure(proc_no)?;
+        let status_only = mode != BodyMode::Full;
+        let rf = facts::extract(
+            entry.schema(),
+            entry.roles(),
+            std::slice::from_ref(&proc_def.result),
+            &body.bytes(),
+            &self.walk,
+            Want {
+                status_only,
+                max_entries: self.max_entries,
+            },
+        );
+        count_malformed(&rf, anomalies);
+        let status = rf.status.map(|(ty, value)| BodyStatus { ty, value });
+        if status_only {
+            return status;
+        }
+        // Only a success teaches: status 0 is OK in every status enum we
+        // know (NFS3_OK, MNT3_OK, NFS4_OK...), and no status means success.
+        if status.is_some_and(|s| s.value != 0) {
+            return status;
+        }
+        let Some(call_body) = call_body else {
+            return status;
+        };
+        let renames = entry.semantics.renames.contains(&(version, proc_no));
+        let cf = facts::extract(
+            entry.schema(),
+            entry.roles(),
+            &proc_def.args,
+            &call_body.bytes(),
+            &self.walk,
+            Want {
+                status_only: false,
+                max_entries: 0,
+            },
+        );
+        self.learn(&cf, &rf, renames);
+        status
+    }
+
+    fn learn(&mut self, call: &Facts<'_>, reply: &Facts<'_>, rename: bool) {
+        if rename {
+            if let [(od, on), (nd, nn), ..] = call.dir_names[..] {
+                self.paths.rename(od, on, nd, nn);
+            }
+            return;
+        }
+        if let (Some(&(dir, name)), Some(fh)) = (call.dir_names.first(), reply.first_fh) {
+            self.paths.learn_child(fh, dir, name);
+        } else if let (Some(path), Some(fh)) = (call.pathname, reply.first_fh) {
+            self.paths.learn_root(fh, path);
+        }
+        if let Some(dir) = call.first_fh {
+            for &(name, fh) in &reply.entries {
+                self.paths.learn_child(fh, dir, name);
+            }
+        }
+    }
+}
+
+/// A body that broke its type is an anomaly; one cut short by the capture
+/// is already counted where it was cut.
+fn count_malformed(f: &Facts<'_>, anomalies: &mut Anomalies) {
+    if let Some(e) = f.error {
+        if matches!(e.kind, crate::programs::walk::BodyErrorKind::Malformed(_)) {
+            anomalies.add(Anomaly::BodyMalformed);
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! File handle -> path: a bounded table fed by what the server answered.
+//!
+//! Each known handle maps to its parent handle and its name in that
+//! directory (LOOKUP, CREATE, MKDIR, SYMLINK, MKNOD, READDIRPLUS results),
+//! or to an absolute path (a MOUNT reply's root handle, an NFSv4 PUTROOTFH).
+//! A path is built by following parents up to a root, so a RENAME of a
+//! directory renames everything below it at once, with no rewriting.
+//!
+//! Contract: at most `Limits::max_paths` handles (the least recently
+//! learned or used is forgotten: counted), handles and names of bounded
+//! length (longer ones are not learned), and path building stops after
+//! `MAX_PATH_DEPTH` components, so a cycle (a hostile or confused capture
+//! where a directory becomes its own ancestor) yields no path instead of a
+//! loop.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use crate::limits::{MAX_FH_BYTES, MAX_NAME_BYTES, MAX_PATH_DEPTH};
+
+/// What a handle is known as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Node {
+    /// An absolute path (an export root).
+    Root(Box<[u8]>),
+    /// `name` in the directory `parent`.
+    Child { parent: Box<[u8]>, name: Box<[u8]> },
+}
+
+#[derive(Debug)]
+struct Slot {
+    node: Node,
+    /// Last learned or used, in table ticks (for eviction).
+    tick: u64,
+}
+
+/// The table. See the module docs.
+#[derive(Debug)]
+pub struct Paths {
+    map: HashMap<Box<[u8]>, Slot>,
+    /// Hash of (parent, name) -> the handle learned there (for renames;
+    /// checked against `map` on use, so a collision only loses a rename).
+    rev: HashMap<u64, Box<[u8]>>,
+    hasher: std::collections::hash_map::RandomState,
+    cap: usize,
+    tick: u64,
+    evicted: u64,
+}
+
+impl Paths {
+    /// An empty table of at most `cap` handles.
+    pub fn new(cap: usize) -> Self {
+        Paths {
+            map: HashMap::new(),
+            rev: HashMap::new(),
+            hasher: Default::default(),
+            cap: cap.max(1),
+            tick: 0,
+            evicted: 0,
+        }
+    }
+
+    /// Handles known now.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when no handle is known.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Handles forgotten to make room so far.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// `fh` is the export root `path` (a MOUNT reply).
+    pub fn learn_root(&mut self, fh: &[u8], path: &[u8]) {
+        if path.len() > MAX_NAME_BYTES * 4 {
+            return;
+        }
+        self.insert(fh, Node::Root(path.into()));
+    }
+
+    /// `fh` is `name` in the directory `dir`.
+    pub fn learn_child(&mut self, fh: &[u8], dir: &[u8], name: &[u8]) {
+        if name.is_empty() || name.len() > MAX_NAME_BYTES || dir.len() > MAX_FH_BYTES {
+            return;
+        }
+        // "." and ".." name the directory itself or its parent: nothing new.
+        if name == b"." || name == b".." || fh == dir {
+            return;
+        }
+        self.insert(
+            fh,
+            Node::Child {
+                parent: dir.into(),
+                name: name.into(),
+            },
+        );
+    }
+
+    /// What was `old_name` in `old_dir` is now `new_name` in `new_dir`:
+    /// the handle known by the old place moves (everything below follows).
+    pub fn rename(&mut self, old_dir: &[u8], old_name: &[u8], new_dir: &[u8], new_name: &[u8]) {
+        if new_name.len() > MAX_NAME_BYTES || new_dir.len() > MAX_FH_BYTES {
+            return;
+        }
+        let key = self.place(old_dir, old_name);
+        let found = self.rev.get(&key).filter(|fh| {
+            matches!(&self.map.get(&fh[..]).map(|s| &s.node),
+                Some(Node::Child { parent, name }) if **parent == *old_dir && **name == *old_name)
+        });
+        if let Some(fh) = found.cloned() {
+            self.rev.remove(&key);
+            self.insert(
+                &fh,
+                Node::Child {
+                    parent: new_dir.into(),
+                    name: new_name.into(),
+                },
+            );
+        }
+    }
+
+    fn place(&self, dir: &[u8], name: &[u8]) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        dir.hash(&mut h);
+        name.hash(&mut h);
+        h.finish()
+    }
+
+    fn insert(&mut self, fh: &[u8], node: Node) {
+        if fh.is_empty() || fh.len() > MAX_FH_BYTES {
+            return;
+        }
+        if let Node::Child { parent, name } = &node {
+            let key = self.place(parent, name);
+            self.rev.insert(key, fh.into());
+        }
+        self.tick += 1;
+        let tick = self.tick;
+        if let Some(s) = self.map.get_mut(fh) {
+            s.node = node;
+            s.tick = tick;
+            return;
+        }
+        if self.map.len() >= self.cap {
+            self.evict();
+        }
+        self.map.insert(fh.into(), Slot { node, tick });
+    }
+
+    /// Forgets the least recently used eighth of the table (amortised: one
+    /// scan per `cap / 8` insertions).
+    fn evict(&mut self) {
+        let mut ticks: Vec<u64> = self.map.values().map(|s| s.tick).collect();
+        let n = (self.cap / 8).max(1).min(ticks.len());
+        let (_, &mut cut, _) = ticks.select_nth_unstable(n - 1);
+        let before = self.map.len();
+        self.map.retain(|_, s| s.tick > cut);
+        self.evicted += (before - self.map.len()) as u64;
+        let map = &self.map;
+        self.rev.retain(|_, fh| map.contains_key(&fh[..]));
+    }
+
+    /// The full path of `fh`, when every ancestor up to a root is known.
+    pub fn path(&mut self, fh: &[u8]) -> Option<Arc<str>> {
+        let mut parts: Vec<&[u8]> = Vec::new();
+        let mut cur = fh;
+        let root = loop {
+            if parts.len() > MAX_PATH_DEPTH {
+                return None;
+            }
+            match &self.map.get(cur)?.node {
+                Node::Root(p) => break &p[..],
+                Node::Child { parent, name } => {
+                    parts.push(name);
+                    cur = parent;
+                }
+            }
+        };
+        let mut s = String::from_utf8_lossy(root).into_owned();
+        for name in parts.iter().rev() {
+            if !s.ends_with('/') {
+                s.push('/');
+            }
+            s.push_str(&String::from_utf8_lossy(name));
+        }
+        self.tick += 1;
+        let tick = self.tick;
+        if let Some(slot) = self.map.get_mut(fh) {
+            slot.tick = tick;
+        }
+        Some(s.into())
+    }
+
+    /// The path of `name` in the directory `dir`, when the directory's is known.
+    pub fn child_path(&mut self, dir: &[u8], name: &[u8]) -> Option<Arc<str>> {
+        let d = self.path(dir)?;
+        let mut s = String::with_capacity(d.len() + 1 + name.len());
+        s.push_str(&d);
+        if !s.ends_with('/') {
+            s.push('/');
+        }
+        s.push_str(&String::from_utf8_lossy(name));
+        Some(s.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_follow_parents_to_the_root() {
+        let mut p = Paths::new(100);
+        p.learn_root(b"R", b"/export");
+        p.learn_child(b"A", b"R", b"dir");
+        p.learn_child(b"B", b"A", b"file.txt");
+        assert_eq!(p.path(b"B").as_deref(), Some("/export/dir/file.txt"));
+        assert_eq!(p.path(b"R").as_deref(), Some("/export"));
+        assert_eq!(
+            p.child_path(b"A", b"new").as_deref(),
+            Some("/export/dir/new")
+        );
+        // An unknown ancestor: no path.
+        p.learn_child(b"C", b"X", b"orphan");
+        assert_eq!(p.path(b"C"), None);
+        assert_eq!(p.path(b"nothing"), None);
+    }
+
+    #[test]
+    fn root_slash_is_not_doubled() {
+        let mut p = Paths::new(10);
+        p.learn_root(b"R", b"/");
+        p.learn_child(b"A", b"R", b"etc");
+        assert_eq!(p.path(b"A").as_deref(), Some("/etc"));
+    }
+
+    #[test]
+    fn rename_moves_the_subtree() {
+        let mut p = Paths::new(100);
+        p.learn_root(b"R", b"/x");
+        p.learn_child(b"D", b"R", b"old");
+        p.learn_child(b"F", b"D", b"f");
+        p.rename(b"R", b"old", b"R", b"new");
+        assert_eq!(p.path(b"F").as_deref(), Some("/x/new/f"));
+    }
+
+    #[test]
+    fn cycles_give_no_path_and_end() {
+        let mut p = Paths::new(100);
+        p.learn_child(b"A", b"B", b"a");
+        p.learn_child(b"B", b"A", b"b");
+        assert_eq!(p.path(b"A"), None);
+        p.learn_child(b"S", b"S", b"self"); // refused: a handle is not its own child
+        assert_eq!(p.path(b"S"), None);
+    }
+
+    #[test]
+    fn the_table_is_bounded_and_evicts_the_oldest() {
+        let mut p = Paths::new(64);
+        p.learn_root(b"R", b"/r");
+        for i in 0..1000u32 {
+            p.learn_child(&i.to_be_bytes(), b"R", b"n");
+            // Keep the root in use, as a live session does.
+            let _ = p.path(b"R");
+        }
+        assert!(p.len() <= 64);
+        assert!(p.evicted() >= 1000 - 64);
+        assert_eq!(p.path(&999u32.to_be_bytes()).as_deref(), Some("/r/n"));
+    }
+
+    #[test]
+    fn oversized_handles_and_names_are_not_learned() {
+        let mut p = Paths::new(10);
+        p.learn_root(&[1; MAX_FH_BYTES + 1], b"/r");
+        assert!(p.is_empty());
+        p.learn_root(b"R", b"/r");
+        p.learn_child(b"A", b"R", &[b'x'; MAX_NAME_BYTES + 1]);
+        assert_eq!(p.len(), 1);
+    }
+}
