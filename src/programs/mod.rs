@@ -18,6 +18,7 @@ pub mod registry;
 pub mod roles;
 pub mod schema;
 pub mod semantics;
+pub mod summary;
 pub mod walk;
 
 use names::{ALIASES, PROGRAMS};
