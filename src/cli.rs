@@ -53,8 +53,41 @@ pub struct ReadArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Detail view: after each line, the whole decoded body (text output).
+    #[arg(short = 'V', long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub bodies: BodyArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// How program bodies are decoded: shared by `read`, `stats` and `live`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BodyArgs {
+    /// Load a program description in the XDR language (an rpcgen `.x`
+    /// file); repeatable. Its programs' bodies are decoded and its names
+    /// used everywhere; it replaces a built-in definition of the same
+    /// program and version.
+    #[arg(long = "idl", value_name = "FILE.x")]
+    pub idl: Vec<PathBuf>,
+    /// Decode RPC headers only: no arguments, results, statuses or paths.
+    #[arg(long)]
+    pub no_bodies: bool,
+    /// Bulk data (READ/WRITE payloads, long opaques) in JSON: `len` gives
+    /// `{"len": N}`, `hex` also the captured bytes.
+    #[arg(long, value_enum, default_value_t = DataMode::Len, value_name = "MODE")]
+    pub data: DataMode,
+}
+
+/// `--data`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum DataMode {
+    /// Only the length.
+    #[default]
+    Len,
+    /// The length and the captured bytes as hex.
+    Hex,
 }
 
 /// Filters shared by `read`, `stats` and `live`. Plain text here; the config
@@ -106,6 +139,8 @@ pub struct StatsArgs {
     #[arg(long, value_enum)]
     pub by: Option<By>,
     #[command(flatten)]
+    pub bodies: BodyArgs,
+    #[command(flatten)]
     pub filter: FilterArgs,
 }
 
@@ -140,6 +175,11 @@ pub struct LiveArgs {
     /// With --stats: also group by client or server address.
     #[arg(long, value_enum, requires = "stats")]
     pub by: Option<By>,
+    /// Detail view: after each line, the whole decoded body (text output).
+    #[arg(short = 'V', long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub bodies: BodyArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
 }

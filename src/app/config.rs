@@ -58,3 +58,59 @@ pub fn live_checks(a: &crate::cli::LiveArgs) -> Result<(), AppError> {
     }
     Ok(())
 }
+
+/// The program registry of `--idl` (and `/etc/rpc` names): the built-in
+/// programs plus each file given, in order (a later definition of a
+/// program version replaces an earlier one). A file that cannot be read or
+/// parsed is a usage error naming it (`file:line:col: problem`).
+pub fn registry(
+    a: &crate::cli::BodyArgs,
+) -> Result<std::sync::Arc<crate::programs::registry::Registry>, AppError> {
+    use crate::programs::registry::Registry;
+    let builtin = Registry::builtin();
+    let etc_rpc = std::fs::read_to_string("/etc/rpc").ok();
+    if a.idl.is_empty() && etc_rpc.is_none() {
+        return Ok(builtin);
+    }
+    let mut r = (*builtin).clone();
+    if let Some(text) = etc_rpc {
+        r.add_etc_rpc(&text);
+    }
+    for path in &a.idl {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AppError::Usage(format!("--idl {name}: {e}")))?;
+        let mut include = |inc: &str, from: &str| -> Result<(String, String), String> {
+            let base = std::path::Path::new(from)
+                .parent()
+                .unwrap_or(std::path::Path::new("."));
+            let p = base.join(inc);
+            std::fs::read_to_string(&p)
+                .map(|t| (p.display().to_string(), t))
+                .map_err(|e| format!("{}: {e}", p.display()))
+        };
+        r.load_idl(&text, &name, &mut include)
+            .map_err(|e| AppError::Usage(format!("--idl: {e}")))?;
+    }
+    Ok(std::sync::Arc::new(r))
+}
+
+/// What the pipeline decodes for an output that shows bodies (`read`,
+/// `live`) or only needs statuses (`stats`).
+pub fn pipeline_options(
+    a: &crate::cli::BodyArgs,
+    registry: std::sync::Arc<crate::programs::registry::Registry>,
+    statuses_only: bool,
+) -> crate::pipeline::Options {
+    use crate::track::BodyMode;
+    crate::pipeline::Options {
+        registry,
+        bodies: if a.no_bodies {
+            BodyMode::Off
+        } else if statuses_only {
+            BodyMode::Status
+        } else {
+            BodyMode::Full
+        },
+    }
+}

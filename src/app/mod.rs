@@ -80,6 +80,8 @@ pub struct ReadOptions {
     pub bpf: Option<BpfFilter>,
     /// Draw a progress bar on stderr (see `progress::wanted`).
     pub progress: bool,
+    /// What the pipeline decodes beyond headers.
+    pub pipeline: crate::pipeline::Options,
 }
 
 /// The config step shared by the file commands: validated filters and
@@ -93,6 +95,7 @@ fn file_options(
     let opts = ReadOptions {
         bpf: config::bpf(a)?,
         progress: progress::wanted(table),
+        pipeline: Default::default(),
     };
     Ok((filter, opts))
 }
@@ -104,6 +107,8 @@ pub fn read(
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
     let (filter, mut opts) = file_options(&args.filter, false)?;
+    let registry = config::registry(&args.bodies)?;
+    opts.pipeline = config::pipeline_options(&args.bodies, registry, false);
     let limits = Limits::default();
     let r = match args.format {
         Format::Text => {
@@ -130,6 +135,8 @@ pub fn stats(
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
     let (filter, mut opts) = file_options(&args.filter, true)?;
+    let registry = config::registry(&args.bodies)?;
+    opts.pipeline = config::pipeline_options(&args.bodies, registry, true);
     let limits = Limits::default();
     let format = match args.format {
         Format::Text => StatsFormat::Text,
@@ -219,7 +226,7 @@ fn read_one(
         .progress
         .then(|| progress::file_bar(path, name))
         .flatten();
-    let mut pipeline = Pipeline::new(limits);
+    let mut pipeline = Pipeline::with_options(limits, opts.pipeline.clone());
     let mut out_err: Option<io::Error> = None;
     let mut input_err = None;
     let mut first = true;
