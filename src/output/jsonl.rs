@@ -2,7 +2,9 @@
 //! one `{"type":"summary"}` object.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
+use super::bodies::BodyView;
 use super::schema::{ExchangeJson, SummaryJson};
 use super::{CaptureCounts, Sink};
 use crate::event::{Event, ExchangeKind};
@@ -13,15 +15,38 @@ pub struct JsonLinesSink<W: Write> {
     out: W,
     file: String,
     counts: Option<CaptureCounts>,
+    bodies: BodyView,
+    /// The object being written (reused).
+    line: Vec<u8>,
 }
 
 impl<W: Write> JsonLinesSink<W> {
-    pub fn new(out: W) -> Self {
+    /// A sink naming programs and decoding bodies as `bodies` says.
+    pub fn new(out: W, bodies: BodyView) -> Self {
         JsonLinesSink {
             out,
             file: String::new(),
             counts: None,
+            bodies,
+            line: Vec::with_capacity(1024),
         }
+    }
+
+    /// A sink with the built-in programs and default body options.
+    pub fn with_defaults(out: W) -> Self {
+        Self::new(
+            out,
+            BodyView::new(
+                crate::programs::registry::Registry::builtin(),
+                &crate::limits::Limits::default(),
+                false,
+            ),
+        )
+    }
+
+    /// The registry names come from.
+    pub fn registry(&self) -> &Arc<crate::programs::registry::Registry> {
+        self.bodies.registry()
     }
     pub fn into_inner(self) -> W {
         self.out
@@ -41,9 +66,19 @@ impl<W: Write> Sink for JsonLinesSink<W> {
             // never to complete).
             ExchangeKind::CallSeen | ExchangeKind::Retransmitted => Ok(()),
             ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
-                serde_json::to_writer(&mut self.out, &ExchangeJson::new(&self.file, &ev.exchange))
-                    .map_err(io::Error::other)?;
-                self.out.write_all(b"\n")
+                self.line.clear();
+                let ex = &ev.exchange;
+                let registry = self.bodies.registry().clone();
+                let mut j = ExchangeJson::new(&self.file, ex, &registry);
+                let rendered = self.bodies.render_json(ex);
+                j.args = rendered.args;
+                j.result = rendered.result;
+                j.body_error = rendered.error;
+                j.body_status = BodyView::status_name(&registry, ex);
+                j.path = ex.facts.path.as_deref();
+                j.write(&mut self.line);
+                self.line.push(b'\n');
+                self.out.write_all(&self.line)
             }
         }
     }

@@ -7,7 +7,9 @@
 //! - [`stats::StatsSink`]: per-procedure counts and latencies, printed at the
 //!   end as a table or a JSON array.
 
+pub mod bodies;
 pub mod jsonl;
+pub mod jsonw;
 pub mod schema;
 pub mod stats;
 pub mod text;

@@ -7,35 +7,36 @@
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
+use super::jsonw::{self, ObjectWriter};
 use crate::anomaly::Anomalies;
+use crate::capture::Timestamp;
 use crate::event::{AuthSummary, Exchange, ReplyStatus};
-use crate::programs;
+use crate::programs::registry::Registry;
 use crate::rpc::{AcceptBody, RejectBody};
 
 /// One exchange object (`"type"`: `"exchange"`, `"call"` or `"reply"`).
-#[derive(Serialize)]
+/// Written by [`ExchangeJson::write`] in this field order.
 pub struct ExchangeJson<'a> {
-    #[serde(rename = "type")]
     pub kind: &'static str,
     pub file: &'a str,
     pub transport: &'static str,
-    #[serde(serialize_with = "display")]
     pub client: &'a crate::net::Endpoint,
-    #[serde(serialize_with = "display")]
     pub server: &'a crate::net::Endpoint,
     pub xid: u32,
     pub call_frame: Option<u64>,
     pub reply_frame: Option<u64>,
-    pub call_time: Option<f64>,
-    pub reply_time: Option<f64>,
-    pub latency_us: Option<f64>,
+    /// Written as exact decimal seconds since the epoch.
+    pub call_time: Option<Timestamp>,
+    pub reply_time: Option<Timestamp>,
+    /// Written as exact decimal microseconds.
+    pub latency_ns: Option<u64>,
     pub rpcvers: Option<u32>,
     pub program: Option<u32>,
     pub version: Option<u32>,
     pub procedure: Option<u32>,
-    pub program_name: Option<&'static str>,
-    pub procedure_name: Option<&'static str>,
-    pub auth: Option<AuthJson<'a>>,
+    pub program_name: Option<&'a str>,
+    pub procedure_name: Option<&'a str>,
+    pub auth: Option<&'a AuthSummary>,
     pub reply_stat: Option<&'static str>,
     pub accept_stat: Option<&'static str>,
     pub reject_stat: Option<&'static str>,
@@ -48,6 +49,191 @@ pub struct ExchangeJson<'a> {
     pub duplicate_reply: bool,
     pub truncated: bool,
     pub gap: bool,
+    /// The decoded arguments, as JSON text (see `programs::json`).
+    pub args: Option<&'a [u8]>,
+    /// The decoded results of a SUCCESS reply, as JSON text.
+    pub result: Option<&'a [u8]>,
+    /// The name of the status heading the result (`NFS3ERR_NOENT`).
+    pub body_status: Option<&'a str>,
+    /// The full path of the object the call acts on.
+    pub path: Option<&'a str>,
+    /// Where and why a body did not decode.
+    pub body_error: Option<BodyErrorJson>,
+}
+
+/// `body_error`: `{"part": "args"|"result", "offset": N, "kind": "..."}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyErrorJson {
+    pub part: &'static str,
+    pub offset: u64,
+    pub kind: &'static str,
+}
+
+impl ExchangeJson<'_> {
+    /// Appends the object (no newline) to `out`.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        let mut o = ObjectWriter::new(out);
+        o.str("type", self.kind);
+        o.str("file", self.file);
+        o.str("transport", self.transport);
+        let mut addr = String::new();
+        {
+            use std::fmt::Write as _;
+            let _ = write!(addr, "{}", self.client);
+            o.str("client", &addr);
+            addr.clear();
+            let _ = write!(addr, "{}", self.server);
+            o.str("server", &addr);
+        }
+        o.u64("xid", self.xid as u64);
+        o.opt_u64("call_frame", self.call_frame);
+        o.opt_u64("reply_frame", self.reply_frame);
+        for (k, t) in [("call_time", self.call_time), ("reply_time", self.reply_time)] {
+            match t {
+                Some(t) => jsonw::decimal(o.key(k), t.0, 1_000_000_000),
+                None => o.null(k),
+            }
+        }
+        match self.latency_ns {
+            Some(ns) => jsonw::decimal(o.key("latency_us"), ns.min(i64::MAX as u64) as i64, 1000),
+            None => o.null("latency_us"),
+        }
+        o.opt_u64("rpcvers", self.rpcvers.map(u64::from));
+        o.opt_u64("program", self.program.map(u64::from));
+        o.opt_u64("version", self.version.map(u64::from));
+        o.opt_u64("procedure", self.procedure.map(u64::from));
+        o.opt_str("program_name", self.program_name);
+        o.opt_str("procedure_name", self.procedure_name);
+        match self.auth {
+            Some(a) => write_auth(o.key("auth"), a),
+            None => o.null("auth"),
+        }
+        o.opt_str("reply_stat", self.reply_stat);
+        o.opt_str("accept_stat", self.accept_stat);
+        o.opt_str("reject_stat", self.reject_stat);
+        match self.auth_stat {
+            Some(AuthStatJson(a)) => match a.name() {
+                Some(n) => o.str("auth_stat", n),
+                None => o.u64("auth_stat", a.0 as u64),
+            },
+            None => o.null("auth_stat"),
+        }
+        match self.mismatch {
+            Some(m) => {
+                let mut mo = ObjectWriter::new(o.key("mismatch"));
+                mo.u64("low", m.low as u64);
+                mo.u64("high", m.high as u64);
+                mo.end();
+            }
+            None => o.null("mismatch"),
+        }
+        o.opt_u64("call_bytes", self.call_bytes);
+        o.opt_u64("reply_bytes", self.reply_bytes);
+        o.bool("retransmission", self.retransmission);
+        write_u64s(o.key("retransmit_frames"), self.retransmit_frames.iter().copied());
+        o.bool("duplicate_reply", self.duplicate_reply);
+        o.bool("truncated", self.truncated);
+        o.bool("gap", self.gap);
+        o.opt_raw("args", self.args);
+        o.opt_raw("result", self.result);
+        o.opt_str("body_status", self.body_status);
+        o.opt_str("path", self.path);
+        match self.body_error {
+            Some(e) => {
+                let mut eo = ObjectWriter::new(o.key("body_error"));
+                eo.str("part", e.part);
+                eo.u64("offset", e.offset);
+                eo.str("kind", e.kind);
+                eo.end();
+            }
+            None => o.null("body_error"),
+        }
+        o.end();
+    }
+}
+
+/// `[1,2,3]`.
+fn write_u64s(w: &mut Vec<u8>, items: impl Iterator<Item = u64>) {
+    w.push(b'[');
+    let mut b = itoa::Buffer::new();
+    for (i, v) in items.enumerate() {
+        if i > 0 {
+            w.push(b',');
+        }
+        w.extend_from_slice(b.format(v).as_bytes());
+    }
+    w.push(b']');
+}
+
+/// The credential object: `flavor` and the flavor's fields.
+fn write_auth(out: &mut Vec<u8>, a: &AuthSummary) {
+    let mut m = ObjectWriter::new(out);
+    match a {
+        AuthSummary::None => m.str("flavor", "none"),
+        AuthSummary::Sys {
+            stamp,
+            machine_name,
+            uid,
+            gid,
+            gids,
+            gids_len,
+        } => {
+            m.str("flavor", "sys");
+            m.u64("stamp", *stamp as u64);
+            m.str(
+                "machine_name",
+                &String::from_utf8_lossy(machine_name.as_bytes()),
+            );
+            m.u64("uid", *uid as u64);
+            m.u64("gid", *gid as u64);
+            let n = (*gids_len as usize).min(gids.len());
+            write_u64s(m.key("gids"), gids[..n].iter().map(|&g| g as u64));
+            if *gids_len as usize > n {
+                m.u64("gids_len", *gids_len as u64);
+            }
+        }
+        AuthSummary::Short { len } => {
+            m.str("flavor", "short");
+            m.u64("length", *len as u64);
+        }
+        AuthSummary::Dh {
+            nickname,
+            name,
+            window,
+        } => {
+            m.str("flavor", "dh");
+            match nickname {
+                Some(n) => m.u64("nickname", *n as u64),
+                None => {
+                    m.str("name", &String::from_utf8_lossy(name.as_bytes()));
+                    m.u64("window", *window as u64);
+                }
+            }
+        }
+        AuthSummary::Gss {
+            version,
+            gss_proc,
+            seq_num,
+            service,
+            handle,
+        } => {
+            m.str("flavor", "rpcsec_gss");
+            m.u64("version", *version as u64);
+            m.u64("gss_proc", *gss_proc as u64);
+            m.u64("seq_num", *seq_num as u64);
+            m.u64("service", *service as u64);
+            let w = m.key("handle");
+            w.push(b'"');
+            jsonw::hex(w, handle.as_bytes());
+            w.push(b'"');
+        }
+        AuthSummary::Tls => m.str("flavor", "tls"),
+        AuthSummary::Other { flavor, len } => {
+            m.u64("flavor", flavor.0 as u64);
+            m.u64("length", *len as u64);
+        }
+    }
+    m.end();
 }
 
 /// `{"low": .., "high": ..}` of PROG_MISMATCH and RPC_MISMATCH.
@@ -58,111 +244,8 @@ pub struct Mismatch {
 }
 
 /// An auth_stat: its name, or its number when it has none.
+#[derive(Clone, Copy)]
 pub struct AuthStatJson(pub crate::rpc::AuthStat);
-
-impl Serialize for AuthStatJson {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0.name() {
-            Some(n) => s.serialize_str(n),
-            None => s.serialize_u32(self.0 .0),
-        }
-    }
-}
-
-/// The credential object: `flavor` and the flavor's fields.
-pub struct AuthJson<'a>(pub &'a AuthSummary);
-
-impl Serialize for AuthJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        match self.0 {
-            AuthSummary::None => m.serialize_entry("flavor", "none")?,
-            AuthSummary::Sys {
-                stamp,
-                machine_name,
-                uid,
-                gid,
-                gids,
-                gids_len,
-            } => {
-                m.serialize_entry("flavor", "sys")?;
-                m.serialize_entry("stamp", stamp)?;
-                m.serialize_entry(
-                    "machine_name",
-                    &String::from_utf8_lossy(machine_name.as_bytes()),
-                )?;
-                m.serialize_entry("uid", uid)?;
-                m.serialize_entry("gid", gid)?;
-                let n = (*gids_len as usize).min(gids.len());
-                m.serialize_entry("gids", &gids[..n])?;
-                if *gids_len as usize > n {
-                    m.serialize_entry("gids_len", gids_len)?;
-                }
-            }
-            AuthSummary::Short { len } => {
-                m.serialize_entry("flavor", "short")?;
-                m.serialize_entry("length", len)?;
-            }
-            AuthSummary::Dh {
-                nickname,
-                name,
-                window,
-            } => {
-                m.serialize_entry("flavor", "dh")?;
-                match nickname {
-                    Some(n) => m.serialize_entry("nickname", n)?,
-                    None => {
-                        m.serialize_entry("name", &String::from_utf8_lossy(name.as_bytes()))?;
-                        m.serialize_entry("window", window)?;
-                    }
-                }
-            }
-            AuthSummary::Gss {
-                version,
-                gss_proc,
-                seq_num,
-                service,
-                handle,
-            } => {
-                m.serialize_entry("flavor", "rpcsec_gss")?;
-                m.serialize_entry("version", version)?;
-                m.serialize_entry("gss_proc", gss_proc)?;
-                m.serialize_entry("seq_num", seq_num)?;
-                m.serialize_entry("service", service)?;
-                m.serialize_entry("handle", &Hex(handle.as_bytes()))?;
-            }
-            AuthSummary::Tls => m.serialize_entry("flavor", "tls")?,
-            AuthSummary::Other { flavor, len } => {
-                m.serialize_entry("flavor", &flavor.0)?;
-                m.serialize_entry("length", len)?;
-            }
-        }
-        m.end()
-    }
-}
-
-struct Hex<'a>(&'a [u8]);
-
-impl Serialize for Hex<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!("{}", HexDisplay(self.0)))
-    }
-}
-
-struct HexDisplay<'a>(&'a [u8]);
-
-impl std::fmt::Display for HexDisplay<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
-    }
-}
-
-fn display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(v)
-}
 
 /// A reply's status, as the JSON fields name it.
 #[derive(Default)]
@@ -229,8 +312,9 @@ pub fn accept_name(b: &AcceptBody) -> &'static str {
 }
 
 impl<'a> ExchangeJson<'a> {
-    /// The JSON view of an exchange read from `file`.
-    pub fn new(file: &'a str, ex: &'a Exchange) -> Self {
+    /// The JSON view of an exchange read from `file`, its names from
+    /// `registry`; the body fields are left `None` for the caller.
+    pub fn new(file: &'a str, ex: &'a Exchange<'_>, registry: &'a Registry) -> Self {
         let kind = match (&ex.call, &ex.reply) {
             (Some(_), Some(_)) => "exchange",
             (Some(_), None) => "call",
@@ -242,9 +326,9 @@ impl<'a> ExchangeJson<'a> {
             Some(c) => (c.program, c.version, c.procedure),
             None => (None, None, None),
         };
-        let program_name = program.and_then(programs::program_name);
+        let program_name = program.and_then(|p| registry.program_name(p));
         let procedure_name = match (program, version, procedure) {
-            (Some(p), Some(v), Some(q)) => programs::procedure_name(p, v, q),
+            (Some(p), Some(v), Some(q)) => registry.procedure_name(p, v, q),
             _ => None,
         };
         let StatusFields {
@@ -263,16 +347,16 @@ impl<'a> ExchangeJson<'a> {
             xid: ex.xid,
             call_frame: call.map(|c| c.meta.frame),
             reply_frame: reply.map(|r| r.meta.frame),
-            call_time: call.map(|c| c.meta.ts.as_secs_f64()),
-            reply_time: reply.map(|r| r.meta.ts.as_secs_f64()),
-            latency_us: ex.latency_ns().map(|ns| ns as f64 / 1000.0),
+            call_time: call.map(|c| c.meta.ts),
+            reply_time: reply.map(|r| r.meta.ts),
+            latency_ns: ex.latency_ns(),
             rpcvers: call.map(|c| c.rpcvers),
             program,
             version,
             procedure,
             program_name,
             procedure_name,
-            auth: call.and_then(|c| c.auth.as_ref()).map(AuthJson),
+            auth: call.and_then(|c| c.auth.as_ref()),
             reply_stat,
             accept_stat,
             reject_stat,
@@ -286,6 +370,11 @@ impl<'a> ExchangeJson<'a> {
             truncated: call.is_some_and(|c| c.meta.truncated)
                 || reply.is_some_and(|r| r.meta.truncated),
             gap: call.is_some_and(|c| c.meta.gap) || reply.is_some_and(|r| r.meta.gap),
+            args: None,
+            result: None,
+            body_status: None,
+            path: None,
+            body_error: None,
         }
     }
 }

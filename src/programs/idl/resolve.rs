@@ -1103,18 +1103,25 @@ impl<'a> Builder<'a> {
     }
 
     fn programs(&mut self, defs: &'a [Def]) -> Result<(), Diag> {
-        let mut numbers = HashMap::new();
+        // One program number may be split over several blocks (portmap v2
+        // and rpcbind v3/v4 are both program 100000, as in RFC 1833); each
+        // (program, version) is defined once.
+        let mut vnums = HashMap::new();
         let mut names = HashMap::new();
         for def in defs {
             let Def::Program(p) = def else { continue };
             let number = self.number(&p.number, "program")?;
-            self.dup(&mut numbers, number, p.number.pos, "program number")?;
             self.dup(&mut names, format!("`{}`", p.name.item), p.name.pos, "program")?;
             let mut versions = Vec::with_capacity(p.versions.len());
-            let (mut vnums, mut vnames) = (HashMap::new(), HashMap::new());
+            let mut vnames = HashMap::new();
             for v in &p.versions {
                 let vnum = self.number(&v.number, "version")?;
-                self.dup(&mut vnums, vnum, v.number.pos, "version number")?;
+                self.dup(
+                    &mut vnums,
+                    format!("{vnum} of program {number}"),
+                    v.number.pos,
+                    "version",
+                )?;
                 self.dup(&mut vnames, format!("`{}`", v.name.item), v.name.pos, "version")?;
                 let mut procedures = Vec::with_capacity(v.procedures.len());
                 let (mut pnums, mut pnames) = (HashMap::new(), HashMap::new());

@@ -1,0 +1,162 @@
+//! Bodies for the printers: an exchange's arguments and results as JSON
+//! text, one-line summaries and the status name, read through the program
+//! registry.
+//!
+//! [`BodyView`] owns the buffers the JSON is written into, so rendering an
+//! exchange allocates nothing once they have grown. It only reads: what the
+//! bodies teach (paths, statuses) was learned by the tracker and arrives in
+//! [`crate::event::BodyFacts`].
+
+use std::sync::Arc;
+
+use super::schema::BodyErrorJson;
+use crate::event::{Body, Exchange};
+use crate::limits::Limits;
+use crate::programs::json::{body_to_json, JsonOptions};
+use crate::programs::registry::{Registry, VersionEntry};
+use crate::programs::schema::{ProcDef, TypeId};
+use crate::programs::walk::{BodyError, WalkLimits};
+
+/// The rendered bodies of one exchange, borrowed from the [`BodyView`].
+#[derive(Debug, Default)]
+pub struct Rendered<'a> {
+    /// The arguments as JSON text; `None` when not decoded (unknown
+    /// program, not captured, void).
+    pub args: Option<&'a [u8]>,
+    /// The results as JSON text.
+    pub result: Option<&'a [u8]>,
+    /// The first place a body did not decode.
+    pub error: Option<BodyErrorJson>,
+}
+
+/// Renders bodies. See the module docs.
+pub struct BodyView {
+    registry: Arc<Registry>,
+    walk: WalkLimits,
+    data_hex: bool,
+    opaque_inline_max: usize,
+    string_max: usize,
+    args: Vec<u8>,
+    result: Vec<u8>,
+}
+
+impl BodyView {
+    /// A view reading bodies with `registry`; `data_hex`: bulk data also
+    /// as hex (`--data hex`).
+    pub fn new(registry: Arc<Registry>, limits: &Limits, data_hex: bool) -> Self {
+        BodyView {
+            registry,
+            walk: WalkLimits::from(limits),
+            data_hex,
+            opaque_inline_max: limits.body_opaque_inline,
+            string_max: limits.body_string_max,
+            args: Vec::with_capacity(512),
+            result: Vec::with_capacity(512),
+        }
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// The definition and procedure of the exchange's call.
+    fn procedure<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<(&'r VersionEntry, &'r ProcDef)> {
+        let c = ex.call.as_ref()?;
+        let e = registry.version(c.program?, c.version?)?;
+        let p = e.procedure(c.procedure?)?;
+        Some((e, p))
+    }
+
+    /// The arguments and results of `ex` as JSON text.
+    pub fn render_json(&mut self, ex: &Exchange<'_>) -> Rendered<'_> {
+        self.args.clear();
+        self.result.clear();
+        let Some((entry, proc_def)) = Self::procedure(&self.registry, ex) else {
+            return Rendered::default();
+        };
+        let opts = JsonOptions {
+            roles: entry.roles(),
+            data_hex: self.data_hex,
+            opaque_inline_max: self.opaque_inline_max,
+            string_max: self.string_max,
+        };
+        let mut error = None;
+        let mut one = |types: &[TypeId], body: Option<&Body<'_>>, out: &mut Vec<u8>, part| {
+            let body = body?;
+            let e = body_to_json(entry.schema(), types, &body.bytes(), &opts, &self.walk, out);
+            if let (Some(e), None) = (e, &error) {
+                error = Some(error_json(part, e));
+            }
+            Some(())
+        };
+        one(&proc_def.args, ex.call_body.as_ref(), &mut self.args, "args");
+        let success = ex.reply.is_some_and(|r| r.status.is_success());
+        if success {
+            one(
+                std::slice::from_ref(&proc_def.result),
+                ex.reply_body.as_ref(),
+                &mut self.result,
+                "result",
+            );
+        }
+        Rendered {
+            args: (!self.args.is_empty()).then_some(&self.args[..]),
+            result: (!self.result.is_empty()).then_some(&self.result[..]),
+            error,
+        }
+    }
+
+    /// The name of the status heading the result.
+    pub fn status_name<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<&'r str> {
+        let c = ex.call.as_ref()?;
+        let s = ex.facts.status?;
+        registry.status_name(c.program?, c.version?, s.ty, s.value)
+    }
+
+    /// Appends the one-line summary of the call's arguments (each item
+    /// after a space); false when there is none.
+    pub fn call_summary(&self, ex: &Exchange<'_>, out: &mut String) -> bool {
+        let (Some((entry, proc_def)), Some(body)) =
+            (Self::procedure(&self.registry, ex), ex.call_body.as_ref())
+        else {
+            return false;
+        };
+        crate::programs::summary::summarize(
+            entry.schema(),
+            entry.roles(),
+            &proc_def.args,
+            &body.bytes(),
+            &self.walk,
+            out,
+        )
+    }
+
+    /// Appends the one-line summary of the reply's results.
+    pub fn reply_summary(&self, ex: &Exchange<'_>, out: &mut String) -> bool {
+        let (Some((entry, proc_def)), Some(body)) =
+            (Self::procedure(&self.registry, ex), ex.reply_body.as_ref())
+        else {
+            return false;
+        };
+        if !ex.reply.is_some_and(|r| r.status.is_success()) {
+            return false;
+        }
+        crate::programs::summary::summarize(
+            entry.schema(),
+            entry.roles(),
+            std::slice::from_ref(&proc_def.result),
+            &body.bytes(),
+            &self.walk,
+            out,
+        )
+    }
+}
+
+fn error_json(part: &'static str, e: BodyError) -> BodyErrorJson {
+    BodyErrorJson {
+        part,
+        offset: e.offset,
+        kind: e.kind.name(),
+    }
+}
