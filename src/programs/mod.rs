@@ -10,8 +10,13 @@
 //! program, version or procedure (or an unassigned gap) is `None`, and the
 //! caller prints the number.
 
+pub mod json;
 mod names;
+pub mod roles;
+#[cfg(any(test, feature = "arbitrary"))]
+pub mod samples;
 pub mod schema;
+pub mod value;
 pub mod walk;
 
 use names::{ALIASES, PROGRAMS};
