@@ -204,6 +204,30 @@ pub struct Limits {
     /// `rpcscope call --concurrency` at most: one thread and one socket per
     /// concurrent caller; 1024 stays under the default open-file limit.
     pub client_max_concurrency: usize,
+
+    // ---- program bodies ----------------------------------------------------
+    /// Nesting depth of one body walk (structs, unions, arrays, lists). The
+    /// deepest real bodies, NFSv4 COMPOUNDs, nest about 8 levels (args ->
+    /// op array -> op union -> op args -> fattr4 -> bitmap); 64 leaves room
+    /// for users' programs while bounding the walker's stack (a frame is a
+    /// few words) and the JSON nesting.
+    pub body_max_depth: u32,
+    /// Events per body walk, counting array elements and skipped events.
+    /// A 64 KiB kept body at its densest (a list of one-int elements: four
+    /// events per 8 bytes) makes ~32 Ki events, and a 1 MiB READDIRPLUS
+    /// reply kept whole ~200 Ki; 256 Ki admits those and bounds a hostile
+    /// body (arrays of empty elements cost events but no bytes) to a few
+    /// milliseconds of work and a bounded output.
+    pub body_max_nodes: u32,
+    /// Opaque data longer than this is shown as `{"len": N}` in body JSON
+    /// (bulk READ/WRITE data, not useful as hex). 256 keeps every file
+    /// handle (NFSv4: 128 bytes), verifier and cookie inline.
+    pub body_opaque_inline: usize,
+    /// Bytes of a string shown in body JSON before it is cut with a marker.
+    /// A file name is at most 255 bytes (NAME_MAX), so names are never cut;
+    /// 1 KiB shows every real path and symlink target but bounds the output
+    /// of a hostile multi-megabyte string.
+    pub body_string_max: usize,
 }
 
 impl Default for Limits {
@@ -256,6 +280,10 @@ impl Default for Limits {
             server_max_rpcb_string: 255,
             server_udp_workers: 16,
             client_max_concurrency: 1024,
+            body_max_depth: 64,
+            body_max_nodes: 256 * 1024,
+            body_opaque_inline: 256,
+            body_string_max: 1024,
         }
     }
 }
@@ -355,3 +383,9 @@ pub const IDL_MAX_TYPES: usize = 65536;
 /// (B + 1)`), one step per name: bounds the evaluator's recursion. Real
 /// files use one or two steps.
 pub const IDL_MAX_CONST_DEPTH: usize = 64;
+/// Nesting of an owned body value that the encoder, the JSON reader and the
+/// generator recurse through (recursive lists are loops and do not count).
+/// Values built by a walk are at most `body_max_depth` (64) deep plus chains
+/// of optional data; serde_json refuses JSON nested deeper than 128. 256
+/// accepts both while bounding the recursion's stack to well under 1 MiB.
+pub const VALUE_MAX_DEPTH: usize = 256;

@@ -114,3 +114,12 @@ pub fn pipeline_options(
         },
     }
 }
+
+/// The printers' view of bodies (`--data`).
+pub fn body_view(
+    a: &crate::cli::BodyArgs,
+    registry: std::sync::Arc<crate::programs::registry::Registry>,
+    limits: &crate::limits::Limits,
+) -> crate::output::bodies::BodyView {
+    crate::output::bodies::BodyView::new(registry, limits, a.data == crate::cli::DataMode::Hex)
+}

@@ -71,20 +71,24 @@ pub fn live(
             .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)))
             .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
     }
+    let registry = config::registry(&args.bodies)?;
     let run = Run {
         args,
         duration,
         stop: &stop,
         limits: &limits,
+        options: config::pipeline_options(&args.bodies, registry, args.stats),
     };
     let tty = io::stdout().is_terminal();
+    let view = config::body_view(&args.bodies, run.options.registry.clone(), &limits);
     match (args.stats, args.format) {
         (false, Format::Text) => {
-            let mut sink = FilteredSink::new(TextSink::new(out, &mut *err), &filter);
+            let text = TextSink::with_bodies(out, &mut *err, view, args.verbose);
+            let mut sink = FilteredSink::new(text, &filter);
             run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (false, Format::Json) => {
-            let mut sink = FilteredSink::new(JsonLinesSink::new(out), &filter);
+            let mut sink = FilteredSink::new(JsonLinesSink::new(out, view), &filter);
             run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (true, format) => {
@@ -124,6 +128,7 @@ struct Run<'a> {
     duration: Option<Duration>,
     stop: &'a AtomicBool,
     limits: &'a Limits,
+    options: crate::pipeline::Options,
 }
 
 impl Run<'_> {
@@ -138,7 +143,7 @@ impl Run<'_> {
         let start = Instant::now();
         let mut last_refresh = start;
         let mut last_flush = start;
-        let mut pipeline = Pipeline::new(self.limits);
+        let mut pipeline = Pipeline::with_options(self.limits, self.options.clone());
         let mut outcome = Outcome::Ok;
         let mut out_err: Option<io::Error> = None;
         let mut marks: Vec<ConvKey> = Vec::new();

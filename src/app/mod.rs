@@ -108,11 +108,12 @@ pub fn read(
 ) -> Result<Outcome, AppError> {
     let (filter, mut opts) = file_options(&args.filter, false)?;
     let registry = config::registry(&args.bodies)?;
-    opts.pipeline = config::pipeline_options(&args.bodies, registry, false);
+    opts.pipeline = config::pipeline_options(&args.bodies, registry.clone(), false);
     let limits = Limits::default();
+    let view = config::body_view(&args.bodies, registry, &limits);
     let r = match args.format {
         Format::Text => {
-            let mut text = TextSink::new(out, Vec::new());
+            let mut text = TextSink::with_bodies(out, Vec::new(), view, args.verbose);
             let mut sink = FilteredSink::new(&mut text, &filter);
             let r = read_files_with(&args.files, &limits, &mut sink, err, &mut opts);
             let (_, summary) = text.into_inner();
@@ -120,7 +121,7 @@ pub fn read(
             r
         }
         Format::Json => {
-            let mut json = JsonLinesSink::new(out);
+            let mut json = JsonLinesSink::new(out, view);
             let mut sink = FilteredSink::new(&mut json, &filter);
             read_files_with(&args.files, &limits, &mut sink, err, &mut opts)
         }

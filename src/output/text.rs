@@ -5,29 +5,54 @@
 //! 10:21:04.123700 tcp 10.0.0.2:2049 > 10.0.0.1:800 xid 0x1a2b3c4d reply nfs v3 GETATTR accepted success 0.244 ms
 //! ```
 //! Times are UTC time of day. The summary goes to a second writer (stderr).
+//!
+//! Where the program's body is decoded, a short summary follows the
+//! procedure name (`LOOKUP fh 0x04415d87 "dir"`; a reply starts with its
+//! status: `LOOKUP NFS3ERR_NOENT`), and with `-V` the whole decoded body
+//! follows the line, indented, one field per line.
 
 use std::io::{self, Write};
 
+use super::bodies::BodyView;
 use super::schema::status_fields;
 use super::{CaptureCounts, Sink};
 use crate::capture::Timestamp;
 use crate::event::{AuthSummary, CallRec, Event, ExchangeKind};
 use crate::pipeline::Summary;
-use crate::programs;
+use crate::programs::registry::Registry;
 
 /// Writes text lines to `W` and the summary to `E`.
 pub struct TextSink<W: Write, E: Write> {
     out: W,
     summary_out: E,
     counts: Option<CaptureCounts>,
+    bodies: BodyView,
+    verbose: bool,
+    /// The body summary being built (reused).
+    summary: String,
 }
 
 impl<W: Write, E: Write> TextSink<W, E> {
+    /// A sink with the built-in programs.
     pub fn new(out: W, summary_out: E) -> Self {
+        let bodies = BodyView::new(
+            Registry::builtin(),
+            &crate::limits::Limits::default(),
+            false,
+        );
+        Self::with_bodies(out, summary_out, bodies, false)
+    }
+
+    /// A sink naming programs and summarising bodies with `bodies`;
+    /// `verbose`: print each decoded body in full (`-V`).
+    pub fn with_bodies(out: W, summary_out: E, bodies: BodyView, verbose: bool) -> Self {
         TextSink {
             out,
             summary_out,
             counts: None,
+            bodies,
+            verbose,
+            summary: String::new(),
         }
     }
     pub fn into_inner(self) -> (W, E) {
@@ -56,9 +81,9 @@ pub fn time_of_day(ts: Timestamp) -> impl std::fmt::Display {
     T(ts.0)
 }
 
-fn write_proc(w: &mut impl Write, c: &CallRec) -> io::Result<()> {
+fn write_proc(w: &mut impl Write, c: &CallRec, registry: &Registry) -> io::Result<()> {
     match c.program {
-        Some(p) => match programs::program_name(p) {
+        Some(p) => match registry.program_name(p) {
             Some(n) => write!(w, " {n}")?,
             None => write!(w, " prog {p}")?,
         },
@@ -71,7 +96,7 @@ fn write_proc(w: &mut impl Write, c: &CallRec) -> io::Result<()> {
         match c
             .program
             .zip(c.version)
-            .and_then(|(p, v)| programs::procedure_name(p, v, q))
+            .and_then(|(p, v)| registry.procedure_name(p, v, q))
         {
             Some(n) => write!(w, " {n}")?,
             None => write!(w, " proc {q}")?,
@@ -129,7 +154,11 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                     ex.server,
                     ex.xid
                 )?;
-                write_proc(w, c)?;
+                write_proc(w, c, self.bodies.registry())?;
+                self.summary.clear();
+                if self.bodies.call_summary(ex, &mut self.summary) {
+                    w.write_all(self.summary.as_bytes())?;
+                }
                 if let Some(a) = &c.auth {
                     write_auth(w, a)?;
                 }
@@ -158,7 +187,11 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                     ex.xid
                 )?;
                 if let Some(c) = &ex.call {
-                    write_proc(w, c)?;
+                    write_proc(w, c, self.bodies.registry())?;
+                }
+                self.summary.clear();
+                if self.bodies.reply_summary(ex, &mut self.summary) {
+                    w.write_all(self.summary.as_bytes())?;
                 }
                 let st = status_fields(&r.status);
                 write!(w, " {}", st.reply_stat.unwrap_or("(status cut)"))?;

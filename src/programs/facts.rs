@@ -231,7 +231,22 @@ impl Visitor for FactVisitor<'_> {
                 }
             }
             Event::StructBegin { ty } => self.push(self.roles.has(ty, Role::FILE_HANDLE)),
-            Event::UnionBegin { .. } => self.push(false),
+            Event::UnionBegin {
+                discriminant,
+                value,
+                ..
+            } => {
+                // Results are unions on their status (`switch (nfsstat3
+                // status)`): the discriminant is the status.
+                if self.roles.has(discriminant.ty, Role::STATUS) && self.status.is_none() {
+                    self.status = Some((discriminant.ty, value as i32));
+                    if self.want.status_only {
+                        self.stopped = true;
+                        return Flow::Stop;
+                    }
+                }
+                self.push(false)
+            }
             Event::ArrayBegin { .. } => {
                 self.push(false);
                 self.top().array = true;

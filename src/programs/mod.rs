@@ -13,12 +13,16 @@
 pub mod builtin;
 pub mod facts;
 pub mod idl;
+pub mod json;
 mod names;
 pub mod registry;
 pub mod roles;
+#[cfg(any(test, feature = "arbitrary"))]
+pub mod samples;
 pub mod schema;
 pub mod semantics;
 pub mod summary;
+pub mod value;
 pub mod walk;
 
 use names::{ALIASES, PROGRAMS};

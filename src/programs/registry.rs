@@ -132,7 +132,7 @@ impl Registry {
     /// Adds every program version of `schema`, replacing earlier entries
     /// with the same (program, version).
     pub fn add(&mut self, mut schema: Schema, source: Source) {
-        let mut roles = Roles::new(schema.types.len());
+        let mut roles = Roles::new();
         let numbers: Vec<u32> = schema.programs.iter().map(|p| p.number).collect();
         let mut sems = Vec::new();
         for n in numbers {

@@ -1,42 +1,58 @@
-//! Roles that program semantics give to schema types: which type is a file
-//! handle, a file name, bulk data, a status. The walker's visitors (JSON,
-//! text, facts) look a type's roles up by its [`TypeId`]: one byte per
-//! type, no string compares while walking.
+//! Roles: what program semantics say about a type beyond its XDR shape.
+//!
+//! The `.x` language says `nfs_fh3` is a struct holding `opaque data<64>`;
+//! only NFS semantics know it is a file handle. Semantics (written per
+//! program, beside its `.x`) set roles on types by name once when a program
+//! loads; the JSON writer, the text summary and fact extraction read them
+//! per event in O(1): a [`Roles`] is a byte of flags per [`TypeId`], no
+//! hashing and no strings.
+//!
+//! Contract: `has` takes any id (an id never set has no role) and never
+//! panics; [`Roles::of`] also follows aliases, so a role set on `nfs_fh3`
+//! holds for `typedef nfs_fh3 dirfh;`.
 
-use super::schema::TypeId;
+use super::schema::{Kind, Schema, TypeId};
 
-/// One role (a bit).
+/// One role a type can play.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Role(u8);
 
 impl Role {
-    /// A file handle: rendered as `{"hex", "hash"}`, tracked for paths.
+    /// A file handle: an opaque type (`typedef opaque fhandle[32]`) or a
+    /// struct wrapping one opaque (`struct nfs_fh3 { opaque data<64>; }`).
+    /// Rendered as `{"hex": ..., "hash": "0x..."}`.
     pub const FILE_HANDLE: Role = Role(1);
-    /// Bulk data (READ/WRITE payloads): rendered as `{"len": N}`.
+    /// Bulk data (READ/WRITE payloads): rendered as `{"len": N}` whatever
+    /// its size.
     pub const BULK: Role = Role(2);
-    /// The status enum that heads a result (`nfsstat3`, ...).
+    /// The status enum that heads a result (`nfsstat3`).
     pub const STATUS: Role = Role(4);
-    /// One path component: a name within a directory (`filename3`).
+    /// One path component: a name within a directory (`filename3`,
+    /// `component4`); paths are built from these.
     pub const FILE_NAME: Role = Role(8);
-    /// An absolute path (MOUNT's `dirpath`).
+    /// An absolute path (MOUNT's `dirpath`): the root of an export.
     pub const PATH_NAME: Role = Role(16);
+
+    /// The bit of this role.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
 }
 
-/// Roles of every type of one schema.
+/// The roles of a schema's types: a set of [`Role`]s per [`TypeId`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Roles {
     bits: Vec<u8>,
 }
 
 impl Roles {
-    /// No roles, for a schema of `types` types (grows as needed).
-    pub fn new(types: usize) -> Self {
-        Roles {
-            bits: vec![0; types],
-        }
+    /// No type has any role.
+    pub fn new() -> Self {
+        Roles::default()
     }
 
-    /// Gives `ty` the role.
+    /// Gives `ty` the role `role` (ids beyond the schema's are accepted and
+    /// mean nothing).
     pub fn set(&mut self, ty: TypeId, role: Role) {
         let i = ty.index();
         if i >= self.bits.len() {
@@ -45,14 +61,88 @@ impl Roles {
         self.bits[i] |= role.0;
     }
 
-    /// True when `ty` has the role.
+    /// Gives the named type `name` the role, if the schema has that name;
+    /// returns whether it did.
+    pub fn set_by_name(&mut self, schema: &Schema, name: &str, role: Role) -> bool {
+        match schema.lookup(name) {
+            Some(ty) => {
+                self.set(ty, role);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether `ty` itself has the role (aliases not followed).
     #[inline]
     pub fn has(&self, ty: TypeId, role: Role) -> bool {
         self.bits.get(ty.index()).is_some_and(|b| b & role.0 != 0)
     }
 
-    /// True when any type has the role.
+    /// The role bits of `ty` and of every type its aliases lead to: the
+    /// roles of the value, however it is named where it sits. One lookup
+    /// for a type that is not an alias; bounded by the schema's size.
+    #[inline]
+    pub fn of(&self, schema: &Schema, ty: TypeId) -> u8 {
+        let mut bits = self.bits.get(ty.index()).copied().unwrap_or(0);
+        let mut t = ty;
+        for _ in 0..schema.types.len() {
+            match schema.get(t).kind {
+                Kind::Alias(next) => {
+                    t = next;
+                    bits |= self.bits.get(t.index()).copied().unwrap_or(0);
+                }
+                _ => break,
+            }
+        }
+        bits
+    }
+
+    /// True when some type has `role`.
     pub fn any(&self, role: Role) -> bool {
-        self.bits.iter().any(|b| b & role.0 != 0)
+        self.bits.iter().any(|&b| b & role.0 != 0)
+    }
+
+    /// True when no type has a role.
+    pub fn is_empty(&self) -> bool {
+        self.bits.iter().all(|&b| b == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::programs::schema::TypeDef;
+
+    #[test]
+    fn roles_are_per_type_and_follow_aliases() {
+        let mut s = Schema::new();
+        let fh = s.push(TypeDef {
+            name: Some("fhandle".into()),
+            kind: Kind::FixedOpaque(32),
+        });
+        let dirfh = s.push(TypeDef {
+            name: Some("dirfh".into()),
+            kind: Kind::Alias(fh),
+        });
+        let data = s.push(TypeDef {
+            name: None,
+            kind: Kind::VarOpaque(None),
+        });
+        let mut r = Roles::new();
+        assert!(r.is_empty());
+        assert!(r.set_by_name(&s, "fhandle", Role::FILE_HANDLE));
+        assert!(!r.set_by_name(&s, "nosuch", Role::BULK));
+        r.set(data, Role::BULK);
+        r.set(data, Role::STATUS);
+        assert!(r.has(fh, Role::FILE_HANDLE));
+        assert!(!r.has(fh, Role::BULK));
+        assert!(!r.has(dirfh, Role::FILE_HANDLE), "has() does not follow");
+        assert_eq!(r.of(&s, dirfh), Role::FILE_HANDLE.bits());
+        assert_eq!(r.of(&s, data), Role::BULK.bits() | Role::STATUS.bits());
+        assert_eq!(r.of(&s, TypeId::INT), 0);
+        assert!(!r.has(TypeId(u32::MAX), Role::BULK));
+        assert_eq!(r.of(&s, TypeId(u32::MAX)), 0);
+        assert!(!r.is_empty());
     }
 }

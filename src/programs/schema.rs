@@ -17,6 +17,9 @@
 //! panic on ids from this schema.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::rpc::xdr::padded;
 
 /// Index of a type in its [`Schema`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -247,6 +250,8 @@ pub struct Schema {
     pub consts: HashMap<String, i64>,
     /// Program blocks, in file order.
     pub programs: Vec<ProgramDef>,
+    /// Tables derived from `types` for the walker, computed on first use.
+    derived: Derived,
 }
 
 impl Default for Schema {
@@ -274,7 +279,22 @@ impl Schema {
             by_name: HashMap::new(),
             consts: HashMap::new(),
             programs: Vec::new(),
+            derived: Derived::default(),
         }
+    }
+
+    /// Tables derived from the types (aliases resolved, list links, fixed
+    /// wire sizes), computed on the first call and kept. [`Schema::push`]
+    /// drops them; code that edits `types` in place after a walk must call
+    /// [`Schema::invalidate`]. Stale tables never make a walk panic, only
+    /// decode wrongly.
+    pub fn tables(&self) -> &Tables {
+        self.derived.0.get_or_init(|| Tables::compute(self))
+    }
+
+    /// Drops the derived tables (after `types` was edited in place).
+    pub fn invalidate(&mut self) {
+        self.derived = Derived::default();
     }
 
     /// The definition of `id` (ids come from this schema; a foreign id out
@@ -309,6 +329,7 @@ impl Schema {
     /// `by_name` (the caller checks for duplicates first).
     pub fn push(&mut self, def: TypeDef) -> TypeId {
         let id = TypeId(self.types.len() as u32);
+        self.invalidate();
         if let Some(n) = &def.name {
             self.by_name.insert(n.clone(), id);
         }
@@ -327,6 +348,174 @@ impl Schema {
     /// The program with this number.
     pub fn program(&self, number: u32) -> Option<&ProgramDef> {
         self.programs.iter().find(|p| p.number == number)
+    }
+}
+
+/// Tables derived from a schema's types, for the walker and the encoder
+/// (see [`Schema::tables`]). Every lookup takes any id and never panics.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tables {
+    /// Per type: the type with aliases followed.
+    resolved: Vec<TypeId>,
+    /// Per struct type: the index of its list link field, or `NONE`.
+    link: Vec<u32>,
+    /// Per type: its wire size when that is constant and skipping it needs
+    /// no check (no bool, union, optional or counted part), or `NONE`.
+    fixed: Vec<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Tables {
+    /// `id` with aliases followed (`void` for an id out of range or an
+    /// alias cycle).
+    #[inline]
+    pub fn resolve(&self, id: TypeId) -> TypeId {
+        self.resolved
+            .get(id.index())
+            .copied()
+            .unwrap_or(TypeId::VOID)
+    }
+
+    /// For a struct that is the element of a recursive optional list, the
+    /// index of its link field: its last field, of type `T *` (optional
+    /// data) where `T` is the struct itself, and no other field of that
+    /// type (a tree with two such fields is not a list). `struct entry3 {
+    /// ...; entry3 *nextentry; }` has the link 3. Takes a resolved id.
+    #[inline]
+    pub fn list_link(&self, id: TypeId) -> Option<usize> {
+        match self.link.get(id.index()) {
+            Some(&l) if l != NONE => Some(l as usize),
+            _ => None,
+        }
+    }
+
+    /// The wire size of `id` when every value of it has that size and
+    /// reading it can fail only for lack of bytes (ints, hypers, floats,
+    /// enums, fixed opaque, and fixed arrays and structs of those).
+    #[inline]
+    pub fn fixed_size(&self, id: TypeId) -> Option<u32> {
+        match self.fixed.get(id.index()) {
+            Some(&n) if n != NONE => Some(n),
+            _ => None,
+        }
+    }
+
+    fn compute(schema: &Schema) -> Tables {
+        let n = schema.types.len();
+        let resolved: Vec<TypeId> = (0..n)
+            .map(|i| {
+                let (r, k) = schema.resolve(TypeId(i as u32));
+                if matches!(k, Kind::Alias(_)) {
+                    TypeId::VOID
+                } else {
+                    r
+                }
+            })
+            .collect();
+        let res = |t: TypeId| resolved.get(t.index()).copied().unwrap_or(TypeId::VOID);
+        let link = (0..n)
+            .map(|i| {
+                let Kind::Struct(def) = &schema.types[i].kind else {
+                    return NONE;
+                };
+                let is_self_link = |f: &Field| {
+                    matches!(schema.get(res(f.ty)).kind, Kind::Optional(t) if res(t).index() == i)
+                };
+                match def.fields.split_last() {
+                    Some((last, rest))
+                        if is_self_link(last) && !rest.iter().any(is_self_link) =>
+                    {
+                        rest.len() as u32
+                    }
+                    _ => NONE,
+                }
+            })
+            .collect();
+        let fixed = fixed_sizes(schema);
+        Tables {
+            resolved,
+            link,
+            fixed,
+        }
+    }
+}
+
+/// The fixed wire size of every type (`NONE` when not fixed), by a
+/// depth-first walk with an explicit stack: a type's size needs its
+/// members' first; a cycle (only possible through optional data or counted
+/// arrays, which are not fixed anyway) gives `NONE`.
+fn fixed_sizes(schema: &Schema) -> Vec<u32> {
+    const UNSEEN: u32 = NONE - 1;
+    const BUSY: u32 = NONE - 2;
+    let n = schema.types.len();
+    let mut size = vec![UNSEEN; n];
+    let members = |i: usize| -> &[Field] {
+        match &schema.types[i].kind {
+            Kind::Struct(d) => &d.fields,
+            _ => &[],
+        }
+    };
+    let member = |i: usize, at: usize| -> Option<TypeId> {
+        match &schema.types[i].kind {
+            Kind::FixedArray { elem, .. } => (at == 0).then_some(*elem),
+            Kind::Alias(t) => (at == 0).then_some(*t),
+            _ => members(i).get(at).map(|f| f.ty),
+        }
+    };
+    // (type, next member to look at)
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for root in 0..n {
+        if size[root] != UNSEEN {
+            continue;
+        }
+        size[root] = BUSY;
+        stack.push((root, 0));
+        while let Some(&(i, at)) = stack.last() {
+            if let Some(k) = member(i, at) {
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                let k = k.index();
+                if k < n && size[k] == UNSEEN {
+                    size[k] = BUSY;
+                    stack.push((k, 0));
+                }
+                continue;
+            }
+            let of = |t: &TypeId| match size.get(t.index()) {
+                Some(&s) if s < BUSY => Some(s),
+                _ => None,
+            };
+            let s = match &schema.types[i].kind {
+                Kind::Void => Some(0),
+                Kind::Int | Kind::UInt | Kind::Float | Kind::Enum(_) => Some(4),
+                Kind::Hyper | Kind::UHyper | Kind::Double => Some(8),
+                Kind::Quadruple => Some(16),
+                Kind::FixedOpaque(len) => u32::try_from(padded(*len as usize)).ok(),
+                Kind::Struct(d) => d
+                    .fields
+                    .iter()
+                    .try_fold(0u32, |acc, f| acc.checked_add(of(&f.ty)?)),
+                Kind::FixedArray { elem, len } => of(elem).and_then(|e| e.checked_mul(*len)),
+                Kind::Alias(t) => of(t),
+                _ => None,
+            };
+            size[i] = s.filter(|&s| s < BUSY).unwrap_or(NONE);
+            stack.pop();
+        }
+    }
+    size
+}
+
+/// The derived tables' cell: cloning copies them, and two schemas compare
+/// equal whatever was derived so far (the tables are a cache).
+#[derive(Debug, Clone, Default)]
+struct Derived(OnceLock<Tables>);
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        true
     }
 }
 

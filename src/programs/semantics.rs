@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn a_field_role_does_not_spread_to_the_shared_type() {
         let mut s = nlm_like();
-        let mut roles = Roles::new(s.types.len());
+        let mut roles = Roles::new();
         assign_roles(&NLM, &mut s, &mut roles);
         let netobj = s.lookup("netobj").unwrap();
         let lock = s.lookup("nlm4_lock").unwrap();
@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn names_the_schema_lacks_are_ignored() {
         let mut s = Schema::new();
-        let mut roles = Roles::new(s.types.len());
+        let mut roles = Roles::new();
         assign_roles(&NFS, &mut s, &mut roles);
         assert!(!roles.any(Role::FILE_HANDLE));
     }

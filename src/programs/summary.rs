@@ -44,7 +44,7 @@ pub fn summarize(
         offset: None,
         count: None,
         eof: None,
-        generic: !roles.any_role_at_all(),
+        generic: roles.is_empty(),
         name: String::new(),
     };
     let _ = walk(schema, types, body, limits, &mut v);
@@ -111,20 +111,6 @@ impl Summary<'_, '_> {
     }
 }
 
-impl Roles {
-    /// True when any type has any role (a program with semantics).
-    fn any_role_at_all(&self) -> bool {
-        [
-            Role::FILE_HANDLE,
-            Role::STATUS,
-            Role::FILE_NAME,
-            Role::PATH_NAME,
-            Role::BULK,
-        ]
-        .iter()
-        .any(|r| self.any(*r))
-    }
-}
 
 impl Visitor for Summary<'_, '_> {
     fn event(&mut self, _schema: &Schema, ev: Event<'_, '_>) -> Flow {
@@ -161,7 +147,21 @@ impl Visitor for Summary<'_, '_> {
                 }
                 self.depth = self.depth.saturating_sub(1);
             }
-            Event::UnionBegin { .. } | Event::ArrayBegin { .. } => self.depth += 1,
+            Event::UnionBegin {
+                discriminant,
+                value,
+                value_name,
+                ..
+            } => {
+                self.depth += 1;
+                if self.roles.has(discriminant.ty, Role::STATUS) {
+                    match value_name {
+                        Some(n) => self.item(format_args!("{n}")),
+                        None => self.item(format_args!("status {value}")),
+                    }
+                }
+            }
+            Event::ArrayBegin { .. } => self.depth += 1,
             Event::UnionEnd { .. } | Event::ArrayEnd { .. } => {
                 self.depth = self.depth.saturating_sub(1)
             }

@@ -1,0 +1,557 @@
+use super::*;
+use crate::limits::Limits;
+use crate::programs::json::{body_to_json, JsonOptions};
+use crate::programs::roles::{Role, Roles};
+use crate::programs::samples::{every_kind, nfs3_readdirplus, Builder};
+use crate::programs::walk::Malformation;
+use serde_json::json;
+
+const BIG: WalkLimits = WalkLimits {
+    max_depth: 64,
+    max_nodes: u32::MAX,
+};
+
+fn words(w: &[u32]) -> Vec<u8> {
+    w.iter().flat_map(|v| v.to_be_bytes()).collect()
+}
+
+/// JSON options that render every value invertibly: nothing is bulk
+/// (unless its role says so, and then with its bytes) or cut.
+fn exact(roles: &Roles) -> JsonOptions<'_> {
+    JsonOptions {
+        roles,
+        data_hex: true,
+        opaque_inline_max: usize::MAX,
+        string_max: usize::MAX,
+    }
+}
+
+/// encode -> walk/decode == v, re-encode == bytes; v -> JSON -> from_json
+/// == v. Returns the bytes.
+fn round_trip(schema: &Schema, ty: TypeId, v: &Value, roles: &Roles) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    encode(schema, ty, v, &mut bytes).unwrap_or_else(|e| panic!("encode {v:?}: {e}"));
+    let back = decode(schema, &[ty], &BodyBytes::whole(&bytes), &BIG)
+        .unwrap_or_else(|e| panic!("decode {v:?}: {e:?}"));
+    assert_eq!(&back, v);
+    let mut again = Vec::new();
+    encode(schema, ty, &back, &mut again).unwrap();
+    assert_eq!(again, bytes);
+    let mut text = Vec::new();
+    let err = body_to_json(
+        schema,
+        &[ty],
+        &BodyBytes::whole(&bytes),
+        &exact(roles),
+        &BIG,
+        &mut text,
+    );
+    assert_eq!(err, None);
+    let j: serde_json::Value = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&text).unwrap()
+    };
+    let from = from_json(schema, ty, &j, roles)
+        .unwrap_or_else(|e| panic!("from_json {}: {e}", String::from_utf8_lossy(&text)));
+    assert_eq!(&from, v, "via {}", String::from_utf8_lossy(&text));
+    bytes
+}
+
+#[test]
+fn every_type_round_trips_through_xdr_and_json() {
+    let e = every_kind();
+    let n = nfs3_readdirplus();
+    let mut roles_e = Roles::new();
+    roles_e.set(e.fh3, Role::FILE_HANDLE);
+    roles_e.set(e.fhandle, Role::FILE_HANDLE);
+    let mut roles_n = Roles::new();
+    roles_n.set(n.fh, Role::FILE_HANDLE);
+    roles_n.set(n.status, Role::STATUS);
+    let nfs_named: Vec<TypeId> = {
+        let mut v: Vec<_> = n.schema.by_name.values().copied().collect();
+        v.sort();
+        v
+    };
+    let mut rng = Rng::new(2024);
+    let mut total = 0;
+    for (schema, types, roles) in [
+        (&e.schema, &e.named, &roles_e),
+        (&n.schema, &nfs_named, &roles_n),
+        (&e.schema, &e.named, &Roles::new()),
+    ] {
+        for &ty in types {
+            for i in 0..300 {
+                let v = arbitrary_value(schema, ty, &mut rng, 1 + i % 100);
+                total += round_trip(schema, ty, &v, roles).len();
+            }
+        }
+    }
+    assert!(
+        total > 100_000,
+        "the generator makes real bodies: {total} bytes"
+    );
+}
+
+#[test]
+fn primitive_types_round_trip_at_their_extremes() {
+    let s = Schema::new();
+    let roles = Roles::new();
+    for (ty, v) in [
+        (TypeId::INT, Value::Int(i32::MIN.into())),
+        (TypeId::INT, Value::Int(i32::MAX.into())),
+        (TypeId::UINT, Value::UInt(u32::MAX.into())),
+        (TypeId::HYPER, Value::Int(i64::MIN)),
+        (TypeId::UHYPER, Value::UInt(u64::MAX)),
+        (TypeId::FLOAT, Value::Float(f32::MAX.into())),
+        (TypeId::FLOAT, Value::Float(f32::MIN_POSITIVE.into())),
+        (TypeId::FLOAT, Value::Float(0.1f32.into())),
+        (TypeId::DOUBLE, Value::Float(f64::MIN_POSITIVE)),
+        (TypeId::DOUBLE, Value::Float(-1e-300)),
+        (TypeId::BOOL, Value::Bool(false)),
+        (TypeId::QUADRUPLE, Value::Opaque((0..16).collect())),
+    ] {
+        round_trip(&s, ty, &v, &roles);
+    }
+}
+
+#[test]
+fn sequences_decode_to_a_struct_of_the_non_void_values() {
+    let s = Schema::new();
+    let types = [TypeId::INT, TypeId::VOID, TypeId::BOOL];
+    let body = words(&[5, 1]);
+    let v = decode(&s, &types, &BodyBytes::whole(&body), &BIG).unwrap();
+    assert_eq!(v, Value::Struct(vec![Value::Int(5), Value::Bool(true)]));
+    let mut out = Vec::new();
+    encode_all(&s, &types, &v, &mut out).unwrap();
+    assert_eq!(out, body);
+    assert_eq!(
+        decode(&s, &[], &BodyBytes::whole(&[]), &BIG),
+        Ok(Value::Void)
+    );
+    assert_eq!(
+        decode(&s, &[TypeId::VOID], &BodyBytes::whole(&[]), &BIG),
+        Ok(Value::Void)
+    );
+    let e = encode_all(
+        &s,
+        &types,
+        &Value::Struct(vec![Value::Int(1)]),
+        &mut Vec::new(),
+    );
+    assert_eq!(e.unwrap_err().to_string(), "no value for argument 3");
+    let e = encode_all(&s, &types, &Value::Int(1), &mut Vec::new());
+    assert_eq!(
+        e.unwrap_err().to_string(),
+        "expected a struct of the arguments, got an integer"
+    );
+}
+
+#[test]
+fn decode_refuses_bodies_it_cannot_hold_whole() {
+    let mut b = Builder::new();
+    let o = b.var_opaque(None);
+    let s = b.finish();
+    let body = words(&[8, 1, 2]);
+    let cut = BodyBytes {
+        data: &body[..8],
+        len: 12,
+        missing: Missing::Gap,
+    };
+    // The walk goes past the opaque's missing bytes; decode does not.
+    assert_eq!(
+        decode(&s, &[o], &cut, &BIG),
+        Err(BodyError {
+            offset: 8,
+            kind: BodyErrorKind::Gap
+        })
+    );
+    // The builder keeps the prefix.
+    let mut vb = ValueBuilder::new();
+    walk(&s, &[o], &cut, &BIG, &mut vb).unwrap();
+    assert_eq!(vb.finish(), [Value::Opaque(vec![0, 0, 0, 1])]);
+    // A walk error is decode's error; the builder closes what it had.
+    let mut b = Builder::new();
+    let st = b.structure("s", &[("a", TypeId::INT), ("b", TypeId::BOOL)]);
+    let s = b.finish();
+    let body = words(&[1, 2]);
+    assert_eq!(
+        decode(&s, &[st], &BodyBytes::whole(&body), &BIG),
+        Err(BodyError {
+            offset: 4,
+            kind: BodyErrorKind::Malformed(Malformation::BadBool)
+        })
+    );
+    let mut vb = ValueBuilder::new();
+    assert!(walk(&s, &[st], &BodyBytes::whole(&body), &BIG, &mut vb).is_err());
+    assert_eq!(vb.finish(), [Value::Struct(vec![Value::Int(1)])]);
+}
+
+#[test]
+fn arrays_of_void_keep_their_length() {
+    let mut b = Builder::new();
+    let fixed = b.fixed_array(TypeId::VOID, 3);
+    let var = b.var_array(TypeId::VOID, None);
+    let s = b.finish();
+    let three = Value::Array(vec![Value::Void; 3]);
+    assert_eq!(
+        decode(&s, &[fixed], &BodyBytes::whole(&[]), &BIG),
+        Ok(three.clone())
+    );
+    assert_eq!(
+        decode(&s, &[var], &BodyBytes::whole(&words(&[3])), &BIG),
+        Ok(three.clone())
+    );
+    let mut out = Vec::new();
+    encode(&s, fixed, &three, &mut out).unwrap();
+    encode(&s, var, &three, &mut out).unwrap();
+    assert_eq!(out, words(&[3]));
+}
+
+#[test]
+fn encode_errors_say_where_and_why() {
+    let e = every_kind();
+    let s = &e.schema;
+    let mut rng = Rng::new(5);
+    let good = loop {
+        // A value with at least two list elements, to break the second.
+        let v = arbitrary_value(s, e.all, &mut rng, 200);
+        if let Value::Struct(f) = &v {
+            if matches!(&f[24], Value::Array(l) if l.len() >= 2) {
+                break v;
+            }
+        }
+    };
+    let with = |i: usize, f: &dyn Fn(&mut Value)| {
+        let mut v = good.clone();
+        if let Value::Struct(fields) = &mut v {
+            f(&mut fields[i]);
+        }
+        let mut out = Vec::new();
+        encode(s, e.all, &v, &mut out).unwrap_err().to_string()
+    };
+    assert_eq!(
+        with(0, &|v| *v = Value::Str(b"x".to_vec())),
+        "i: expected an int, got a string"
+    );
+    assert_eq!(
+        with(0, &|v| *v = Value::Int(1 << 31)),
+        "i: 2147483648 is out of range for an int"
+    );
+    assert_eq!(
+        with(1, &|v| *v = Value::Int(-1)),
+        "u: -1 is out of range for an unsigned int"
+    );
+    assert_eq!(
+        with(12, &|v| *v =
+            Value::Struct(vec![Value::Int(1), Value::Bool(true)])),
+        "inner.b: expected an unsigned hyper, got a bool"
+    );
+    assert_eq!(
+        with(12, &|v| *v = Value::Struct(vec![Value::Int(1)])),
+        "inner.b: missing"
+    );
+    assert_eq!(
+        with(12, &|v| *v = Value::Struct(vec![
+            Value::Int(1),
+            Value::UInt(1),
+            Value::Void
+        ])),
+        "inner: 1 values more than the fields"
+    );
+    assert_eq!(
+        with(9, &|v| *v = Value::Opaque(vec![1])),
+        "o5: 1 bytes, the type has exactly 5"
+    );
+    assert_eq!(
+        with(11, &|v| *v = Value::Str(vec![b'a'; 17])),
+        "name: 17 bytes over the maximum 16"
+    );
+    assert_eq!(
+        with(24, &|v| {
+            if let Value::Array(l) = v {
+                l[1] = Value::Struct(vec![Value::UInt(1), Value::Str(vec![b'a'; 20])]);
+            }
+        }),
+        "list[1].name: 20 bytes over the maximum 16"
+    );
+    assert_eq!(
+        with(14, &|v| {
+            *v = Value::Union {
+                discriminant: 8,
+                arm: Box::new(Value::Void),
+            }
+        }),
+        "iu: no arm for the discriminant 8"
+    );
+    assert_eq!(
+        with(13, &|v| {
+            *v = Value::Union {
+                discriminant: 0,
+                arm: Box::new(Value::Bool(true)),
+            }
+        }),
+        "cu.red: expected an int, got a bool"
+    );
+    assert_eq!(
+        with(18, &|v| *v = Value::Array(vec![Value::Int(1)])),
+        "ints: 1 elements, the array has exactly 3"
+    );
+    assert_eq!(
+        with(19, &|v| {
+            *v = Value::Array(vec![
+                Value::Struct(vec![Value::Int(0), Value::UInt(0)]),
+                Value::Struct(vec![Value::Float(0.0), Value::UInt(0)]),
+            ])
+        }),
+        "inners[1].a: expected an int, got a number"
+    );
+    assert_eq!(
+        with(20, &|v| *v = Value::Array(vec![Value::Str(vec![]); 5])),
+        "strings: 5 elements over the maximum 4"
+    );
+    assert_eq!(
+        with(21, &|v| *v = Value::Optional(None)),
+        "unions: expected an array, got optional data"
+    );
+    // An enum value not in the enum is allowed, as on the wire.
+    let mut v = good.clone();
+    if let Value::Struct(f) = &mut v {
+        f[8] = Value::Enum(1234);
+    }
+    round_trip(s, e.all, &v, &Roles::new());
+}
+
+#[test]
+fn nesting_past_the_value_depth_is_refused_not_a_stack_overflow() {
+    let mut b = Builder::new();
+    let me = b.declare("me");
+    b.define(me, Kind::Optional(me));
+    let s = b.finish();
+    let mut v = Value::Optional(None);
+    for _ in 0..crate::limits::VALUE_MAX_DEPTH + 5 {
+        v = Value::Optional(Some(Box::new(v)));
+    }
+    let e = encode(&s, me, &v, &mut Vec::new()).unwrap_err();
+    assert_eq!(e.reason, "nested too deep");
+    let mut j = serde_json::Value::Null;
+    for _ in 0..crate::limits::VALUE_MAX_DEPTH + 5 {
+        j = json!([j]);
+    }
+    let mut b = Builder::new();
+    let nest = b.declare("nest");
+    let arr = b.var_array(nest, None);
+    b.define(nest, Kind::Alias(arr));
+    let s = b.finish();
+    let e = from_json(&s, nest, &j, &Roles::new()).unwrap_err();
+    assert_eq!(e.reason, "nested too deep");
+    assert!(e.path.starts_with("[0][0][0]"));
+}
+
+#[test]
+fn from_json_accepts_what_users_type() {
+    let n = nfs3_readdirplus();
+    let mut roles = Roles::new();
+    roles.set(n.fh, Role::FILE_HANDLE);
+    let s = &n.schema;
+    // A handle as a hex string, as the writer's object, or as the struct.
+    let fh = Value::Struct(vec![Value::Opaque(vec![0xab, 0xcd])]);
+    for j in [
+        json!("abcd"),
+        json!({"hex": "ABCD", "hash": "0x00000000"}),
+        json!({"data": "abcd"}),
+        json!({"data": {"hex": "abcd", "len": 2}}),
+    ] {
+        assert_eq!(from_json(s, n.fh, &j, &roles), Ok(fh.clone()), "{j}");
+    }
+    let args = json!({
+        "dir": "0102", "cookie": 0, "cookieverf": "0000000000000000",
+        "dircount": 512, "maxcount": 4096
+    });
+    let v = from_json(s, n.args, &args, &roles).unwrap();
+    let mut out = Vec::new();
+    encode(s, n.args, &v, &mut out).unwrap();
+    assert_eq!(out.len(), 8 + 8 + 8 + 4 + 4);
+    // A union by enum name or number, a void arm, a list as null.
+    let res = json!({"status": "NFS3ERR_NOENT", "resfail": {"dir_attributes": {"attributes_follow": false}}});
+    let by_number =
+        json!({"status": 2, "resfail": {"dir_attributes": {"attributes_follow": false}}});
+    let a = from_json(s, n.res, &res, &roles).unwrap();
+    assert_eq!(from_json(s, n.res, &by_number, &roles).unwrap(), a);
+    let ok = json!({"status": "NFS3_OK", "resok": {
+        "dir_attributes": {"attributes_follow": false},
+        "cookieverf": "0102030405060708",
+        "reply": {"entries": null, "eof": true}}});
+    let v = from_json(s, n.res, &ok, &roles).unwrap();
+    let mut out = Vec::new();
+    encode(s, n.res, &v, &mut out).unwrap();
+    assert_eq!(
+        out,
+        [
+            &words(&[0, 0])[..],
+            &[1, 2, 3, 4, 5, 6, 7, 8],
+            &words(&[0, 1])
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn from_json_errors_say_where_and_why() {
+    let n = nfs3_readdirplus();
+    let roles = Roles::new();
+    let s = &n.schema;
+    let err =
+        |ty: TypeId, j: serde_json::Value| from_json(s, ty, &j, &roles).unwrap_err().to_string();
+    let args = |dir: serde_json::Value, cookie: serde_json::Value| json!({"dir": dir, "cookie": cookie, "cookieverf": "0000000000000000", "dircount": 1, "maxcount": 2});
+    assert_eq!(
+        err(n.args, args(json!({"data": 5}), json!(0))),
+        "dir.data: expected a hex string, got a number"
+    );
+    assert_eq!(
+        err(n.args, args(json!({"data": "abc"}), json!(0))),
+        "dir.data: hex of an odd length"
+    );
+    assert_eq!(
+        err(n.args, args(json!({"data": "zz"}), json!(0))),
+        "dir.data: not hex: \"zz\""
+    );
+    assert_eq!(
+        err(n.args, args(json!({"data": "00"}), json!(-1))),
+        "cookie: -1 is out of range for an unsigned hyper"
+    );
+    assert_eq!(
+        err(n.args, args(json!({"data": "00"}), json!("x"))),
+        "cookie: expected an unsigned hyper, got a string"
+    );
+    assert_eq!(
+        err(n.args, args(json!({"data": "00".repeat(65)}), json!(0))),
+        "dir.data: 65 bytes over the maximum 64"
+    );
+    assert_eq!(
+        err(n.args, json!({"dir": {"data": "00"}})),
+        "cookie: missing"
+    );
+    let mut extra = args(json!({"data": "00"}), json!(0));
+    extra["cokie"] = json!(1);
+    assert_eq!(err(n.args, extra), "unknown field \"cokie\"");
+    assert_eq!(
+        err(n.res, json!({"status": "NFS3_WRONG"})),
+        "status: \"NFS3_WRONG\" is not a value of the enum"
+    );
+    assert_eq!(
+        err(n.res, json!({"resok": {}})),
+        "no discriminant \"status\""
+    );
+    assert_eq!(err(n.res, json!({"status": 0})), "no arm \"resok\"");
+    assert_eq!(
+        err(
+            n.res,
+            json!({"status": 2, "resfail": {"dir_attributes": {"attributes_follow": false}}, "x": 1})
+        ),
+        "unknown member \"x\""
+    );
+    let entries = json!({"status": 0, "resok": {
+        "dir_attributes": {"attributes_follow": false}, "cookieverf": "0000000000000000",
+        "reply": {"eof": false, "entries": [
+            {"fileid": 1, "name": "a", "cookie": 1,
+             "name_attributes": {"attributes_follow": false}, "name_handle": {"handle_follows": false}},
+            {"fileid": 2, "name": 7, "cookie": 2,
+             "name_attributes": {"attributes_follow": false}, "name_handle": {"handle_follows": false}}]}}});
+    assert_eq!(
+        err(n.res, entries),
+        "resok.reply.entries[1].name: expected a string, got a number"
+    );
+    // Bulk data written without its bytes cannot be read back.
+    let e = from_json(s, n.fh, &json!({"data": {"len": 5}}), &roles).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "data: bulk data without its bytes (\"hex\" is needed)"
+    );
+    let e = from_json(
+        s,
+        n.fh,
+        &json!({"data": {"len": 5, "hex": "00", "held": 1}}),
+        &roles,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.with_root("args").to_string(),
+        "args.data: only 1 of 5 bytes are given"
+    );
+}
+
+#[test]
+fn strings_read_back_their_invalid_bytes() {
+    let mut b = Builder::new();
+    let st = b.string(None);
+    let s = b.finish();
+    let roles = Roles::new();
+    for text in [
+        &b"a\xffb"[..],
+        b"\xe2\x82",
+        "é".as_bytes(),
+        b"\\x4",
+        b"\\xg0",
+        b"quote\"\\",
+    ] {
+        round_trip(&s, st, &Value::Str(text.to_vec()), &roles);
+    }
+    // The documented ambiguity: the text \x41 reads back as the byte.
+    assert_eq!(
+        from_json(&s, st, &json!("\\x41"), &roles),
+        Ok(Value::Str(b"A".to_vec()))
+    );
+}
+
+#[test]
+fn the_generator_is_deterministic_and_bounded() {
+    let e = every_kind();
+    let a = arbitrary_value(&e.schema, e.all, &mut Rng::new(9), 50);
+    let b = arbitrary_value(&e.schema, e.all, &mut Rng::new(9), 50);
+    assert_eq!(a, b);
+    let c = arbitrary_value(&e.schema, e.all, &mut Rng::new(10), 50);
+    assert_ne!(a, c);
+    // With no budget, lists and optional data are empty.
+    let v = arbitrary_value(&e.schema, e.list, &mut Rng::new(1), 0);
+    assert_eq!(v, Value::Array(vec![]));
+    let v = arbitrary_value(&e.schema, e.tree, &mut Rng::new(1), 0);
+    assert!(
+        matches!(&v, Value::Struct(f) if f[1..] == [Value::Optional(None), Value::Optional(None)]),
+        "{v:?}"
+    );
+    // A large budget stays bounded in size.
+    for seed in 0..20 {
+        let v = arbitrary_value(&e.schema, e.all, &mut Rng::new(seed), 2000);
+        let mut out = Vec::new();
+        encode(&e.schema, e.all, &v, &mut out).unwrap();
+        assert!(out.len() < 1 << 20);
+        decode(
+            &e.schema,
+            &[e.all],
+            &BodyBytes::whole(&out),
+            &WalkLimits::from(&Limits::default()),
+        )
+        .expect("generated values fit the default walk limits");
+    }
+}
+
+#[test]
+fn value_errors_compose_paths() {
+    let e = ValueError::new("bad");
+    assert_eq!(e.to_string(), "bad");
+    assert_eq!(e.clone().with_root("a").to_string(), "a: bad");
+    assert_eq!(
+        e.clone().at_index(2).with_root("a").to_string(),
+        "a[2]: bad"
+    );
+    assert_eq!(
+        e.clone()
+            .with_root("b")
+            .at_index(0)
+            .with_root("a")
+            .to_string(),
+        "a[0].b: bad"
+    );
+    assert_eq!(e.with_root("c").with_root("b").to_string(), "b.c: bad");
+}
