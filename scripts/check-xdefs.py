@@ -113,6 +113,7 @@ def main():
         os.path.join(XDIR, f) for f in os.listdir(XDIR) if f.endswith(".x"))
     names = load_names()
     failed = False
+    everything = {}
     for path in files:
         errs = check_rpcgen(path)
         described = {}
@@ -138,10 +139,10 @@ def main():
                 for num, expect in enumerate(want):
                     if expect and num not in got:
                         errs.append(f"{pname} v{vers}: names.rs {num} {expect!r} missing")
-        for prog in {p for p, _ in described}:
-            for (p, v) in names:
-                if p == prog and (p, v) not in described:
-                    errs.append(f"program {prog} v{v} is in names.rs but not described")
+        for key in described:
+            if key in everything:
+                errs.append(f"program {key[0]} v{key[1]} also described in {everything[key]}")
+            everything[key] = os.path.basename(path)
         n = sum(len(v) for v in described.values())
         rel = os.path.relpath(path, ROOT)
         if errs:
@@ -152,6 +153,13 @@ def main():
         else:
             vs = ", ".join(f"{p}/v{v}" for p, v in sorted(described))
             print(f"ok   {rel}: rpcgen -h/-c clean; {n} procedures match names.rs ({vs})")
+    if not sys.argv[1:]:
+        # Every version names.rs lists for a described program is described.
+        for prog in sorted({p for p, _ in everything}):
+            for (p, v) in sorted(names):
+                if p == prog and (p, v) not in everything:
+                    failed = True
+                    print(f"FAIL program {prog} v{v} is in names.rs but no file describes it")
     return 1 if failed else 0
 
 
