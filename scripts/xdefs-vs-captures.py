@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Decode every call and reply body of the public captures with the program
+descriptions in src/programs/x/*.x, and report, per procedure, how many
+bodies decode exactly (every byte used, every enum and union value known).
+
+Development aid for the .x files (needs tshark; not part of the test suite):
+tshark finds and reassembles the RPC messages, scripts/xdr.py walks them.
+
+Usage: scripts/xdefs-vs-captures.py [CAPTURE ...]   (default: ../shared/captures/public/*)
+       -v   print every failure, not only the first per procedure
+"""
+import collections
+import glob
+import hashlib
+import os
+import struct
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import xdr  # noqa: E402
+
+sys.setrecursionlimit(200000)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+XDIR = os.path.join(ROOT, "src", "programs", "x")
+CAPTURES = os.path.join(ROOT, "..", "shared", "captures", "public")
+
+# tshark options the corpus MANIFEST gives for files whose RPC traffic tshark
+# would otherwise miss.
+OPTS = {
+    "nfstrace-eth-ipv4-tcp-nfsv3-4-41-cifs1-2.pcap.gz": ["--disable-protocol", "dlep"],
+    "nfstrace-eth-ipv4-udp-nfsv3-dup-retransm.pcap": ["--disable-heuristic", "dns_udp"],
+    "tcpdump-nfs-write-verf-cookie.pcapng": ["-d", "tcp.port==993,rpc"],
+    "tcpdump-nfs-seg-fault-1.pcapng": ["-o", "tcp.desegment_tcp_streams:FALSE"],
+}
+
+
+def load_programs():
+    table = {}
+    for path in sorted(glob.glob(os.path.join(XDIR, "*.x"))):
+        schema = xdr.Schema(open(path).read())
+        for _, num, versions in schema.programs:
+            for _, vnum, procs in versions:
+                table[(num, vnum)] = (schema, {p[1]: p for p in procs}, os.path.basename(path))
+    return table
+
+
+def records(blob):
+    """RPC messages in a TCP byte blob that starts at a record mark."""
+    out, off, frag = [], 0, b""
+    while off + 4 <= len(blob):
+        mark = struct.unpack(">I", blob[off:off + 4])[0]
+        n = mark & 0x7FFFFFFF
+        if off + 4 + n > len(blob) or n < 8:
+            break
+        frag += blob[off + 4:off + 4 + n]
+        off += 4 + n
+        if mark & 0x80000000:
+            out.append(frag)
+            frag = b""
+    return out
+
+
+def parse_msg(m):
+    """(xid, 'call', (prog, vers, proc), body) or (xid, 'reply', None, body) or None."""
+    try:
+        xid, mtype = struct.unpack(">II", m[:8])
+        if mtype == 0:
+            rpcvers, prog, vers, proc = struct.unpack(">IIII", m[8:24])
+            if rpcvers != 2:
+                return None
+            off = 24
+            flavor, n = struct.unpack(">II", m[off:off + 8])
+            cred = m[off + 8:off + 8 + n]
+            off += 8 + n + (-n % 4)
+            _, n = struct.unpack(">II", m[off:off + 8])
+            off += 8 + n + (-n % 4)
+            if flavor == 6:  # RPCSEC_GSS: only gss_proc DATA with service none is plain
+                _, gproc, _, service = struct.unpack(">IIII", cred[:16])
+                if gproc != 0 or service != 1:
+                    return (xid, "skip", None, None)
+            return (xid, "call", (prog, vers, proc), m[off:])
+        if mtype == 1:
+            (stat,) = struct.unpack(">I", m[8:12])
+            if stat != 0:
+                return (xid, "skip", None, None)
+            _, n = struct.unpack(">II", m[12:20])
+            off = 20 + n + (-n % 4)
+            (accept,) = struct.unpack(">I", m[off:off + 4])
+            if accept != 0:
+                return (xid, "skip", None, None)
+            return (xid, "reply", None, m[off + 4:])
+    except struct.error:
+        return None
+    return None
+
+
+def tshark_messages(path):
+    opts = OPTS.get(os.path.basename(path), [])
+    cmd = ["tshark", "-r", path] + opts + ["-Y", "rpc", "-T", "fields", "-E", "separator=/t",
+           "-e", "frame.number", "-e", "tcp.stream", "-e", "udp.payload", "-e", "tcp.payload",
+           "-e", "tcp.reassembled.data", "-e", "frame.len", "-e", "frame.cap_len"]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    seen = set()
+    for line in out.splitlines():
+        cols = line.split("\t") + [""] * 7
+        frame, stream, udp, tcp, reasm, flen, clen = cols[:7]
+        cut = flen != clen
+        msgs = []
+        if udp:
+            msgs.append(bytes.fromhex(udp.split(",")[0].replace(":", "")))
+        else:
+            for blob in (reasm, tcp):
+                if blob:
+                    msgs.extend(records(bytes.fromhex(blob.split(",")[0].replace(":", ""))))
+        for m in msgs:
+            key = (stream, hashlib.sha1(m).digest())
+            if key in seen:
+                continue
+            seen.add(key)
+            p = parse_msg(m)
+            if p:
+                yield frame, stream, cut, p
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "-v"]
+    verbose = "-v" in sys.argv[1:]
+    files = args or sorted(glob.glob(os.path.join(CAPTURES, "*.pcap*")) + glob.glob(os.path.join(CAPTURES, "*.snoop")))
+    table = load_programs()
+    stats = collections.OrderedDict()
+    failures = 0
+    for path in files:
+        calls = {}
+        for frame, stream, cut, (xid, kind, key, body) in tshark_messages(path):
+            if kind == "skip":
+                calls.pop(xid, None)
+                continue
+            if kind == "call":
+                calls[xid] = key
+                which = "args"
+            else:
+                key = calls.pop(xid, None)
+                if key is None:
+                    continue
+                which = "res"
+            prog, vers, proc = key
+            entry = table.get((prog, vers))
+            if entry is None:
+                continue
+            schema, procs, fname = entry
+            if proc not in procs:
+                continue
+            name, _, argtys, resty = procs[proc]
+            tys = argtys if which == "args" else [resty]
+            label = f"{fname} {prog}/v{vers} {name} {which}"
+            st = stats.setdefault(label, {"ok": 0, "cut": 0, "fail": 0, "first": None})
+            try:
+                off = 0
+                for ty in tys:
+                    _, off = schema.decode(ty, body, off)
+                if off != len(body):
+                    raise xdr.XdrError(f"{len(body) - off} bytes left over of {len(body)}")
+                st["ok"] += 1
+            except (xdr.XdrError, KeyError) as e:
+                if cut:
+                    st["cut"] += 1
+                    continue
+                st["fail"] += 1
+                failures += 1
+                where = f"{os.path.basename(path)} frame {frame}: {e}"
+                if st["first"] is None:
+                    st["first"] = where
+                if verbose:
+                    print("  FAIL", label, where)
+    for label, st in stats.items():
+        extra = f", {st['cut']} cut by snaplen" if st["cut"] else ""
+        mark = "ok  " if not st["fail"] else "FAIL"
+        print(f"{mark} {label}: {st['ok']} decoded{extra}" + (f", {st['fail']} failed (first: {st['first']})" if st["fail"] else ""))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
