@@ -8,6 +8,8 @@ tshark finds and reassembles the RPC messages, scripts/xdr.py walks them.
 
 Usage: scripts/xdefs-vs-captures.py [CAPTURE ...]   (default: ../shared/captures/public/*)
        -v   print every failure, not only the first per procedure
+Extra tshark options (e.g. `-d tcp.port==4000,rpc`) may be given in the
+XDEFS_TSHARK_OPTS environment variable.
 """
 import collections
 import glob
@@ -45,20 +47,54 @@ def load_programs():
     return table
 
 
-def records(blob):
-    """RPC messages in a TCP byte blob that starts at a record mark."""
-    out, off, frag = [], 0, b""
-    while off + 4 <= len(blob):
-        mark = struct.unpack(">I", blob[off:off + 4])[0]
-        n = mark & 0x7FFFFFFF
-        if off + 4 + n > len(blob) or n < 8:
-            break
-        frag += blob[off + 4:off + 4 + n]
-        off += 4 + n
-        if mark & 0x80000000:
-            out.append(frag)
-            frag = b""
-    return out
+def plausible_start(data):
+    """Does a TCP segment start with a record mark and an RPC header?"""
+    if len(data) < 12:
+        return False
+    mark, _, mtype = struct.unpack(">III", data[:12])
+    return 8 <= (mark & 0x7FFFFFFF) <= (1 << 26) and mtype in (0, 1)
+
+
+class Direction:
+    """One direction of one TCP connection: bytes in sequence order, cut
+    into records. A gap drops the buffer until a segment starts with what
+    looks like a record mark."""
+
+    def __init__(self):
+        self.next_seq = None
+        self.buf = b""
+        self.frags = []
+        self.lost = False
+
+    def push(self, seq, data):
+        out = []
+        if self.next_seq is not None and seq < self.next_seq:
+            skip = self.next_seq - seq  # retransmission or overlap
+            if skip >= len(data):
+                return out
+            data, seq = data[skip:], self.next_seq
+        if self.next_seq is not None and seq > self.next_seq:
+            self.buf, self.frags, self.lost = b"", [], True
+        if self.next_seq is None and not plausible_start(data):
+            self.lost = True  # the capture starts mid-stream
+        if self.lost:
+            if not plausible_start(data):
+                self.next_seq = seq + len(data)
+                return out
+            self.lost = False
+        self.next_seq = seq + len(data)
+        self.buf += data
+        while len(self.buf) >= 4:
+            mark = struct.unpack(">I", self.buf[:4])[0]
+            n = mark & 0x7FFFFFFF
+            if len(self.buf) < 4 + n:
+                break
+            self.frags.append(self.buf[4:4 + n])
+            self.buf = self.buf[4 + n:]
+            if mark & 0x80000000:
+                out.append(b"".join(self.frags))
+                self.frags = []
+        return out
 
 
 def parse_msg(m):
@@ -96,31 +132,29 @@ def parse_msg(m):
 
 
 def tshark_messages(path):
-    opts = OPTS.get(os.path.basename(path), [])
-    cmd = ["tshark", "-r", path] + opts + ["-Y", "rpc", "-T", "fields", "-E", "separator=/t",
-           "-e", "frame.number", "-e", "tcp.stream", "-e", "udp.payload", "-e", "tcp.payload",
-           "-e", "tcp.reassembled.data", "-e", "frame.len", "-e", "frame.cap_len"]
-    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
-    seen = set()
-    for line in out.splitlines():
-        cols = line.split("\t") + [""] * 7
-        frame, stream, udp, tcp, reasm, flen, clen = cols[:7]
+    opts = OPTS.get(os.path.basename(path), []) + os.environ.get("XDEFS_TSHARK_OPTS", "").split()
+    cmd = ["tshark", "-r", path] + opts + [
+        "-o", "tcp.analyze_sequence_numbers:TRUE", "-o", "tcp.relative_sequence_numbers:TRUE",
+        "-Y", "tcp.len > 0 or udp.payload", "-T", "fields", "-E", "separator=/t",
+        "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.srcport", "-e", "tcp.seq",
+        "-e", "tcp.payload", "-e", "udp.payload", "-e", "frame.len", "-e", "frame.cap_len"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    dirs = collections.defaultdict(Direction)
+    for line in proc.stdout:
+        cols = line.rstrip("\n").split("\t") + [""] * 8
+        frame, stream, sport, seq, tcp, udp, flen, clen = cols[:8]
         cut = flen != clen
-        msgs = []
         if udp:
-            msgs.append(bytes.fromhex(udp.split(",")[0].replace(":", "")))
+            msgs = [bytes.fromhex(udp.split(",")[0].replace(":", ""))]
+        elif tcp and stream and seq:
+            msgs = dirs[(stream, sport)].push(int(seq.split(",")[0]), bytes.fromhex(tcp.replace(":", "")))
         else:
-            for blob in (reasm, tcp):
-                if blob:
-                    msgs.extend(records(bytes.fromhex(blob.split(",")[0].replace(":", ""))))
+            continue
         for m in msgs:
-            key = (stream, hashlib.sha1(m).digest())
-            if key in seen:
-                continue
-            seen.add(key)
             p = parse_msg(m)
             if p:
                 yield frame, stream, cut, p
+    proc.wait()
 
 
 def main():
