@@ -157,6 +157,41 @@ def tshark_messages(path):
     proc.wait()
 
 
+def fattr4_values(schema, value):
+    """Decode the attribute values of every fattr4 in a decoded body (NFSv4:
+    attr_vals holds one fattr4_<name> per bit of attrmask). Returns the
+    number of attributes decoded; raises XdrError on the first that does
+    not decode."""
+    names = {v: "fattr4_" + k[len("FATTR4_"):].lower()
+             for k, v in schema.consts.items() if k.startswith("FATTR4_")}
+    count = 0
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            if set(v) == {"attrmask", "attr_vals"}:
+                data = bytes.fromhex(v["attr_vals"])
+                off = 0
+                for word, bits in enumerate(v["attrmask"]):
+                    for bit in range(32):
+                        if bits & (1 << bit):
+                            num = word * 32 + bit
+                            if num not in names:
+                                raise xdr.XdrError(f"attribute {num} has no type")
+                            try:
+                                _, off = schema.decode(("ref", names[num]), data, off)
+                            except xdr.XdrError as e:
+                                raise xdr.XdrError(f"attribute {num} ({names[num]}): {e}")
+                            count += 1
+                if off != len(data):
+                    raise xdr.XdrError(f"attr_vals: {len(data) - off} bytes left over")
+            else:
+                stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return count
+
+
 def main():
     args = [a for a in sys.argv[1:] if a != "-v"]
     verbose = "-v" in sys.argv[1:]
@@ -192,7 +227,9 @@ def main():
             try:
                 off = 0
                 for ty in tys:
-                    _, off = schema.decode(ty, body, off)
+                    value, off = schema.decode(ty, body, off)
+                    if "fattr4" in schema.types:
+                        st["attrs"] = st.get("attrs", 0) + fattr4_values(schema, value)
                 if off != len(body):
                     raise xdr.XdrError(f"{len(body) - off} bytes left over of {len(body)}")
                 st["ok"] += 1
@@ -209,6 +246,8 @@ def main():
                     print("  FAIL", label, where)
     for label, st in stats.items():
         extra = f", {st['cut']} cut by snaplen" if st["cut"] else ""
+        if st.get("attrs"):
+            extra += f", {st['attrs']} fattr4 attribute values decoded"
         mark = "ok  " if not st["fail"] else "FAIL"
         print(f"{mark} {label}: {st['ok']} decoded{extra}" + (f", {st['fail']} failed (first: {st['first']})" if st["fail"] else ""))
     return 1 if failures else 0
