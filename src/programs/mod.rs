@@ -11,6 +11,7 @@
 //! caller prints the number.
 
 mod names;
+pub mod idl;
 pub mod schema;
 pub mod walk;
 
