@@ -74,7 +74,8 @@ fn procs(s: &Schema, prog: u32, vers: u32) -> Vec<(u32, String, Vec<String>, Str
 }
 
 fn kind<'s>(s: &'s Schema, name: &str) -> &'s Kind {
-    &s.get(s.lookup(name).unwrap_or_else(|| panic!("no type {name}"))).kind
+    &s.get(s.lookup(name).unwrap_or_else(|| panic!("no type {name}")))
+        .kind
 }
 
 #[test]
@@ -102,34 +103,51 @@ fn every_rpcsvc_file_loads() {
     assert!(failures.is_empty(), "{failures:#?}");
     // Every file but nis_object.x (types only, included by nis.x) holds a
     // program.
-    for n in [100003, 100005, 100021, 100024, 100300, 100302, 100004, 100029] {
+    for n in [
+        100003, 100005, 100021, 100024, 100300, 100302, 100004, 100029,
+    ] {
         assert!(programs.contains_key(&n), "program {n} in {programs:?}");
     }
 }
 
 #[test]
 fn nfs_prot_version_2() {
-    let Some(s) = loaded("nfs_prot.x") else { return };
+    let Some(s) = loaded("nfs_prot.x") else {
+        return;
+    };
     let p = s.program(100003).unwrap();
     assert_eq!((p.name.as_str(), p.versions.len()), ("NFS_PROGRAM", 1));
     let v2 = procs(&s, 100003, 2);
     assert_eq!(v2.len(), 18);
-    assert_eq!(v2.iter().map(|p| p.0).collect::<Vec<_>>(), (0..18).collect::<Vec<_>>());
+    assert_eq!(
+        v2.iter().map(|p| p.0).collect::<Vec<_>>(),
+        (0..18).collect::<Vec<_>>()
+    );
     let s_ = |x: &str| x.to_string();
     assert_eq!(v2[0], (0, s_("NULL"), vec![], s_("Void")));
-    assert_eq!(v2[4], (4, s_("LOOKUP"), vec![s_("diropargs")], s_("diropres")));
+    assert_eq!(
+        v2[4],
+        (4, s_("LOOKUP"), vec![s_("diropargs")], s_("diropres"))
+    );
     assert_eq!(v2[6], (6, s_("READ"), vec![s_("readargs")], s_("readres")));
-    assert_eq!(v2[17], (17, s_("STATFS"), vec![s_("nfs_fh")], s_("statfsres")));
+    assert_eq!(
+        v2[17],
+        (17, s_("STATFS"), vec![s_("nfs_fh")], s_("statfsres"))
+    );
     // Constants, including octal ones and a negative one.
     assert_eq!(s.consts["NFS_FHSIZE"], 32);
     assert_eq!(s.consts["NFSMODE_FMT"], 0o170000);
     assert_eq!(s.consts["NFS_FIFO_DEV"], -1);
     assert_eq!(s.consts["NFSERR_STALE"], 70);
     // nfs_fh: opaque data[NFS_FHSIZE]; entry: a list through `*`.
-    let Kind::Struct(fh) = kind(&s, "nfs_fh") else { panic!() };
+    let Kind::Struct(fh) = kind(&s, "nfs_fh") else {
+        panic!()
+    };
     assert_eq!(fh.fields[0].name, "data");
     assert_eq!(s.get(fh.fields[0].ty).kind, Kind::FixedOpaque(32));
-    let Kind::Struct(entry) = kind(&s, "entry") else { panic!() };
+    let Kind::Struct(entry) = kind(&s, "entry") else {
+        panic!()
+    };
     let names: Vec<&str> = entry.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["fileid", "name", "cookie", "nextentry"]);
     assert_eq!(
@@ -138,11 +156,15 @@ fn nfs_prot_version_2() {
     );
     assert_eq!(kind(&s, "filename"), &Kind::String(Some(255)));
     // attrstat: NFS_OK -> fattr attributes; default void.
-    let Kind::Union(u) = kind(&s, "attrstat") else { panic!() };
+    let Kind::Union(u) = kind(&s, "attrstat") else {
+        panic!()
+    };
     assert_eq!(u.discriminant.ty, s.lookup("nfsstat").unwrap());
     assert_eq!(u.arm(0).unwrap().name, "attributes");
     assert_eq!(u.arm(70).unwrap().ty, TypeId::VOID);
-    let Kind::Enum(e) = kind(&s, "ftype") else { panic!() };
+    let Kind::Enum(e) = kind(&s, "ftype") else {
+        panic!()
+    };
     assert_eq!(e.name_of(8), Some("NFFIFO"));
 }
 
@@ -154,7 +176,10 @@ fn mount_version_1() {
     let v1 = p.version(1).unwrap();
     assert_eq!(v1.name, "MOUNTVERS");
     let mnt = v1.procedure(1).unwrap();
-    assert_eq!((mnt.name.as_str(), mnt.display.as_str()), ("MOUNTPROC_MNT", "MNT"));
+    assert_eq!(
+        (mnt.name.as_str(), mnt.display.as_str()),
+        ("MOUNTPROC_MNT", "MNT")
+    );
     assert_eq!(mnt.args, [s.lookup("dirpath").unwrap()]);
     assert_eq!(mnt.result, s.lookup("fhstatus").unwrap());
     assert_eq!(kind(&s, "dirpath"), &Kind::String(Some(1024)));
@@ -165,7 +190,9 @@ fn mount_version_1() {
         &Kind::Optional(s.lookup("mountbody").unwrap())
     );
     // fhstatus switches on `unsigned fhs_status`.
-    let Kind::Union(u) = kind(&s, "fhstatus") else { panic!() };
+    let Kind::Union(u) = kind(&s, "fhstatus") else {
+        panic!()
+    };
     assert_eq!(u.discriminant.ty, TypeId::UINT);
     assert_eq!(u.cases, [(0, 0)]);
     assert_eq!(u.default, Some(1));
@@ -175,7 +202,9 @@ fn mount_version_1() {
 
 #[test]
 fn sm_inter_defines_the_program_before_its_types() {
-    let Some(s) = loaded("sm_inter.x") else { return };
+    let Some(s) = loaded("sm_inter.x") else {
+        return;
+    };
     let v1 = procs(&s, 100024, 1);
     let s_ = |x: &str| x.to_string();
     assert_eq!(
@@ -188,13 +217,17 @@ fn sm_inter_defines_the_program_before_its_types() {
             (5, s_("SM_SIMU_CRASH"), vec![], s_("Void")),
         ]
     );
-    let Kind::Struct(mon) = kind(&s, "mon") else { panic!() };
+    let Kind::Struct(mon) = kind(&s, "mon") else {
+        panic!()
+    };
     assert_eq!(s.get(mon.fields[1].ty).kind, Kind::FixedOpaque(16));
 }
 
 #[test]
 fn nlm_prot_versions_and_c_defines() {
-    let Some(s) = loaded("nlm_prot.x") else { return };
+    let Some(s) = loaded("nlm_prot.x") else {
+        return;
+    };
     let p = s.program(100021).unwrap();
     let versions: Vec<(u32, &str, usize)> = p
         .versions
@@ -208,7 +241,9 @@ fn nlm_prot_versions_and_c_defines() {
     // LM_MAXSTRLEN and MAXNAMELEN come from `%#define` lines.
     assert_eq!(s.consts["LM_MAXSTRLEN"], 1024);
     assert_eq!(s.consts["MAXNAMELEN"], 1025);
-    let Kind::Struct(notify) = kind(&s, "nlm_notify") else { panic!() };
+    let Kind::Struct(notify) = kind(&s, "nlm_notify") else {
+        panic!()
+    };
     assert_eq!(s.get(notify.fields[0].ty).kind, Kind::String(Some(1025)));
     // `long state;` is a 32-bit int; netobj is opaque<1024>.
     assert_eq!(notify.fields[1].ty, TypeId::INT);
@@ -222,10 +257,14 @@ fn nlm_prot_versions_and_c_defines() {
 fn nis_includes_nis_object() {
     let Some(s) = loaded("nis.x") else { return };
     // From nis_object.x: an enum with duplicate values, a union on it.
-    let Kind::Enum(z) = kind(&s, "zotypes") else { panic!() };
+    let Kind::Enum(z) = kind(&s, "zotypes") else {
+        panic!()
+    };
     assert_eq!(z.value_of("NIS_PRIVATE_OBJ"), Some(7));
     assert_eq!(z.name_of(0), Some("BOGUS_OBJ"));
-    let Kind::Union(u) = kind(&s, "objdata") else { panic!() };
+    let Kind::Union(u) = kind(&s, "objdata") else {
+        panic!()
+    };
     assert_eq!(u.arm(2).unwrap().name, "di_data");
     assert_eq!(u.arm(1).unwrap().ty, TypeId::VOID);
     // `typedef struct nis_bound_endpoint nis_bound_endpoint;` adds nothing.
@@ -239,7 +278,9 @@ fn nis_includes_nis_object() {
 #[test]
 fn nis_callback_uses_nis_types_through_its_c_include() {
     // `%#include <rpcsvc/nis.h>`: the types of nis.x (and nis_object.x).
-    let Some(s) = loaded("nis_callback.x") else { return };
+    let Some(s) = loaded("nis_callback.x") else {
+        return;
+    };
     assert_eq!(
         kind(&s, "obj_p"),
         &Kind::Optional(s.lookup("nis_object").unwrap())
@@ -256,11 +297,15 @@ fn yp_key_prot_and_friends() {
     let Some(dir) = rpcsvc_dir() else { return };
     let yp = load(&dir, "yp.x").unwrap();
     // `#ifdef STUPID_SUN_BUG` ... `#else`: the #else branch is read.
-    let Kind::Struct(kv) = kind(&yp, "ypresp_key_val") else { panic!() };
+    let Kind::Struct(kv) = kind(&yp, "ypresp_key_val") else {
+        panic!()
+    };
     let names: Vec<&str> = kv.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["stat", "val", "key"]);
     assert!(yp.program(0x40000000).is_some());
-    let Kind::Union(all) = kind(&yp, "ypresp_all") else { panic!() };
+    let Kind::Union(all) = kind(&yp, "ypresp_all") else {
+        panic!()
+    };
     assert_eq!(all.cases, [(0, 1), (1, 0)]); // FALSE: void, TRUE: val
     assert_eq!(yp.consts["YPPUSH_REFUSED"], -14);
 
@@ -272,16 +317,29 @@ fn yp_key_prot_and_friends() {
     assert!(!key.consts.contains_key("HEXMODULUS")); // a string constant
 
     let rstat = load(&dir, "rstat.x").unwrap();
-    let versions: Vec<u32> = rstat.program(100001).unwrap().versions.iter().map(|v| v.number).collect();
+    let versions: Vec<u32> = rstat
+        .program(100001)
+        .unwrap()
+        .versions
+        .iter()
+        .map(|v| v.number)
+        .collect();
     assert_eq!(versions, [1, 2, 3]);
-    let Kind::Struct(st) = kind(&rstat, "statstime") else { panic!() };
+    let Kind::Struct(st) = kind(&rstat, "statstime") else {
+        panic!()
+    };
     assert_eq!(
         rstat.get(st.fields[0].ty).kind,
-        Kind::FixedArray { elem: TypeId::INT, len: 4 }
+        Kind::FixedArray {
+            elem: TypeId::INT,
+            len: 4
+        }
     );
 
     let boot = load(&dir, "bootparam_prot.x").unwrap();
-    let Kind::Struct(ip) = kind(&boot, "ip_addr_t") else { panic!() };
+    let Kind::Struct(ip) = kind(&boot, "ip_addr_t") else {
+        panic!()
+    };
     assert!(ip.fields.iter().all(|f| f.ty == TypeId::INT)); // char
     let rex = load(&dir, "rex.x").unwrap();
     assert_eq!(rex.consts["NOFLSH"], 0x80000000);

@@ -141,7 +141,7 @@ wait $lp
         s("portmapper", 4, "GETADDR", "udp", "success"),
         s("portmapper", 3, "NULL", "udp", "success"),
         s("portmapper", 4, "GETADDR", "tcp", "success"),
-        s("portmapper", 7, "0", "tcp", "prog_mismatch"),
+        s("portmapper", 7, "NULL", "tcp", "prog_mismatch"),
     ];
     want.sort();
     // rpcinfo -p may first ask GETADDR v4 over TCP: accept extra GETADDRs.

@@ -19,7 +19,11 @@ fn workload() -> (Vec<u8>, Vec<u8>, BTreeSet<(u32, u32)>) {
         let size = [0usize, 4, 100, 1500, 9000, 20_000][i as usize % 6];
         let payload: Vec<u8> = (0..size).map(|b| (b as u32 * 7 + i) as u8).collect();
         let frag = [1 << 20, 512, 1000, 4096][i as usize % 4];
-        calls.extend(record(&call(0x1000 + i, 100003, 3, i % 22, &payload), frag));
+        // A program without a body definition: this test is about framing.
+        calls.extend(record(
+            &call(0x1000 + i, 0x2000_0123, 3, i % 22, &payload),
+            frag,
+        ));
         replies.extend(record(
             &reply(0x1000 + i, AcceptBody::Success, &payload[..size.min(64)]),
             1 << 20,

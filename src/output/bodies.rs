@@ -61,7 +61,10 @@ impl BodyView {
     }
 
     /// The definition and procedure of the exchange's call.
-    fn procedure<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<(&'r VersionEntry, &'r ProcDef)> {
+    fn procedure<'r>(
+        registry: &'r Registry,
+        ex: &Exchange<'_>,
+    ) -> Option<(&'r VersionEntry, &'r ProcDef)> {
         let c = ex.call.as_ref()?;
         let e = registry.version(c.program?, c.version?)?;
         let p = e.procedure(c.procedure?)?;
@@ -90,7 +93,12 @@ impl BodyView {
             }
             Some(())
         };
-        one(&proc_def.args, ex.call_body.as_ref(), &mut self.args, "args");
+        one(
+            &proc_def.args,
+            ex.call_body.as_ref(),
+            &mut self.args,
+            "args",
+        );
         let success = ex.reply.is_some_and(|r| r.status.is_success());
         if success {
             one(
@@ -150,6 +158,43 @@ impl BodyView {
             &self.walk,
             out,
         )
+    }
+    /// Appends the detail view (`-V`) of the call's arguments, or of the
+    /// reply's results (`reply`), indented under the line.
+    pub fn tree(&self, ex: &Exchange<'_>, reply: bool, out: &mut String) {
+        let Some((entry, proc_def)) = Self::procedure(&self.registry, ex) else {
+            return;
+        };
+        let (types, body) = if reply {
+            if !ex.reply.is_some_and(|r| r.status.is_success()) {
+                return;
+            }
+            (
+                std::slice::from_ref(&proc_def.result),
+                ex.reply_body.as_ref(),
+            )
+        } else {
+            (&proc_def.args[..], ex.call_body.as_ref())
+        };
+        let Some(body) = body else { return };
+        let err = crate::programs::tree::write_tree(
+            entry.schema(),
+            entry.roles(),
+            types,
+            &body.bytes(),
+            &self.walk,
+            4,
+            out,
+        );
+        if let Some(e) = err {
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                out,
+                "    [body stops at byte {}: {}]",
+                e.offset,
+                e.kind.name()
+            );
+        }
     }
 }
 

@@ -162,8 +162,14 @@ mod tests {
 
     #[test]
     fn decimals_are_exact() {
-        assert_eq!(dec(1_374_493_891_771_516_000, 1_000_000_000), "1374493891.771516");
-        assert_eq!(dec(1_374_493_891_771_516_123, 1_000_000_000), "1374493891.771516123");
+        assert_eq!(
+            dec(1_374_493_891_771_516_000, 1_000_000_000),
+            "1374493891.771516"
+        );
+        assert_eq!(
+            dec(1_374_493_891_771_516_123, 1_000_000_000),
+            "1374493891.771516123"
+        );
         assert_eq!(dec(1_000_000_000, 1_000_000_000), "1.0");
         assert_eq!(dec(103_000, 1000), "103.0");
         assert_eq!(dec(103_500, 1000), "103.5");
@@ -179,7 +185,10 @@ mod tests {
     fn strings_escape_what_json_requires() {
         let mut v = Vec::new();
         string(&mut v, "a\"b\\c\nd\u{1}é");
-        assert_eq!(String::from_utf8(v.clone()).unwrap(), r#""a\"b\\c\nd\u0001é""#);
+        assert_eq!(
+            String::from_utf8(v.clone()).unwrap(),
+            r#""a\"b\\c\nd\u0001é""#
+        );
         let back: String = serde_json::from_slice(&v).unwrap();
         assert_eq!(back, "a\"b\\c\nd\u{1}é");
     }

@@ -88,7 +88,10 @@ impl ExchangeJson<'_> {
         o.u64("xid", self.xid as u64);
         o.opt_u64("call_frame", self.call_frame);
         o.opt_u64("reply_frame", self.reply_frame);
-        for (k, t) in [("call_time", self.call_time), ("reply_time", self.reply_time)] {
+        for (k, t) in [
+            ("call_time", self.call_time),
+            ("reply_time", self.reply_time),
+        ] {
             match t {
                 Some(t) => jsonw::decimal(o.key(k), t.0, 1_000_000_000),
                 None => o.null(k),
@@ -130,7 +133,10 @@ impl ExchangeJson<'_> {
         o.opt_u64("call_bytes", self.call_bytes);
         o.opt_u64("reply_bytes", self.reply_bytes);
         o.bool("retransmission", self.retransmission);
-        write_u64s(o.key("retransmit_frames"), self.retransmit_frames.iter().copied());
+        write_u64s(
+            o.key("retransmit_frames"),
+            self.retransmit_frames.iter().copied(),
+        );
         o.bool("duplicate_reply", self.duplicate_reply);
         o.bool("truncated", self.truncated);
         o.bool("gap", self.gap);

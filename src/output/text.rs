@@ -173,7 +173,13 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                 if c.meta.truncated || c.meta.gap {
                     write!(w, " [truncated]")?;
                 }
-                writeln!(w)
+                writeln!(w)?;
+                if self.verbose {
+                    self.summary.clear();
+                    self.bodies.tree(ex, false, &mut self.summary);
+                    w.write_all(self.summary.as_bytes())?;
+                }
+                Ok(())
             }
             ExchangeKind::Complete | ExchangeKind::Orphan => {
                 let Some(r) = &ex.reply else { return Ok(()) };
@@ -220,7 +226,13 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                 if r.meta.truncated || r.meta.gap {
                     write!(w, " [truncated]")?;
                 }
-                writeln!(w)
+                writeln!(w)?;
+                if self.verbose {
+                    self.summary.clear();
+                    self.bodies.tree(ex, true, &mut self.summary);
+                    w.write_all(self.summary.as_bytes())?;
+                }
+                Ok(())
             }
             ExchangeKind::Unmatched => Ok(()),
         }

@@ -22,6 +22,7 @@ pub mod samples;
 pub mod schema;
 pub mod semantics;
 pub mod summary;
+pub mod tree;
 pub mod value;
 pub mod walk;
 

@@ -81,14 +81,17 @@ impl VersionEntry {
     }
 }
 
+/// One `/etc/rpc` line: number, name, aliases.
+type EtcRpc = (u32, String, Vec<String>);
+
 /// The table. See the module docs.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     /// Sorted by (program, version), unique.
     versions: Vec<VersionEntry>,
-    /// Program names from `/etc/rpc` (number, name, aliases), for numbers the
-    /// built-in table does not name.
-    etc_rpc: Vec<(u32, String, Vec<String>)>,
+    /// Program names from `/etc/rpc`, for numbers the built-in table does
+    /// not name.
+    etc_rpc: Vec<EtcRpc>,
 }
 
 impl Registry {
@@ -122,7 +125,7 @@ impl Registry {
         &mut self,
         text: &str,
         file: &str,
-        include: &mut dyn FnMut(&str, &str) -> Result<(String, String), String>,
+        include: &mut idl::Include<'_>,
     ) -> Result<(), IdlError> {
         let schema = idl::parse_with(text, file, include)?;
         self.add(schema, Source::User(file.to_string()));

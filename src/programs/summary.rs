@@ -38,8 +38,9 @@ pub fn summarize(
         roles,
         out,
         items: 0,
-        field: "",
+        field: if roles.is_empty() { "?" } else { "" },
         handle_depth: None,
+        arrays: 0,
         depth: 0,
         offset: None,
         count: None,
@@ -60,6 +61,9 @@ struct Summary<'o, 'r> {
     field: &'static str,
     /// Inside a handle struct opened at this depth.
     handle_depth: Option<u32>,
+    /// Open arrays and lists: their elements are not summarised (a
+    /// directory listing would crowd the line).
+    arrays: u32,
     depth: u32,
     offset: Option<u64>,
     count: Option<u64>,
@@ -111,7 +115,6 @@ impl Summary<'_, '_> {
     }
 }
 
-
 impl Visitor for Summary<'_, '_> {
     fn event(&mut self, _schema: &Schema, ev: Event<'_, '_>) -> Flow {
         if self.items >= MAX_ITEMS {
@@ -161,10 +164,16 @@ impl Visitor for Summary<'_, '_> {
                     }
                 }
             }
-            Event::ArrayBegin { .. } => self.depth += 1,
-            Event::UnionEnd { .. } | Event::ArrayEnd { .. } => {
-                self.depth = self.depth.saturating_sub(1)
+            Event::ArrayBegin { .. } => {
+                self.depth += 1;
+                self.arrays += 1;
             }
+            Event::ArrayEnd { .. } => {
+                self.depth = self.depth.saturating_sub(1);
+                self.arrays = self.arrays.saturating_sub(1);
+            }
+            Event::UnionEnd { .. } => self.depth = self.depth.saturating_sub(1),
+            _ if self.arrays > 0 => {}
             Event::Enum { ty, value, name } => {
                 if self.roles.has(ty, Role::STATUS) {
                     match name {

@@ -78,16 +78,6 @@ impl BodyState {
         }
     }
 
-    /// The registry the bodies are read with.
-    pub fn registry(&self) -> &Arc<Registry> {
-        &self.registry
-    }
-
-    /// The path table.
-    pub fn paths(&self) -> &Paths {
-        &self.paths
-    }
-
     fn entry(&self, call: &CallRec) -> Option<&VersionEntry> {
         if self.mode == BodyMode::Off {
             return None;
