@@ -224,6 +224,72 @@ fn truth_agrees_with_the_capture_per_tshark() {
     check_truth_against_tshark(&truth, &tsv, &x);
 }
 
+/// The decoder's exchanges of the committed capture today (no `--idl`).
+fn read_plain(pcap: &Path) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_rpcscope"))
+        .args(["read", "--format", "json"])
+        .arg(pcap)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run rpcscope");
+    assert!(out.status.success(), "rpcscope read failed");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["type"] == "exchange")
+        .collect()
+}
+
+/// The comparison the `--idl` tests rely on, run on today's exchanges with
+/// names and bodies filled in from demo.x and the truth by (transport,
+/// xid): every truth line finds its exchange, and a changed value deep in a
+/// body is reported with its path.
+#[test]
+fn comparison_finds_every_call_and_reports_differences() {
+    let truth = read_truth(&committed("truth.jsonl"));
+    let x = std::fs::read_to_string(demo_x()).unwrap();
+    let names: BTreeMap<(u32, u32), String> =
+        procedures(&x).into_iter().map(|(n, vp)| (vp, n)).collect();
+    let mut exchanges = read_plain(&committed("pcap"));
+    assert_eq!(exchanges.len(), 54, "50 demo calls and 4 rpcbind GETADDRs");
+    let mut filled = 0;
+    for e in exchanges.iter_mut() {
+        if e["program"].as_u64() != Some(DEMO_PROG.into()) {
+            continue;
+        }
+        let vp = (
+            e["version"].as_u64().unwrap() as u32,
+            e["procedure"].as_u64().unwrap() as u32,
+        );
+        let t = truth
+            .iter()
+            .find(|t| t.xid == e["xid"].as_u64() && e["transport"] == t.transport.as_str())
+            .unwrap_or_else(|| panic!("no truth line for exchange {e}"));
+        e["procedure_name"] = Value::from(names[&vp].clone());
+        e["args"] = t.args.clone();
+        e["result"] = t.result.clone();
+        filled += 1;
+    }
+    assert_eq!(filled, truth.len());
+    assert_eq!(check_exchanges(&truth, &exchanges), Ok(truth.len()));
+    // The 300-entry list of DEMO_LIST over UDP, one name changed.
+    let e = exchanges
+        .iter_mut()
+        .find(|e| {
+            e["procedure_name"] == "DEMO_LIST"
+                && e["transport"] == "udp"
+                && e["args"]["count"] == 300
+        })
+        .unwrap();
+    e["result"]["list"]["entries"][299]["name"] = Value::from("n2999");
+    let err = check_exchanges(&truth, &exchanges).unwrap_err();
+    assert!(
+        err.contains("result.list.entries[299].name: want \"n299\", got \"n2999\""),
+        "{err}"
+    );
+}
+
 #[test]
 #[ignore = "needs --idl (body engine)"]
 fn idl_decodes_committed_rpcgen_capture() {
