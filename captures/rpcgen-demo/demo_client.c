@@ -7,7 +7,9 @@
  *
  * with the arguments it sent and the results it received, written by the
  * printers of demo_json.c. The xids are set (CLSET_XID) before each call
- * and read back (CLGET_XID) after it: tcp 0x7c000001.., udp 0x7d000001..
+ * and read back (CLGET_XID) after it, which gives what went on the wire:
+ * udp 0x7d000001.., and over tcp 0x7b000002.. for 0x7c000001.. asked
+ * (libtirpc's clnt_vc steps the xid word in network byte order).
  *
  * Usage: demo_client HOST
  */
