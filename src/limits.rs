@@ -131,7 +131,8 @@ pub struct Limits {
     /// Bytes of a call's arguments kept while it waits for its reply (the
     /// reply's meaning, and the path it teaches, depend on them). NFSv3
     /// arguments are under 300 bytes; an NFSv4 COMPOUND with an OPEN and a
-    /// GETATTR under 1 KiB; WRITE data past this is bulk nobody decodes.
+    /// GETATTR under 1 KiB; an rpcgen program's list of a few hundred small
+    /// entries fits 8 KiB. WRITE data past this is bulk nobody decodes.
     pub body_keep: usize,
     /// Bytes of arguments kept over all pending calls: with
     /// `max_pending_calls` full of long arguments, memory would otherwise
@@ -261,7 +262,7 @@ impl Default for Limits {
             max_write_backlog_bytes: 4 * 1024 * 1024,
             max_write_backlog_frames: 16384,
             max_write_flows: 65536,
-            body_keep: 2048,
+            body_keep: 8192,
             max_pending_body_bytes: 16 * 1024 * 1024,
             max_paths: 32768,
             max_dir_entries: 4096,

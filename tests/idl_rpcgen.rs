@@ -291,7 +291,6 @@ fn comparison_finds_every_call_and_reports_differences() {
 }
 
 #[test]
-#[ignore = "needs --idl (body engine)"]
 fn idl_decodes_committed_rpcgen_capture() {
     let truth = read_truth(&committed("truth.jsonl"));
     let exchanges = read_with_idl(&demo_x(), &committed("pcap"));
@@ -323,7 +322,6 @@ fn record_live(dir: &Path) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs --idl (body engine)"]
 fn idl_decodes_live_rpcgen_peer() {
     const NAME: &str = "idl_decodes_live_rpcgen_peer";
     for tool in [

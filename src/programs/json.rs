@@ -33,7 +33,10 @@
 
 use super::roles::{Role, Roles};
 use super::schema::{Kind, Schema, TypeId};
-use super::walk::{walk, BodyBytes, BodyError, DiscKind, Event, Flow, Visitor, WalkLimits};
+use super::walk::{
+    walk, BodyBytes, BodyError, BodyErrorKind, DiscKind, Event, Flow, Malformation, Visitor,
+    WalkLimits,
+};
 use crate::limits::Limits;
 
 /// How bodies are rendered.
@@ -63,9 +66,10 @@ impl<'r> JsonOptions<'r> {
 }
 
 /// Writes `types` of `body` as JSON into `out` (appending): one type as its
-/// value, several as an array of their values, none (or only void) as
-/// nothing at all. Returns why the walk stopped short, if it did; the text
-/// written is valid JSON either way (see the module docs). A
+/// value, none (or only void) as nothing at all, several (rpcgen's `-N`
+/// style) as an object `{"arg1": .., "arg2": ..}`, the member names rpcgen
+/// gives its argument struct. Returns why the walk stopped short, if it
+/// did; the text written is valid JSON either way (see the module docs). A
 /// `Malformed(TrailingBytes)` error comes after a complete value.
 pub fn body_to_json(
     schema: &Schema,
@@ -76,11 +80,41 @@ pub fn body_to_json(
     out: &mut Vec<u8>,
 ) -> Option<BodyError> {
     let mut w = JsonWriter::new(out, *opts);
-    let seq = types.len() > 1;
-    if seq {
-        w.begin_array();
+    if types.len() <= 1 {
+        let err = walk(schema, types, body, limits, &mut w).err();
+        w.finish();
+        return err;
     }
-    let err = walk(schema, types, body, limits, &mut w).err();
+    w.open(b'{', 0);
+    let mut at = 0u64;
+    let mut err = None;
+    for (i, ty) in types.iter().enumerate() {
+        let last = i + 1 == types.len();
+        w.key(&format!("arg{}", i + 1));
+        let held = body
+            .data
+            .get(at.min(body.data.len() as u64) as usize..)
+            .unwrap_or(&[]);
+        let rest = BodyBytes {
+            data: held,
+            len: body.len.saturating_sub(at),
+            missing: body.missing,
+        };
+        match walk(schema, std::slice::from_ref(ty), &rest, limits, &mut w) {
+            Ok(n) => at += n,
+            // An argument that is not the last is followed by the others.
+            Err(e) if !last && e.kind == BodyErrorKind::Malformed(Malformation::TrailingBytes) => {
+                at += e.offset
+            }
+            Err(e) => {
+                err = Some(BodyError {
+                    offset: at + e.offset,
+                    ..e
+                });
+                break;
+            }
+        }
+    }
     w.finish();
     err
 }
