@@ -89,6 +89,7 @@
 
 mod ast;
 mod expr;
+pub mod invariants;
 mod lexer;
 mod parser;
 mod preprocess;

@@ -1,0 +1,1 @@
+//! Hostile input: mutated and random text never panics and finishes fast.
