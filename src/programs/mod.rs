@@ -10,8 +10,8 @@
 //! program, version or procedure (or an unassigned gap) is `None`, and the
 //! caller prints the number.
 
-mod names;
 pub mod idl;
+mod names;
 pub mod schema;
 pub mod walk;
 

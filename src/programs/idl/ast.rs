@@ -56,7 +56,10 @@ pub(super) enum Spec {
     /// `string`: only with `<n>` (alone as a procedure argument).
     String,
     /// A type name, perhaps written `struct X`.
-    Named { name: String, tag: Option<Tag> },
+    Named {
+        name: String,
+        tag: Option<Tag>,
+    },
     Enum(EnumBody),
     Struct(StructBody),
     Union(Box<UnionBody>),
@@ -177,7 +180,7 @@ pub(super) enum Def {
     },
     Union {
         name: At<String>,
-        body: UnionBody,
+        body: Box<UnionBody>,
     },
     Program(Program),
 }

@@ -286,7 +286,9 @@ mod tests {
         assert_eq!(ev("defined(TWO)"), Ok(0));
         assert_eq!(ev("!defined(TWO) && TWO == 0"), Ok(1));
         let mut m = Map(HashMap::new(), false);
-        assert!(eval("defined X", &mut m).unwrap_err().contains("only for #if"));
+        assert!(eval("defined X", &mut m)
+            .unwrap_err()
+            .contains("only for #if"));
     }
 
     #[test]

@@ -57,8 +57,7 @@ pub fn check(s: &Schema) -> Result<(), String> {
                     return Err(format!("{}: case values not sorted and unique", at()));
                 }
                 let arms = u.arms.len() as u32;
-                if u.cases.iter().any(|&(_, a)| a >= arms) || u.default.is_some_and(|d| d >= arms)
-                {
+                if u.cases.iter().any(|&(_, a)| a >= arms) || u.default.is_some_and(|d| d >= arms) {
                     return Err(format!("{}: case arm out of range", at()));
                 }
             }
@@ -86,7 +85,10 @@ pub fn check(s: &Schema) -> Result<(), String> {
     no_cycles(s)?;
     for p in &s.programs {
         if p.versions.windows(2).any(|w| w[0].number >= w[1].number) {
-            return Err(format!("program {}: versions not sorted and unique", p.number));
+            return Err(format!(
+                "program {}: versions not sorted and unique",
+                p.number
+            ));
         }
         for v in &p.versions {
             if v.procedures.windows(2).any(|w| w[0].number >= w[1].number) {

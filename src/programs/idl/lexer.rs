@@ -239,7 +239,11 @@ fn block_comment(b: &[u8], cur: &mut Cursor) -> Result<(), Diag> {
     loop {
         match cur.peek(b, 0) {
             None => {
-                return Err(Diag::here(line, col, "unterminated comment: `/*` without `*/`"));
+                return Err(Diag::here(
+                    line,
+                    col,
+                    "unterminated comment: `/*` without `*/`",
+                ));
             }
             Some(b'*') if cur.peek(b, 1) == Some(b'/') => {
                 cur.bump(b);
@@ -281,8 +285,7 @@ fn pass_through(b: &[u8], cur: &mut Cursor) -> String {
 fn directive(b: &[u8], cur: &mut Cursor) -> Result<String, Diag> {
     let mut out = Vec::new();
     let mut quote = None;
-    loop {
-        let Some(c) = cur.peek(b, 0) else { break };
+    while let Some(c) = cur.peek(b, 0) {
         let n = cur.splice_len(b);
         if n > 0 {
             (0..n).for_each(|_| cur.bump(b));
@@ -369,16 +372,16 @@ mod tests {
         assert!(parse_number("18446744073709551616")
             .unwrap_err()
             .contains("too large"));
-        assert_eq!(
-            all("a[08]")[2].0,
-            Kind::Bad("malformed number `08`".into())
-        );
+        assert_eq!(all("a[08]")[2].0, Kind::Bad("malformed number `08`".into()));
     }
 
     #[test]
     fn pass_through_lines_only_at_column_one() {
         let toks = all("%#define A 1 \\\n  + 2\nint x;\n %no\n");
-        assert_eq!(toks[0], (Kind::PassThrough("#define A 1   + 2".into()), 1, 1));
+        assert_eq!(
+            toks[0],
+            (Kind::PassThrough("#define A 1   + 2".into()), 1, 1)
+        );
         assert_eq!(toks[1], (id("int"), 3, 1));
         // Not at column 1: an ordinary (bad) character.
         assert_eq!(toks[4].1, 4);
@@ -414,10 +417,7 @@ mod tests {
             all("\"open\nx")[0].0,
             Kind::Bad("unterminated string literal".into())
         );
-        assert_eq!(
-            all("@")[0].0,
-            Kind::Bad("unexpected character `@`".into())
-        );
+        assert_eq!(all("@")[0].0, Kind::Bad("unexpected character `@`".into()));
         assert_eq!(all("\u{feff}int")[0], (id("int"), 1, 1));
         assert!(matches!(&all("ü")[0].0, Kind::Bad(m) if m.contains('ü')));
     }

@@ -119,7 +119,11 @@ pub struct IdlError {
 
 impl fmt::Display for IdlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
     }
 }
 
@@ -146,7 +150,7 @@ pub fn parse_with(text: &str, file: &str, include: &mut Include<'_>) -> Result<S
     let mut pre = preprocess::Preprocessor::new(text, file, include);
     let result = parser::parse(&mut pre).and_then(|defs| {
         let soft = pre.soft_consts();
-        resolve::build(&defs, &soft, pre.files())
+        resolve::build(&defs, soft, pre.files())
     });
     result.map_err(|d| d.into_error(pre.files()))
 }

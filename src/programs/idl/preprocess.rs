@@ -355,7 +355,13 @@ impl<'t, 'a, 'b> Preprocessor<'t, 'a, 'b> {
     }
 
     /// Starts reading an included file, within the bounds.
-    fn push_file(&mut self, name: &str, display: String, text: String, pos: Pos) -> Result<(), Diag> {
+    fn push_file(
+        &mut self,
+        name: &str,
+        display: String,
+        text: String,
+        pos: Pos,
+    ) -> Result<(), Diag> {
         if self.frames.len() > IDL_MAX_INCLUDE_DEPTH {
             return Err(Diag::new(
                 pos,

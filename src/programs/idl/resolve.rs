@@ -439,10 +439,7 @@ impl<'a> Builder<'a> {
         depth: usize,
     ) -> Result<i128, Diag> {
         match def {
-            Name::Type { .. } => Err(Diag::new(
-                at,
-                format!("`{name}` is a type, not a constant"),
-            )),
+            Name::Type { .. } => Err(Diag::new(at, format!("`{name}` is a type, not a constant"))),
             Name::Const {
                 value: ConstValue::Str,
                 ..
@@ -502,7 +499,10 @@ impl<'a> Builder<'a> {
             if !fits(v) {
                 return Err(Diag::new(
                     m.name.pos,
-                    format!("enum value `{}` = {v} does not fit a 32-bit int", m.name.item),
+                    format!(
+                        "enum value `{}` = {v} does not fit a 32-bit int",
+                        m.name.item
+                    ),
                 ));
             }
             if j > k && j < index {
@@ -775,10 +775,13 @@ impl<'a> Builder<'a> {
     fn build_types(&mut self, defs: &'a [Def]) -> Result<(), Diag> {
         for def in defs {
             let (id, kind) = match def {
-                Def::Enum { name, body } => (self.type_id(&name.item), Kind::Enum(self.enum_def(body)?)),
-                Def::Struct { name, body } => {
-                    (self.type_id(&name.item), Kind::Struct(self.struct_def(body)?))
+                Def::Enum { name, body } => {
+                    (self.type_id(&name.item), Kind::Enum(self.enum_def(body)?))
                 }
+                Def::Struct { name, body } => (
+                    self.type_id(&name.item),
+                    Kind::Struct(self.struct_def(body)?),
+                ),
                 Def::Union { name, body } => {
                     let id = self.type_id(&name.item);
                     let (u, labels) = self.union_def(body)?;
@@ -838,8 +841,7 @@ impl<'a> Builder<'a> {
         for i in 0..self.self_typedefs.len() {
             let (d, target, tag) = self.self_typedefs[i];
             let defined = matches!(self.names.get(target), Some(Name::Type { .. }));
-            if !defined && builtin_named(target).is_none() && builtin_primitive(target).is_none()
-            {
+            if !defined && builtin_named(target).is_none() && builtin_primitive(target).is_none() {
                 return Err(Diag::new(
                     d.spec_pos,
                     format!(
@@ -900,7 +902,9 @@ impl<'a> Builder<'a> {
             let (_, kind) = self.schema.resolve(id);
             let ok = matches!(
                 (tag, kind),
-                (Tag::Struct, Kind::Struct(_)) | (Tag::Union, Kind::Union(_)) | (Tag::Enum, Kind::Enum(_))
+                (Tag::Struct, Kind::Struct(_))
+                    | (Tag::Union, Kind::Union(_))
+                    | (Tag::Enum, Kind::Enum(_))
             );
             if !ok {
                 let name = self.label(id.index());
@@ -1040,7 +1044,11 @@ impl<'a> Builder<'a> {
                         label.pos,
                         format!(
                             "case value {v} does not fit {type_word} discriminant{}",
-                            if class == Class::Bool { " (TRUE or FALSE)" } else { "" }
+                            if class == Class::Bool {
+                                " (TRUE or FALSE)"
+                            } else {
+                                ""
+                            }
                         ),
                     ));
                 };
@@ -1109,19 +1117,34 @@ impl<'a> Builder<'a> {
             let Def::Program(p) = def else { continue };
             let number = self.number(&p.number, "program")?;
             self.dup(&mut numbers, number, p.number.pos, "program number")?;
-            self.dup(&mut names, format!("`{}`", p.name.item), p.name.pos, "program")?;
+            self.dup(
+                &mut names,
+                format!("`{}`", p.name.item),
+                p.name.pos,
+                "program",
+            )?;
             let mut versions = Vec::with_capacity(p.versions.len());
             let (mut vnums, mut vnames) = (HashMap::new(), HashMap::new());
             for v in &p.versions {
                 let vnum = self.number(&v.number, "version")?;
                 self.dup(&mut vnums, vnum, v.number.pos, "version number")?;
-                self.dup(&mut vnames, format!("`{}`", v.name.item), v.name.pos, "version")?;
+                self.dup(
+                    &mut vnames,
+                    format!("`{}`", v.name.item),
+                    v.name.pos,
+                    "version",
+                )?;
                 let mut procedures = Vec::with_capacity(v.procedures.len());
                 let (mut pnums, mut pnames) = (HashMap::new(), HashMap::new());
                 for pr in &v.procedures {
                     let pnum = self.number(&pr.number, "procedure")?;
                     self.dup(&mut pnums, pnum, pr.number.pos, "procedure number")?;
-                    self.dup(&mut pnames, format!("`{}`", pr.name.item), pr.name.pos, "procedure")?;
+                    self.dup(
+                        &mut pnames,
+                        format!("`{}`", pr.name.item),
+                        pr.name.pos,
+                        "procedure",
+                    )?;
                     let result = self.sig_type(&pr.result)?;
                     let mut args = Vec::with_capacity(pr.args.len());
                     for a in &pr.args {

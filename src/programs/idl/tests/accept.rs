@@ -73,8 +73,20 @@ fn typedefs_of_primitives_and_shapes_are_named_types_of_that_shape() {
         ("q", Kind::Quadruple),
         ("b", Kind::Bool),
         ("fharr", Kind::FixedArray { elem: fh, len: 4 }),
-        ("fhlist", Kind::VarArray { elem: fh, max: Some(8) }),
-        ("fhs", Kind::VarArray { elem: fh, max: None }),
+        (
+            "fhlist",
+            Kind::VarArray {
+                elem: fh,
+                max: Some(8),
+            },
+        ),
+        (
+            "fhs",
+            Kind::VarArray {
+                elem: fh,
+                max: None,
+            },
+        ),
         ("maybe", Kind::Optional(TypeId::INT)),
     ] {
         assert_eq!(kind(&s, name), &want, "{name}");
@@ -114,19 +126,26 @@ fn typedefs_of_inline_types_name_them() {
         typedef union switch (color c) { case RED: int r; default: void; } paint;
         typedef struct { int v; } *node;
     ");
-    assert_eq!(
-        fields(&s, "pair"),
-        [("a", &Kind::Int), ("b", &Kind::Hyper)]
-    );
-    let Kind::Enum(e) = kind(&s, "color") else { panic!() };
+    assert_eq!(fields(&s, "pair"), [("a", &Kind::Int), ("b", &Kind::Hyper)]);
+    let Kind::Enum(e) = kind(&s, "color") else {
+        panic!()
+    };
     assert_eq!(
         e.values,
-        [("RED".to_string(), 0), ("GREEN".into(), 5), ("BLUE".into(), 6)]
+        [
+            ("RED".to_string(), 0),
+            ("GREEN".into(), 5),
+            ("BLUE".into(), 6)
+        ]
     );
-    let Kind::Union(u) = kind(&s, "paint") else { panic!() };
+    let Kind::Union(u) = kind(&s, "paint") else {
+        panic!()
+    };
     assert_eq!(u.discriminant.ty, s.lookup("color").unwrap());
     assert_eq!(u.cases, [(0, 0)]);
-    let Kind::Optional(inner) = kind(&s, "node") else { panic!() };
+    let Kind::Optional(inner) = kind(&s, "node") else {
+        panic!()
+    };
     let def = s.get(*inner);
     assert_eq!(def.name, None);
     assert!(matches!(&def.kind, Kind::Struct(st) if st.fields[0].name == "v"));
@@ -149,8 +168,8 @@ fn c_integer_names_are_32_bit_as_xdr_encodes_them() {
     assert_eq!(
         kinds,
         [
-            &Int, &Int, &Int, &Int, &Int, &UInt, &UInt, &UInt, &UInt, &UInt, &UInt, &UInt,
-            &Int, &UInt, &UInt, &Hyper, &UHyper, &UHyper, &Hyper, &UHyper, &Bool
+            &Int, &Int, &Int, &Int, &Int, &UInt, &UInt, &UInt, &UInt, &UInt, &UInt, &UInt, &Int,
+            &UInt, &UInt, &Hyper, &UHyper, &UHyper, &Hyper, &UHyper, &Bool
         ]
     );
 }
@@ -165,7 +184,9 @@ fn builtins_of_rpc_h_and_shadowing_by_the_file() {
     let netobj = s.lookup("netobj").unwrap();
     assert_eq!(s.get(netobj).kind, Kind::VarOpaque(Some(1024)));
     assert_eq!(kind(&s, "des_block"), &Kind::FixedOpaque(8));
-    let Kind::Struct(k) = kind(&s, "k") else { panic!() };
+    let Kind::Struct(k) = kind(&s, "k") else {
+        panic!()
+    };
     assert_eq!((k.fields[0].ty, k.fields[2].ty), (netobj, netobj));
     assert_eq!(kind(&s, "netname"), &Kind::String(Some(255)));
     // The file's own netobj and TRUE win.
@@ -175,7 +196,9 @@ fn builtins_of_rpc_h_and_shadowing_by_the_file() {
         union u switch (int d) { case TRUE: netobj n; };
     ");
     assert_eq!(kind(&s, "netobj"), &Kind::VarOpaque(Some(16)));
-    let Kind::Union(u) = kind(&s, "u") else { panic!() };
+    let Kind::Union(u) = kind(&s, "u") else {
+        panic!()
+    };
     assert_eq!(u.cases, [(7, 0)]);
 }
 
@@ -186,7 +209,9 @@ fn enums_values_explicit_implicit_and_by_name() {
         enum e { A, B, C = BASE, D, E = -3, F, G = A, H = Z };
         enum other { Z = 0x7fffffff };
     ");
-    let Kind::Enum(e) = kind(&s, "e") else { panic!() };
+    let Kind::Enum(e) = kind(&s, "e") else {
+        panic!()
+    };
     let want: Vec<(String, i32)> = [
         ("A", 0),
         ("B", 1),
@@ -202,7 +227,7 @@ fn enums_values_explicit_implicit_and_by_name() {
     .collect();
     assert_eq!(e, &EnumDef::new(want));
     assert_eq!(e.name_of(0), Some("A")); // first declared of A and G
-    // Enum values are constants.
+                                         // Enum values are constants.
     assert_eq!(s.consts["D"], 11);
     assert_eq!(s.consts["F"], -2);
     assert_eq!(s.consts["Z"], 2147483647);
@@ -249,20 +274,30 @@ fn structs_fields_inline_types_and_shared_anonymous_shapes() {
         names,
         ["a", "data", "more", "str", "next", "num", "u", "by_tag", "by_name", "flags"]
     );
-    let Kind::Struct(st) = kind(&s, "s") else { panic!() };
+    let Kind::Struct(st) = kind(&s, "s") else {
+        panic!()
+    };
     let ty = |i: usize| st.fields[i].ty;
     assert_eq!(ty(0), TypeId::INT);
     assert_eq!(ty(1), ty(2), "equal anonymous shapes share an id");
-    assert_eq!(s.get(ty(1)), &crate::programs::schema::TypeDef {
-        name: None,
-        kind: Kind::VarOpaque(None)
-    });
+    assert_eq!(
+        s.get(ty(1)),
+        &crate::programs::schema::TypeDef {
+            name: None,
+            kind: Kind::VarOpaque(None)
+        }
+    );
     assert_eq!(f[3].1, &Kind::String(Some(32)));
-    let Kind::Optional(inner) = f[4].1 else { panic!() };
+    let Kind::Optional(inner) = f[4].1 else {
+        panic!()
+    };
     assert_eq!(
         s.get(*inner).kind,
         Kind::Struct(crate::programs::schema::StructDef {
-            fields: vec![Field { name: "x".into(), ty: TypeId::INT }]
+            fields: vec![Field {
+                name: "x".into(),
+                ty: TypeId::INT
+            }]
         })
     );
     assert!(matches!(f[5].1, Kind::Enum(e) if e.value_of("TWO") == Some(2)));
@@ -271,9 +306,18 @@ fn structs_fields_inline_types_and_shared_anonymous_shapes() {
     assert_eq!(ty(7), s.lookup("s2").unwrap());
     assert_eq!(
         f[8].1,
-        &Kind::FixedArray { elem: s.lookup("t2").unwrap(), len: 2 }
+        &Kind::FixedArray {
+            elem: s.lookup("t2").unwrap(),
+            len: 2
+        }
     );
-    assert_eq!(f[9].1, &Kind::VarArray { elem: TypeId::BOOL, max: None });
+    assert_eq!(
+        f[9].1,
+        &Kind::VarArray {
+            elem: TypeId::BOOL,
+            max: None
+        }
+    );
 }
 
 #[test]
@@ -299,7 +343,9 @@ fn unions_share_arms_take_void_and_default_and_read_cases_by_type() {
         union td switch (count c) { case 1: void; };
         union bo switch (bool b) { case FALSE: void; case TRUE: hyper h; };
     ");
-    let Kind::Union(u) = kind(&s, "r") else { panic!() };
+    let Kind::Union(u) = kind(&s, "r") else {
+        panic!()
+    };
     assert_eq!(u.discriminant.name, "status");
     assert_eq!(u.discriminant.ty, s.lookup("st").unwrap());
     let arms: Vec<&str> = u.arms.iter().map(|a| a.name.as_str()).collect();
@@ -309,13 +355,21 @@ fn unions_share_arms_take_void_and_default_and_read_cases_by_type() {
     assert_eq!(u.default, Some(3));
     assert_eq!(u.arm(99).unwrap().name, "raw");
     // Case values are the discriminant's 32 bits read as its type.
-    let Kind::Union(un) = kind(&s, "un") else { panic!() };
+    let Kind::Union(un) = kind(&s, "un") else {
+        panic!()
+    };
     assert_eq!(un.cases, [(0x8000_0000, 1), (0xffff_ffff, 0)]);
-    let Kind::Union(si) = kind(&s, "si") else { panic!() };
+    let Kind::Union(si) = kind(&s, "si") else {
+        panic!()
+    };
     assert_eq!(si.cases, [(-2147483648, 1), (-1, 0)]);
-    let Kind::Union(td) = kind(&s, "td") else { panic!() };
+    let Kind::Union(td) = kind(&s, "td") else {
+        panic!()
+    };
     assert_eq!((td.cases.as_slice(), td.default), (&[(1, 0)][..], None));
-    let Kind::Union(bo) = kind(&s, "bo") else { panic!() };
+    let Kind::Union(bo) = kind(&s, "bo") else {
+        panic!()
+    };
     assert_eq!(bo.cases, [(0, 0), (1, 1)]);
 }
 
@@ -361,18 +415,30 @@ fn programs_versions_procedures_and_their_types() {
     let p = s.program(0x2000_0001).unwrap();
     assert_eq!(p.name, "TESTPROG");
     assert_eq!(
-        p.versions.iter().map(|v| (v.number, v.name.as_str())).collect::<Vec<_>>(),
+        p.versions
+            .iter()
+            .map(|v| (v.number, v.name.as_str()))
+            .collect::<Vec<_>>(),
         [(1, "TESTVERS1"), (2, "TESTVERS2")]
     );
     let v2 = p.version(2).unwrap();
     let nums: Vec<u32> = v2.procedures.iter().map(|p| p.number).collect();
     assert_eq!(nums, [0, 1, 2, 3, 4, 5, 6]);
     let pr = |n| v2.procedure(n).unwrap();
-    assert_eq!((pr(0).display.as_str(), pr(0).args.len(), pr(0).result), ("NULL", 0, TypeId::VOID));
+    assert_eq!(
+        (pr(0).display.as_str(), pr(0).args.len(), pr(0).result),
+        ("NULL", 0, TypeId::VOID)
+    );
     assert_eq!(pr(1).args, [TypeId::INT, TypeId::INT]);
-    assert_eq!((pr(1).name.as_str(), pr(1).display.as_str()), ("TESTPROC_ADD", "ADD"));
+    assert_eq!(
+        (pr(1).name.as_str(), pr(1).display.as_str()),
+        ("TESTPROC_ADD", "ADD")
+    );
     let path = s.lookup("path").unwrap();
-    assert_eq!((pr(3).args.as_slice(), pr(3).result), (&[path][..], TypeId::UINT));
+    assert_eq!(
+        (pr(3).args.as_slice(), pr(3).result),
+        (&[path][..], TypeId::UINT)
+    );
     let pair = s.lookup("pair").unwrap();
     assert_eq!((pr(2).args.as_slice(), pr(2).result), (&[pair][..], pair));
     assert_eq!(s.get(pr(4).args[0]).kind, Kind::String(Some(64)));
@@ -380,8 +446,17 @@ fn programs_versions_procedures_and_their_types() {
     assert_eq!(pr(4).result, path);
     assert_eq!(s.get(pr(5).args[0]).kind, Kind::String(None));
     assert_eq!(s.get(pr(5).result).kind, Kind::String(None));
-    assert_eq!((pr(6).args.as_slice(), pr(6).result), (&[TypeId::UINT][..], TypeId::UHYPER));
-    let o = s.program(300000).unwrap().version(9).unwrap().procedure(7).unwrap();
+    assert_eq!(
+        (pr(6).args.as_slice(), pr(6).result),
+        (&[TypeId::UINT][..], TypeId::UHYPER)
+    );
+    let o = s
+        .program(300000)
+        .unwrap()
+        .version(9)
+        .unwrap()
+        .procedure(7)
+        .unwrap();
     assert_eq!((o.display.as_str(), o.result), ("X", TypeId::BOOL));
 }
 

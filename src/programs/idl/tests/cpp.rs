@@ -86,7 +86,13 @@ struct s {
         [
             ("a", &Kind::FixedOpaque(16)),
             ("b", &Kind::String(Some(1025))),
-            ("c", &Kind::FixedArray { elem: TypeId::INT, len: 32 }),
+            (
+                "c",
+                &Kind::FixedArray {
+                    elem: TypeId::INT,
+                    len: 32
+                }
+            ),
         ]
     );
     assert_eq!(s.consts["SIZE2"], 16);
@@ -94,12 +100,28 @@ struct s {
     assert_eq!(s.consts["MAXNAMELEN"], 1025);
     assert!(!s.consts.contains_key("NOT_A_NUMBER"));
     assert!(!s.consts.contains_key("RPC_HDR")); // predefined, not the file's
-    // A const of the same name wins over a #define.
+                                                // A const of the same name wins over a #define.
     let s = ok("%#define N 5\nconst N = 7;\ntypedef int a[N];");
-    assert_eq!(kind(&s, "a"), &Kind::FixedArray { elem: TypeId::INT, len: 7 });
+    assert_eq!(
+        kind(&s, "a"),
+        &Kind::FixedArray {
+            elem: TypeId::INT,
+            len: 7
+        }
+    );
     // Inactive defines do not count; #undef removes.
-    err_at("#if 0\n#define Z 3\n#endif\ntypedef int a[Z];", 4, 15, "unknown constant `Z`");
-    err_at("#define Z 3\n#undef Z\ntypedef int a[Z];", 3, 15, "unknown constant `Z`");
+    err_at(
+        "#if 0\n#define Z 3\n#endif\ntypedef int a[Z];",
+        4,
+        15,
+        "unknown constant `Z`",
+    );
+    err_at(
+        "#define Z 3\n#undef Z\ntypedef int a[Z];",
+        3,
+        15,
+        "unknown constant `Z`",
+    );
     // A define that is not a number says so where it is used.
     err_at(
         "%#define W \"str\"\ntypedef int a[W];",
@@ -122,7 +144,11 @@ fn includes_go_through_the_callback_with_positions_in_their_file() {
     assert_eq!(fields(&s, "top")[0].1, &Kind::FixedOpaque(8));
     assert_eq!(fields(&s, "top")[1].1, &Kind::Int);
     // An error inside an included file names that file.
-    let e = with_files("\n#include \"bad.x\"\n", &[("bad.x", "struct x {\n  int;\n};")]).unwrap_err();
+    let e = with_files(
+        "\n#include \"bad.x\"\n",
+        &[("bad.x", "struct x {\n  int;\n};")],
+    )
+    .unwrap_err();
     assert_eq!((e.file.as_str(), e.line, e.col), ("bad.x", 2, 6));
     assert!(e.message.contains("expected a name"), "{e}");
     // The callback learns which file includes.
@@ -136,7 +162,10 @@ fn includes_go_through_the_callback_with_positions_in_their_file() {
         }
     })
     .unwrap();
-    assert_eq!(seen, [("a.x".into(), "top.x".into()), ("b.x".into(), "A".into())]);
+    assert_eq!(
+        seen,
+        [("a.x".into(), "top.x".into()), ("b.x".into(), "A".into())]
+    );
 }
 
 #[test]
@@ -152,16 +181,29 @@ fn a_c_include_of_an_rpcgen_header_reads_its_x_file_once() {
     .unwrap();
     assert!(matches!(kind(&s, "obj_p"), Kind::Optional(_)));
     // Inside an inactive block, the C include is not read.
-    let e = with_files("#if 0\n%#include \"nis.h\"\n#endif\ntypedef nis_object *p;", &files)
-        .unwrap_err();
+    let e = with_files(
+        "#if 0\n%#include \"nis.h\"\n#endif\ntypedef nis_object *p;",
+        &files,
+    )
+    .unwrap_err();
     assert!(e.message.contains("unknown type `nis_object`"), "{e}");
     // Without a callback the line is C and ignored.
-    err_at("%#include \"nis.h\"\ntypedef nis_object *p;", 2, 9, "unknown type");
+    err_at(
+        "%#include \"nis.h\"\ntypedef nis_object *p;",
+        2,
+        9,
+        "unknown type",
+    );
 }
 
 #[test]
 fn preprocessor_errors_say_where() {
-    err_at("struct a { int x; };\n#include \"x.x\"\n", 2, 1, "no include callback");
+    err_at(
+        "struct a { int x; };\n#include \"x.x\"\n",
+        2,
+        1,
+        "no include callback",
+    );
     err_at("#endif\n", 1, 1, "#endif without #if");
     err_at("#else\n", 1, 1, "#else without #if");
     err_at("#elif 1\n", 1, 1, "#elif without #if");
@@ -170,13 +212,33 @@ fn preprocessor_errors_say_where() {
     err_at("\n  #ifdef X\nstruct a { int x; };\n", 2, 3, "no #endif");
     err_at("#if 1 +\n#endif\n", 1, 1, "#if: expression ends early");
     err_at("#if (2\n#endif\n", 1, 1, "expected `)`");
-    err_at("#define E\n#if E\n#endif\n", 2, 1, "`E` is defined as nothing");
-    err_at("#if 0\n#else\n#error stop here\n#endif", 3, 1, "#error stop here");
-    err_at("#define F(x) x\n", 1, 1, "function-like macros are not supported");
+    err_at(
+        "#define E\n#if E\n#endif\n",
+        2,
+        1,
+        "`E` is defined as nothing",
+    );
+    err_at(
+        "#if 0\n#else\n#error stop here\n#endif",
+        3,
+        1,
+        "#error stop here",
+    );
+    err_at(
+        "#define F(x) x\n",
+        1,
+        1,
+        "function-like macros are not supported",
+    );
     err_at("#define\n", 1, 1, "#define needs a name");
     err_at("#ifdef\n#endif\n", 1, 1, "#ifdef needs a name");
     err_at("#include x.x\n", 1, 1, "#include expects");
-    err_at("#if 0\n#elif 1 / 0\n#endif", 2, 1, "#elif: division by zero");
+    err_at(
+        "#if 0\n#elif 1 / 0\n#endif",
+        2,
+        1,
+        "#elif: division by zero",
+    );
     // A taken branch leaves later #elif unevaluated, as in cpp.
     ok("#if 1\n#elif 1 / 0\n#endif");
     // A self-referential macro ends at the depth bound, not in a loop.
@@ -228,7 +290,15 @@ fn if_nesting_is_bounded() {
 
 #[test]
 fn spliced_lines_in_directives_and_pass_through() {
-    let s = ok("#define N \\\n  4\n%#define M (N + \\\n 1) << 16\nstruct s { int a[N]; };\nconst K = M;");
-    assert_eq!(fields(&s, "s")[0].1, &Kind::FixedArray { elem: TypeId::INT, len: 4 });
+    let s = ok(
+        "#define N \\\n  4\n%#define M (N + \\\n 1) << 16\nstruct s { int a[N]; };\nconst K = M;",
+    );
+    assert_eq!(
+        fields(&s, "s")[0].1,
+        &Kind::FixedArray {
+            elem: TypeId::INT,
+            len: 4
+        }
+    );
     assert_eq!(s.consts["K"], 5 << 16);
 }

@@ -30,11 +30,7 @@ fn err(text: &str) -> IdlError {
 #[track_caller]
 fn err_at(text: &str, line: u32, col: u32, want: &str) {
     let e = err(text);
-    assert_eq!(
-        (e.line, e.col),
-        (line, col),
-        "{e}\n--- in ---\n{text}"
-    );
+    assert_eq!((e.line, e.col), (line, col), "{e}\n--- in ---\n{text}");
     assert!(e.message.contains(want), "{e}: wanted `{want}`");
     assert_eq!(e.file, "t.x");
 }
@@ -52,7 +48,8 @@ fn with_files(main: &str, files: &[(&str, &str)]) -> Result<Schema, IdlError> {
 
 /// The kind of the named type `name`.
 fn kind<'s>(s: &'s Schema, name: &str) -> &'s Kind {
-    &s.get(s.lookup(name).unwrap_or_else(|| panic!("no type `{name}`"))).kind
+    &s.get(s.lookup(name).unwrap_or_else(|| panic!("no type `{name}`")))
+        .kind
 }
 
 /// The fields of struct `name` as `(field name, kind of its type)`.
