@@ -26,6 +26,11 @@ use crate::programs::schema::{
     UnionDef, VersionDef,
 };
 
+mod checks;
+mod consts;
+mod programs;
+mod types;
+
 /// Builds and checks the schema of `defs`; `soft` are the `#define`s that
 /// may serve as constants, `files` name the positions.
 pub(super) fn build(
@@ -105,11 +110,6 @@ struct PendingUnion<'a> {
     disc_pos: Pos,
     labels: Vec<(&'a At<Value>, u32)>,
 }
-
-mod checks;
-mod consts;
-mod programs;
-mod types;
 
 /// Anonymous shapes that are interned (equal ones share an id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -33,14 +33,14 @@ impl<'a> Builder<'a> {
         at: Pos,
         what: &str,
     ) -> Result<(), Diag> {
-        let msg = format!("duplicate {what} {key}");
-        match seen.insert(key, at) {
-            Some(first) => Err(Diag::new(
+        if let Some(&first) = seen.get(&key) {
+            return Err(Diag::new(
                 at,
-                format!("{msg} (first at {})", self.at(first)),
-            )),
-            None => Ok(()),
+                format!("duplicate {what} {key} (first at {})", self.at(first)),
+            ));
         }
+        seen.insert(key, at);
+        Ok(())
     }
 
     pub(super) fn programs(&mut self, defs: &'a [Def]) -> Result<(), Diag> {
