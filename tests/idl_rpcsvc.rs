@@ -344,3 +344,245 @@ fn yp_key_prot_and_friends() {
     let rex = load(&dir, "rex.x").unwrap();
     assert_eq!(rex.consts["NOFLSH"], 0x80000000);
 }
+
+// ---- the real tool ----------------------------------------------------------
+
+/// rpcgen's verdict on `text` (`rpcgen -N -h`, output discarded), or `None`
+/// when rpcgen is not installed. A hang (rpcgen loops forever on a typedef
+/// cycle) is killed after 3 s and counts as a rejection.
+fn rpcgen_accepts(text: &str, tag: usize) -> Option<bool> {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = std::env::temp_dir().join(format!("rpcscope-idl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("case{tag}.x"));
+    std::fs::write(&file, text).unwrap();
+    let mut child = match Command::new("rpcgen")
+        .args(["-N", "-h"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(_) => return None,
+    };
+    let start = Instant::now();
+    let ok = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.success();
+        }
+        if start.elapsed() > Duration::from_secs(3) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir(&dir); // when no other case is using it
+    Some(ok)
+}
+
+fn rpcgen_installed() -> bool {
+    let found = std::process::Command::new("rpcgen")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !found {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("rpcgen is missing: CI must install rpcsvc-proto");
+        }
+        eprintln!("note: rpcgen not found (install rpcsvc-proto); skipping");
+    }
+    found
+}
+
+/// Where the two languages overlap (syntax, and rpcgen's own checks on
+/// declarations and signatures), `rpcgen -h` and the parser accept and
+/// reject the same texts.
+#[test]
+fn rpcgen_agrees_where_the_languages_overlap() {
+    if !rpcgen_installed() {
+        return;
+    }
+    let accept = [
+        "enum e { A = 1, B, C = -1 };\nconst X = \"str\";\nunion u switch (e d) { case A: case B: int x; case -1: void; default: void; };",
+        "union u switch (bool b) { case TRUE: int x; case FALSE: void; };",
+        "program P { version V { int ADD(int a, int b) = 1; unsigned int LEN(string s<5>) = 2; } = 1; } = 0x20000001;",
+        "%#define X 5\n#ifdef NOPE\nstruct a { garbage };\n#endif\nstruct b { int v[3]; };",
+        "typedef struct x *xp;\nstruct x { int v; xp next; };",
+        "struct a { u_int a; char b; long c; unsigned char d; short e; };",
+        "const N = 0x10;\ntypedef opaque h[N];\ntypedef string s<>;\ntypedef h hl<N>;\nstruct x { h a; s b; hl c; unsigned hyper d; quadruple q; };",
+        "struct x { int a; };\nprogram P { version V { void N(void) = 0; x G(struct x) = 1; } = 1; version W { x G(x *) = 1; } = 2; } = 7;",
+    ];
+    let reject = [
+        "struct a { int x; }",
+        "struct a { };",
+        "struct a { void; };",
+        "struct a { opaque o; };",
+        "struct a { string s; };",
+        "struct a { string s[4]; };",
+        "struct a { int *p[3]; };",
+        "enum e { A, };",
+        "enum e { A B };",
+        "union u switch (int d) { default: void; };",
+        "union u switch (int d) { case 1: void; default: void; case 2: void; };",
+        "typedef int a[;",
+        "struct a { int x; }; /* open",
+        "struct a { int x; } @;",
+        "program P { } = 1;",
+        "program P { version V { void F(int, void) = 1; } = 1; } = 1;",
+        "program P { version V { void F(opaque) = 1; } = 1; } = 1;",
+        "struct int { int x; };",
+        "const X = ;",
+        "struct a { int x };",
+        "union u switch (int d) { case 1: void; }",
+        "program P { version V { void F(void) = 1 } = 1; } = 1;",
+    ];
+    let mut disagree = Vec::new();
+    let cases = accept
+        .iter()
+        .map(|t| (t, true))
+        .chain(reject.iter().map(|t| (t, false)));
+    for (i, (text, want)) in cases.enumerate() {
+        let ours = idl::parse(text, "case.x").is_ok();
+        let theirs = rpcgen_accepts(text, i).unwrap();
+        if ours != want || theirs != want {
+            disagree.push(format!(
+                "{text:?}: want {want}, ours {ours}, rpcgen {theirs}"
+            ));
+        }
+    }
+    assert!(disagree.is_empty(), "{disagree:#?}");
+}
+
+/// Where they differ, by design: rpcgen checks syntax only (the C compiler
+/// catches the rest, or nothing does), and it does not take the RFC's
+/// inline types. Pinned so a change on either side is noticed.
+#[test]
+fn rpcgen_differs_where_the_parser_checks_more() {
+    if !rpcgen_installed() {
+        return;
+    }
+    let cases = [
+        // (text, the parser accepts, rpcgen accepts)
+        ("struct s { struct { int a; } *next; };", true, false), // RFC 4506 inline type
+        ("struct a { int x; };\nstruct a { int y; };", false, true),
+        ("struct a { int x; hyper x; };", false, true),
+        (
+            "union u switch (int d) { case 1: int x; case 1: int y; };",
+            false,
+            true,
+        ),
+        ("union u switch (hyper d) { case 1: void; };", false, true),
+        ("union u switch (void) { case 1: int x; };", false, true),
+        ("typedef int a[0];", false, true),
+        ("struct s { s next; };", false, true),
+        ("struct s { unknown_t x; };", false, true),
+        ("const A = 08;", false, true),
+        ("typedef b a;\ntypedef a b;", false, false), // rpcgen loops forever
+    ];
+    for (i, (text, ours_want, theirs_want)) in cases.iter().enumerate() {
+        let ours = idl::parse(text, "case.x").is_ok();
+        assert_eq!(ours, *ours_want, "{text}");
+        let theirs = rpcgen_accepts(text, 100 + i).unwrap();
+        assert_eq!(theirs, *theirs_want, "rpcgen on {text}");
+    }
+}
+
+/// rpcgen accepts every rpcsvc file too (the parser's side is
+/// `every_rpcsvc_file_loads`). `-c` (the XDR routines), because `rpcgen -h
+/// nis.x` fails: GCC's cpp keeps the line breaks of a `%#define` continued
+/// with backslashes (nis.x line 410) and rpcgen reads the second line as
+/// XDR. The parser splices such lines, as cpp's phase 2 does for
+/// directives.
+#[test]
+fn rpcgen_accepts_every_rpcsvc_file() {
+    let Some(dir) = rpcsvc_dir() else { return };
+    if !rpcgen_installed() {
+        return;
+    }
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_some_and(|x| x == "x") {
+            let status = std::process::Command::new("rpcgen")
+                .arg("-c")
+                .arg(path.file_name().unwrap())
+                .current_dir(&dir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success(), "rpcgen -c {}", path.display());
+        }
+    }
+}
+
+// ---- mutations of the real files --------------------------------------------
+
+/// Deleting, duplicating and swapping tokens of the rpcsvc files never
+/// makes the parser panic or run long, and whatever still loads passes the
+/// schema invariants.
+#[test]
+fn mutated_rpcsvc_files_never_panic() {
+    use std::time::{Duration, Instant};
+    let Some(dir) = rpcsvc_dir() else { return };
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut rand = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n.max(1) as u64) as usize
+    };
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "x"))
+        .collect();
+    names.sort();
+    let nis_object = std::fs::read_to_string(dir.join("nis_object.x")).unwrap();
+    let (mut loaded, mut failed) = (0, 0);
+    for path in names {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let words: Vec<&str> = text.split_inclusive(char::is_whitespace).collect();
+        for _ in 0..150 {
+            let mut w = words.clone();
+            for _ in 0..1 + rand(3) {
+                let (i, j) = (rand(w.len()), rand(w.len()));
+                match rand(3) {
+                    0 => {
+                        w.remove(i);
+                    }
+                    1 => w.insert(i, w[j]),
+                    _ => w.swap(i, j),
+                }
+            }
+            let mutated = w.concat();
+            let t = Instant::now();
+            let r = idl::parse_with(&mutated, "m.x", &mut |_, _| {
+                Ok(("nis_object.x".into(), nis_object.clone()))
+            });
+            assert!(
+                t.elapsed() < Duration::from_secs(1),
+                "slow: {}",
+                path.display()
+            );
+            match r {
+                Ok(s) => {
+                    idl::invariants::check(&s).unwrap();
+                    loaded += 1;
+                }
+                Err(e) => {
+                    assert!(e.line >= 1 && e.col >= 1 && !e.message.is_empty());
+                    failed += 1;
+                }
+            }
+        }
+    }
+    // Both outcomes are reached: the checks run on schemas, not only errors.
+    assert!(
+        loaded > 50 && failed > 50,
+        "{loaded} loaded, {failed} failed"
+    );
+}

@@ -23,6 +23,7 @@
 //! | [`program_bodies`] | the `(program, version)` table, XDR reader primitives, body decoders | never a panic; what decodes re-encodes to the bytes read |
 //! | [`differential`] | client-side encoding, the server's `Service`, synthetic pcap, `Pipeline` | the analyzer reports exactly the exchanges that were sent and answered |
 //! | [`server_service`] | operation lists into the server's `Service` and `RecordAssembler` | every reply parses with the call's xid and the right state for the obvious cases; state within its limits |
+//! | [`fuzz_idl`] | the `.x` parser (`programs::idl`), with includes | never a panic; a schema it returns passes `idl::invariants::check`; errors point at a real place; deterministic |
 //!
 //! Seeds live in `fuzz/corpus/<target>/`; [`seeds`] builds the hand-made ones.
 
@@ -31,6 +32,7 @@ use crate::limits::Limits;
 pub mod bodies;
 mod capture;
 mod differential;
+mod idl;
 mod message;
 mod record;
 pub mod seeds;
@@ -40,6 +42,9 @@ mod tcp;
 pub use bodies::program_bodies;
 pub use capture::capture_file;
 pub use differential::differential;
+pub use idl::fuzz_idl;
+/// The `idl_parse` target: [`fuzz_idl`].
+pub use idl::fuzz_idl as idl_parse;
 pub use message::{rpc_message, xdr_roundtrip};
 pub use record::record_stream;
 pub use server::{server_limits, server_service};
@@ -59,6 +64,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("program_bodies", program_bodies),
     ("differential", differential),
     ("server_service", server_service),
+    ("idl_parse", idl_parse),
 ];
 
 /// Small bounds, so that a fuzzer hits every cap within a few kilobytes of

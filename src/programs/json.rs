@@ -90,6 +90,9 @@ pub fn body_to_json(
     let mut err = None;
     for (i, ty) in types.iter().enumerate() {
         let last = i + 1 == types.len();
+        if matches!(schema.resolve(*ty).1, Kind::Void) {
+            continue;
+        }
         w.key(&format!("arg{}", i + 1));
         let held = body
             .data

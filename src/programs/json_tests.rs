@@ -286,7 +286,10 @@ fn file_handles_carry_wiresharks_hash() {
         &o,
     );
     let hash = format!("0x{:08x}", crc32fast::hash(&[0xaa, 0xbb]));
-    assert_eq!(seq, format!(r#"[7,{{"hex":"aabb","hash":"{hash}"}}]"#));
+    assert_eq!(
+        seq,
+        format!(r#"{{"arg1":7,"arg2":{{"hex":"aabb","hash":"{hash}"}}}}"#)
+    );
     // A handle cut by the capture has no hash: it is bulk data.
     let cut = BodyBytes {
         data: &body[..5],
@@ -366,7 +369,7 @@ fn strings_escape_json_and_invalid_utf8() {
 }
 
 #[test]
-fn void_writes_nothing_and_sequences_are_arrays() {
+fn void_writes_nothing_and_several_arguments_are_rpcgens_arg_n() {
     let s = Schema::new();
     let roles = Roles::new();
     let o = opts(&roles);
@@ -374,7 +377,7 @@ fn void_writes_nothing_and_sequences_are_arrays() {
     assert_eq!(json_of(&s, &[], &[], &o), "");
     assert_eq!(
         json_of(&s, &[TypeId::INT, TypeId::BOOL], &words(&[3, 1]), &o),
-        "[3,true]"
+        r#"{"arg1":3,"arg2":true}"#
     );
     assert_eq!(
         json_of(
@@ -383,7 +386,7 @@ fn void_writes_nothing_and_sequences_are_arrays() {
             &words(&[3, 4]),
             &o
         ),
-        "[3,4]"
+        r#"{"arg1":3,"arg3":4}"#
     );
     // A caller's own array around several walks.
     let mut out = Vec::new();

@@ -118,6 +118,8 @@ impl Tree<'_, '_> {
 impl Visitor for Tree<'_, '_> {
     fn event(&mut self, schema: &Schema, ev: Event<'_, '_>) -> Flow {
         match ev {
+            // The members of a handle struct print as the handle.
+            Event::Field { .. } if self.handle.is_some() => {}
             Event::Field { name, .. } => {
                 self.label.clear();
                 self.label.push_str(name);

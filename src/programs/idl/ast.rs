@@ -180,7 +180,7 @@ pub(super) enum Def {
     },
     Union {
         name: At<String>,
-        body: UnionBody,
+        body: Box<UnionBody>,
     },
     Program(Program),
 }

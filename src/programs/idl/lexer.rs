@@ -285,8 +285,7 @@ fn pass_through(b: &[u8], cur: &mut Cursor) -> String {
 fn directive(b: &[u8], cur: &mut Cursor) -> Result<String, Diag> {
     let mut out = Vec::new();
     let mut quote = None;
-    loop {
-        let Some(c) = cur.peek(b, 0) else { break };
+    while let Some(c) = cur.peek(b, 0) {
         let n = cur.splice_len(b);
         if n > 0 {
             (0..n).for_each(|_| cur.bump(b));

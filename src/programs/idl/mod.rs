@@ -44,10 +44,11 @@
 //!   what it has is read once, like an `#include`; what it has not is C.
 //! - **Names** of types and constants share one namespace (RFC 4506
 //!   section 6.4) and may be used before they are defined. Enum values are
-//!   constants. rpcgen's C names are built in where no definition of the
-//!   file shadows them: `char`, `short`, `long` (and `u_char`, `u_int`,
-//!   `int32_t`, `uint32_t`, ...) are 32-bit integers as XDR encodes them,
-//!   `int64_t`/`uint64_t`/`quad_t` are hypers, `bool_t` is `bool`; the types
+//!   constants. rpcgen's C types are understood as XDR encodes them: the
+//!   keywords `char`, `short` and `long` (`unsigned` or not) are 32-bit
+//!   integers, and where no definition of the file shadows them, so are
+//!   `u_char`, `u_int`, `int32_t`, `uint32_t` and kin, while
+//!   `int64_t`/`uint64_t`/`quad_t` are hypers and `bool_t` is `bool`; the types
 //!   `netobj` (`opaque<1024>`) and `des_block` (`opaque[8]`) and the
 //!   constants `TRUE`, `FALSE`, `MAXNETNAMELEN` (255) and `MAX_NETOBJ_SZ`
 //!   (1024) come from `<rpc/rpc.h>`, which rpcgen's output includes.
@@ -76,7 +77,8 @@
 //! arm names, duplicate case values, a union discriminant that is not
 //! `int`, `unsigned int`, `bool` or an enum (after typedefs), case values
 //! that do not fit it, array sizes and maxima that are not positive 32-bit
-//! constants, typedef cycles, a type that contains itself other than
+//! constants, typedef cycles, `typedef X X;` with no other `X`, `struct X`
+//! naming something that is not a struct, a type that contains itself other than
 //! through optional data (`*`) or a variable-length array (`<>`), and
 //! duplicate program, version or procedure numbers or names.
 //!
@@ -89,6 +91,7 @@
 
 mod ast;
 mod expr;
+pub mod invariants;
 mod lexer;
 mod parser;
 mod preprocess;
@@ -130,7 +133,11 @@ impl std::error::Error for IdlError {}
 
 /// Answers an `#include`: given the name as written (between the quotes or
 /// angle brackets) and the display name of the including file, the display
-/// name and text of the included file, or why it cannot be had.
+/// name and text of the included file, or why it cannot be had (an error
+/// at the `#include`). The display name identifies the file: errors name
+/// it, an include of a file already on the include stack is a cycle, and a
+/// `%#include` of a file already read is skipped. For `%#include "x.h"`
+/// the name asked for is `x.x`, and a refusal is not an error.
 pub type Include<'a> = dyn FnMut(&str, &str) -> Result<(String, String), String> + 'a;
 
 /// Parses and checks one `.x` text; `file` names it in errors. An
@@ -149,7 +156,7 @@ pub fn parse_with(text: &str, file: &str, include: &mut Include<'_>) -> Result<S
     let mut pre = preprocess::Preprocessor::new(text, file, include);
     let result = parser::parse(&mut pre).and_then(|defs| {
         let soft = pre.soft_consts();
-        resolve::build(&defs, &soft, pre.files())
+        resolve::build(&defs, soft, pre.files())
     });
     result.map_err(|d| d.into_error(pre.files()))
 }

@@ -231,7 +231,7 @@ impl Parser<'_, '_, '_, '_> {
                 let name = self.ident("a name after `union`")?;
                 Def::Union {
                     name,
-                    body: self.nested(Self::union_body)?,
+                    body: Box::new(self.nested(Self::union_body)?),
                 }
             }
             Some("program") => Def::Program(self.program()?),
