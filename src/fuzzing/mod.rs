@@ -23,6 +23,7 @@
 //! | [`program_bodies`] | the `(program, version)` table, XDR reader primitives, body decoders | never a panic; what decodes re-encodes to the bytes read |
 //! | [`differential`] | client-side encoding, the server's `Service`, synthetic pcap, `Pipeline` | the analyzer reports exactly the exchanges that were sent and answered |
 //! | [`server_service`] | operation lists into the server's `Service` and `RecordAssembler` | every reply parses with the call's xid and the right state for the obvious cases; state within its limits |
+//! | [`fuzz_walk`] (no cargo-fuzz target yet) | the body engine: `walk`, the JSON writer, `decode`/`encode`/`from_json` on hand-built and random schemas | bounded events, offsets within the body, skipping consumes the same bytes, valid JSON always, decode -> encode stable |
 //!
 //! Seeds live in `fuzz/corpus/<target>/`; [`seeds`] builds the hand-made ones.
 
@@ -36,6 +37,7 @@ mod record;
 pub mod seeds;
 pub mod server;
 mod tcp;
+pub mod walk;
 
 pub use bodies::program_bodies;
 pub use capture::capture_file;
@@ -44,6 +46,7 @@ pub use message::{rpc_message, xdr_roundtrip};
 pub use record::record_stream;
 pub use server::{server_limits, server_service};
 pub use tcp::tcp_reassembly;
+pub use walk::fuzz_walk;
 
 /// A fuzz target body: any bytes in, a panic on a finding.
 pub type Target = fn(&[u8]);

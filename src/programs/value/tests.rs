@@ -334,6 +334,14 @@ fn nesting_past_the_value_depth_is_refused_not_a_stack_overflow() {
     }
     let e = encode(&s, me, &v, &mut Vec::new()).unwrap_err();
     assert_eq!(e.reason, "nested too deep");
+    // The walker loops through such chains; the builder stops them.
+    let mut body = words(&[1; 300]);
+    body.extend_from_slice(&words(&[0]));
+    let e = decode(&s, &[me], &BodyBytes::whole(&body), &BIG).unwrap_err();
+    assert_eq!(e.kind, BodyErrorKind::Limit);
+    let mut body = words(&[1; 200]);
+    body.extend_from_slice(&words(&[0]));
+    assert!(decode(&s, &[me], &BodyBytes::whole(&body), &BIG).is_ok());
     let mut j = serde_json::Value::Null;
     for _ in 0..crate::limits::VALUE_MAX_DEPTH + 5 {
         j = json!([j]);
