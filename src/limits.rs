@@ -317,3 +317,39 @@ pub const TCP_OOO_POOL_BUF_MAX: usize = 256 * 1024;
 /// of optional data; serde_json refuses JSON nested deeper than 128. 256
 /// accepts both while bounding the recursion's stack to well under 1 MiB.
 pub const VALUE_MAX_DEPTH: usize = 256;
+
+// ---- program bodies: the .x parser --------------------------------------
+// `programs::idl` reads `.x` text (built-in descriptions and user `--idl`
+// files) into a checked `Schema`. A user file is untrusted input: these
+// bound the parser's memory, stack and time on any text.
+
+/// Bytes of `.x` text read for one schema: the file and all its includes
+/// together (so includes of includes cannot multiply a small text without
+/// bound). The largest real descriptions (NFSv4.2, RFC 7863, ~300 KiB with
+/// comments) fit many times over.
+pub const IDL_MAX_INPUT: usize = 4 * 1024 * 1024;
+
+/// Depth of nested `#include`s. rpcsvc's deepest is 1 (`nis.x` includes
+/// `nis_object.x`); GCC's cpp stops at 200. 16 is ample and bounds the
+/// include stack.
+pub const IDL_MAX_INCLUDE_DEPTH: usize = 16;
+
+/// Nesting depth of `#if`/`#ifdef` blocks in one file. Real files nest two
+/// or three; 64 bounds the condition stack.
+pub const IDL_MAX_IF_DEPTH: usize = 64;
+
+/// Nesting depth of inline type definitions (`struct { union switch (...)
+/// { case 1: struct { ... } x; } u; } *next`) and of parentheses and unary
+/// operators in `#if`/`#define` expressions. The parser recurses once per
+/// level, so this bounds its stack; real files nest two or three levels.
+pub const IDL_MAX_NESTING: usize = 64;
+
+/// Types in one schema, named and inline. NFSv4.2 defines about 700;
+/// each costs a small `TypeDef`, so 65536 keeps a hostile file's schema
+/// far below the memory its input bound would otherwise allow.
+pub const IDL_MAX_TYPES: usize = 65536;
+
+/// Constants defined through other constants (`const B = A;`, `#define C
+/// (B + 1)`), one step per name: bounds the evaluator's recursion. Real
+/// files use one or two steps.
+pub const IDL_MAX_CONST_DEPTH: usize = 64;

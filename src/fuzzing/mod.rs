@@ -24,6 +24,7 @@
 //! | [`differential`] | client-side encoding, the server's `Service`, synthetic pcap, `Pipeline` | the analyzer reports exactly the exchanges that were sent and answered |
 //! | [`server_service`] | operation lists into the server's `Service` and `RecordAssembler` | every reply parses with the call's xid and the right state for the obvious cases; state within its limits |
 //! | [`fuzz_walk`] (no cargo-fuzz target yet) | the body engine: `walk`, the JSON writer, `decode`/`encode`/`from_json` on hand-built and random schemas | bounded events, offsets within the body, skipping consumes the same bytes, valid JSON always, decode -> encode stable |
+//! | [`fuzz_idl`] | the `.x` parser (`programs::idl`), with includes | never a panic; a schema it returns passes `idl::invariants::check`; errors point at a real place; deterministic |
 //!
 //! Seeds live in `fuzz/corpus/<target>/`; [`seeds`] builds the hand-made ones.
 
@@ -32,6 +33,7 @@ use crate::limits::Limits;
 pub mod bodies;
 mod capture;
 mod differential;
+mod idl;
 mod message;
 mod record;
 pub mod seeds;
@@ -42,6 +44,7 @@ pub mod walk;
 pub use bodies::program_bodies;
 pub use capture::capture_file;
 pub use differential::differential;
+pub use idl::fuzz_idl;
 pub use message::{rpc_message, xdr_roundtrip};
 pub use record::record_stream;
 pub use server::{server_limits, server_service};

@@ -99,3 +99,56 @@ fn server_seeds_reach_what_they_are_named_after() {
     let (_, a) = run("raw-reply-short-call-and-oversized-mark");
     assert_eq!(a, [None, None, None]);
 }
+
+/// `fuzz_idl` on a schema that loads (with an include from the part after
+/// the NUL), on an include cycle and on junk: no finding. The properties it
+/// asserts are the parser's own (`programs::idl::invariants`).
+#[test]
+fn fuzz_idl_reaches_schemas_includes_and_errors() {
+    let program = b"#include \"types.x\"\nprogram P { version V { fh PROC_GET(fh) = 1; } = 1; } = 9;\0typedef opaque fh[8];";
+    fuzz_idl(program);
+    let s = crate::programs::idl::parse_with(
+        "#include \"types.x\"\nprogram P { version V { fh PROC_GET(fh) = 1; } = 1; } = 9;",
+        "main.x",
+        &mut |n, _| Ok((n.to_string(), "typedef opaque fh[8];".to_string())),
+    )
+    .unwrap();
+    assert_eq!(
+        s.program(9)
+            .unwrap()
+            .version(1)
+            .unwrap()
+            .procedure(1)
+            .unwrap()
+            .display,
+        "GET"
+    );
+    fuzz_idl(b"#include \"a.x\"\0#include \"a.x\"");
+    fuzz_idl(b"struct \xff\xfe { int x; };");
+    fuzz_idl(b"\0\0\0");
+}
+
+/// The invariant checker is not vacuous: it finds a broken schema.
+#[test]
+fn idl_invariants_catch_broken_schemas() {
+    use crate::programs::idl::invariants::check;
+    use crate::programs::schema::{Kind, Schema, TypeDef, TypeId};
+    let mut s = Schema::new();
+    assert_eq!(check(&s), Ok(()));
+    let a = s.push(TypeDef {
+        name: Some("a".into()),
+        kind: Kind::Void,
+    });
+    s.types[a.index()].kind = Kind::Alias(a);
+    assert!(check(&s).unwrap_err().contains("contains itself"));
+    s.types[a.index()].kind = Kind::Optional(TypeId(99));
+    assert!(check(&s).unwrap_err().contains("out of range"));
+    s.types[a.index()].kind = Kind::FixedArray {
+        elem: TypeId::INT,
+        len: 0,
+    };
+    assert!(check(&s).unwrap_err().contains("empty fixed array"));
+    s.types[a.index()].kind = Kind::Int;
+    s.by_name.insert("b".into(), a);
+    assert!(check(&s).unwrap_err().contains("points at another type"));
+}

@@ -10,6 +10,7 @@
 //! program, version or procedure (or an unassigned gap) is `None`, and the
 //! caller prints the number.
 
+pub mod idl;
 pub mod json;
 mod names;
 pub mod roles;
