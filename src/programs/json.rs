@@ -303,7 +303,7 @@ impl<'o, 'r> JsonWriter<'o, 'r> {
 }
 
 impl Visitor for JsonWriter<'_, '_> {
-    #[inline]
+    #[inline(always)]
     fn event(&mut self, schema: &Schema, ev: Event<'_, '_>) -> Flow {
         if let Some(depth) = self.handle {
             self.in_handle(depth, &ev);
