@@ -96,7 +96,10 @@ pub enum Flow {
     Continue,
     /// Skip the inside of the compound value just begun (struct, union arm,
     /// array or list, optional value): the walker moves past its bytes
-    /// without events. Same as `Continue` after a scalar.
+    /// without events. After a begin event the matching end event is still
+    /// delivered; after `Field` or `Present` the whole value that follows
+    /// is skipped (no begin, no end). Same as `Continue` after a scalar or
+    /// an end.
     Skip,
     /// End the walk now (not an error).
     Stop,
@@ -112,7 +115,8 @@ pub enum Event<'a, 's> {
     StructEnd {
         ty: TypeId,
     },
-    /// The next value is the struct field (or union arm) `name`.
+    /// The next value is the struct field (or union arm) `name` (never
+    /// sent for a void one).
     Field {
         name: &'s str,
         ty: TypeId,
