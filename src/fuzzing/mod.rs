@@ -23,7 +23,8 @@
 //! | [`program_bodies`] | the `(program, version)` table, XDR reader primitives, body decoders | never a panic; what decodes re-encodes to the bytes read |
 //! | [`differential`] | client-side encoding, the server's `Service`, synthetic pcap, `Pipeline` | the analyzer reports exactly the exchanges that were sent and answered |
 //! | [`server_service`] | operation lists into the server's `Service` and `RecordAssembler` | every reply parses with the call's xid and the right state for the obvious cases; state within its limits |
-//! | [`fuzz_idl`] | the `.x` parser (`programs::idl`), with includes | never a panic; a schema it returns passes `idl::invariants::check`; errors point at a real place; deterministic |
+//! | [`body_walk`] ([`fuzz_walk`]) | the body engine: `walk`, the JSON writer, `decode`/`encode`/`from_json` on hand-built and random schemas | bounded events, offsets within the body, skipping consumes the same bytes, valid JSON always, decode -> encode stable |
+//! | [`idl_parse`] ([`fuzz_idl`]) | the `.x` parser (`programs::idl`), with includes | never a panic; a schema it returns passes `idl::invariants::check`; errors point at a real place; deterministic |
 //!
 //! Seeds live in `fuzz/corpus/<target>/`; [`seeds`] builds the hand-made ones.
 
@@ -38,6 +39,7 @@ mod record;
 pub mod seeds;
 pub mod server;
 mod tcp;
+pub mod walk;
 
 pub use bodies::program_bodies;
 pub use capture::capture_file;
@@ -49,6 +51,9 @@ pub use message::{rpc_message, xdr_roundtrip};
 pub use record::record_stream;
 pub use server::{server_limits, server_service};
 pub use tcp::tcp_reassembly;
+pub use walk::fuzz_walk;
+/// The `body_walk` target: [`fuzz_walk`].
+pub use walk::fuzz_walk as body_walk;
 
 /// A fuzz target body: any bytes in, a panic on a finding.
 pub type Target = fn(&[u8]);
@@ -65,6 +70,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("differential", differential),
     ("server_service", server_service),
     ("idl_parse", idl_parse),
+    ("body_walk", body_walk),
 ];
 
 /// Small bounds, so that a fuzzer hits every cap within a few kilobytes of

@@ -8,7 +8,7 @@
 //! | struct | object with the `.x` field names, in order |
 //! | enum | its name; the number when the value has no name |
 //! | union | object: the discriminant under its `.x` name (an enum name, a number, or `true`/`false`), then the arm under its name; a void arm adds nothing |
-//! | `T *x` | `null` or the value |
+//! | `T *x` | `null` or the value (so optional data holding optional data that is absent, `typedef T *p; p *x;`, is `null` too, and `void *` is always `null`) |
 //! | arrays | arrays; a recursive optional list (`entry3 *entries`) is an array of its elements without the link field (`[]` when empty) |
 //! | `int`, `unsigned`, `hyper`, `unsigned hyper` | number, exact (64-bit) |
 //! | `float`, `double` | number (shortest form that reads back the same); `null` when not finite |
@@ -200,22 +200,49 @@ impl<'o, 'r> JsonWriter<'o, 'r> {
 
     #[inline(always)]
     fn close(&mut self) {
+        self.no_value();
         if let Some(top) = self.stack.pop() {
             self.out.push(if top & ARRAY != 0 { b']' } else { b'}' });
+        }
+    }
+
+    /// A key whose value made no event (`void *` present holds nothing)
+    /// gets `null`.
+    #[inline(always)]
+    fn no_value(&mut self) {
+        if self.key_pending {
+            self.key_pending = false;
+            self.out.extend_from_slice(b"null");
         }
     }
 
     /// `"name":` with the comma before it when needed.
     #[inline(always)]
     fn key(&mut self, name: &str) {
-        if let Some(top) = self.stack.last_mut() {
-            if *top & HAS_ITEMS != 0 {
-                self.out.push(b',');
+        self.no_value();
+        let comma = match self.stack.last_mut() {
+            Some(top) => {
+                let c = *top & HAS_ITEMS != 0;
+                *top |= HAS_ITEMS;
+                c
             }
-            *top |= HAS_ITEMS;
+            None => false,
+        };
+        let name = name.as_bytes();
+        let out = &mut *self.out;
+        if name.iter().all(|&b| CLASS[b as usize] == 0) {
+            // The usual `.x` identifier: three copies, no escaping.
+            out.reserve(name.len() + 4);
+            out.extend_from_slice(if comma { b",\"" } else { b"\"" });
+            out.extend_from_slice(name);
+            out.extend_from_slice(b"\":");
+        } else {
+            if comma {
+                out.push(b',');
+            }
+            write_str(out, name);
+            out.push(b':');
         }
-        write_str(self.out, name.as_bytes());
-        self.out.push(b':');
         self.key_pending = true;
     }
 
@@ -313,7 +340,7 @@ impl<'o, 'r> JsonWriter<'o, 'r> {
 }
 
 impl Visitor for JsonWriter<'_, '_> {
-    #[inline]
+    #[inline(always)]
     fn event(&mut self, schema: &Schema, ev: Event<'_, '_>) -> Flow {
         if let Some(depth) = self.handle {
             self.in_handle(depth, &ev);
@@ -417,11 +444,14 @@ static HEX: [u8; 512] = {
 
 /// `data` as a quoted lowercase hex string.
 pub(crate) fn write_hex(out: &mut Vec<u8>, data: &[u8]) {
-    out.reserve(data.len() * 2 + 2);
     out.push(b'"');
-    for &b in data {
-        let i = b as usize * 2;
-        out.extend_from_slice(&HEX[i..i + 2]);
+    let start = out.len();
+    out.resize(start + data.len() * 2, 0);
+    if let Some(dst) = out.get_mut(start..) {
+        for (pair, &b) in dst.chunks_exact_mut(2).zip(data) {
+            let i = b as usize * 2;
+            pair.copy_from_slice(&HEX[i..i + 2]);
+        }
     }
     out.push(b'"');
 }

@@ -594,3 +594,165 @@ fn every_kind_renders_as_the_contract_says() {
     );
     assert_eq!(json_of(&e.schema, &[e.all], &bytes, &opts(&roles)), expect);
 }
+
+#[test]
+fn optional_void_and_nested_optional_data_are_null() {
+    let mut b = Builder::new();
+    let pv = b.optional(TypeId::VOID);
+    let pi = b.optional(TypeId::INT);
+    let ppi = b.optional(pi);
+    let st = b.structure(
+        "s",
+        &[("a", pv), ("b", ppi), ("c", ppi), ("d", TypeId::INT)],
+    );
+    let s = b.finish();
+    let roles = Roles::new();
+    // a: present void; b: present, absent; c: present, present 5; d = 1.
+    let body = words(&[1, 1, 0, 1, 1, 5, 1]);
+    assert_eq!(
+        json_of(&s, &[st], &body, &opts(&roles)),
+        r#"{"a":null,"b":null,"c":5,"d":1}"#
+    );
+    assert_eq!(json_of(&s, &[pv], &words(&[1]), &opts(&roles)), "");
+}
+
+/// A READDIRPLUS3 reply (RFC 1813) of `n` entries with attributes and
+/// 32-byte handles, names `file-000123.txt`.
+fn readdirplus_reply(n: &crate::programs::samples::Nfs3, entries: u32) -> Vec<u8> {
+    use crate::programs::value::Value as V;
+    let attr = |i: u32| V::Union {
+        discriminant: 1,
+        arm: Box::new(V::Struct(vec![
+            V::Enum(1),
+            V::UInt(0o644),
+            V::UInt(1),
+            V::UInt(1000),
+            V::UInt(1000),
+            V::UInt(u64::from(i) * 4096),
+            V::UInt(4096),
+            V::Struct(vec![V::UInt(0), V::UInt(0)]),
+            V::UInt(0x0803),
+            V::UInt(u64::from(i) + 100_000),
+            V::Struct(vec![V::UInt(1_700_000_000), V::UInt(i.into())]),
+            V::Struct(vec![V::UInt(1_700_000_000), V::UInt(i.into())]),
+            V::Struct(vec![V::UInt(1_700_000_000), V::UInt(i.into())]),
+        ])),
+    };
+    let list = (0..entries)
+        .map(|i| {
+            V::Struct(vec![
+                V::UInt(u64::from(i) + 100_000),
+                V::Str(format!("file-{i:06}.txt").into_bytes()),
+                V::UInt(u64::from(i) + 1),
+                attr(i),
+                V::Union {
+                    discriminant: 1,
+                    arm: Box::new(V::Struct(vec![V::Opaque(
+                        (0..32).map(|b| (b as u32 ^ i) as u8).collect(),
+                    )])),
+                },
+            ])
+        })
+        .collect();
+    let v = V::Union {
+        discriminant: 0,
+        arm: Box::new(V::Struct(vec![
+            attr(0),
+            V::Opaque(vec![7; 8]),
+            V::Struct(vec![V::Array(list), V::Bool(true)]),
+        ])),
+    };
+    let mut out = Vec::new();
+    encode(&n.schema, n.res, &v, &mut out).unwrap();
+    out
+}
+
+/// Speed of the body engine on a 2 KB NFSv3 READDIRPLUS reply:
+/// `cargo test --release --lib programs::json::tests::speed -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn speed_readdirplus_reply() {
+    use std::time::Instant;
+    let n = nfs3_readdirplus();
+    let body = readdirplus_reply(&n, 12);
+    let mut roles = Roles::new();
+    roles.set(n.fh, Role::FILE_HANDLE);
+    let o = opts(&roles);
+    let limits = WalkLimits::from(&Limits::default());
+    struct Nop(u64);
+    impl Visitor for Nop {
+        fn event(&mut self, _: &Schema, _: Event<'_, '_>) -> Flow {
+            self.0 += 1;
+            Flow::Continue
+        }
+    }
+    let mut nop = Nop(0);
+    walk(
+        &n.schema,
+        &[n.res],
+        &BodyBytes::whole(&body),
+        &limits,
+        &mut nop,
+    )
+    .unwrap();
+    let events = nop.0;
+    // The best of many short batches: the machine may be shared, and the
+    // minimum is the time without preemption.
+    let (batches, per) = (400u32, 250u32);
+    let time = |name: &str, f: &mut dyn FnMut()| {
+        let mut best = f64::MAX;
+        for _ in 0..batches {
+            let t = Instant::now();
+            for _ in 0..per {
+                f();
+            }
+            best = best.min(t.elapsed().as_nanos() as f64 / f64::from(per));
+        }
+        let ns = best;
+        println!(
+            "{name}: {ns:.0} ns per {} byte reply ({events} events, {:.1} ns/event, {:.0} MB/s)",
+            body.len(),
+            ns / events as f64,
+            body.len() as f64 / ns * 1000.0
+        );
+    };
+    let only = std::env::var("RPCSCOPE_SPEED_ONLY").unwrap_or_default();
+    let time = |name: &str, f: &mut dyn FnMut()| {
+        if only.is_empty() || name.contains(only.as_str()) {
+            time(name, f)
+        }
+    };
+    time("walk, no-op visitor", &mut || {
+        let mut v = Nop(0);
+        walk(
+            &n.schema,
+            &[n.res],
+            &BodyBytes::whole(&body),
+            &limits,
+            &mut v,
+        )
+        .unwrap();
+        std::hint::black_box(v.0);
+    });
+    let mut out = Vec::with_capacity(16 * 1024);
+    let mut json_len = 0;
+    time("walk + JSON", &mut || {
+        out.clear();
+        let e = body_to_json(
+            &n.schema,
+            &[n.res],
+            &BodyBytes::whole(&body),
+            &o,
+            &limits,
+            &mut out,
+        );
+        assert!(e.is_none());
+        json_len = out.len();
+    });
+    println!("JSON: {json_len} bytes");
+    time("decode to a Value", &mut || {
+        let v =
+            crate::programs::value::decode(&n.schema, &[n.res], &BodyBytes::whole(&body), &limits);
+        std::hint::black_box(v.is_ok());
+    });
+}

@@ -34,6 +34,50 @@ pub fn from_json(
     Reader { schema, roles }.value(ty, json, 0)
 }
 
+/// Reads `json` as the sequence `types`, by [`super::decode`]'s
+/// convention and the JSON writer's: one type reads `json` itself; several
+/// read a JSON array with one element per non-void type into a
+/// [`Value::Struct`]; none reads `null` as [`Value::Void`]. Errors name the
+/// argument by its index (`[1].name: ...`).
+pub fn from_json_all(
+    schema: &Schema,
+    types: &[TypeId],
+    json: &Json,
+    roles: &Roles,
+) -> Result<Value, ValueError> {
+    match types {
+        [] => match json {
+            Json::Null => Ok(Value::Void),
+            _ => Err(wrong("null (no arguments)", json)),
+        },
+        [ty] => from_json(schema, *ty, json, roles),
+        _ => {
+            let Json::Array(items) = json else {
+                return Err(wrong("an array of the arguments", json));
+            };
+            let real: Vec<TypeId> = types
+                .iter()
+                .copied()
+                .filter(|t| !matches!(schema.resolve(*t).1, Kind::Void))
+                .collect();
+            if items.len() != real.len() {
+                return Err(ValueError::new(format!(
+                    "{} values for {} arguments",
+                    items.len(),
+                    real.len()
+                )));
+            }
+            let values = real
+                .iter()
+                .zip(items)
+                .enumerate()
+                .map(|(i, (&t, j))| from_json(schema, t, j, roles).map_err(|e| e.at_index(i)))
+                .collect::<Result<_, _>>()?;
+            Ok(Value::Struct(values))
+        }
+    }
+}
+
 fn kind_of(j: &Json) -> &'static str {
     match j {
         Json::Null => "null",

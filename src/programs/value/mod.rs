@@ -15,8 +15,8 @@
 //!
 //! Contract: [`ValueBuilder`] holds at most one value per walk event (the
 //! walk is bounded by [`WalkLimits`]) and copies only held body bytes;
-//! [`encode`], [`from_json`] and [`arbitrary_value`] recurse at most
-//! [`crate::limits::VALUE_MAX_DEPTH`] levels (lists loop) and never panic;
+//! it and [`encode`], [`from_json`] and [`arbitrary_value`] nest at most
+//! [`VALUE_MAX_DEPTH`] levels (lists loop) and never panic;
 //! their errors name the place (`entries[3].name`) and the reason.
 
 mod arbitrary;
@@ -25,9 +25,11 @@ mod from_json;
 
 pub use arbitrary::{arbitrary_value, Rng};
 pub use encode::{encode, encode_all};
-pub use from_json::from_json;
+pub use from_json::{from_json, from_json_all};
 
 use std::fmt;
+
+use crate::limits::VALUE_MAX_DEPTH;
 
 use super::schema::{Kind, Schema, TypeId};
 use super::walk::{
@@ -135,6 +137,12 @@ pub fn decode(
 ) -> Result<Value, BodyError> {
     let mut b = ValueBuilder::new();
     let end = walk(schema, types, body, limits, &mut b)?;
+    if b.too_deep {
+        return Err(BodyError {
+            offset: end,
+            kind: BodyErrorKind::Limit,
+        });
+    }
     let held = body.data.len() as u64;
     if end > held && held < body.len {
         let kind = match body.missing {
@@ -171,17 +179,26 @@ enum Partial {
 }
 
 /// A [`Visitor`] that builds [`Value`]s: one per top-level type walked
-/// (void types make none). Never skips and never stops a walk.
+/// (void types make none). Never skips; stops the walk only when values
+/// nest deeper than [`VALUE_MAX_DEPTH`] (chains of optional data, which the
+/// walker loops through, can), so that no recursion over the tree (drop,
+/// encode) can overflow the stack: [`ValueBuilder::too_deep`] says so.
 #[derive(Debug, Default)]
 pub struct ValueBuilder {
     stack: Vec<Partial>,
     done: Vec<Value>,
+    too_deep: bool,
 }
 
 impl ValueBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         ValueBuilder::default()
+    }
+
+    /// Whether the walk was stopped because values nested too deep.
+    pub fn too_deep(&self) -> bool {
+        self.too_deep
     }
 
     /// The completed top-level values, and, after a walk that stopped
@@ -230,6 +247,10 @@ impl ValueBuilder {
 
 impl Visitor for ValueBuilder {
     fn event(&mut self, schema: &Schema, ev: Event<'_, '_>) -> Flow {
+        if self.stack.len() >= VALUE_MAX_DEPTH {
+            self.too_deep = true;
+            return Flow::Stop;
+        }
         let v = match ev {
             Event::Field { .. } => return Flow::Continue,
             Event::StructBegin { .. } => {

@@ -3,6 +3,7 @@ use crate::limits::Limits;
 use crate::programs::json::{body_to_json, JsonOptions};
 use crate::programs::roles::{Role, Roles};
 use crate::programs::samples::{every_kind, nfs3_readdirplus, Builder};
+use crate::programs::schema::Kind;
 use crate::programs::walk::Malformation;
 use serde_json::json;
 
@@ -334,6 +335,14 @@ fn nesting_past_the_value_depth_is_refused_not_a_stack_overflow() {
     }
     let e = encode(&s, me, &v, &mut Vec::new()).unwrap_err();
     assert_eq!(e.reason, "nested too deep");
+    // The walker loops through such chains; the builder stops them.
+    let mut body = words(&[1; 300]);
+    body.extend_from_slice(&words(&[0]));
+    let e = decode(&s, &[me], &BodyBytes::whole(&body), &BIG).unwrap_err();
+    assert_eq!(e.kind, BodyErrorKind::Limit);
+    let mut body = words(&[1; 200]);
+    body.extend_from_slice(&words(&[0]));
+    assert!(decode(&s, &[me], &BodyBytes::whole(&body), &BIG).is_ok());
     let mut j = serde_json::Value::Null;
     for _ in 0..crate::limits::VALUE_MAX_DEPTH + 5 {
         j = json!([j]);
@@ -554,4 +563,139 @@ fn value_errors_compose_paths() {
         "a[0].b: bad"
     );
     assert_eq!(e.with_root("c").with_root("b").to_string(), "b.c: bad");
+}
+
+/// The rpcsvc `.x` files (Debian's rpcsvc-proto), loaded with the parser:
+/// `None` (skip with a note) when they are not installed, a failure under
+/// `CI=true`.
+fn rpcsvc_schemas() -> Option<Vec<(String, Schema)>> {
+    use std::path::Path;
+    let dir = Path::new("/usr/include/rpcsvc");
+    if !dir.join("nfs_prot.x").is_file() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{} is missing: CI must install rpcsvc-proto", dir.display());
+        }
+        eprintln!(
+            "note: {} not found (install rpcsvc-proto); skipping",
+            dir.display()
+        );
+        return None;
+    }
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".x"))
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+        let schema = crate::programs::idl::parse_with(&text, &name, &mut |inc, _| {
+            let found = [dir.join(inc), dir.parent().unwrap().join(inc)]
+                .into_iter()
+                .find(|p| p.is_file())
+                .ok_or_else(|| format!("{inc}: not found"))?;
+            std::fs::read_to_string(&found)
+                .map(|t| (inc.to_string(), t))
+                .map_err(|e| e.to_string())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        out.push((name, schema));
+    }
+    Some(out)
+}
+
+#[test]
+fn every_rpcsvc_type_and_procedure_round_trips() {
+    let Some(schemas) = rpcsvc_schemas() else {
+        return;
+    };
+    assert!(schemas.len() >= 15, "{} files", schemas.len());
+    let mut rng = Rng::new(1813);
+    let (mut types, mut lists) = (0, 0);
+    for (file, schema) in &schemas {
+        let mut named: Vec<TypeId> = schema.by_name.values().copied().collect();
+        named.sort();
+        let mut roles = Roles::new();
+        for fh in ["nfs_fh", "fhandle", "nfs_fh3", "fhandle3", "netobj"] {
+            roles.set_by_name(schema, fh, Role::FILE_HANDLE);
+        }
+        for &ty in &named {
+            types += 1;
+            if schema
+                .tables()
+                .list_link(schema.tables().resolve(ty))
+                .is_some()
+            {
+                lists += 1;
+            }
+            for i in 0..40 {
+                let v = arbitrary_value(schema, ty, &mut rng, 1 + i * 3);
+                let mut bytes = Vec::new();
+                if let Err(e) = encode(schema, ty, &v, &mut bytes) {
+                    panic!("{file} {:?}: {e}", schema.name(ty));
+                }
+                round_trip(schema, ty, &v, &roles);
+            }
+        }
+        // Every procedure's arguments and result, as the sequences a call
+        // and a reply carry.
+        for p in &schema.programs {
+            for v in &p.versions {
+                for proc_ in &v.procedures {
+                    for seq in [&proc_.args[..], std::slice::from_ref(&proc_.result)] {
+                        let val = match seq {
+                            [t] => arbitrary_value(schema, *t, &mut rng, 30),
+                            _ => Value::Struct(
+                                seq.iter()
+                                    .filter(|t| !matches!(schema.resolve(**t).1, Kind::Void))
+                                    .map(|t| arbitrary_value(schema, *t, &mut rng, 30))
+                                    .collect(),
+                            ),
+                        };
+                        let mut bytes = Vec::new();
+                        encode_all(schema, seq, &val, &mut bytes).unwrap();
+                        let back = decode(schema, seq, &BodyBytes::whole(&bytes), &BIG)
+                            .unwrap_or_else(|e| panic!("{file} {}: {e:?}", proc_.name));
+                        let expect = match (seq, &val) {
+                            ([], _) => Value::Void,
+                            _ => val.clone(),
+                        };
+                        assert_eq!(back, expect, "{file} {}", proc_.name);
+                    }
+                }
+            }
+        }
+    }
+    assert!(types > 200, "{types} named types");
+    assert!(
+        lists >= 5,
+        "{lists} list element structs (exportnode, groupnode, ...)"
+    );
+}
+
+#[test]
+fn nfs_prot_x_renders_readdir_as_the_contract_says() {
+    let Some(schemas) = rpcsvc_schemas() else {
+        return;
+    };
+    let (_, s) = schemas.iter().find(|(n, _)| n == "nfs_prot.x").unwrap();
+    let res = s.lookup("readdirres").unwrap();
+    let mut roles = Roles::new();
+    roles.set_by_name(s, "nfscookie", Role::BULK);
+    // readdirres: NFS_OK, entries [{fileid 7, "a", cookie}], eof TRUE.
+    let mut body = words(&[0, 1, 7, 1]);
+    body.extend_from_slice(b"a\0\0\0");
+    body.extend_from_slice(&[0, 0, 0, 9]); // cookie (opaque[4])
+    body.extend_from_slice(&words(&[0, 1])); // no more entries; eof
+    let mut out = Vec::new();
+    let opts = JsonOptions::new(&roles, &Limits::default());
+    assert_eq!(
+        body_to_json(s, &[res], &BodyBytes::whole(&body), &opts, &BIG, &mut out),
+        None
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        r#"{"status":"NFS_OK","reply":{"entries":[{"fileid":7,"name":"a","cookie":{"len":4}}],"eof":true}}"#
+    );
 }
