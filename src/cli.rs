@@ -125,6 +125,9 @@ pub enum By {
     Client,
     /// One row per procedure and server address.
     Server,
+    /// One row per procedure and file: its path, or the handle's hash
+    /// (`fh:0x...`) where the path is not known.
+    Path,
 }
 
 #[derive(Debug, Parser)]

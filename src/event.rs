@@ -248,6 +248,10 @@ pub struct BodyFacts {
     pub status: Option<BodyStatus>,
     /// The full path of the object the call acts on, where known.
     pub path: Option<Arc<str>>,
+    /// The CRC-32 of the file handle the call acts on (its first handle),
+    /// as Wireshark's `nfs.fh.hash`: a name for a file whose path is not
+    /// known.
+    pub fh_hash: Option<u32>,
 }
 
 /// A call with its reply, or either alone.

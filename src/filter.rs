@@ -26,7 +26,9 @@ use std::net::IpAddr;
 use crate::event::{Event, Exchange, ExchangeKind, ReplyStatus};
 use crate::output::{CaptureCounts, Sink};
 use crate::pipeline::Summary;
-use crate::programs;
+use crate::programs::registry::Registry;
+use crate::programs::roles::Role;
+use crate::programs::schema::{Kind, TypeId};
 use crate::rpc::RejectBody;
 
 /// A bad filter value: the message says which option, what value, and what
@@ -109,12 +111,13 @@ fn parse_number(s: &str) -> Option<u32> {
     }
 }
 
-/// `--program`: a number (`100003`, `0x186a3`) or a name (`nfs`, `portmap`).
-pub fn parse_program(s: &str) -> Result<u32, FilterError> {
+/// `--program`: a number (`100003`, `0x186a3`) or a name (`nfs`, `portmap`,
+/// or a program of an `--idl` file).
+pub fn parse_program(s: &str, registry: &Registry) -> Result<u32, FilterError> {
     if let Some(n) = parse_number(s) {
         return Ok(n);
     }
-    match programs::program_by_name(s) {
+    match registry.program_by_name(s) {
         Some(n) => Ok(n),
         None => err(format!(
             "--program: unknown program '{s}' (give a number, or a name such as nfs, mountd, portmapper, nlockmgr)"
@@ -133,7 +136,11 @@ pub enum ProcedureMatch {
 }
 
 /// `--procedure`: a number, or a name of a procedure of `program`.
-pub fn parse_procedure(s: &str, program: Option<u32>) -> Result<ProcedureMatch, FilterError> {
+pub fn parse_procedure(
+    s: &str,
+    program: Option<u32>,
+    registry: &Registry,
+) -> Result<ProcedureMatch, FilterError> {
     if let Some(n) = parse_number(s) {
         return Ok(ProcedureMatch::Number(n));
     }
@@ -143,7 +150,7 @@ pub fn parse_procedure(s: &str, program: Option<u32>) -> Result<ProcedureMatch, 
         ));
     };
     let mut pairs = Vec::new();
-    if let Some(info) = programs::program(p) {
+    if let Some(info) = crate::programs::program(p) {
         for v in info.versions {
             for (i, name) in v.procedures.iter().enumerate() {
                 if !name.is_empty() && name.eq_ignore_ascii_case(s) {
@@ -152,8 +159,20 @@ pub fn parse_procedure(s: &str, program: Option<u32>) -> Result<ProcedureMatch, 
             }
         }
     }
+    // Definitions (built-in `.x` files and `--idl`) name procedures too.
+    for e in registry.versions().iter().filter(|e| e.program == p) {
+        for q in &e.version_def().procedures {
+            if (q.display.eq_ignore_ascii_case(s) || q.name.eq_ignore_ascii_case(s))
+                && !pairs.contains(&(e.version, q.number))
+            {
+                pairs.push((e.version, q.number));
+            }
+        }
+    }
     if pairs.is_empty() {
-        let pname = programs::program_name(p).map_or_else(|| p.to_string(), str::to_string);
+        let pname = registry
+            .program_name(p)
+            .map_or_else(|| p.to_string(), str::to_string);
         return err(format!(
             "--procedure: program {pname} has no procedure named '{s}' (use the procedure number)"
         ));
@@ -164,8 +183,12 @@ pub fn parse_procedure(s: &str, program: Option<u32>) -> Result<ProcedureMatch, 
 /// `--status`: a comma-separated list of status names, each optionally
 /// negated with `!`. An exchange matches when it matches any plain name (or
 /// there is none) and no negated one.
-pub fn parse_status(s: &str) -> Result<Vec<(bool, &'static str)>, FilterError> {
+pub fn parse_status(
+    s: &str,
+    registry: &Registry,
+) -> Result<(Vec<(bool, &'static str)>, Vec<BodyStatusTerm>), FilterError> {
     let mut terms = Vec::new();
+    let mut body = Vec::new();
     for part in s.split(',') {
         let part = part.trim();
         let (neg, name) = match part.strip_prefix('!') {
@@ -173,17 +196,73 @@ pub fn parse_status(s: &str) -> Result<Vec<(bool, &'static str)>, FilterError> {
             None => (false, part),
         };
         let lower = name.to_ascii_lowercase();
-        match STATUS_NAMES.iter().find(|n| **n == lower) {
-            Some(n) => terms.push((neg, *n)),
-            None => {
-                return err(format!(
-                    "--status: unknown status '{name}' (expected one of {}, optionally with a leading '!', comma-separated)",
-                    STATUS_NAMES.join(", ")
-                ))
+        if let Some(n) = STATUS_NAMES.iter().find(|n| **n == lower) {
+            terms.push((neg, *n));
+            continue;
+        }
+        let values = body_status_values(registry, name);
+        if values.is_empty() {
+            return err(format!(
+                "--status: unknown status '{name}' (expected an RPC status: {}; or a program status such as NFS3ERR_NOENT, MNT3ERR_ACCES, NFS4ERR_STALE; optionally with a leading '!', comma-separated)",
+                STATUS_NAMES.join(", ")
+            ));
+        }
+        body.push(BodyStatusTerm {
+            negated: neg,
+            name: name.to_string(),
+            values,
+        });
+    }
+    Ok((terms, body))
+}
+
+/// A `--status` term naming a program status (`NFS3ERR_NOENT`): every
+/// (program, version, status type, value) the registry gives that name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyStatusTerm {
+    pub negated: bool,
+    pub name: String,
+    pub values: Vec<(u32, u32, TypeId, i32)>,
+}
+
+impl BodyStatusTerm {
+    fn hit(&self, ex: &Exchange<'_>) -> bool {
+        let (Some(c), Some(st)) = (&ex.call, ex.facts.status) else {
+            return false;
+        };
+        self.values.iter().any(|&(p, v, ty, val)| {
+            c.program == Some(p) && c.version == Some(v) && ty == st.ty && val == st.value
+        })
+    }
+}
+
+/// Where the status enums of the registry's programs name `name` (exact,
+/// or ignoring case when nothing matches exactly).
+fn body_status_values(registry: &Registry, name: &str) -> Vec<(u32, u32, TypeId, i32)> {
+    let mut exact = Vec::new();
+    let mut loose = Vec::new();
+    for e in registry.versions() {
+        let schema = e.schema();
+        for (i, t) in schema.types.iter().enumerate() {
+            let ty = TypeId(i as u32);
+            let Kind::Enum(en) = &t.kind else { continue };
+            if !e.roles().has(ty, Role::STATUS) {
+                continue;
+            }
+            for (n, v) in &en.values {
+                if n == name {
+                    exact.push((e.program, e.version, ty, *v));
+                } else if n.eq_ignore_ascii_case(name) {
+                    loose.push((e.program, e.version, ty, *v));
+                }
             }
         }
     }
-    Ok(terms)
+    if exact.is_empty() {
+        loose
+    } else {
+        exact
+    }
 }
 
 /// `--min-latency`: a number with a unit, `ns`, `us` (or `µs`), `ms` or `s`:
@@ -235,6 +314,8 @@ pub struct Filter {
     pub procedure: Option<ProcedureMatch>,
     /// `(negated, status name)` terms; empty: any status.
     pub status: Vec<(bool, &'static str)>,
+    /// Program status terms (`NFS3ERR_NOENT`, `!NFS3_OK`).
+    pub body_status: Vec<BodyStatusTerm>,
     pub min_latency_ns: Option<u64>,
     /// Either side of the exchange must be one of these; empty: any.
     pub hosts: Vec<IpAddr>,
@@ -249,11 +330,37 @@ impl Filter {
         min_latency: Option<&str>,
         hosts: &[String],
     ) -> Result<Filter, FilterError> {
-        let program = program.map(parse_program).transpose()?;
+        Self::with_registry(
+            program,
+            procedure,
+            status,
+            min_latency,
+            hosts,
+            &Registry::builtin(),
+        )
+    }
+
+    /// [`Filter::new`] with the names of `registry` (`--idl` programs).
+    pub fn with_registry(
+        program: Option<&str>,
+        procedure: Option<&str>,
+        status: Option<&str>,
+        min_latency: Option<&str>,
+        hosts: &[String],
+        registry: &Registry,
+    ) -> Result<Filter, FilterError> {
+        let program = program.map(|p| parse_program(p, registry)).transpose()?;
+        let (status, body_status) = status
+            .map(|s| parse_status(s, registry))
+            .transpose()?
+            .unwrap_or_default();
         Ok(Filter {
             program,
-            procedure: procedure.map(|p| parse_procedure(p, program)).transpose()?,
-            status: status.map(parse_status).transpose()?.unwrap_or_default(),
+            procedure: procedure
+                .map(|p| parse_procedure(p, program, registry))
+                .transpose()?,
+            status,
+            body_status,
             min_latency_ns: min_latency
                 .map(|s| parse_duration("--min-latency", s))
                 .transpose()?,
@@ -271,7 +378,7 @@ impl Filter {
 
     /// True when deciding needs the reply (status or latency).
     pub fn needs_reply(&self) -> bool {
-        !self.status.is_empty() || self.min_latency_ns.is_some()
+        !self.status.is_empty() || !self.body_status.is_empty() || self.min_latency_ns.is_some()
     }
 
     /// The part of the filter decided by the call (and endpoints) alone.
@@ -324,6 +431,23 @@ impl Filter {
                     return false;
                 }
                 if !*neg {
+                    any_plain = true;
+                    plain_hit |= hit;
+                }
+            }
+            if any_plain && !plain_hit {
+                return false;
+            }
+        }
+        if !self.body_status.is_empty() {
+            let mut any_plain = false;
+            let mut plain_hit = false;
+            for t in &self.body_status {
+                let hit = t.hit(ex);
+                if t.negated && hit {
+                    return false;
+                }
+                if !t.negated {
                     any_plain = true;
                     plain_hit |= hit;
                 }

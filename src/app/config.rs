@@ -8,13 +8,17 @@ use crate::output::stats::GroupBy;
 
 /// The exchange filter of `--program`, `--procedure`, `--status`,
 /// `--min-latency` and `--host`.
-pub fn filter(a: &FilterArgs) -> Result<Filter, AppError> {
-    Ok(Filter::new(
+pub fn filter(
+    a: &FilterArgs,
+    registry: &crate::programs::registry::Registry,
+) -> Result<Filter, AppError> {
+    Ok(Filter::with_registry(
         a.program.as_deref(),
         a.procedure.as_deref(),
         a.status.as_deref(),
         a.min_latency.as_deref(),
         &a.host,
+        registry,
     )?)
 }
 
@@ -30,6 +34,7 @@ pub fn group_by(by: Option<By>) -> GroupBy {
         None => GroupBy::Procedure,
         Some(By::Client) => GroupBy::Client,
         Some(By::Server) => GroupBy::Server,
+        Some(By::Path) => GroupBy::Path,
     }
 }
 
@@ -48,7 +53,7 @@ pub fn duration(secs: Option<f64>) -> Result<Option<std::time::Duration>, AppErr
 
 /// The checks of `live` options that need no capture device.
 pub fn live_checks(a: &crate::cli::LiveArgs) -> Result<(), AppError> {
-    filter(&a.filter)?;
+    filter(&a.filter, &*registry(&a.bodies)?)?;
     duration(a.duration)?;
     if a.count == Some(0) {
         return Err(AppError::Usage("--count: must be at least 1".into()));

@@ -39,7 +39,8 @@ pub fn live(
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
     config::live_checks(args)?;
-    let filter = config::filter(&args.filter)?;
+    let registry = config::registry(&args.bodies)?;
+    let filter = config::filter(&args.filter, &registry)?;
     let duration = config::duration(args.duration)?;
     let limits = Limits::default();
     let opts = LiveOptions {
@@ -71,7 +72,6 @@ pub fn live(
             .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)))
             .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
     }
-    let registry = config::registry(&args.bodies)?;
     let run = Run {
         args,
         duration,
@@ -96,7 +96,11 @@ pub fn live(
                 Format::Text => StatsFormat::Text,
                 Format::Json => StatsFormat::Json,
             };
-            let stats = Stats::new(config::group_by(args.by), limits.max_stats_rows);
+            let stats = Stats::with_registry(
+                config::group_by(args.by),
+                limits.max_stats_rows,
+                run.options.registry.clone(),
+            );
             let mut sink = FilteredSink::new(StatsSink::new(stats, format, out, &mut *err), &filter);
             let redraw = tty && format == StatsFormat::Text;
             run.go(&mut cap, &mut sink, writer.as_mut(), |s| {

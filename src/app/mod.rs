@@ -90,8 +90,9 @@ pub struct ReadOptions {
 fn file_options(
     a: &crate::cli::FilterArgs,
     table: bool,
+    registry: &crate::programs::registry::Registry,
 ) -> Result<(crate::filter::Filter, ReadOptions), AppError> {
-    let filter = config::filter(a)?;
+    let filter = config::filter(a, registry)?;
     let opts = ReadOptions {
         bpf: config::bpf(a)?,
         progress: progress::wanted(table),
@@ -106,8 +107,8 @@ pub fn read(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
-    let (filter, mut opts) = file_options(&args.filter, false)?;
     let registry = config::registry(&args.bodies)?;
+    let (filter, mut opts) = file_options(&args.filter, false, &registry)?;
     opts.pipeline = config::pipeline_options(&args.bodies, registry.clone(), false);
     let limits = Limits::default();
     let view = config::body_view(&args.bodies, registry, &limits);
@@ -135,16 +136,22 @@ pub fn stats(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
-    let (filter, mut opts) = file_options(&args.filter, true)?;
     let registry = config::registry(&args.bodies)?;
-    opts.pipeline = config::pipeline_options(&args.bodies, registry, true);
+    let (filter, mut opts) = file_options(&args.filter, true, &registry)?;
+    // Paths need every body; the rest of the table only statuses.
+    let statuses_only = args.by != Some(crate::cli::By::Path);
+    opts.pipeline = config::pipeline_options(&args.bodies, registry, statuses_only);
     let limits = Limits::default();
     let format = match args.format {
         Format::Text => StatsFormat::Text,
         Format::Json => StatsFormat::Json,
     };
     let mut summary = Vec::new();
-    let stats = Stats::new(config::group_by(args.by), limits.max_stats_rows);
+    let stats = Stats::with_registry(
+        config::group_by(args.by),
+        limits.max_stats_rows,
+        opts.pipeline.registry.clone(),
+    );
     let mut printer = StatsSink::new(stats, format, out, &mut summary);
     let r = read_files_with(
         &args.files,

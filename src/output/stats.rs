@@ -26,11 +26,13 @@ use std::net::IpAddr;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use super::{CaptureCounts, Sink};
 use crate::event::{Event, Exchange, ExchangeKind};
 use crate::filter::status_name;
 use crate::pipeline::Summary;
-use crate::programs;
+use crate::programs::registry::Registry;
 
 /// How rows are grouped beyond program/version/procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -42,6 +44,9 @@ pub enum GroupBy {
     Client,
     /// One row per procedure and server address.
     Server,
+    /// One row per procedure and file: its path, or `fh:0x...` (the
+    /// handle's hash) where the path is not known.
+    Path,
 }
 
 /// Output format of the table.
@@ -52,13 +57,15 @@ pub enum StatsFormat {
 }
 
 /// A row's key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StatsKey {
     pub program: Option<u32>,
     pub version: Option<u32>,
     pub procedure: Option<u32>,
     /// The client or server address, with `--by client|server`.
     pub peer: Option<IpAddr>,
+    /// The file, with `--by path`.
+    pub path: Option<Arc<str>>,
 }
 
 /// Latencies of one row.
@@ -130,8 +137,10 @@ pub struct StatsRow {
     pub replies: u64,
     pub unanswered: u64,
     pub retransmissions: u64,
-    /// Non-success replies by status name.
-    pub errors: BTreeMap<&'static str, u64>,
+    /// Failed exchanges by status name: non-success RPC replies
+    /// (`prog_unavail`, `auth_error`...) and program statuses other than OK
+    /// (`NFS3ERR_NOENT`...).
+    pub errors: BTreeMap<String, u64>,
     pub latency: Latency,
     pub call_bytes: u64,
     pub reply_bytes: u64,
@@ -146,6 +155,7 @@ impl StatsRow {
 /// Aggregates exchanges; see the module docs.
 #[derive(Debug, Clone)]
 pub struct Stats {
+    registry: Arc<Registry>,
     by: GroupBy,
     max_rows: usize,
     rows: HashMap<StatsKey, StatsRow>,
@@ -154,8 +164,15 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// A table naming programs with the built-in registry.
     pub fn new(by: GroupBy, max_rows: usize) -> Self {
+        Self::with_registry(by, max_rows, Registry::builtin())
+    }
+
+    /// A table naming programs and statuses with `registry`.
+    pub fn with_registry(by: GroupBy, max_rows: usize, registry: Arc<Registry>) -> Self {
         Stats {
+            registry,
             by,
             max_rows: max_rows.max(1),
             rows: HashMap::new(),
@@ -170,9 +187,13 @@ impl Stats {
             version: c.and_then(|c| c.version),
             procedure: c.and_then(|c| c.procedure),
             peer: match self.by {
-                GroupBy::Procedure => None,
+                GroupBy::Procedure | GroupBy::Path => None,
                 GroupBy::Client => Some(ex.client.addr),
                 GroupBy::Server => Some(ex.server.addr),
+            },
+            path: match self.by {
+                GroupBy::Path => file_key(ex),
+                _ => None,
             },
         };
         if !self.rows.contains_key(&key) && self.rows.len() + 1 >= self.max_rows {
@@ -182,6 +203,7 @@ impl Stats {
                 version: None,
                 procedure: None,
                 peer: None,
+                path: None,
             };
         }
         self.rows.entry(key).or_default()
@@ -195,6 +217,8 @@ impl Stats {
             ExchangeKind::Complete if ex.duplicate_reply => {}
             ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
                 let lat = ex.latency_ns();
+                let registry = self.registry.clone();
+                let body_error = body_error_name(&registry, ex);
                 let row = self.row(ex);
                 if let Some(c) = &ex.call {
                     row.calls += 1;
@@ -209,7 +233,9 @@ impl Stats {
                         row.reply_bytes += r.meta.bytes;
                         let name = status_name(&r.status);
                         if !matches!(name, "success" | "accepted" | "unknown") {
-                            *row.errors.entry(name).or_insert(0) += 1;
+                            count(&mut row.errors, name);
+                        } else if let Some(b) = body_error {
+                            count(&mut row.errors, b);
                         }
                         if let Some(ns) = lat {
                             row.latency.record(ns);
@@ -243,7 +269,7 @@ impl Stats {
         let rows: Vec<StatsRowJson> = self
             .rows()
             .into_iter()
-            .map(|(k, r)| StatsRowJson::new(self.by, k, r))
+            .map(|(k, r)| StatsRowJson::new(&self.registry, self.by, k, r))
             .collect();
         serde_json::to_writer(&mut *out, &rows).map_err(io::Error::other)?;
         out.write_all(b"\n")
@@ -256,6 +282,7 @@ impl Stats {
             GroupBy::Procedure => {}
             GroupBy::Client => head.push("CLIENT"),
             GroupBy::Server => head.push("SERVER"),
+            GroupBy::Path => head.push("PATH"),
         }
         let left = head.len();
         head.extend([
@@ -276,12 +303,17 @@ impl Stats {
         let mut details = vec![String::new()];
         for (k, r) in self.rows() {
             let mut row = vec![
-                opt_name(k.program, k.program.and_then(programs::program_name)),
+                opt_name(
+                    k.program,
+                    k.program.and_then(|p| self.registry.program_name(p)),
+                ),
                 k.version.map_or("-".into(), |v| v.to_string()),
-                opt_name(k.procedure, procedure_name(k)),
+                opt_name(k.procedure, procedure_name(&self.registry, k)),
             ];
-            if self.by != GroupBy::Procedure {
-                row.push(k.peer.map_or("-".into(), |a| a.to_string()));
+            match self.by {
+                GroupBy::Procedure => {}
+                GroupBy::Path => row.push(k.path.as_deref().unwrap_or("-").to_string()),
+                _ => row.push(k.peer.map_or("-".into(), |a| a.to_string())),
             }
             let ms = |v: Option<f64>| v.map_or("-".into(), |us| format!("{:.3}", us / 1e3));
             let mmm = r.latency.min_mean_max_us();
@@ -346,14 +378,45 @@ impl Stats {
     }
 }
 
-fn procedure_name(k: &StatsKey) -> Option<&'static str> {
+/// The `--by path` key of an exchange.
+fn file_key(ex: &Exchange<'_>) -> Option<Arc<str>> {
+    match (&ex.facts.path, ex.facts.fh_hash) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(h)) => Some(format!("fh:{h:#010x}").into()),
+        (None, None) => None,
+    }
+}
+
+fn procedure_name<'r>(registry: &'r Registry, k: &StatsKey) -> Option<&'r str> {
     match (k.program, k.version, k.procedure) {
-        (Some(p), Some(v), Some(q)) => programs::procedure_name(p, v, q),
+        (Some(p), Some(v), Some(q)) => registry.procedure_name(p, v, q),
         _ => None,
     }
 }
 
-fn opt_name(n: Option<u32>, name: Option<&'static str>) -> String {
+/// One more of `name` (allocating only for a name not seen before).
+fn count(errors: &mut BTreeMap<String, u64>, name: &str) {
+    match errors.get_mut(name) {
+        Some(n) => *n += 1,
+        None => {
+            errors.insert(name.to_string(), 1);
+        }
+    }
+}
+
+/// The name of the program status of `ex` when it reports a failure
+/// (anything but the status enum's 0, which is OK in every status enum:
+/// NFS3_OK, MNT3_OK, NLM4_GRANTED, NFS4_OK...).
+fn body_error_name<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<&'r str> {
+    let st = ex.facts.status?;
+    if st.value == 0 {
+        return None;
+    }
+    let c = ex.call.as_ref()?;
+    registry.status_name(c.program?, c.version?, st.ty, st.value)
+}
+
+fn opt_name(n: Option<u32>, name: Option<&str>) -> String {
     match (n, name) {
         (_, Some(s)) => s.to_string(),
         (Some(n), None) => n.to_string(),
@@ -367,17 +430,20 @@ pub struct StatsRowJson<'a> {
     pub program: Option<u32>,
     pub version: Option<u32>,
     pub procedure: Option<u32>,
-    pub program_name: Option<&'static str>,
-    pub procedure_name: Option<&'static str>,
+    pub program_name: Option<&'a str>,
+    pub procedure_name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
+    /// With `--by path`: the file (`null` for exchanges on no file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<Option<&'a str>>,
     pub calls: u64,
     pub replies: u64,
     pub unanswered: u64,
     pub retransmissions: u64,
-    pub errors: &'a BTreeMap<&'static str, u64>,
+    pub errors: &'a BTreeMap<String, u64>,
     pub latency_us: LatencyJson,
     pub call_bytes: u64,
     pub reply_bytes: u64,
@@ -396,21 +462,22 @@ pub struct LatencyJson {
 }
 
 impl<'a> StatsRowJson<'a> {
-    fn new(by: GroupBy, k: &StatsKey, r: &'a StatsRow) -> Self {
+    fn new(registry: &'a Registry, by: GroupBy, k: &'a StatsKey, r: &'a StatsRow) -> Self {
         let mmm = r.latency.min_mean_max_us();
         let peer = k.peer.map(|a| a.to_string());
         StatsRowJson {
             program: k.program,
             version: k.version,
             procedure: k.procedure,
-            program_name: k.program.and_then(programs::program_name),
-            procedure_name: procedure_name(k),
+            program_name: k.program.and_then(|p| registry.program_name(p)),
+            procedure_name: procedure_name(registry, k),
             client: if by == GroupBy::Client {
                 peer.clone()
             } else {
                 None
             },
             server: if by == GroupBy::Server { peer } else { None },
+            path: (by == GroupBy::Path).then_some(k.path.as_deref()),
             calls: r.calls,
             replies: r.replies,
             unanswered: r.unanswered,

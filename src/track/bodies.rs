@@ -50,6 +50,8 @@ pub struct Seen {
     pub kept: Option<Body<'static>>,
     /// The path of the object the call acts on.
     pub path: Option<Arc<str>>,
+    /// The hash of the handle it acts on.
+    pub fh_hash: Option<u32>,
 }
 
 /// Bodies' share of the tracker's state. See the module docs.
@@ -96,6 +98,7 @@ impl BodyState {
         let none = Seen {
             kept: None,
             path: None,
+            fh_hash: None,
         };
         if self.mode != BodyMode::Full {
             return none;
@@ -122,6 +125,7 @@ impl BodyState {
         );
         count_malformed(&facts, anomalies);
         let path = self.call_path(&facts);
+        let fh_hash = facts.first_fh.map(crc32fast::hash);
         let kept = if self.kept_bytes + body.data.len().min(self.keep) <= self.max_kept_bytes {
             let k = body.to_kept(self.keep);
             self.kept_bytes += k.data.len();
@@ -130,7 +134,11 @@ impl BodyState {
             anomalies.add(Anomaly::BodyNotKept);
             None
         };
-        Seen { kept, path }
+        Seen {
+            kept,
+            path,
+            fh_hash,
+        }
     }
 
     /// Kept arguments leave the table (answered, expired, evicted).

@@ -63,6 +63,8 @@ struct Pending {
     body: Option<Body<'static>>,
     /// The path of the object the call acts on, as known when it was seen.
     path: Option<Arc<str>>,
+    /// The hash of the handle the call acts on.
+    fh_hash: Option<u32>,
 }
 
 struct Answered {
@@ -184,6 +186,7 @@ impl Tracker {
             let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
             ex.call_body = p.body.as_ref().map(Body::borrow);
             ex.facts.path = p.path.clone();
+            ex.facts.fh_hash = p.fh_hash;
             out(Event {
                 kind: ExchangeKind::Retransmitted,
                 frame: call.meta.frame,
@@ -199,6 +202,7 @@ impl Tracker {
             after_answer: false,
             body: seen.kept,
             path: seen.path,
+            fh_hash: seen.fh_hash,
         };
         if let Some(a) = self.answered.remove(&key) {
             // Same XID again after the reply: a retransmission whose reply
@@ -222,6 +226,7 @@ impl Tracker {
         );
         ex.call_body = body;
         ex.facts.path = pending.path.clone();
+        ex.facts.fh_hash = pending.fh_hash;
         out(Event {
             kind,
             frame: call.meta.frame,
@@ -278,6 +283,7 @@ impl Tracker {
             ex.facts = BodyFacts {
                 status,
                 path: p.path,
+                fh_hash: p.fh_hash,
             };
             out(Event {
                 kind: ExchangeKind::Complete,
@@ -370,6 +376,7 @@ impl Tracker {
         let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
         ex.call_body = p.body;
         ex.facts.path = p.path;
+        ex.facts.fh_hash = p.fh_hash;
         out(Event {
             kind: ExchangeKind::Unmatched,
             frame: p.call.meta.frame,
