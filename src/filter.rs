@@ -183,10 +183,7 @@ pub fn parse_procedure(
 /// `--status`: a comma-separated list of status names, each optionally
 /// negated with `!`. An exchange matches when it matches any plain name (or
 /// there is none) and no negated one.
-pub fn parse_status(
-    s: &str,
-    registry: &Registry,
-) -> Result<(Vec<(bool, &'static str)>, Vec<BodyStatusTerm>), FilterError> {
+pub fn parse_status(s: &str, registry: &Registry) -> Result<StatusTerms, FilterError> {
     let mut terms = Vec::new();
     let mut body = Vec::new();
     for part in s.split(',') {
@@ -215,6 +212,9 @@ pub fn parse_status(
     }
     Ok((terms, body))
 }
+
+/// The RPC status terms and the program status terms of `--status`.
+pub type StatusTerms = (Vec<(bool, &'static str)>, Vec<BodyStatusTerm>);
 
 /// A `--status` term naming a program status (`NFS3ERR_NOENT`): every
 /// (program, version, status type, value) the registry gives that name.
@@ -625,37 +625,47 @@ mod tests {
 
     #[test]
     fn programs_by_number_and_name() {
-        assert_eq!(parse_program("100003"), Ok(100003));
-        assert_eq!(parse_program("0x186a3"), Ok(100003));
-        assert_eq!(parse_program("nfs"), Ok(100003));
-        assert_eq!(parse_program("NFS"), Ok(100003));
-        assert!(parse_program("nosuchprog").is_err());
+        assert_eq!(parse_program("100003", &Registry::builtin()), Ok(100003));
+        assert_eq!(parse_program("0x186a3", &Registry::builtin()), Ok(100003));
+        assert_eq!(parse_program("nfs", &Registry::builtin()), Ok(100003));
+        assert_eq!(parse_program("NFS", &Registry::builtin()), Ok(100003));
+        assert!(parse_program("nosuchprog", &Registry::builtin()).is_err());
     }
 
     #[test]
     fn procedure_names_depend_on_version() {
         let nfs = Some(100003);
-        match parse_procedure("WRITE", nfs).unwrap() {
+        match parse_procedure("WRITE", nfs, &Registry::builtin()).unwrap() {
             ProcedureMatch::Named(p) => {
                 assert!(p.contains(&(3, 7)), "{p:?}");
                 assert!(p.contains(&(2, 8)), "{p:?}");
             }
             m => panic!("{m:?}"),
         }
-        assert_eq!(parse_procedure("7", None), Ok(ProcedureMatch::Number(7)));
-        assert!(parse_procedure("WRITE", None).is_err());
-        assert!(parse_procedure("FROBNICATE", nfs).is_err());
+        assert_eq!(
+            parse_procedure("7", None, &Registry::builtin()),
+            Ok(ProcedureMatch::Number(7))
+        );
+        assert!(parse_procedure("WRITE", None, &Registry::builtin()).is_err());
+        assert!(parse_procedure("FROBNICATE", nfs, &Registry::builtin()).is_err());
     }
 
     #[test]
     fn statuses() {
-        assert_eq!(parse_status("success"), Ok(vec![(false, "success")]));
         assert_eq!(
-            parse_status("!success,auth_error"),
+            parse_status("success", &Registry::builtin()).map(|(t, _)| t),
+            Ok(vec![(false, "success")])
+        );
+        assert_eq!(
+            parse_status("!success,auth_error", &Registry::builtin()).map(|(t, _)| t),
             Ok(vec![(true, "success"), (false, "auth_error")])
         );
-        assert!(parse_status("sucess").is_err());
-        assert!(parse_status("").is_err());
+        assert!(parse_status("sucess", &Registry::builtin())
+            .map(|(t, _)| t)
+            .is_err());
+        assert!(parse_status("", &Registry::builtin())
+            .map(|(t, _)| t)
+            .is_err());
         assert!(status_term_matches("denied", "auth_error"));
         assert!(status_term_matches("accepted", "prog_unavail"));
         assert!(!status_term_matches("accepted", "auth_error"));
