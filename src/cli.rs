@@ -55,6 +55,19 @@ pub struct ReadArgs {
     pub format: Format,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+/// The system-call sandbox of the decoding phase (docs/security.md).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SandboxArgs {
+    /// Decode without the seccomp sandbox (Linux), which otherwise limits
+    /// the process to the system calls decoding needs once the inputs and
+    /// outputs are open. For debugging a sandbox failure only: a warning
+    /// is printed.
+    #[arg(long)]
+    pub no_sandbox: bool,
 }
 
 /// Filters shared by `read`, `stats` and `live`. Plain text here; the config
@@ -107,6 +120,8 @@ pub struct StatsArgs {
     pub by: Option<By>,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 }
 
 #[derive(Debug, Parser)]
@@ -140,6 +155,14 @@ pub struct LiveArgs {
     /// With --stats: also group by client or server address.
     #[arg(long, value_enum, requires = "stats")]
     pub by: Option<By>,
+    /// After opening the capture (and the -w file), drop root for good and
+    /// run as this user, with no supplementary groups and no capabilities
+    /// (default: nobody). `-Z root` keeps root. When not started as root,
+    /// capabilities are dropped and the user is kept.
+    #[arg(short = 'Z', long = "relinquish-privileges", value_name = "USER")]
+    pub user: Option<String>,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 }
