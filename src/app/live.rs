@@ -49,8 +49,7 @@ pub fn live(
     let filter = config::filter(&args.filter)?;
     let duration = config::duration(args.duration)?;
     let limits = Limits::default();
-    let identity =
-        crate::sandbox::plan(args.user.as_deref()).map_err(|e| AppError::Fatal(e.0))?;
+    let identity = crate::sandbox::plan(args.user.as_deref()).map_err(|e| AppError::Fatal(e.0))?;
     let opts = LiveOptions {
         interface: args.interface.clone(),
         snaplen: args.snaplen,

@@ -372,11 +372,7 @@ mod tests {
 
     #[test]
     fn enum_names_by_value() {
-        let e = EnumDef::new(vec![
-            ("B".into(), 2),
-            ("A".into(), -1),
-            ("C".into(), 70000),
-        ]);
+        let e = EnumDef::new(vec![("B".into(), 2), ("A".into(), -1), ("C".into(), 70000)]);
         assert_eq!(e.name_of(2), Some("B"));
         assert_eq!(e.name_of(-1), Some("A"));
         assert_eq!(e.name_of(70000), Some("C"));
@@ -408,10 +404,7 @@ mod tests {
         assert_eq!(u.arm(0).unwrap().name, "ok");
         assert_eq!(u.arm(5).unwrap().name, "ok");
         assert_eq!(u.arm(-7).unwrap().ty, TypeId::VOID);
-        let strict = UnionDef {
-            default: None,
-            ..u
-        };
+        let strict = UnionDef { default: None, ..u };
         assert!(strict.arm(1).is_none());
     }
 

@@ -74,10 +74,17 @@ pub enum Flow {
 /// aliases are followed), so semantics can recognise `nfs_fh3` or `fhandle`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event<'a, 's> {
-    StructBegin { ty: TypeId },
-    StructEnd { ty: TypeId },
+    StructBegin {
+        ty: TypeId,
+    },
+    StructEnd {
+        ty: TypeId,
+    },
     /// The next value is the struct field (or union arm) `name`.
-    Field { name: &'s str, ty: TypeId },
+    Field {
+        name: &'s str,
+        ty: TypeId,
+    },
     /// A union: its discriminant (name, value and its enum name if any) and
     /// the arm chosen (a `void` arm has type `TypeId::VOID`). The arm's
     /// value follows after a `Field` event unless it is void.
@@ -88,23 +95,57 @@ pub enum Event<'a, 's> {
         value_name: Option<&'s str>,
         arm: &'s Field,
     },
-    UnionEnd { ty: TypeId },
+    UnionEnd {
+        ty: TypeId,
+    },
     /// An array of `len` elements, or (`list`) a recursive optional list
     /// (`entry3 *nextentry`) flattened to an array; `len` is 0 for a list.
-    ArrayBegin { ty: TypeId, len: u32, list: bool },
-    ArrayEnd { ty: TypeId },
+    ArrayBegin {
+        ty: TypeId,
+        len: u32,
+        list: bool,
+    },
+    ArrayEnd {
+        ty: TypeId,
+    },
     /// Optional data that is absent.
-    Null { ty: TypeId },
-    Int { ty: TypeId, value: i64 },
-    UInt { ty: TypeId, value: u64 },
-    Float { ty: TypeId, value: f64 },
-    Bool { ty: TypeId, value: bool },
-    Enum { ty: TypeId, value: i32, name: Option<&'s str> },
+    Null {
+        ty: TypeId,
+    },
+    Int {
+        ty: TypeId,
+        value: i64,
+    },
+    UInt {
+        ty: TypeId,
+        value: u64,
+    },
+    Float {
+        ty: TypeId,
+        value: f64,
+    },
+    Bool {
+        ty: TypeId,
+        value: bool,
+    },
+    Enum {
+        ty: TypeId,
+        value: i32,
+        name: Option<&'s str>,
+    },
     /// Opaque data: `len` bytes on the wire of which `data` (a prefix) is
     /// held.
-    Opaque { ty: TypeId, data: &'a [u8], len: u64 },
+    Opaque {
+        ty: TypeId,
+        data: &'a [u8],
+        len: u64,
+    },
     /// A string, like opaque.
-    Str { ty: TypeId, data: &'a [u8], len: u64 },
+    Str {
+        ty: TypeId,
+        data: &'a [u8],
+        len: u64,
+    },
 }
 
 /// Receives the events of a walk.
@@ -172,5 +213,12 @@ pub fn walk<V: Visitor + ?Sized>(
         offset: 0,
         kind: BodyErrorKind::Limit,
     })
-    .or(if body.len == 0 { Ok(0) } else { Err(BodyError { offset: 0, kind: BodyErrorKind::Limit }) })
+    .or(if body.len == 0 {
+        Ok(0)
+    } else {
+        Err(BodyError {
+            offset: 0,
+            kind: BodyErrorKind::Limit,
+        })
+    })
 }

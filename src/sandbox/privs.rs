@@ -76,8 +76,7 @@ fn become_user(name: &str, uid: u32, gid: u32) -> Result<(), SandboxError> {
     prctl::set_keepcaps(false).map_err(|e| fail("PR_SET_KEEPCAPS", &e))?;
     caps::clear(None, CapSet::Bounding).map_err(|e| fail("emptying the bounding set", &e))?;
     caps::clear(None, CapSet::Ambient).map_err(|e| fail("emptying the ambient set", &e))?;
-    caps::clear(None, CapSet::Inheritable)
-        .map_err(|e| fail("emptying the inheritable set", &e))?;
+    caps::clear(None, CapSet::Inheritable).map_err(|e| fail("emptying the inheritable set", &e))?;
     unistd::setgroups(&[]).map_err(|e| fail("setgroups([])", &e))?;
     unistd::setresgid(g, g, g).map_err(|e| fail("setresgid", &e))?;
     unistd::setresuid(u, u, u).map_err(|e| fail("setresuid", &e))?;
@@ -246,7 +245,9 @@ mod tests {
         let s = ProcStatus::parse(DROPPED).unwrap();
         let with = |from: &str, to: &str| {
             let t = DROPPED.replacen(from, to, 1);
-            ProcStatus::parse(&t).unwrap().check(Some((65534, 65534)), true)
+            ProcStatus::parse(&t)
+                .unwrap()
+                .check(Some((65534, 65534)), true)
         };
         let e = with("Uid:\t65534\t65534\t65534", "Uid:\t65534\t65534\t0").unwrap_err();
         assert!(e.contains("uids are [65534, 65534, 0, 65534]"), "{e}");
@@ -276,7 +277,11 @@ mod tests {
     fn malformed_status_is_an_error_not_a_pass() {
         for (from, to, what) in [
             ("Uid:", "Uix:", "no 'Uid:' line"),
-            ("Uid:\t65534\t65534\t65534\t65534", "Uid:\t65534", "has 1 ids"),
+            (
+                "Uid:\t65534\t65534\t65534\t65534",
+                "Uid:\t65534",
+                "has 1 ids",
+            ),
             ("Gid:\t65534", "Gid:\tx", "bad 'Gid:' value 'x'"),
             ("CapEff:\t0000000000000000", "CapEff:\tzz", "bad 'CapEff:'"),
             ("Groups:\t", "Groups:\tq", "bad 'Groups:'"),

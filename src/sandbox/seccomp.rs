@@ -83,8 +83,7 @@ const fn strip_sys(s: &'static str) -> &'static str {
 }
 
 /// `openat` flags that would create, truncate or write a file.
-const WRITE_FLAGS: u64 =
-    (libc::O_ACCMODE | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as u64;
+const WRITE_FLAGS: u64 = (libc::O_ACCMODE | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as u64;
 
 /// The allow-list, one group per purpose.
 fn allowed() -> Vec<Allow> {
@@ -113,7 +112,8 @@ fn allowed() -> Vec<Allow> {
         allow!(SYS_newfstatat),
         allow!(SYS_statx),
         allow!(SYS_fadvise64),
-        allow!(SYS_fcntl,
+        allow!(
+            SYS_fcntl,
             Args::OneOf(
                 1,
                 &[
@@ -125,16 +125,19 @@ fn allowed() -> Vec<Allow> {
             )
         ),
         // Is it a terminal, and how wide (progress bar, stats redraw).
-        allow!(SYS_ioctl,
+        allow!(
+            SYS_ioctl,
             Args::OneOf(1, &[libc::TCGETS as u64, libc::TIOCGWINSZ as u64])
         ),
         // ---- the live capture handle: wait for packets, read the kernel's
         // counts, and tear the packet ring down at close (libpcap).
         allow!(SYS_ppoll),
-        allow!(SYS_getsockopt,
+        allow!(
+            SYS_getsockopt,
             Args::OneOf(1, &[libc::SOL_SOCKET as u64, libc::SOL_PACKET as u64])
         ),
-        allow!(SYS_setsockopt,
+        allow!(
+            SYS_setsockopt,
             Args::AllOf(&[
                 (1, libc::SOL_PACKET as u64),
                 (2, libc::PACKET_RX_RING as u64)
@@ -154,7 +157,8 @@ fn allowed() -> Vec<Allow> {
         allow!(SYS_set_robust_list),
         allow!(SYS_rseq),
         allow!(SYS_sched_getaffinity),
-        allow!(SYS_prctl,
+        allow!(
+            SYS_prctl,
             Args::OneOf(0, &[libc::PR_SET_NAME as u64, libc::PR_GET_NAME as u64])
         ),
         allow!(SYS_getrandom),
@@ -215,12 +219,10 @@ fn rules(args: Args, pid: u64) -> Result<Vec<SeccompRule>, seccompiler::BackendE
             .iter()
             .map(|v| one(vec![cond(i, Dword, SeccompCmpOp::Eq, *v)]))
             .collect::<Result<_, _>>()?,
-        Args::AllOf(pairs) => vec![one(
-            pairs
-                .iter()
-                .map(|(i, v)| cond(*i, Dword, SeccompCmpOp::Eq, *v))
-                .collect(),
-        )?],
+        Args::AllOf(pairs) => vec![one(pairs
+            .iter()
+            .map(|(i, v)| cond(*i, Dword, SeccompCmpOp::Eq, *v))
+            .collect())?],
         Args::Null(i) => vec![one(vec![cond(i, Qword, SeccompCmpOp::Eq, 0)])?],
         Args::OwnPid(i) => vec![one(vec![cond(i, Dword, SeccompCmpOp::Eq, pid)])?],
     })
@@ -287,11 +289,39 @@ mod tests {
     fn nothing_that_reaches_out_is_allowed() {
         let names = allowed_names();
         for forbidden in [
-            "socket", "connect", "bind", "listen", "accept", "accept4", "sendmsg", "execve",
-            "execveat", "ptrace", "kill", "fork", "vfork", "setuid", "setresuid", "setgroups",
-            "capset", "mount", "unshare", "setns", "bpf", "perf_event_open", "open",
-            "unlinkat", "renameat2", "mkdirat", "chmod", "fchmodat", "chown", "fchownat",
-            "process_vm_writev", "seccomp", "io_uring_setup",
+            "socket",
+            "connect",
+            "bind",
+            "listen",
+            "accept",
+            "accept4",
+            "sendmsg",
+            "execve",
+            "execveat",
+            "ptrace",
+            "kill",
+            "fork",
+            "vfork",
+            "setuid",
+            "setresuid",
+            "setgroups",
+            "capset",
+            "mount",
+            "unshare",
+            "setns",
+            "bpf",
+            "perf_event_open",
+            "open",
+            "unlinkat",
+            "renameat2",
+            "mkdirat",
+            "chmod",
+            "fchmodat",
+            "chown",
+            "fchownat",
+            "process_vm_writev",
+            "seccomp",
+            "io_uring_setup",
         ] {
             assert!(!names.contains(&forbidden), "{forbidden} is allowed");
         }

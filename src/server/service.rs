@@ -600,3 +600,7 @@ fn emit_reply(out: &mut Vec<u8>, xid: Xid, header: ReplyHeader<'_>, payload: &[u
 #[cfg(test)]
 #[path = "service_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "remote_udp_tests.rs"]
+mod remote_udp_tests;
