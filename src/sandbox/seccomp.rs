@@ -86,6 +86,10 @@ const fn strip_sys(s: &'static str) -> &'static str {
 const WRITE_FLAGS: u64 = (libc::O_ACCMODE | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as u64;
 
 /// The allow-list, one group per purpose.
+// libc's constants have different integer types per target (an ioctl
+// request is a `c_ulong` on glibc, a `c_int` on musl): the casts to u64 are
+// needed somewhere even where they are not here.
+#[allow(clippy::unnecessary_cast)]
 fn allowed() -> Vec<Allow> {
     let mut v = vec![
         // ---- memory: the allocator, thread stacks, memory-mapped input

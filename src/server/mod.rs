@@ -17,6 +17,11 @@
 //! connection has its own assembler and buffers, so one client's bad input
 //! closes only its own connection.
 //!
+//! Exposure (docs/security.md): by default the sockets are bound to
+//! `127.0.0.1` and `::1` only. Over UDP, callers that are not on loopback
+//! are limited per source address ([`ratelimit`]) and get no reply that
+//! could reflect or amplify ([`Refusal`]) unless `--allow-remote-udp`.
+//!
 //! With `--register` the portmapper is not served; the test program is
 //! registered with the rpcbind already running on 127.0.0.1:111 (rpcbind v4
 //! SET, portmap v2 SET as a fallback) and unregistered on SIGINT/SIGTERM.
