@@ -539,6 +539,39 @@ fn live_z_root_keeps_root_and_unknown_user_stops_before_capture() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
+#[test]
+fn live_ends_cleanly_when_its_interface_disappears() {
+    if !enter_netns("live_ends_cleanly_when_its_interface_disappears") {
+        return;
+    }
+    add_remote_addresses();
+    let tmp = std::env::temp_dir().join(format!("rpcscope-gone-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out = tmp.join("gone.json");
+    let mut live = start_live(&["-i", "rs-a", "--format", "json"], &out);
+    assert_eq!(wait_status(live.id(), "Seccomp", "2")["Seccomp"], "2");
+    assert!(run(5, "ip", &["link", "del", "rs-a"]).status.success());
+    let start = Instant::now();
+    let st = loop {
+        if let Some(st) = live.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "live outlived its interface"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let err = std::fs::read_to_string(out.with_extension("err")).unwrap();
+    // Not killed by the sandbox: libpcap's own error, the summary, status 1.
+    assert_eq!(st.signal(), None, "{st:?}: {err}");
+    assert_eq!(st.code(), Some(1), "{err}");
+    assert!(err.contains("The interface disappeared"), "{err}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.last().unwrap()["type"], "summary", "{lines:?}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
 // ---- serve: exposure, reflection, rate limit (root, private namespace) ----
 
 /// A veth pair with 198.18.0.1 (the "server's" non-loopback address) and

@@ -140,6 +140,9 @@ fn allowed() -> Vec<Allow> {
             SYS_getsockopt,
             Args::OneOf(1, &[libc::SOL_SOCKET as u64, libc::SOL_PACKET as u64])
         ),
+        // When the interface goes away, libpcap asks the socket which
+        // interface it is bound to, to say "the interface disappeared".
+        allow!(SYS_getsockname),
         allow!(
             SYS_setsockopt,
             Args::AllOf(&[
