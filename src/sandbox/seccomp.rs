@@ -72,14 +72,8 @@ macro_rules! allow {
     };
 }
 
-const fn strip_sys(s: &'static str) -> &'static str {
-    match s.as_bytes() {
-        [b'S', b'Y', b'S', b'_', rest @ ..] => match std::str::from_utf8(rest) {
-            Ok(r) => r,
-            Err(_) => s,
-        },
-        _ => s,
-    }
+fn strip_sys(s: &'static str) -> &'static str {
+    s.strip_prefix("SYS_").unwrap_or(s)
 }
 
 /// `openat` flags that would create, truncate or write a file.
