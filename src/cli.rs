@@ -60,6 +60,19 @@ pub struct ReadArgs {
     pub bodies: BodyArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+/// The system-call sandbox of the decoding phase (docs/security.md).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SandboxArgs {
+    /// Decode without the seccomp sandbox (Linux), which otherwise limits
+    /// the process to the system calls decoding needs once the inputs and
+    /// outputs are open. For debugging a sandbox failure only: a warning
+    /// is printed.
+    #[arg(long)]
+    pub no_sandbox: bool,
 }
 
 /// How program bodies are decoded: shared by `read`, `stats` and `live`.
@@ -145,6 +158,8 @@ pub struct StatsArgs {
     pub bodies: BodyArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 }
 
 #[derive(Debug, Parser)]
@@ -183,6 +198,14 @@ pub struct LiveArgs {
     pub verbose: bool,
     #[command(flatten)]
     pub bodies: BodyArgs,
+    /// After opening the capture (and the -w file), drop root for good and
+    /// run as this user, with no supplementary groups and no capabilities
+    /// (default: nobody). `-Z root` keeps root. When not started as root,
+    /// capabilities are dropped and the user is kept.
+    #[arg(short = 'Z', long = "relinquish-privileges", value_name = "USER")]
+    pub user: Option<String>,
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 }

@@ -11,11 +11,13 @@
 //! Beside the decoder: [`server`] is a reference ONC RPC server (a sans-IO
 //! `Service` answering decoded calls, with thin TCP/UDP loops), [`client`]
 //! the `rpcscope call` traffic generator, [`filter`] the exchange filters of
-//! `read`/`stats`/`live`, and `fuzzing` (feature `arbitrary`) the bodies of
-//! the cargo-fuzz targets in `fuzz/`, reusing the same codecs.
+//! `read`/`stats`/`live`, [`sandbox`] the privilege drop and seccomp filter
+//! the app layer applies once setup is over (docs/security.md), and
+//! `fuzzing` (feature `arbitrary`) the bodies of the cargo-fuzz targets in
+//! `fuzz/`, reusing the same codecs.
 //!
-//! Only `capture`, `app`, the server's and client's socket loops (and the
-//! binary) do I/O; every other layer takes bytes and capture timestamps in
+//! Only `capture`, `app`, `sandbox`, the server's and client's socket loops
+//! (and the binary) do I/O; every other layer takes bytes and capture timestamps in
 //! and hands events out.
 //!
 //! Decoding a capture held in memory:
@@ -71,5 +73,6 @@ pub mod output;
 pub mod pipeline;
 pub mod programs;
 pub mod rpc;
+pub mod sandbox;
 pub mod server;
 pub mod track;

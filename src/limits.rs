@@ -202,6 +202,26 @@ pub struct Limits {
     /// Threads receiving and answering UDP datagrams per socket. A SLEEP call
     /// holds its thread for the sleep, so this many sleeps run at once.
     pub server_udp_workers: usize,
+    /// UDP datagrams handled per second from one non-loopback source
+    /// address (`serve --udp-rate`; 0 turns the limit off). UDP sources can
+    /// be spoofed, so this bounds what the server reflects towards any one
+    /// victim: at most this many replies a second, each (unless
+    /// `--allow-remote-udp`) no larger than the call that asked for it. A
+    /// real remote client makes a few portmapper calls a second (`rpcinfo`,
+    /// `mount`); 100 leaves room for a busy one. Loopback callers are not
+    /// limited: they cannot be spoofed from outside the host, and local load
+    /// generation (`rpcscope call --udp`) runs at tens of thousands a second.
+    pub server_udp_rate_per_source: u32,
+    /// Datagrams one source may send at once above that rate (the bucket
+    /// size): a client that starts with a burst of lookups (`rpcinfo -p`
+    /// then a ping of every version) is not cut off.
+    pub server_udp_burst_per_source: u32,
+    /// Sources the UDP rate limiter tracks at once (one 8-byte deadline
+    /// each, ~100 KiB in all). Beyond it, sources whose allowance has fully
+    /// refilled are forgotten; when none has, new sources share a single
+    /// overflow allowance, so a flood from many spoofed addresses is limited
+    /// as one source rather than growing the table.
+    pub server_udp_rate_sources: usize,
     /// `rpcscope call --concurrency` at most: one thread and one socket per
     /// concurrent caller; 1024 stays under the default open-file limit.
     pub client_max_concurrency: usize,
@@ -280,6 +300,9 @@ impl Default for Limits {
             server_max_registrations: 256,
             server_max_rpcb_string: 255,
             server_udp_workers: 16,
+            server_udp_rate_per_source: 100,
+            server_udp_burst_per_source: 200,
+            server_udp_rate_sources: 4096,
             client_max_concurrency: 1024,
             body_max_depth: 64,
             body_max_nodes: 256 * 1024,
@@ -390,3 +413,11 @@ pub const IDL_MAX_CONST_DEPTH: usize = 64;
 /// of optional data; serde_json refuses JSON nested deeper than 128. 256
 /// accepts both while bounding the recursion's stack to well under 1 MiB.
 pub const VALUE_MAX_DEPTH: usize = 256;
+
+/// Shortest time between two sweeps of the UDP rate limiter's table for
+/// sources it may forget (see `server::ratelimit`). A sweep visits every
+/// tracked source (`server_udp_rate_sources`); doing it at most ten times a
+/// second keeps a flood from many new addresses at constant work per
+/// datagram, and a forgotten source is only ever one whose allowance had
+/// refilled anyway.
+pub const RATE_SWEEP_INTERVAL_NS: u64 = 100_000_000;

@@ -8,6 +8,13 @@
 //! the same sinks behind the same [`FilteredSink`]. On stop, pending calls
 //! are reported as unmatched ([`Pipeline::finish`]), the kernel's counts
 //! are added to the summary, and the exit status is 0.
+//!
+//! Setup runs with the privileges rpcscope was started with, in this order:
+//! look up the `-Z` user (an unknown one stops here, before anything is
+//! opened), open the capture handle, create the `-w` file (so it may live
+//! where only root can write; it stays owned by root), install the signal
+//! handlers; then drop to the `-Z` user for good and enter the seccomp
+//! sandbox ([`crate::sandbox`]), before the first packet is read.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -43,6 +50,7 @@ pub fn live(
     let filter = config::filter(&args.filter, &registry)?;
     let duration = config::duration(args.duration)?;
     let limits = Limits::default();
+    let identity = crate::sandbox::plan(args.user.as_deref()).map_err(|e| AppError::Fatal(e.0))?;
     let opts = LiveOptions {
         interface: args.interface.clone(),
         snaplen: args.snaplen,
@@ -72,6 +80,8 @@ pub fn live(
             .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)))
             .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
     }
+    crate::sandbox::relinquish(&identity).map_err(|e| AppError::Fatal(e.0))?;
+    super::restrict(&args.sandbox, err)?;
     let run = Run {
         args,
         duration,

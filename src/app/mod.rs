@@ -2,6 +2,10 @@
 //! the sinks. With `capture`, this is the only library module that does I/O
 //! (it opens files and devices, writes output, draws progress bars).
 //!
+//! The file commands and `live` restrict the process once their setup is
+//! done (inputs and outputs open): `live` drops root to `-Z USER`, and all
+//! of them enter the seccomp sandbox ([`crate::sandbox`], docs/security.md).
+//!
 //! Each command has two stages: [`config`] turns the clap structs into
 //! validated values (a [`Filter`](crate::filter::Filter), a [`BpfFilter`], sinks) or a one-line
 //! [`AppError::Usage`]; then the command runs the sans-IO [`Pipeline`] over
@@ -19,7 +23,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::capture::{CaptureFormat, CaptureReader};
-use crate::cli::{Format, ReadArgs, StatsArgs};
+use crate::cli::{Format, ReadArgs, SandboxArgs, StatsArgs};
 use crate::filter::{BpfFilter, FilteredSink};
 use crate::limits::Limits;
 use crate::net::is_supported_link;
@@ -101,7 +105,23 @@ fn file_options(
     Ok((filter, opts))
 }
 
-/// `rpcscope read`.
+/// Enters the seccomp sandbox now that setup is over (`--no-sandbox`:
+/// warns instead). From here on the process can only do what decoding
+/// needs (`sandbox` module); it cannot be undone.
+pub fn restrict(a: &SandboxArgs, err: &mut dyn Write) -> Result<(), AppError> {
+    if a.no_sandbox {
+        writeln!(
+            err,
+            "rpcscope: warning: --no-sandbox: decoding hostile input without the system-call sandbox"
+        )?;
+        return Ok(());
+    }
+    crate::sandbox::enter_sandbox().map_err(|e| AppError::Fatal(e.0))
+}
+
+/// `rpcscope read`. Enters the sandbox (see [`restrict`]) once the options
+/// are checked: call it only from a process that is done with everything
+/// else (the binary's `main`).
 pub fn read(
     args: &ReadArgs,
     out: &mut dyn Write,
@@ -110,6 +130,7 @@ pub fn read(
     let registry = config::registry(&args.bodies)?;
     let (filter, mut opts) = file_options(&args.filter, false, &registry)?;
     opts.pipeline = config::pipeline_options(&args.bodies, registry.clone(), false);
+    restrict(&args.sandbox, err)?;
     let limits = Limits::default();
     let view = config::body_view(&args.bodies, registry, &limits);
     let r = match args.format {
@@ -130,7 +151,7 @@ pub fn read(
     Ok(r?)
 }
 
-/// `rpcscope stats`.
+/// `rpcscope stats`. Enters the sandbox like [`read`].
 pub fn stats(
     args: &StatsArgs,
     out: &mut dyn Write,
@@ -141,6 +162,7 @@ pub fn stats(
     // Paths need every body; the rest of the table only statuses.
     let statuses_only = args.by != Some(crate::cli::By::Path);
     opts.pipeline = config::pipeline_options(&args.bodies, registry, statuses_only);
+    restrict(&args.sandbox, err)?;
     let limits = Limits::default();
     let format = match args.format {
         Format::Text => StatsFormat::Text,

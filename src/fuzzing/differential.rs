@@ -97,7 +97,7 @@ pub fn answer(service: &mut Service, call: &[u8], ctx: &CallCtx) -> Option<Vec<u
     let mut out = Vec::new();
     match service.handle(call, ctx, &mut out) {
         Disposition::Reply { .. } => Some(out),
-        Disposition::NoReply | Disposition::Garbage(_) => None,
+        Disposition::NoReply | Disposition::Garbage(_) | Disposition::Refused(_) => None,
     }
 }
 

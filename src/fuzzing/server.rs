@@ -18,7 +18,9 @@
 //!
 //! Properties, for every message the service handles: no panic; a `Reply`
 //! disposition writes a message that `Message::parse` reads as a REPLY with
-//! the call's xid, any other disposition writes nothing; a SLEEP delay is at
+//! the call's xid, any other disposition writes nothing; a UDP call from a
+//! non-loopback peer is answered with at most as many bytes as it has, or
+//! `Refused`, and only such a call is ever `Refused`; a SLEEP delay is at
 //! most `server_max_sleep_ms`; a message that parses as a call is never
 //! `Garbage`; the obvious states are right (rpcvers other than 2: denied
 //! RPC_MISMATCH 2-2; a REPLY sent to us: no reply; with an acceptable
@@ -44,7 +46,7 @@ use crate::rpc::{
 };
 use crate::server::portmap::PORTMAP;
 use crate::server::testprog;
-use crate::server::{CallCtx, Disposition, Service, Transport};
+use crate::server::{is_loopback, CallCtx, Disposition, Service, Transport};
 
 /// Operations per input, at most.
 pub const MAX_OPS: usize = 48;
@@ -347,9 +349,22 @@ fn serve(
         msg.get(4 * i..4 * i + 4)
             .map(|w| u32::from_be_bytes(w.try_into().unwrap()))
     };
+    let remote_udp = ctx.transport == Transport::Udp && !is_loopback(ctx.peer.ip());
     let status = match &d {
+        Disposition::Refused(_) => {
+            assert!(remote_udp, "{d:?} for a loopback or TCP caller");
+            assert!(out.is_empty(), "{d:?} with {} bytes written", out.len());
+            return None;
+        }
         Disposition::Reply { delay_ms } => {
             assert!(*delay_ms <= limits.server_max_sleep_ms);
+            assert!(
+                !remote_udp || out.len() <= msg.len(),
+                "a {}-byte reply to a {}-byte UDP call from {}",
+                out.len(),
+                msg.len(),
+                ctx.peer
+            );
             let m = Message::parse(out, limits).expect("the reply parses");
             assert_eq!(Some(m.xid.0), word(0), "reply xid");
             match m.body {

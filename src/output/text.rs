@@ -117,7 +117,7 @@ fn write_auth(w: &mut impl Write, a: &AuthSummary) -> io::Result<()> {
             write!(
                 w,
                 " auth sys {} uid {uid} gid {gid}",
-                String::from_utf8_lossy(machine_name.as_bytes())
+                Printable(&String::from_utf8_lossy(machine_name.as_bytes()))
             )
         }
         AuthSummary::Short { .. } => write!(w, " auth short"),
@@ -281,4 +281,40 @@ pub fn write_summary(
         writeln!(e)?;
     }
     e.flush()
+}
+
+/// A string from the capture, shown with control characters escaped
+/// (`\u{1b}`), so a hostile capture cannot move the cursor, retitle the
+/// terminal or hide lines (terminal escape injection), as tcpdump escapes
+/// what it prints.
+struct Printable<'a>(&'a str);
+
+impl std::fmt::Display for Printable<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_unicode())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::Printable;
+
+    #[test]
+    fn control_characters_from_captures_are_escaped() {
+        // ESC ] 0 ; title BEL (retitle), CR (overwrite the line), DEL.
+        let hostile = "host\u{1b}]0;pwned\u{7}\r\u{7f}é";
+        assert_eq!(
+            Printable(hostile).to_string(),
+            "host\\u{1b}]0;pwned\\u{7}\\u{d}\\u{7f}é"
+        );
+        assert_eq!(Printable("nfs-client-01").to_string(), "nfs-client-01");
+    }
 }

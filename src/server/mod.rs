@@ -17,12 +17,18 @@
 //! connection has its own assembler and buffers, so one client's bad input
 //! closes only its own connection.
 //!
+//! Exposure (docs/security.md): by default the sockets are bound to
+//! `127.0.0.1` and `::1` only. Over UDP, callers that are not on loopback
+//! are limited per source address ([`ratelimit`]) and get no reply that
+//! could reflect or amplify ([`Refusal`]) unless `--allow-remote-udp`.
+//!
 //! With `--register` the portmapper is not served; the test program is
 //! registered with the rpcbind already running on 127.0.0.1:111 (rpcbind v4
 //! SET, portmap v2 SET as a fallback) and unregistered on SIGINT/SIGTERM.
 
 pub mod net;
 pub mod portmap;
+pub mod ratelimit;
 mod register;
 pub mod service;
 pub mod testprog;
@@ -37,7 +43,7 @@ use clap::Parser;
 
 pub use crate::rpc::record::{RecordAssembler, RecordError};
 pub use portmap::{Portmap, Registration, PORTMAP};
-pub use service::{CallCtx, Caller, Disposition, Served, Service, Transport};
+pub use service::{is_loopback, CallCtx, Caller, Disposition, Refusal, Served, Service, Transport};
 
 use crate::limits::Limits;
 
@@ -48,9 +54,21 @@ pub struct ServeArgs {
     /// `--register`.
     #[arg(long)]
     pub port: Option<u16>,
-    /// Addresses to listen on (repeatable); default `0.0.0.0` and `::`.
+    /// Addresses to listen on (repeatable); default the loopback addresses
+    /// `127.0.0.1` and `::1` only. `--listen 0.0.0.0 --listen ::` serves
+    /// every interface.
     #[arg(long = "listen", value_name = "ADDR")]
     pub listen: Vec<IpAddr>,
+    /// Over UDP, also answer non-loopback callers with DUMP, CALLIT, BCAST,
+    /// INDIRECT and any reply larger than the call. Off by default: UDP
+    /// source addresses can be forged, so those replies could be aimed at
+    /// a victim (reflection and amplification, docs/server.md).
+    #[arg(long)]
+    pub allow_remote_udp: bool,
+    /// UDP datagrams handled per second from one non-loopback source
+    /// address (default 100, with bursts of 200); 0 for no limit.
+    #[arg(long, value_name = "N")]
+    pub udp_rate: Option<u32>,
     /// Do not serve the portmapper: register the test program with the
     /// rpcbind already running on 127.0.0.1:111, and unregister on exit.
     #[arg(long)]
@@ -82,16 +100,26 @@ pub fn run(args: &ServeArgs, err: &mut dyn Write) -> io::Result<()> {
     if let Some(n) = args.max_connections {
         limits.server_max_connections = n;
     }
-    let addrs: Vec<IpAddr> = if args.listen.is_empty() {
-        vec![
-            IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-            IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
-        ]
-    } else {
-        args.listen.clone()
-    };
+    if let Some(n) = args.udp_rate {
+        limits.server_udp_rate_per_source = n;
+    }
     let port = args.port.unwrap_or(if args.register { 0 } else { 111 });
-    let listeners = net::bind_all(&addrs, port)?;
+    let listeners = if args.listen.is_empty() {
+        // Loopback only. A host without IPv6 loopback (IPv6 disabled) is
+        // served on 127.0.0.1 alone, with a note.
+        let v4 = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+        let v6 = IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
+        match net::bind_all(&[v4, v6], port) {
+            Ok(l) => l,
+            Err(e) if net::bind_all(&[v4], port).is_ok() => {
+                writeln!(err, "rpcscope serve: note: serving 127.0.0.1 only: {e}")?;
+                net::bind_all(&[v4], port)?
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        net::bind_all(&args.listen, port)?
+    };
     let port = listeners.port;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -100,6 +128,7 @@ pub fn run(args: &ServeArgs, err: &mut dyn Write) -> io::Result<()> {
     }
 
     let mut service = Service::new(&limits, !args.register);
+    service.set_allow_remote_udp(args.allow_remote_udp);
     let served = service.served();
     let netids = listeners.netids();
     if let Some(pm) = service.portmap_mut() {
@@ -132,11 +161,19 @@ pub fn run(args: &ServeArgs, err: &mut dyn Write) -> io::Result<()> {
     err.flush()?;
 
     let service = Arc::new(Mutex::new(service));
-    let handles = net::spawn_all(listeners, service, &limits, &stop, args.verbose);
+    let udp = net::UdpShared::new(&limits);
+    let handles = net::spawn_all(listeners, service, &limits, &stop, &udp, args.verbose);
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(50));
     }
     writeln!(err, "rpcscope serve: shutting down")?;
+    let (limited, refused) = udp.counts();
+    if limited + refused > 0 {
+        writeln!(
+            err,
+            "rpcscope serve: udp: {limited} datagrams over the per-source rate limit, {refused} remote calls not answered (reflection policy)"
+        )?;
+    }
     if args.register {
         register::unregister(&registered, &limits);
     }

@@ -8,21 +8,25 @@
 //!   when a record takes longer than `server_record_deadline_ms` to arrive.
 //!   Replies go out in call order, each as one record fragment.
 //! * UDP: `server_udp_workers` threads per socket, each receiving a datagram,
-//!   handling it and (after any SLEEP) sending the reply.
+//!   handling it and (after any SLEEP) sending the reply. A datagram from a
+//!   non-loopback source past its allowance ([`RateLimiter`], shared by every
+//!   UDP socket) is dropped before it is decoded; a call the service refuses
+//!   to answer remotely ([`Disposition::Refused`]) gets no reply.
 //!
 //! Every blocking call has a timeout of at most [`POLL`], so all threads
 //! notice the stop flag (set by SIGINT/SIGTERM) within that time.
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use super::service::{CallCtx, Disposition, Service, Transport};
+use super::ratelimit::RateLimiter;
+use super::service::{is_loopback, CallCtx, Disposition, Service, Transport};
 use crate::client::conn::is_timeout;
 use crate::limits::Limits;
 use crate::rpc::record::RecordAssembler;
@@ -106,12 +110,58 @@ fn socket(ip: IpAddr, ty: Type, proto: Protocol) -> io::Result<Socket> {
     Ok(s)
 }
 
+/// What every UDP worker shares: the per-source rate limiter and counts.
+#[derive(Debug)]
+pub struct UdpShared {
+    limiter: Mutex<Option<RateLimiter>>,
+    epoch: Instant,
+    limited: AtomicU64,
+    refused: AtomicU64,
+}
+
+impl UdpShared {
+    /// The rate limit of `limits` (none when its rate is 0).
+    pub fn new(limits: &Limits) -> Arc<UdpShared> {
+        Arc::new(UdpShared {
+            limiter: Mutex::new(RateLimiter::new(limits)),
+            epoch: Instant::now(),
+            limited: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+        })
+    }
+
+    /// True when a datagram from `peer` may be handled now. Loopback
+    /// sources are not limited (they cannot be forged from outside).
+    fn admit(&self, peer: IpAddr) -> bool {
+        if is_loopback(peer) {
+            return true;
+        }
+        let now = u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let mut guard = self.limiter.lock().unwrap_or_else(|e| e.into_inner());
+        let ok = guard.as_mut().is_none_or(|l| l.allow(peer, now));
+        if !ok {
+            self.limited.fetch_add(1, Ordering::Relaxed);
+        }
+        ok
+    }
+
+    /// (datagrams dropped by the rate limit, calls refused by the
+    /// reflection policy) so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.limited.load(Ordering::Relaxed),
+            self.refused.load(Ordering::Relaxed),
+        )
+    }
+}
+
 /// Start the accept and UDP threads; they run until `stop` is set.
 pub fn spawn_all(
     listeners: Listeners,
     service: Arc<Mutex<Service>>,
     limits: &Limits,
     stop: &Arc<AtomicBool>,
+    udp: &Arc<UdpShared>,
     verbose: bool,
 ) -> Vec<JoinHandle<()>> {
     let mut handles = Vec::new();
@@ -130,8 +180,10 @@ pub fn spawn_all(
     for (_, sock) in listeners.udp {
         for _ in 0..limits.server_udp_workers.max(1) {
             let Ok(sock) = sock.try_clone() else { break };
-            let (service, stop) = (service.clone(), stop.clone());
-            handles.push(std::thread::spawn(move || udp_loop(sock, service, stop)));
+            let (service, stop, udp) = (service.clone(), stop.clone(), udp.clone());
+            handles.push(std::thread::spawn(move || {
+                udp_loop(sock, service, stop, udp, verbose)
+            }));
         }
     }
     handles
@@ -293,7 +345,8 @@ fn serve_connection(
                     }
                     true
                 }
-                Disposition::NoReply => true,
+                // Refusals are for UDP only; TCP callers cannot be forged.
+                Disposition::NoReply | Disposition::Refused(_) => true,
                 Disposition::Garbage(e) => {
                     closing = Some(format!("not an RPC call: {e}"));
                     false
@@ -313,7 +366,13 @@ fn serve_connection(
     }
 }
 
-fn udp_loop(sock: UdpSocket, service: Arc<Mutex<Service>>, stop: Arc<AtomicBool>) {
+fn udp_loop(
+    sock: UdpSocket,
+    service: Arc<Mutex<Service>>,
+    stop: Arc<AtomicBool>,
+    udp: Arc<UdpShared>,
+    verbose: bool,
+) {
     if sock.set_read_timeout(Some(POLL)).is_err() {
         return;
     }
@@ -328,6 +387,9 @@ fn udp_loop(sock: UdpSocket, service: Arc<Mutex<Service>>, stop: Arc<AtomicBool>
             Ok(x) => x,
             Err(_) => continue, // timeouts, ICMP errors reported on the socket
         };
+        if !udp.admit(peer.ip()) {
+            continue;
+        }
         let ctx = CallCtx {
             transport: Transport::Udp,
             peer,
@@ -335,11 +397,20 @@ fn udp_loop(sock: UdpSocket, service: Arc<Mutex<Service>>, stop: Arc<AtomicBool>
             now_unix: now_unix(),
         };
         let disposition = lock(&service).handle(&buf[..n], &ctx, &mut reply);
-        if let Disposition::Reply { delay_ms } = disposition {
-            if delay_ms > 0 {
-                std::thread::sleep(Duration::from_millis(delay_ms.into()));
+        match disposition {
+            Disposition::Reply { delay_ms } => {
+                if delay_ms > 0 {
+                    std::thread::sleep(Duration::from_millis(delay_ms.into()));
+                }
+                let _ = sock.send_to(&reply, peer);
             }
-            let _ = sock.send_to(&reply, peer);
+            Disposition::Refused(why) => {
+                udp.refused.fetch_add(1, Ordering::Relaxed);
+                if verbose {
+                    eprintln!("rpcscope serve: udp {peer}: not answered: {why}");
+                }
+            }
+            Disposition::NoReply | Disposition::Garbage(_) => {}
         }
     }
 }

@@ -108,6 +108,16 @@ const V4: &[Proc] = &[
     Portmap::rpcb_getstat,
 ];
 
+/// Procedures answered over UDP to loopback callers only (unless `serve
+/// --allow-remote-udp`): DUMP, whose reply grows with the table (over 500
+/// times its call with a full table, see docs/server.md), and the indirect
+/// calls, which run another procedure on a forged caller's behalf and return
+/// its results (portmap v2 and rpcbind v3 CALLIT, rpcbind v4 BCAST and
+/// INDIRECT).
+pub fn udp_loopback_only(version: u32, procedure: u32) -> bool {
+    matches!((version, procedure), (2..=4, 4) | (2..=4, 5) | (4, 10))
+}
+
 /// portmap v2 `struct mapping`.
 struct Mapping {
     program: u32,

@@ -89,6 +89,60 @@ pub enum Disposition {
     /// to know what was asked. UDP drops the datagram; TCP closes the
     /// connection, since the peer is not speaking RPC.
     Garbage(RpcError),
+    /// A UDP call from a non-loopback caller whose answer could be used for
+    /// reflection or amplification (see [`Refusal`]): send nothing. Only
+    /// when the service does not [`allow_remote_udp`](Service::set_allow_remote_udp).
+    Refused(Refusal),
+}
+
+/// Why a UDP call from a non-loopback caller was not answered. A UDP
+/// source address can be forged, so a reply may land on a victim who never
+/// asked; the server only sends remote UDP callers replies that are no
+/// larger than their call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A portmapper procedure answered only to loopback callers over UDP:
+    /// DUMP (its reply grows with the registration table), and the indirect
+    /// calls CALLIT, BCAST and INDIRECT (rpcbind refuses remote indirect
+    /// calls by default, too). Refused before it runs.
+    Procedure {
+        /// Portmapper version (2, 3 or 4).
+        version: u32,
+        /// Procedure number.
+        procedure: u32,
+    },
+    /// Any other reply that came out larger than its call.
+    Larger {
+        /// Bytes of the call message.
+        call: usize,
+        /// Bytes of the reply that was not sent.
+        reply: usize,
+    },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Procedure { version, procedure } => write!(
+                f,
+                "portmapper v{version} procedure {procedure} is answered over UDP to loopback callers only"
+            ),
+            Refusal::Larger { call, reply } => write!(
+                f,
+                "a {reply}-byte reply to a {call}-byte UDP call from a remote caller"
+            ),
+        }
+    }
+}
+
+/// True for loopback addresses, also IPv4 loopback mapped into IPv6.
+pub fn is_loopback(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(a) => a.is_loopback(),
+        std::net::IpAddr::V6(a) => {
+            a.is_loopback() || a.to_ipv4_mapped().is_some_and(|m| m.is_loopback())
+        }
+    }
 }
 
 /// Who is calling, from the credential.
@@ -175,6 +229,7 @@ pub struct Service {
     limits: Limits,
     portmap: Option<Portmap>,
     test: TestProgram,
+    allow_remote_udp: bool,
 }
 
 impl Service {
@@ -185,7 +240,19 @@ impl Service {
             limits: limits.clone(),
             portmap: portmapper.then(|| Portmap::new(limits)),
             test: TestProgram::new(limits),
+            allow_remote_udp: false,
         }
+    }
+
+    /// Answer every UDP call whatever its caller and reply size
+    /// (`serve --allow-remote-udp`). Off by default: see [`Refusal`].
+    pub fn set_allow_remote_udp(&mut self, allow: bool) {
+        self.allow_remote_udp = allow;
+    }
+
+    /// True when a call in `ctx` falls under the remote UDP policy.
+    fn restricted(&self, ctx: &CallCtx) -> bool {
+        ctx.transport == Transport::Udp && !self.allow_remote_udp && !is_loopback(ctx.peer.ip())
     }
 
     /// The programs and versions answered here.
@@ -223,9 +290,36 @@ impl Service {
 
     /// Answer one call message. `out` is cleared and receives the reply
     /// message (no record mark) when the disposition is `Reply`.
+    ///
+    /// Over UDP from a non-loopback caller (unless
+    /// [`set_allow_remote_udp`](Self::set_allow_remote_udp)), the reply is
+    /// never larger than the call: see [`Refusal`].
     pub fn handle(&mut self, call: &[u8], ctx: &CallCtx, out: &mut Vec<u8>) -> Disposition {
+        let d = self.answer(call, ctx, out);
+        if matches!(d, Disposition::Reply { .. }) && self.restricted(ctx) && out.len() > call.len()
+        {
+            let refusal = Refusal::Larger {
+                call: call.len(),
+                reply: out.len(),
+            };
+            out.clear();
+            return Disposition::Refused(refusal);
+        }
+        d
+    }
+
+    fn answer(&mut self, call: &[u8], ctx: &CallCtx, out: &mut Vec<u8>) -> Disposition {
         out.clear();
         let head = match read_head(call, &self.limits) {
+            Ok(Head::Call(head)) if self.restricted(ctx) && head.program == PORTMAP => {
+                if super::portmap::udp_loopback_only(head.version, head.procedure) {
+                    return Disposition::Refused(Refusal::Procedure {
+                        version: head.version,
+                        procedure: head.procedure,
+                    });
+                }
+                head
+            }
             Ok(Head::Call(head)) => head,
             Ok(Head::Reply) => return Disposition::NoReply,
             Ok(Head::Deny { xid, body }) => {
@@ -500,3 +594,7 @@ fn emit_reply(out: &mut Vec<u8>, xid: Xid, header: ReplyHeader<'_>, payload: &[u
 #[cfg(test)]
 #[path = "service_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "remote_udp_tests.rs"]
+mod remote_udp_tests;

@@ -11,6 +11,19 @@ use rpcscope::limits::Limits;
 use rpcscope::output::Sink;
 use rpcscope::pipeline::Summary;
 
+/// True when `CI=true`: tests that need root, tools or `../shared` must
+/// run there, never skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// A test cannot run here (`why`): a note on a user's machine, a failure
+/// under `CI=true`.
+pub fn skip(test: &str, why: &str) {
+    assert!(!in_ci(), "{test}: {why}; CI=true, so this test must run");
+    eprintln!("note: skipping {test}: {why}");
+}
+
 /// `../shared` next to the crate, where CI keeps the public corpus and its
 /// tshark references. A user's clone has none: tests that need it skip.
 pub fn shared_dir() -> Option<PathBuf> {
