@@ -12,8 +12,10 @@ mod synth;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(out), Some(mb)) = (args.first(), args.get(1).and_then(|v| v.parse::<u64>().ok()))
-    else {
+    let (Some(out), Some(mb)) = (
+        args.first(),
+        args.get(1).and_then(|v| v.parse::<u64>().ok()),
+    ) else {
         eprintln!("usage: synth_capture OUT.pcap MEGABYTES [GETATTRS_PER_WRITE]");
         std::process::exit(2);
     };
