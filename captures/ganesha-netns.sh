@@ -12,7 +12,7 @@ need_tools() {
     for t in "$@"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
     if [ ${#missing[@]} -gt 0 ]; then
         echo "error: missing tools: ${missing[*]} (Debian 12: rpcbind nfs-ganesha nfs-ganesha-vfs" \
-            "libnfs-utils libnfs13 tcpdump tshark python3)" >&2
+            "libnfs-utils libnfs13 tcpdump tshark python3 ethtool)" >&2
         exit 2
     fi
 }
