@@ -31,6 +31,9 @@
 #   META_FRAMES=950000, SYNTH_MB=5000, LO_MTU=1500 (the loopback's MTU in the
 #   namespace).
 set -euo pipefail
+# The whole script is one block, so bash reads it all before running it
+# (editing the file while it runs cannot change what runs).
+{
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out=$(realpath -m "${1:-$repo/target/bench-captures}")
 only=${ONLY:-bulk meta synth}
@@ -146,3 +149,5 @@ if wants meta; then
     done
     capture_stop
 fi
+exit
+}
