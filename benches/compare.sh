@@ -15,8 +15,10 @@
 # Every command's output goes to /dev/null. Each file is read once first so
 # it is in the page cache. Times: hyperfine, RUNS runs per command (default
 # 3), median; peak RSS from one more run under /usr/bin/time -f %M. On files
-# over 1 GB, tshark and tcpdump run once (SLOW_RUNS=N to change that), and a
-# single run is timed and measured by /usr/bin/time alone.
+# over 1 GB, tshark and tcpdump run once (SLOW_RUNS=N to change that): a
+# single run is timed and measured by /usr/bin/time alone, and stopped after
+# SLOW_TIMEOUT seconds (default 600); a stopped run shows as "> 600" and its
+# ratio as a lower bound (its peak RSS is the one reached by then).
 #
 # Usage: benches/compare.sh FILE...      (e.g. target/bench-captures/*.pcap)
 # Needs hyperfine, tshark, tcpdump, GNU time (/usr/bin/time), python3, cargo.
@@ -31,9 +33,11 @@ measure() {
     local runs=$1
     shift
     if [ "$runs" = 1 ]; then
-        /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >/dev/null 2>&1 || true
-        read -r e m < "$tmp/time"
-        echo "$e $e $m"
+        local rc=0
+        /usr/bin/time -f '%e %M' -o "$tmp/time" timeout "${SLOW_TIMEOUT:-600}" "$@" \
+            >/dev/null 2>&1 || rc=$?
+        read -r e m < <(tail -1 "$tmp/time")
+        if [ "$rc" = 124 ]; then echo "$e $e $m stopped"; else echo "$e $e $m"; fi
         return
     fi
     hyperfine -N --runs "$runs" --warmup 0 --export-json "$tmp/h.json" "$*" \
@@ -87,9 +91,12 @@ main() {
             python3 -c '
 import sys
 name, b, frames, cmd, runs, res, tshark = sys.argv[1:]
-med, mn, rss = res.split()
+med, mn, rss, *stopped = res.split()
 ratio = float(tshark.split()[0]) / max(float(med), 1e-3)
-print(f"| {name} | {int(b)/1e6:,.1f} | {int(frames):,} | {cmd} | {float(med):.2f} | {float(mn):.2f} | {runs} | {int(rss)/1024:.1f} | {ratio:.1f}x |")
+# A stopped tshark run gives a lower bound; a stopped command itself, an upper one.
+mark = ">" if stopped else ""
+bound = ">= " if "stopped" in tshark and not stopped else ("<= " if stopped and "stopped" not in tshark else "")
+print(f"| {name} | {int(b)/1e6:,.1f} | {int(frames):,} | {cmd} | {mark}{float(med):.2f} | {mark}{float(mn):.2f} | {runs} | {int(rss)/1024:.1f} | {bound}{ratio:.1f}x |")
 ' "$(basename "$f")" "$bytes" "$frames" "${names[$i]}" "${nruns[$i]}" "${res[$i]}" "${res[3]}"
         done
     done
