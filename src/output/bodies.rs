@@ -10,12 +10,13 @@
 use std::sync::Arc;
 
 use super::schema::BodyErrorJson;
-use crate::event::{Body, Exchange};
+use crate::event::{Body, BodyBytes, Exchange, Missing};
 use crate::limits::Limits;
-use crate::programs::json::{body_to_json, JsonOptions};
+use crate::programs::json::{body_to_json_with, JsonOptions};
+use crate::programs::nfs4::{self, Shape, Stop};
 use crate::programs::registry::{Registry, VersionEntry};
 use crate::programs::schema::{ProcDef, TypeId};
-use crate::programs::walk::{BodyError, WalkLimits};
+use crate::programs::walk::{BodyError, BodyErrorKind, WalkLimits};
 
 /// The rendered bodies of one exchange, borrowed from the [`BodyView`].
 #[derive(Debug, Default)]
@@ -36,6 +37,7 @@ pub struct BodyView {
     data_hex: bool,
     opaque_inline_max: usize,
     string_max: usize,
+    max_ops: usize,
     args: Vec<u8>,
     result: Vec<u8>,
 }
@@ -50,6 +52,7 @@ impl BodyView {
             data_hex,
             opaque_inline_max: limits.body_opaque_inline,
             string_max: limits.body_string_max,
+            max_ops: limits.max_compound_ops,
             args: Vec::with_capacity(512),
             result: Vec::with_capacity(512),
         }
@@ -66,7 +69,8 @@ impl BodyView {
         ex: &Exchange<'_>,
     ) -> Option<(&'r VersionEntry, &'r ProcDef)> {
         let c = ex.call.as_ref()?;
-        let e = registry.version(c.program?, c.version?)?;
+        let program = ex.facts.decode_as.or(c.program)?;
+        let e = registry.version(program, c.version?)?;
         let p = e.procedure(c.procedure?)?;
         Some((e, p))
     }
@@ -85,9 +89,23 @@ impl BodyView {
             string_max: self.string_max,
         };
         let mut error = None;
-        let mut one = |types: &[TypeId], body: Option<&Body<'_>>, out: &mut Vec<u8>, part| {
+        let compound = ex.facts.compound.as_deref();
+        let mut one = |types: &[TypeId],
+                       body: Option<&Body<'_>>,
+                       stop: Option<Stop>,
+                       out: &mut Vec<u8>,
+                       part| {
             let body = body?;
-            let e = body_to_json(entry.schema(), types, &body.bytes(), &opts, &self.walk, out);
+            let bytes = cut_at_op_limit(body.bytes(), stop);
+            let e = body_to_json_with(
+                entry.schema(),
+                entry.bags(),
+                types,
+                &bytes,
+                &opts,
+                &self.walk,
+                out,
+            );
             if let (Some(e), None) = (e, &error) {
                 error = Some(error_json(part, e));
             }
@@ -96,6 +114,7 @@ impl BodyView {
         one(
             &proc_def.args,
             ex.call_body.as_ref(),
+            compound.and_then(|c| c.call_stop),
             &mut self.args,
             "args",
         );
@@ -104,6 +123,7 @@ impl BodyView {
             one(
                 std::slice::from_ref(&proc_def.result),
                 ex.reply_body.as_ref(),
+                compound.and_then(|c| c.reply_stop),
                 &mut self.result,
                 "result",
             );
@@ -119,7 +139,8 @@ impl BodyView {
     pub fn status_name<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<&'r str> {
         let c = ex.call.as_ref()?;
         let s = ex.facts.status?;
-        registry.status_name(c.program?, c.version?, s.ty, s.value)
+        let program = ex.facts.decode_as.or(c.program)?;
+        registry.status_name(program, c.version?, s.ty, s.value)
     }
 
     /// Appends the one-line summary of the call's arguments (each item
@@ -130,6 +151,19 @@ impl BodyView {
         else {
             return false;
         };
+        if let Some(shape) = Shape::of(entry, proc_def.number) {
+            let bytes = body.bytes();
+            let w = nfs4::walk_compound(
+                entry.schema(),
+                entry.roles(),
+                &shape.args,
+                &bytes,
+                &self.walk,
+                self.max_ops,
+            );
+            let (schema, en) = (entry.schema(), shape.op_enum());
+            return nfs4::summary::call_summary(schema, en, shape.callback, &w, out);
+        }
         crate::programs::summary::summarize(
             entry.schema(),
             entry.roles(),
@@ -149,6 +183,27 @@ impl BodyView {
         };
         if !ex.reply.is_some_and(|r| r.status.is_success()) {
             return false;
+        }
+        if let Some(shape) = Shape::of(entry, proc_def.number) {
+            let bytes = body.bytes();
+            let w = nfs4::walk_compound(
+                entry.schema(),
+                entry.roles(),
+                &shape.result,
+                &bytes,
+                &self.walk,
+                self.max_ops,
+            );
+            let status = w.status.and_then(|(ty, v)| {
+                let e = entry.schema();
+                match e.resolve(ty).1 {
+                    crate::programs::schema::Kind::Enum(en) => en.name_of(v),
+                    _ => None,
+                }
+            });
+            let main = ex.facts.compound.as_ref().and_then(|c| c.main_op());
+            let (schema, en) = (entry.schema(), shape.op_enum());
+            return nfs4::summary::reply_summary(schema, en, shape.callback, status, main, &w, out);
         }
         crate::programs::summary::summarize(
             entry.schema(),
@@ -177,9 +232,10 @@ impl BodyView {
             (&proc_def.args[..], ex.call_body.as_ref())
         };
         let Some(body) = body else { return };
-        let err = crate::programs::tree::write_tree(
+        let err = crate::programs::tree::write_tree_with(
             entry.schema(),
             entry.roles(),
+            entry.bags(),
             types,
             &body.bytes(),
             &self.walk,
@@ -195,6 +251,62 @@ impl BodyView {
                 e.kind.name()
             );
         }
+    }
+}
+
+impl BodyView {
+    /// For an NFSv4 compound: writes its operations into `out` as a JSON
+    /// array of names (`["OP_SEQUENCE","OP_PUTFH","OP_READ"]`; the number
+    /// for an operation the schema does not name). False for any other
+    /// exchange.
+    pub fn render_ops(&self, ex: &Exchange<'_>, out: &mut Vec<u8>) -> bool {
+        let (Some(c), Some((entry, _))) = (
+            ex.facts.compound.as_deref(),
+            Self::procedure(&self.registry, ex),
+        ) else {
+            return false;
+        };
+        let schema = entry.schema();
+        out.push(b'[');
+        let mut first = true;
+        c.for_each_op(|op| {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            match nfs4::op_name(schema, c.op_enum, op) {
+                Some(n) => crate::programs::json::write_str(out, n.as_bytes()),
+                None => out.extend_from_slice(itoa::Buffer::new().format(op).as_bytes()),
+            }
+        });
+        out.push(b']');
+        true
+    }
+
+    /// The name of an NFSv4 compound's main operation (`OP_READ`).
+    pub fn main_op_name<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<&'r str> {
+        let c = ex.facts.compound.as_deref()?;
+        let (entry, _) = Self::procedure(registry, ex)?;
+        nfs4::op_name(entry.schema(), c.op_enum, c.main_op()?)
+    }
+}
+
+/// A body cut where its compound's operations stopped for the operation
+/// bound, so the JSON stops there too (a `limit` body error).
+fn cut_at_op_limit(bytes: BodyBytes<'_>, stop: Option<Stop>) -> BodyBytes<'_> {
+    match stop {
+        Some(s) if s.error.kind == BodyErrorKind::Limit => {
+            let at = usize::try_from(s.error.offset).unwrap_or(usize::MAX);
+            if at >= bytes.data.len() {
+                return bytes;
+            }
+            BodyBytes {
+                data: &bytes.data[..at],
+                len: bytes.len,
+                missing: Missing::NotKept,
+            }
+        }
+        _ => bytes,
     }
 }
 

@@ -18,6 +18,8 @@ pub struct JsonLinesSink<W: Write> {
     bodies: BodyView,
     /// The object being written (reused).
     line: Vec<u8>,
+    /// An NFSv4 compound's operation names (reused).
+    ops: Vec<u8>,
 }
 
 impl<W: Write> JsonLinesSink<W> {
@@ -29,6 +31,7 @@ impl<W: Write> JsonLinesSink<W> {
             counts: None,
             bodies,
             line: Vec::with_capacity(1024),
+            ops: Vec::new(),
         }
     }
 
@@ -70,12 +73,17 @@ impl<W: Write> Sink for JsonLinesSink<W> {
                 let ex = &ev.exchange;
                 let registry = self.bodies.registry().clone();
                 let mut j = ExchangeJson::new(&self.file, ex, &registry);
+                j.body_status = BodyView::status_name(&registry, ex);
+                j.path = ex.facts.path.as_deref();
+                self.ops.clear();
+                if self.bodies.render_ops(ex, &mut self.ops) {
+                    j.ops = Some(&self.ops);
+                    j.main_op = BodyView::main_op_name(&registry, ex);
+                }
                 let rendered = self.bodies.render_json(ex);
                 j.args = rendered.args;
                 j.result = rendered.result;
                 j.body_error = rendered.error;
-                j.body_status = BodyView::status_name(&registry, ex);
-                j.path = ex.facts.path.as_deref();
                 j.write(&mut self.line);
                 self.line.push(b'\n');
                 self.out.write_all(&self.line)

@@ -13,6 +13,7 @@
 //! spread to every field sharing the type (NLM's lock `fh` and its `cookie`
 //! are both `netobj`).
 
+use super::attrs::BagSpec;
 use super::roles::{Role, Roles};
 use super::schema::{Kind, Schema, TypeDef, TypeId};
 
@@ -32,6 +33,13 @@ pub struct Semantics {
     /// `(version, procedure)` of renames: their arguments hold the old
     /// (directory, name) then the new one.
     pub renames: &'static [(u32, u32)],
+    /// Opaque types holding text (rendered as strings).
+    pub text: &'static [&'static str],
+    /// Attribute bags (NFSv4 `fattr4`), see [`super::attrs`].
+    pub bags: &'static [BagSpec],
+    /// `(version, procedure)` of COMPOUNDs: arguments and results that are
+    /// a header and an array of operations, see [`super::nfs4`].
+    pub compounds: &'static [(u32, u32)],
 }
 
 /// No roles: user programs and programs without a table.
@@ -42,6 +50,9 @@ pub static NONE: Semantics = Semantics {
     bulk: &[],
     status: &[],
     renames: &[],
+    text: &[],
+    bags: &[],
+    compounds: &[],
 };
 
 /// NFS v2 (RFC 1094), v3 (RFC 1813) and v4 (RFC 7530, 8881, 7862).
@@ -59,6 +70,9 @@ pub static NFS: Semantics = Semantics {
     ],
     status: &["nfsstat", "nfsstat3", "nfsstat4"],
     renames: &[(2, 11), (3, 14)],
+    text: NFS4_TEXT,
+    bags: &[FATTR4],
+    compounds: &[(4, 1)],
 };
 
 /// MOUNT v1-v3 (RFC 1094 appendix A, RFC 1813 section 5).
@@ -69,6 +83,9 @@ pub static MOUNT: Semantics = Semantics {
     bulk: &[],
     status: &["mountstat3"],
     renames: &[],
+    text: &[],
+    bags: &[],
+    compounds: &[],
 };
 
 /// NLM v1-v4 (XNFS, RFC 1813 section 6): the lock's `fh` is a file handle.
@@ -84,6 +101,9 @@ pub static NLM: Semantics = Semantics {
     bulk: &[],
     status: &["nlm_stats", "nlm4_stats"],
     renames: &[],
+    text: &[],
+    bags: &[],
+    compounds: &[],
 };
 
 /// NSM (status monitor).
@@ -94,6 +114,9 @@ pub static NSM: Semantics = Semantics {
     bulk: &[],
     status: &["res"],
     renames: &[],
+    text: &[],
+    bags: &[],
+    compounds: &[],
 };
 
 /// NFS_ACL v2/v3.
@@ -104,6 +127,9 @@ pub static NFS_ACL: Semantics = Semantics {
     bulk: &[],
     status: &["nfsstat", "nfsstat3"],
     renames: &[],
+    text: &[],
+    bags: &[],
+    compounds: &[],
 };
 
 /// rquota v1/v2.
@@ -114,6 +140,9 @@ pub static RQUOTA: Semantics = Semantics {
     bulk: &[],
     status: &["gqr_status", "qr_status"],
     renames: &[],
+    text: &[],
+    bags: &[],
+    compounds: &[],
 };
 
 /// The NFSv4 callback program.
@@ -124,6 +153,23 @@ pub static NFS_CB: Semantics = Semantics {
     bulk: &[],
     status: &["nfsstat4"],
     renames: &[],
+    text: NFS4_TEXT,
+    bags: &[FATTR4],
+    compounds: &[(1, 1)],
+};
+
+/// NFSv4 opaque types that hold UTF-8 text (RFC 7530 section 3.2): names,
+/// tags, owners, symlink targets.
+const NFS4_TEXT: &[&str] = &["utf8string", "linktext4"];
+
+/// NFSv4's attributes: `fattr4 { bitmap4 attrmask; attrlist4 attr_vals; }`,
+/// one `fattr4_<name>` value per bit, numbered by `FATTR4_<NAME>`.
+const FATTR4: BagSpec = BagSpec {
+    container: "fattr4",
+    mask: "attrmask",
+    vals: "attr_vals",
+    consts: "FATTR4_",
+    types: "fattr4_",
 };
 
 /// The semantics table of a program number.
@@ -149,6 +195,7 @@ pub fn assign_roles(sem: &Semantics, schema: &mut Schema, roles: &mut Roles) {
         (sem.pathnames, Role::PATH_NAME),
         (sem.bulk, Role::BULK),
         (sem.status, Role::STATUS),
+        (sem.text, Role::TEXT),
     ] {
         for name in names {
             if let Some(ty) = target(schema, name) {

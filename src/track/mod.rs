@@ -27,6 +27,7 @@
 //! `Limits::max_pending_body_bytes` and `Limits::max_paths`.
 
 mod bodies;
+mod nfs4;
 mod paths;
 mod pending;
 
@@ -65,6 +66,8 @@ struct Pending {
     path: Option<Arc<str>>,
     /// The hash of the handle the call acts on.
     fh_hash: Option<u32>,
+    /// An NFSv4 compound's operations; the definition used.
+    extra: bodies::CallExtra,
 }
 
 struct Answered {
@@ -187,6 +190,8 @@ impl Tracker {
             ex.call_body = p.body.as_ref().map(Body::borrow);
             ex.facts.path = p.path.clone();
             ex.facts.fh_hash = p.fh_hash;
+            ex.facts.compound = p.extra.compound.clone();
+            ex.facts.decode_as = p.extra.decode_as;
             out(Event {
                 kind: ExchangeKind::Retransmitted,
                 frame: call.meta.frame,
@@ -203,6 +208,7 @@ impl Tracker {
             body: seen.kept,
             path: seen.path,
             fh_hash: seen.fh_hash,
+            extra: seen.extra,
         };
         if let Some(a) = self.answered.remove(&key) {
             // Same XID again after the reply: a retransmission whose reply
@@ -227,6 +233,8 @@ impl Tracker {
         ex.call_body = body;
         ex.facts.path = pending.path.clone();
         ex.facts.fh_hash = pending.fh_hash;
+        ex.facts.compound = pending.extra.compound.clone();
+        ex.facts.decode_as = pending.extra.decode_as;
         out(Event {
             kind,
             frame: call.meta.frame,
@@ -267,10 +275,15 @@ impl Tracker {
             } else {
                 self.stats.exchanges += 1;
             }
-            self.bodies.release(p.body.as_ref());
-            let status =
-                self.bodies
-                    .on_reply(&p.call, p.body.as_ref(), &reply, body.as_ref(), anomalies);
+            self.bodies.release(p.body.as_ref(), &p.extra);
+            let answer = self.bodies.on_reply(
+                &p.call,
+                p.body.as_ref(),
+                &p.extra,
+                &reply,
+                body.as_ref(),
+                anomalies,
+            );
             let mut ex = exchange(
                 &key,
                 Some(p.call),
@@ -281,9 +294,11 @@ impl Tracker {
             ex.call_body = p.body;
             ex.reply_body = body;
             ex.facts = BodyFacts {
-                status,
+                status: answer.status,
                 path: p.path,
                 fh_hash: p.fh_hash,
+                compound: answer.compound,
+                decode_as: answer.decode_as,
             };
             out(Event {
                 kind: ExchangeKind::Complete,
@@ -303,9 +318,14 @@ impl Tracker {
         if let Some(a) = self.answered.get(&key) {
             self.stats.duplicate_replies += 1;
             let call = a.call;
-            let status = self
-                .bodies
-                .on_reply(&call, None, &reply, body.as_ref(), anomalies);
+            let answer = self.bodies.on_reply(
+                &call,
+                None,
+                &bodies::CallExtra::default(),
+                &reply,
+                body.as_ref(),
+                anomalies,
+            );
             let mut ex = exchange(
                 &key,
                 Some(call),
@@ -314,7 +334,9 @@ impl Tracker {
                 true,
             );
             ex.reply_body = body;
-            ex.facts.status = status;
+            ex.facts.status = answer.status;
+            ex.facts.compound = answer.compound;
+            ex.facts.decode_as = answer.decode_as;
             out(Event {
                 kind: ExchangeKind::Orphan,
                 frame: reply.meta.frame,
@@ -372,11 +394,13 @@ impl Tracker {
         if !p.after_answer {
             self.stats.unmatched_calls += 1;
         }
-        self.bodies.release(p.body.as_ref());
+        self.bodies.release(p.body.as_ref(), &p.extra);
         let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
         ex.call_body = p.body;
         ex.facts.path = p.path;
         ex.facts.fh_hash = p.fh_hash;
+        ex.facts.compound = p.extra.compound;
+        ex.facts.decode_as = p.extra.decode_as;
         out(Event {
             kind: ExchangeKind::Unmatched,
             frame: p.call.meta.frame,
