@@ -1,4 +1,5 @@
-//! Attribute bags: opaque data whose inner type a bitmap chooses.
+//! Opaque data with an inner type: attribute bags, whose values a bitmap
+//! chooses, and typed opaques, whose type an enum beside them chooses.
 //!
 //! NFSv4 carries file attributes as `fattr4 { bitmap4 attrmask; attrlist4
 //! attr_vals; }`: `attr_vals` is opaque to XDR, but holds, one after the
@@ -17,6 +18,14 @@
 //! `StructEnd`. The bitmap before it is passed on as it is. So the JSON of
 //! a `fattr4` is `{"attrmask": [...], "attr_vals": {"type": "NF4REG",
 //! "mode": 420, ...}}`.
+//!
+//! The same adapter decodes **typed opaques**: a struct holding an enum and
+//! an opaque whose content's type the enum names ([`SwitchSpec`]). NFSv4.1
+//! layouts are these: `layout_content4 { layouttype4 loc_type; opaque
+//! loc_body<>; }` holds an `nfsv4_1_file_layout4` when `loc_type` is
+//! `LAYOUT4_NFSV4_1_FILES`. The opaque is then shown as that value; a
+//! value that does not decode exactly (to the opaque's last byte), or an
+//! enum value without a type, is shown as the opaque it is.
 //!
 //! An attribute rpcscope has no type for, or whose value does not decode,
 //! ends the object with the member `attr_<bit>` holding the remaining bytes
@@ -53,6 +62,30 @@ pub struct BagSpec {
     pub types: &'static str,
 }
 
+/// How a program's semantics describe one kind of typed opaque.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SwitchSpec {
+    /// The container struct (`layout_content4`).
+    pub container: &'static str,
+    /// Its enum field (`loc_type`).
+    pub tag: &'static str,
+    /// Its opaque field (`loc_body`).
+    pub body: &'static str,
+    /// `(enum value name, type name)`: the content's type per value.
+    pub cases: &'static [(&'static str, &'static str)],
+}
+
+/// One kind of typed opaque, resolved against a schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Switched {
+    /// The container struct, aliases resolved.
+    pub container: TypeId,
+    pub tag: String,
+    pub body: String,
+    /// `(enum value, content type)`.
+    pub cases: Vec<(i32, TypeId)>,
+}
+
 /// One attribute: its name (the constant's, in lower case) and type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attr {
@@ -71,32 +104,58 @@ pub struct Bag {
     pub attrs: Vec<Option<Attr>>,
 }
 
-/// The bags of one schema (usually none, or NFSv4's one).
+/// The attribute bags and typed opaques of one schema (usually none; NFSv4
+/// has `fattr4` and the layouts).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bags {
     bags: Vec<Bag>,
+    switched: Vec<Switched>,
 }
 
 /// No bags.
-pub static NO_BAGS: Bags = Bags { bags: Vec::new() };
+pub static NO_BAGS: Bags = Bags {
+    bags: Vec::new(),
+    switched: Vec::new(),
+};
 
 impl Bags {
-    /// Resolves `specs` against `schema` and marks each container with
-    /// [`Role::ATTR_BAG`]. A spec whose container or fields the schema
-    /// lacks is ignored; so is a constant at or past [`MAX_BAG_BITS`] or
-    /// one without a type.
-    pub fn build(specs: &[BagSpec], schema: &Schema, roles: &mut Roles) -> Bags {
-        let mut bags = Vec::new();
-        for spec in specs {
-            let Some(id) = schema.lookup(spec.container) else {
+    /// Resolves `specs` and `switches` against `schema` and marks each
+    /// container with [`Role::INNER`]. A spec whose container or fields the
+    /// schema lacks is ignored; so is a constant at or past
+    /// [`MAX_BAG_BITS`], one without a type, and a case whose enum value or
+    /// type the schema lacks.
+    pub fn build(
+        specs: &[BagSpec],
+        switches: &[SwitchSpec],
+        schema: &Schema,
+        roles: &mut Roles,
+    ) -> Bags {
+        let mut switched = Vec::new();
+        for spec in switches {
+            let Some((id, container)) = container(schema, spec.container, &[spec.tag, spec.body])
+            else {
                 continue;
             };
-            let (container, kind) = schema.resolve(id);
-            let Kind::Struct(st) = kind else { continue };
-            let has = |n: &str| st.fields.iter().any(|f| f.name == n);
-            if !has(spec.mask) || !has(spec.vals) {
+            let cases = spec
+                .cases
+                .iter()
+                .filter_map(|(value, ty)| Some((enum_value(schema, value)?, schema.lookup(ty)?)))
+                .collect();
+            roles.set(id, Role::INNER);
+            roles.set(container, Role::INNER);
+            switched.push(Switched {
+                container,
+                tag: spec.tag.to_string(),
+                body: spec.body.to_string(),
+                cases,
+            });
+        }
+        let mut bags = Vec::new();
+        for spec in specs {
+            let Some((id, container)) = container(schema, spec.container, &[spec.mask, spec.vals])
+            else {
                 continue;
-            }
+            };
             let mut attrs: Vec<Option<Attr>> = Vec::new();
             for (name, &value) in &schema.consts {
                 let Some(rest) = name.strip_prefix(spec.consts) else {
@@ -117,8 +176,8 @@ impl Bags {
                 }
                 attrs[bit] = Some(Attr { name: lower, ty });
             }
-            roles.set(id, Role::ATTR_BAG);
-            roles.set(container, Role::ATTR_BAG);
+            roles.set(id, Role::INNER);
+            roles.set(container, Role::INNER);
             bags.push(Bag {
                 container,
                 mask: spec.mask.to_string(),
@@ -126,12 +185,12 @@ impl Bags {
                 attrs,
             });
         }
-        Bags { bags }
+        Bags { bags, switched }
     }
 
-    /// True when there is no bag.
+    /// True when there is nothing to expand.
     pub fn is_empty(&self) -> bool {
-        self.bags.is_empty()
+        self.bags.is_empty() && self.switched.is_empty()
     }
 
     /// The bag whose container is `ty` (aliases followed).
@@ -139,6 +198,35 @@ impl Bags {
         let id = schema.resolve(ty).0;
         self.bags.iter().find(|b| b.container == id)
     }
+
+    /// The typed opaque whose container is `ty` (aliases followed).
+    pub fn switched(&self, schema: &Schema, ty: TypeId) -> Option<&Switched> {
+        let id = schema.resolve(ty).0;
+        self.switched.iter().find(|b| b.container == id)
+    }
+}
+
+/// The struct `name` (its id and resolved id) when it has every field of
+/// `fields`.
+fn container(schema: &Schema, name: &str, fields: &[&str]) -> Option<(TypeId, TypeId)> {
+    let id = schema.lookup(name)?;
+    let (resolved, kind) = schema.resolve(id);
+    let Kind::Struct(st) = kind else { return None };
+    fields
+        .iter()
+        .all(|n| st.fields.iter().any(|f| f.name == *n))
+        .then_some((id, resolved))
+}
+
+/// The value of an enum member (or constant) named `name`.
+fn enum_value(schema: &Schema, name: &str) -> Option<i32> {
+    if let Some(&v) = schema.consts.get(name) {
+        return i32::try_from(v).ok();
+    }
+    schema.types.iter().find_map(|t| match &t.kind {
+        Kind::Enum(e) => e.value_of(name),
+        _ => None,
+    })
 }
 
 /// Walks `body` as `types` like [`walk`], with the attribute bags of `bags`
@@ -170,6 +258,13 @@ enum Phase {
     Done,
 }
 
+/// The container being walked.
+#[derive(Debug, Clone, Copy)]
+enum Inner<'x> {
+    Bag(&'x Bag),
+    Switched(&'x Switched),
+}
+
 /// The adapter: see the module docs.
 pub struct Expand<'x, V: Visitor + ?Sized> {
     inner: &'x mut V,
@@ -178,9 +273,11 @@ pub struct Expand<'x, V: Visitor + ?Sized> {
     limits: WalkLimits,
     /// Events the inner walks may still cost.
     budget: u32,
-    /// The bag being walked: the bag, the phase, the depth of compounds
-    /// open inside its container, and the bitmap words read.
-    bag: Option<(&'x Bag, Phase, u32)>,
+    /// The container being walked: which, the phase, and the depth of
+    /// compounds open inside it.
+    bag: Option<(Inner<'x>, Phase, u32)>,
+    /// A typed opaque's enum value read.
+    tag: Option<i32>,
     mask: [u32; MAX_BAG_BITS / 32],
     /// Bitmap words read (may exceed the array: those bits are unknown).
     words: u32,
@@ -198,6 +295,7 @@ impl<'x, V: Visitor + ?Sized> Expand<'x, V> {
             limits: *limits,
             budget: limits.max_nodes,
             bag: None,
+            tag: None,
             mask: [0; MAX_BAG_BITS / 32],
             words: 0,
             high_bits: false,
@@ -324,16 +422,46 @@ impl<'x, V: Visitor + ?Sized> Expand<'x, V> {
     }
 }
 
+impl<'x, V: Visitor + ?Sized> Expand<'x, V> {
+    /// A typed opaque's content, when its type is known and it decodes to
+    /// its last byte: delivered in place of the opaque.
+    fn switched(&mut self, schema: &Schema, sw: &Switched, data: &[u8]) -> Option<Flow> {
+        let tag = self.tag?;
+        let &(_, ty) = sw.cases.iter().find(|(v, _)| *v == tag)?;
+        let mut count = Count(0);
+        let limits = WalkLimits {
+            max_nodes: self.budget / 2,
+            ..self.limits
+        };
+        let body = BodyBytes::whole(data);
+        walk(schema, &[ty], &body, &limits, &mut count).ok()?;
+        self.budget = self.budget.saturating_sub(count.0.saturating_mul(2));
+        let mut fwd = Forward {
+            inner: &mut *self.inner,
+            stopped: false,
+        };
+        let _ = walk(schema, &[ty], &body, &self.limits, &mut fwd);
+        Some(if fwd.stopped {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        })
+    }
+}
+
 impl<V: Visitor + ?Sized> Visitor for Expand<'_, V> {
     fn event(&mut self, schema: &Schema, ev: Event<'_, '_>) -> Flow {
-        let Some((bag, phase, depth)) = self.bag else {
+        let Some((inner, phase, depth)) = self.bag else {
             if let Event::StructBegin { ty } = ev {
-                if self.roles.of(schema, ty) & Role::ATTR_BAG.bits() != 0 {
+                if self.roles.of(schema, ty) & Role::INNER.bits() != 0 {
+                    self.tag = None;
                     if let Some(bag) = self.bags.get(schema, ty) {
-                        self.bag = Some((bag, Phase::Mask, 0));
+                        self.bag = Some((Inner::Bag(bag), Phase::Mask, 0));
                         self.mask = [0; MAX_BAG_BITS / 32];
                         self.words = 0;
                         self.high_bits = false;
+                    } else if let Some(sw) = self.bags.switched(schema, ty) {
+                        self.bag = Some((Inner::Switched(sw), Phase::Mask, 0));
                     }
                 }
             }
@@ -341,17 +469,21 @@ impl<V: Visitor + ?Sized> Visitor for Expand<'_, V> {
         };
         match ev {
             Event::StructBegin { .. } | Event::UnionBegin { .. } | Event::ArrayBegin { .. } => {
-                self.bag = Some((bag, phase, depth + 1));
+                self.bag = Some((inner, phase, depth + 1));
             }
             Event::StructEnd { .. } | Event::UnionEnd { .. } | Event::ArrayEnd { .. } => {
                 self.bag = match depth {
                     0 => None,
-                    d => Some((bag, phase, d - 1)),
+                    d => Some((inner, phase, d - 1)),
                 };
             }
             Event::Field { name, .. } if depth == 0 => {
-                let next = if name == bag.vals { Phase::Vals } else { phase };
-                self.bag = Some((bag, next, 0));
+                let vals = match inner {
+                    Inner::Bag(b) => &b.vals,
+                    Inner::Switched(s) => &s.body,
+                };
+                let next = if name == vals { Phase::Vals } else { phase };
+                self.bag = Some((inner, next, 0));
             }
             Event::UInt { value, .. } if depth == 1 && phase == Phase::Mask => {
                 let w = self.words as usize;
@@ -361,10 +493,20 @@ impl<V: Visitor + ?Sized> Visitor for Expand<'_, V> {
                 }
                 self.words = self.words.saturating_add(1);
             }
+            Event::Enum { value, .. } if depth == 0 && phase == Phase::Mask => {
+                self.tag = Some(value);
+            }
             Event::Opaque { ty, data, len } if depth == 0 && phase == Phase::Vals => {
-                self.bag = Some((bag, Phase::Done, 0));
+                self.bag = Some((inner, Phase::Done, 0));
                 if data.len() as u64 == len {
-                    return self.expand(schema, bag, ty, data);
+                    match inner {
+                        Inner::Bag(bag) => return self.expand(schema, bag, ty, data),
+                        Inner::Switched(sw) => {
+                            if let Some(flow) = self.switched(schema, sw, data) {
+                                return flow;
+                            }
+                        }
+                    }
                 }
             }
             _ => {}

@@ -15,7 +15,8 @@
 //! | `bool` | `true` / `false` |
 //! | `opaque`, `quadruple` | lowercase hex string |
 //! | text opaque ([`Role::TEXT`]: NFSv4 `utf8string`, `component4`, `linktext4`) | as `string` |
-//! | attribute bag ([`Role::ATTR_BAG`]: NFSv4 `fattr4`, with [`body_to_json_with`]) | the bitmap as an array, the values as an object of named attributes ([`super::attrs`]) |
+//! | attribute bag ([`Role::INNER`]: NFSv4 `fattr4`, with [`body_to_json_with`]) | the bitmap as an array, the values as an object of named attributes ([`super::attrs`]) |
+//! | typed opaque ([`Role::INNER`]: an NFSv4.1 file layout, with [`body_to_json_with`]) | the value of the type its enum names, in place of the hex |
 //! | bulk opaque | `{"len": N}`: data of the [`Role::BULK`] role, longer than [`JsonOptions::opaque_inline_max`], or not all captured. With [`JsonOptions::data_hex`]: `{"len": N, "hex": "..."}` of the held bytes, plus `"held": n` when fewer than N were captured |
 //! | file handle ([`Role::FILE_HANDLE`]: an opaque type, or a struct wrapping one opaque) | `{"hex": "...", "hash": "0x1a2b3c4d"}`, the hash being the CRC-32 (IEEE) of the handle bytes as Wireshark prints `nfs.fh.hash`; a handle not all captured renders as bulk |
 //! | `string` | JSON string. Valid UTF-8 runs are written as they are (JSON-escaped); each byte that is not part of valid UTF-8 is written as the four characters `\xNN` (so the JSON text holds `\\xNN`). Longer than [`JsonOptions::string_max`] bytes, or not all captured: the first bytes, then the marker `...[N bytes]` with the length on the wire |

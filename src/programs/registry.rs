@@ -16,7 +16,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::attrs::{BagSpec, Bags};
+use super::attrs::{BagSpec, Bags, SwitchSpec};
 use super::idl::{self, IdlError};
 use super::roles::{Role, Roles};
 use super::schema::{ProcDef, Schema, TypeId, VersionDef};
@@ -147,6 +147,7 @@ impl Registry {
         let numbers: Vec<u32> = schema.programs.iter().map(|p| p.number).collect();
         let mut sems = Vec::new();
         let mut specs: Vec<BagSpec> = Vec::new();
+        let mut switches: Vec<SwitchSpec> = Vec::new();
         for n in numbers {
             let sem = semantics::for_program(n);
             semantics::assign_roles(sem, &mut schema, &mut roles);
@@ -155,9 +156,14 @@ impl Registry {
                     specs.push(*b);
                 }
             }
+            for b in sem.switched {
+                if !switches.contains(b) {
+                    switches.push(*b);
+                }
+            }
             sems.push(sem);
         }
-        let bags = Bags::build(&specs, &schema, &mut roles);
+        let bags = Bags::build(&specs, &switches, &schema, &mut roles);
         let def = Arc::new(Definition {
             schema,
             roles,

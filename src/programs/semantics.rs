@@ -13,7 +13,7 @@
 //! spread to every field sharing the type (NLM's lock `fh` and its `cookie`
 //! are both `netobj`).
 
-use super::attrs::BagSpec;
+use super::attrs::{BagSpec, SwitchSpec};
 use super::roles::{Role, Roles};
 use super::schema::{Kind, Schema, TypeDef, TypeId};
 
@@ -37,6 +37,8 @@ pub struct Semantics {
     pub text: &'static [&'static str],
     /// Attribute bags (NFSv4 `fattr4`), see [`super::attrs`].
     pub bags: &'static [BagSpec],
+    /// Typed opaques (NFSv4.1 layouts), see [`super::attrs`].
+    pub switched: &'static [SwitchSpec],
     /// `(version, procedure)` of COMPOUNDs: arguments and results that are
     /// a header and an array of operations, see [`super::nfs4`].
     pub compounds: &'static [(u32, u32)],
@@ -52,6 +54,7 @@ pub static NONE: Semantics = Semantics {
     renames: &[],
     text: &[],
     bags: &[],
+    switched: &[],
     compounds: &[],
 };
 
@@ -72,6 +75,7 @@ pub static NFS: Semantics = Semantics {
     renames: &[(2, 11), (3, 14)],
     text: NFS4_TEXT,
     bags: &[FATTR4],
+    switched: NFS4_LAYOUTS,
     compounds: &[(4, 1)],
 };
 
@@ -85,6 +89,7 @@ pub static MOUNT: Semantics = Semantics {
     renames: &[],
     text: &[],
     bags: &[],
+    switched: &[],
     compounds: &[],
 };
 
@@ -103,6 +108,7 @@ pub static NLM: Semantics = Semantics {
     renames: &[],
     text: &[],
     bags: &[],
+    switched: &[],
     compounds: &[],
 };
 
@@ -116,6 +122,7 @@ pub static NSM: Semantics = Semantics {
     renames: &[],
     text: &[],
     bags: &[],
+    switched: &[],
     compounds: &[],
 };
 
@@ -129,6 +136,7 @@ pub static NFS_ACL: Semantics = Semantics {
     renames: &[],
     text: &[],
     bags: &[],
+    switched: &[],
     compounds: &[],
 };
 
@@ -142,6 +150,7 @@ pub static RQUOTA: Semantics = Semantics {
     renames: &[],
     text: &[],
     bags: &[],
+    switched: &[],
     compounds: &[],
 };
 
@@ -155,12 +164,36 @@ pub static NFS_CB: Semantics = Semantics {
     renames: &[],
     text: NFS4_TEXT,
     bags: &[FATTR4],
+    switched: NFS4_LAYOUTS,
     compounds: &[(1, 1)],
 };
 
 /// NFSv4 opaque types that hold UTF-8 text (RFC 7530 section 3.2): names,
 /// tags, owners, symlink targets.
 const NFS4_TEXT: &[&str] = &["utf8string", "linktext4"];
+
+/// NFSv4.1 layouts whose content type the layout type names (RFC 8881
+/// section 13.3): the file layout type's body, device address and hint.
+const NFS4_LAYOUTS: &[SwitchSpec] = &[
+    SwitchSpec {
+        container: "layout_content4",
+        tag: "loc_type",
+        body: "loc_body",
+        cases: &[("LAYOUT4_NFSV4_1_FILES", "nfsv4_1_file_layout4")],
+    },
+    SwitchSpec {
+        container: "device_addr4",
+        tag: "da_layout_type",
+        body: "da_addr_body",
+        cases: &[("LAYOUT4_NFSV4_1_FILES", "nfsv4_1_file_layout_ds_addr4")],
+    },
+    SwitchSpec {
+        container: "layouthint4",
+        tag: "loh_type",
+        body: "loh_body",
+        cases: &[("LAYOUT4_NFSV4_1_FILES", "nfsv4_1_file_layouthint4")],
+    },
+];
 
 /// NFSv4's attributes: `fattr4 { bitmap4 attrmask; attrlist4 attr_vals; }`,
 /// one `fattr4_<name>` value per bit, numbered by `FATTR4_<NAME>`.
