@@ -380,7 +380,7 @@ fn public_nfs4_captures_agree_with_tshark() {
     }
 }
 
-/// Every operation of `nfs_argop4` paired with ACCESS (tier 2), GETATTR
+/// Every operation of `nfs_argop4` paired with READ (tier 1), ACCESS (tier 2), GETATTR
 /// (tier 3) and PUTFH (tier 4), and alone, in synthetic compounds decoded
 /// by tshark: its
 /// `nfs.main_opcode` must be the set rpcscope's tiers give
@@ -403,7 +403,7 @@ fn main_op_tiers_match_tshark() {
     };
     let ops: Vec<u32> = u.cases.iter().map(|&(v, _)| v as u32).collect();
     assert!(ops.len() >= 74, "{} operations", ops.len());
-    let partners = [None, Some(3u32), Some(9), Some(22)];
+    let partners = [None, Some(25u32), Some(3), Some(9), Some(22)];
     // Six attempts per (op, partner), with different argument values.
     let mut calls = Vec::new();
     // One call per TCP segment: tshark joins the fields of messages that
