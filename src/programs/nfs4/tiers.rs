@@ -12,14 +12,22 @@
 //! | 4 | PUTFH, GETFH, SAVEFH, RESTOREFH, SEQUENCE |
 //! | 3 | GETATTR, PUTPUBFH, PUTROOTFH |
 //! | 2 | ACCESS, NVERIFY |
-//! | 1 | every other operation, known or not |
+//! | 1 | every other operation of RFC 7862 and RFC 8276 (3 to 75) |
+//! | 0 | OP_ILLEGAL (10044) and any number past the table |
 //!
+//! (OP_ILLEGAL wins over every operation in tshark, READ included: its
+//! table ends at 75, and an operation past it ranks first; rpcscope does
+//! the same for any number past 75, which only OP_ILLEGAL reaches in a
+//! compound it decodes.)
 //! rpcscope reports the first operation of the best tier ([`main_op`]);
 //! [`main_ops`] gives all of them, as tshark lists them. TShark has no
 //! main operation for CB_COMPOUND; rpcscope uses the same rule there with
 //! CB_SEQUENCE in tier 4 and every other callback operation in tier 1.
 
 use super::op;
+
+/// The last operation number of tshark's tier table (REMOVEXATTR).
+const LAST_OP: u32 = 75;
 
 /// The tier of operation `op` (1 is the most meaningful); `callback`:
 /// a CB_COMPOUND operation.
@@ -31,7 +39,8 @@ pub fn tier(callback: bool, op: u32) -> u8 {
         op::PUTFH | op::GETFH | op::SAVEFH | op::RESTOREFH | op::SEQUENCE => 4,
         op::GETATTR | op::PUTPUBFH | op::PUTROOTFH => 3,
         op::ACCESS | op::NVERIFY => 2,
-        _ => 1,
+        0..=LAST_OP => 1,
+        _ => 0,
     }
 }
 
