@@ -165,6 +165,38 @@ pub fn op_name(schema: &Schema, op_enum: TypeId, op: u32) -> Option<&str> {
     }
 }
 
+/// The operations named `name` (`READ`, `OP_READ`, `CB_RECALL`; any case)
+/// in the compounds of `registry`'s programs (of `program` only, when
+/// given), as `(callback, operation number)`.
+pub fn ops_named(
+    registry: &super::registry::Registry,
+    program: Option<u32>,
+    name: &str,
+) -> Vec<(bool, u32)> {
+    let mut out = Vec::new();
+    for e in registry.versions() {
+        if program.is_some_and(|p| p != e.program) {
+            continue;
+        }
+        for &(v, q) in e.semantics.compounds {
+            let Some(shape) = (v == e.version).then(|| Shape::of(e, q)).flatten() else {
+                continue;
+            };
+            let Kind::Enum(en) = e.schema().resolve(shape.op_enum()).1 else {
+                continue;
+            };
+            for (n, value) in &en.values {
+                let hit = n.eq_ignore_ascii_case(name) || short_name(n).eq_ignore_ascii_case(name);
+                let key = (shape.callback, *value as u32);
+                if hit && !out.contains(&key) {
+                    out.push(key);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// An operation's name without its `OP_` prefix (`READ`, `CB_RECALL`), for
 /// text.
 pub fn short_name(name: &str) -> &str {
