@@ -310,4 +310,6 @@ impl Compound {
 }
 
 #[cfg(test)]
+pub(crate) mod testdata;
+#[cfg(test)]
 mod tests;
