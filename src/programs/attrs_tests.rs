@@ -24,7 +24,15 @@ fn json(e: &VersionEntry, name: &str, body: &[u8], bags: bool) -> String {
     let limits = WalkLimits::from(&Limits::default());
     let b = BodyBytes::whole(body);
     let err = if bags {
-        body_to_json_with(e.schema(), e.bags(), &[ty(e, name)], &b, &opts, &limits, &mut out)
+        body_to_json_with(
+            e.schema(),
+            e.bags(),
+            &[ty(e, name)],
+            &b,
+            &opts,
+            &limits,
+            &mut out,
+        )
     } else {
         body_to_json(e.schema(), &[ty(e, name)], &b, &opts, &limits, &mut out)
     };
@@ -260,8 +268,14 @@ fn the_decoded_form_reads_back_to_the_same_bytes() {
         .done();
     for (body, name) in [
         (dir_attrs(), "fattr4"),
-        (fattr(&[(1 << 1) | (1 << 4) | (1 << 19), 2 | 16], &vals), "fattr4"),
-        (fattr(&[2, 0, 0, 16], &X::new().u32(1).u32(0xdead).done()), "fattr4"),
+        (
+            fattr(&[(1 << 1) | (1 << 4) | (1 << 19), 2 | 16], &vals),
+            "fattr4",
+        ),
+        (
+            fattr(&[2, 0, 0, 16], &X::new().u32(1).u32(0xdead).done()),
+            "fattr4",
+        ),
         (fattr(&[2], &X::new().u32(2).u32(9).done()), "fattr4"),
     ] {
         let text = json(e, name, &body, true);
@@ -312,5 +326,8 @@ fn user_constants_past_the_bound_make_no_table() {
     let bags = Bags::build(spec, &[], &schema, &mut roles);
     let bag = bags.get(&schema, schema.lookup("fattr4").unwrap()).unwrap();
     assert_eq!(bag.attrs.len(), 4);
-    assert_eq!(bag.attrs[3].as_ref().map(|a| a.name.as_str()), Some("small"));
+    assert_eq!(
+        bag.attrs[3].as_ref().map(|a| a.name.as_str()),
+        Some("small")
+    );
 }

@@ -75,7 +75,10 @@ fn read_fields_and_bulk_lengths_are_kept_per_operation() {
     let body = lookup_read_call(b"a.txt");
     let w = walk_side(&body, false, 256);
     let read = &w.ops[3];
-    assert_eq!((read.op, read.offset, read.count), (25, Some(0), Some(4096)));
+    assert_eq!(
+        (read.op, read.offset, read.count),
+        (25, Some(0), Some(4096))
+    );
     assert_eq!(w.ops[0].fh, Some(DIR_FH));
     let reply = lookup_read_reply();
     let r = walk_side(&reply, true, 256);

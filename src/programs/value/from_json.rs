@@ -390,12 +390,16 @@ impl Reader<'_, '_> {
                 .strip_prefix("attr_")
                 .and_then(|n| n.parse::<usize>().ok());
             if let Some(bit) = raw_bit.filter(|&b| b <= MAX_BAG_BITS) {
-                let b = self.opaque(v, None, None).map_err(|e| err(e.with_root(name)))?;
+                let b = self
+                    .opaque(v, None, None)
+                    .map_err(|e| err(e.with_root(name)))?;
                 parts.push((bit, true, b));
                 continue;
             }
             if name == "undecoded" {
-                let b = self.opaque(v, None, None).map_err(|e| err(e.with_root(name)))?;
+                let b = self
+                    .opaque(v, None, None)
+                    .map_err(|e| err(e.with_root(name)))?;
                 parts.push((usize::MAX, true, b));
                 continue;
             }
@@ -411,7 +415,8 @@ impl Reader<'_, '_> {
                 .value(attr.ty, v, depth + 2)
                 .map_err(|e| err(e.with_root(name)))?;
             let mut b = Vec::new();
-            super::encode(self.schema, attr.ty, &value, &mut b).map_err(|e| err(e.with_root(name)))?;
+            super::encode(self.schema, attr.ty, &value, &mut b)
+                .map_err(|e| err(e.with_root(name)))?;
             parts.push((bit, false, b));
         }
         parts.sort_by_key(|p| (p.0, p.1));
@@ -435,7 +440,9 @@ impl Reader<'_, '_> {
                 continue;
             }
             if f.name == bag.vals {
-                out.push(Value::Opaque(parts.iter().flat_map(|p| p.2.clone()).collect()));
+                out.push(Value::Opaque(
+                    parts.iter().flat_map(|p| p.2.clone()).collect(),
+                ));
             } else if f.name == bag.mask {
                 let mask = match given {
                     Some(g) => self
