@@ -310,6 +310,8 @@ impl Compound {
 }
 
 #[cfg(test)]
+mod round_trip_tests;
+#[cfg(test)]
 pub(crate) mod testdata;
 #[cfg(test)]
 mod tests;
