@@ -76,15 +76,8 @@ impl ExchangeJson<'_> {
         o.str("type", self.kind);
         o.str("file", self.file);
         o.str("transport", self.transport);
-        let mut addr = String::new();
-        {
-            use std::fmt::Write as _;
-            let _ = write!(addr, "{}", self.client);
-            o.str("client", &addr);
-            addr.clear();
-            let _ = write!(addr, "{}", self.server);
-            o.str("server", &addr);
-        }
+        o.display("client", self.client);
+        o.display("server", self.server);
         o.u64("xid", self.xid as u64);
         o.opt_u64("call_frame", self.call_frame);
         o.opt_u64("reply_frame", self.reply_frame);

@@ -19,7 +19,7 @@
 //! bounded by `Limits::max_stats_rows`: later keys are merged into one row
 //! whose program is `null`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
@@ -158,7 +158,7 @@ pub struct Stats {
     registry: Arc<Registry>,
     by: GroupBy,
     max_rows: usize,
-    rows: HashMap<StatsKey, StatsRow>,
+    rows: crate::hash::FastMap<StatsKey, StatsRow>,
     /// Exchanges merged into the overflow row because the table was full.
     pub overflowed: u64,
 }
@@ -175,7 +175,7 @@ impl Stats {
             registry,
             by,
             max_rows: max_rows.max(1),
-            rows: HashMap::new(),
+            rows: crate::hash::map(),
             overflowed: 0,
         }
     }

@@ -28,7 +28,7 @@ use super::paths::Paths;
 use crate::anomaly::{Anomalies, Anomaly};
 use crate::event::{Body, BodyStatus, CallRec, ReplyRec};
 use crate::limits::Limits;
-use crate::programs::facts::{self, Facts, Want};
+use crate::programs::facts::{self, Facts, Marks, Scratch, Want};
 use crate::programs::registry::{Registry, VersionEntry};
 use crate::programs::walk::WalkLimits;
 
@@ -52,6 +52,9 @@ pub struct Seen {
     pub path: Option<Arc<str>>,
     /// The hash of the handle it acts on.
     pub fh_hash: Option<u32>,
+    /// Where its facts sit in the kept arguments (read again at the reply
+    /// without a second walk).
+    pub marks: Marks,
 }
 
 /// Bodies' share of the tracker's state. See the module docs.
@@ -64,6 +67,7 @@ pub struct BodyState {
     max_kept_bytes: usize,
     max_entries: usize,
     paths: Paths,
+    scratch: Scratch,
 }
 
 impl BodyState {
@@ -77,6 +81,7 @@ impl BodyState {
             max_kept_bytes: limits.max_pending_body_bytes,
             max_entries: limits.max_dir_entries,
             paths: Paths::new(limits.max_paths),
+            scratch: Scratch::default(),
         }
     }
 
@@ -99,6 +104,7 @@ impl BodyState {
             kept: None,
             path: None,
             fh_hash: None,
+            marks: Marks::default(),
         };
         if self.mode != BodyMode::Full {
             return none;
@@ -106,7 +112,9 @@ impl BodyState {
         let (Some(body), Some(proc_no)) = (body, call.procedure) else {
             return none;
         };
-        let Some(entry) = self.entry(call) else {
+        // A clone of the entry (an `Arc` and two indexes) frees `self` for
+        // the scratch stack and the path table.
+        let Some(entry) = self.entry(call).cloned() else {
             return none;
         };
         let Some(proc_def) = entry.procedure(proc_no) else {
@@ -122,6 +130,7 @@ impl BodyState {
                 status_only: false,
                 max_entries: 0,
             },
+            &mut self.scratch,
         );
         count_malformed(&facts, anomalies);
         let path = self.call_path(&facts);
@@ -138,6 +147,7 @@ impl BodyState {
             kept,
             path,
             fh_hash,
+            marks: facts.marks,
         }
     }
 
@@ -149,7 +159,7 @@ impl BodyState {
     }
 
     fn call_path(&mut self, f: &Facts<'_>) -> Option<Arc<str>> {
-        if let Some(&(dir, name)) = f.dir_names.first() {
+        if let Some((dir, name)) = f.first_dir_name() {
             return self.paths.child_path(dir, name);
         }
         if let Some(p) = f.pathname {
@@ -160,10 +170,12 @@ impl BodyState {
 
     /// A reply matched to `call`: the status of its results, and what it
     /// teaches the path table.
+    #[allow(clippy::too_many_arguments)]
     pub fn on_reply(
         &mut self,
         call: &CallRec,
         call_body: Option<&Body<'_>>,
+        call_marks: Marks,
         reply: &ReplyRec,
         body: Option<&Body<'_>>,
         anomalies: &mut Anomalies,
@@ -189,6 +201,7 @@ impl BodyState {
                 status_only,
                 max_entries: self.max_entries,
             },
+            &mut self.scratch,
         );
         count_malformed(&rf, anomalies);
         let status = rf.status.map(|(ty, value)| BodyStatus { ty, value });
@@ -204,29 +217,21 @@ impl BodyState {
             return status;
         };
         let renames = entry.semantics.renames.contains(&(version, proc_no));
-        let cf = facts::extract(
-            entry.schema(),
-            entry.roles(),
-            &proc_def.args,
-            &call_body.bytes(),
-            &self.walk,
-            Want {
-                status_only: false,
-                max_entries: 0,
-            },
-        );
+        // The call's facts, found when it was seen, in its kept arguments.
+        let cf = call_marks.resolve(&call_body.data);
         self.learn(&cf, &rf, renames);
         status
     }
 
     fn learn(&mut self, call: &Facts<'_>, reply: &Facts<'_>, rename: bool) {
         if rename {
-            if let [(od, on), (nd, nn), ..] = call.dir_names[..] {
+            let mut pairs = call.dir_names();
+            if let (Some((od, on)), Some((nd, nn))) = (pairs.next(), pairs.next()) {
                 self.paths.rename(od, on, nd, nn);
             }
             return;
         }
-        if let (Some(&(dir, name)), Some(fh)) = (call.dir_names.first(), reply.first_fh) {
+        if let (Some((dir, name)), Some(fh)) = (call.first_dir_name(), reply.first_fh) {
             self.paths.learn_child(fh, dir, name);
         } else if let (Some(path), Some(fh)) = (call.pathname, reply.first_fh) {
             self.paths.learn_root(fh, path);

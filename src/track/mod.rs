@@ -65,6 +65,8 @@ struct Pending {
     path: Option<Arc<str>>,
     /// The hash of the handle the call acts on.
     fh_hash: Option<u32>,
+    /// Where the call's facts sit in `body`.
+    marks: crate::programs::facts::Marks,
 }
 
 struct Answered {
@@ -203,6 +205,7 @@ impl Tracker {
             body: seen.kept,
             path: seen.path,
             fh_hash: seen.fh_hash,
+            marks: seen.marks,
         };
         if let Some(a) = self.answered.remove(&key) {
             // Same XID again after the reply: a retransmission whose reply
@@ -268,9 +271,14 @@ impl Tracker {
                 self.stats.exchanges += 1;
             }
             self.bodies.release(p.body.as_ref());
-            let status =
-                self.bodies
-                    .on_reply(&p.call, p.body.as_ref(), &reply, body.as_ref(), anomalies);
+            let status = self.bodies.on_reply(
+                &p.call,
+                p.body.as_ref(),
+                p.marks,
+                &reply,
+                body.as_ref(),
+                anomalies,
+            );
             let mut ex = exchange(
                 &key,
                 Some(p.call),
@@ -303,9 +311,14 @@ impl Tracker {
         if let Some(a) = self.answered.get(&key) {
             self.stats.duplicate_replies += 1;
             let call = a.call;
-            let status = self
-                .bodies
-                .on_reply(&call, None, &reply, body.as_ref(), anomalies);
+            let status = self.bodies.on_reply(
+                &call,
+                None,
+                Default::default(),
+                &reply,
+                body.as_ref(),
+                anomalies,
+            );
             let mut ex = exchange(
                 &key,
                 Some(call),

@@ -13,7 +13,7 @@
 //! where a directory becomes its own ancestor) yields no path instead of a
 //! loop.
 
-use std::collections::HashMap;
+use crate::hash::FastMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
@@ -38,11 +38,11 @@ struct Slot {
 /// The table. See the module docs.
 #[derive(Debug)]
 pub struct Paths {
-    map: HashMap<Box<[u8]>, Slot>,
+    map: FastMap<Box<[u8]>, Slot>,
     /// Hash of (parent, name) -> the handle learned there (for renames;
     /// checked against `map` on use, so a collision only loses a rename).
-    rev: HashMap<u64, Box<[u8]>>,
-    hasher: std::collections::hash_map::RandomState,
+    rev: FastMap<u64, Box<[u8]>>,
+    hasher: crate::hash::FastState,
     cap: usize,
     tick: u64,
     evicted: u64,
@@ -52,8 +52,8 @@ impl Paths {
     /// An empty table of at most `cap` handles.
     pub fn new(cap: usize) -> Self {
         Paths {
-            map: HashMap::new(),
-            rev: HashMap::new(),
+            map: crate::hash::map(),
+            rev: crate::hash::map(),
             hasher: Default::default(),
             cap: cap.max(1),
             tick: 0,
