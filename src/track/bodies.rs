@@ -13,10 +13,12 @@
 //! - a successful reply whose call named (directory, name) and which returns
 //!   a handle teaches `handle = name in directory` (LOOKUP, CREATE, MKDIR,
 //!   SYMLINK, MKNOD);
-//! - directory entries with handles teach their names (READDIRPLUS);
+//! - directory entries with handles teach the names of handles not yet
+//!   known (READDIRPLUS: a file with two hard links keeps its first name);
 //! - a reply with a handle to a call naming an absolute path teaches an
 //!   export root (MOUNT MNT);
-//! - the semantics' renames move a handle between places.
+//! - the semantics' renames move a handle between places, and their
+//!   removals forget the handle at a place.
 //!
 //! Contract: memory is bounded by `Limits::max_pending_body_bytes` for the
 //! kept arguments and `Limits::max_paths` for the table; a body that does not
@@ -195,15 +197,21 @@ impl BodyState {
         if status_only {
             return status;
         }
-        // Only a success teaches: status 0 is OK in every status enum we
-        // know (NFS3_OK, MNT3_OK, NFS4_OK...), and no status means success.
-        if status.is_some_and(|s| s.value != 0) {
+        // Only a success teaches (no status means success).
+        if status.is_some_and(|s| !entry.semantics.is_ok(s.value)) {
             return status;
         }
         let Some(call_body) = call_body else {
             return status;
         };
-        let renames = entry.semantics.renames.contains(&(version, proc_no));
+        let sem = entry.semantics;
+        let kind = if sem.renames.contains(&(version, proc_no)) {
+            Change::Rename
+        } else if sem.removes.contains(&(version, proc_no)) {
+            Change::Remove
+        } else {
+            Change::Learn
+        };
         let cf = facts::extract(
             entry.schema(),
             entry.roles(),
@@ -215,16 +223,25 @@ impl BodyState {
                 max_entries: 0,
             },
         );
-        self.learn(&cf, &rf, renames);
+        self.learn(&cf, &rf, kind);
         status
     }
 
-    fn learn(&mut self, call: &Facts<'_>, reply: &Facts<'_>, rename: bool) {
-        if rename {
-            if let [(od, on), (nd, nn), ..] = call.dir_names[..] {
-                self.paths.rename(od, on, nd, nn);
+    fn learn(&mut self, call: &Facts<'_>, reply: &Facts<'_>, kind: Change) {
+        match kind {
+            Change::Rename => {
+                if let [(od, on), (nd, nn), ..] = call.dir_names[..] {
+                    self.paths.rename(od, on, nd, nn);
+                }
+                return;
             }
-            return;
+            Change::Remove => {
+                if let Some(&(dir, name)) = call.dir_names.first() {
+                    self.paths.forget(dir, name);
+                }
+                return;
+            }
+            Change::Learn => {}
         }
         if let (Some(&(dir, name)), Some(fh)) = (call.dir_names.first(), reply.first_fh) {
             self.paths.learn_child(fh, dir, name);
@@ -233,10 +250,21 @@ impl BodyState {
         }
         if let Some(dir) = call.first_fh {
             for &(name, fh) in &reply.entries {
-                self.paths.learn_child(fh, dir, name);
+                self.paths.learn_entry(fh, dir, name);
             }
         }
     }
+}
+
+/// What a successful reply does to the path table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// Handles returned are learned (LOOKUP, CREATE, MNT, READDIRPLUS...).
+    Learn,
+    /// The first (directory, name) moves to the second.
+    Rename,
+    /// The (directory, name) no longer names its handle.
+    Remove,
 }
 
 /// A body that broke its type is an anomaly; one cut short by the capture
