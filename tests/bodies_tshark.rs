@@ -149,6 +149,8 @@ struct Compare<'a> {
     seen: std::collections::HashSet<String>,
     /// The frames whose strings are in `seen`.
     seen_up_to: u64,
+    /// Values rpcscope decodes where tshark shows none ([`tshark_blind`]).
+    unseen: u64,
 }
 
 impl Compare<'_> {
@@ -311,11 +313,11 @@ impl Compare<'_> {
         let full: Vec<&str> = vals("nfs.full_name");
         let stripped: Vec<&str> = full.iter().map(|f| strip_host(f)).collect();
         for name in vals("nfs.name") {
-            let in_body = strs.iter().any(|s| *s == name);
+            let in_body = strs.contains(&name);
             // A name tshark's snooping gives a handle: learned from an
             // earlier body (LOOKUP arguments, READDIRPLUS entries), or the
             // `server:/export` name of an export's root.
-            let snooped = self.seen.contains(name) || full.iter().any(|f| *f == name);
+            let snooped = self.seen.contains(name) || full.contains(&name);
             let what = format!("{name:?} not in the body {strs:?}, full names {full:?}");
             // Counted apart: a name in this very body, and one tshark shows
             // for a handle (learned before).
@@ -340,7 +342,7 @@ impl Compare<'_> {
         }
         for p in vals("mount.path") {
             let what = format!("{p:?} not in {strs:?}");
-            self.field(l, "mount.path", frame, strs.iter().any(|s| *s == p), what);
+            self.field(l, "mount.path", frame, strs.contains(&p), what);
         }
         // Paths: tshark names the handles a message carries.
         if stripped.is_empty() {
@@ -413,7 +415,14 @@ impl Compare<'_> {
             }
             // tshark's fields output cannot show an empty string (an empty
             // r_addr in a GETADDR call, the empty address of a program
-            // that is not registered): it is an empty cell.
+            // that is not registered): it is an empty cell. And tshark 4.0
+            // does not decode rpcbind SET and UNSET arguments at all ("Unknown
+            // RPC call/reply body": rpcbind-learned.pcap frame 16): what
+            // rpcscope decodes there has nothing to be compared with.
+            if tshark_blind(found) {
+                self.unseen += pool.len() as u64;
+                continue;
+            }
             for v in pool.into_iter().filter(|v| !v.is_empty()) {
                 self.field(
                     l,
@@ -425,6 +434,15 @@ impl Compare<'_> {
             }
         }
     }
+}
+
+/// Messages whose bodies tshark 4.0 does not decode: rpcbind (versions 3
+/// and 4) SET and UNSET calls.
+fn tshark_blind(found: &[&OurMsg]) -> bool {
+    !found.is_empty()
+        && found.iter().all(|m| {
+            m.call && matches!(m.version, Some(3 | 4)) && matches!(m.procedure, Some(1 | 2))
+        })
 }
 
 /// Every reference TSV with its capture: (capture name, capture, TSV).
@@ -466,6 +484,7 @@ fn bodies_agree_with_tshark() {
     let mut diffs = Vec::new();
     let mut report = String::new();
     let mut known_used = Vec::new();
+    let mut unseen = 0;
     for (cap, path, tsv) in inputs(&shared) {
         let table = Table::read(&tsv);
         let ours = decode_bodies(&path);
@@ -479,6 +498,7 @@ fn bodies_agree_with_tshark() {
             known_used: Vec::new(),
             seen: Default::default(),
             seen_up_to: 0,
+            unseen: 0,
         };
         for row in &table.rows {
             c.row(row);
@@ -494,6 +514,7 @@ fn bodies_agree_with_tshark() {
             total_field.entry(f).or_default().add(t);
         }
         known_used.extend(c.known_used.iter().map(|(f, fi)| (cap.clone(), *f, *fi)));
+        unseen += c.unseen;
         diffs.extend(c.diffs);
     }
     report += "\nper program:\n";
@@ -509,6 +530,7 @@ fn bodies_agree_with_tshark() {
     }
     eprintln!("{report}");
     eprintln!("known differences (tshark's): {}", known_used.len());
+    eprintln!("values rpcscope decodes in bodies tshark does not (rpcbind SET/UNSET): {unseen}");
     for d in diffs.iter() {
         eprintln!("DIFF {d}");
     }

@@ -18,19 +18,27 @@
 //! - a reply with a handle to a call naming an absolute path teaches an
 //!   export root (MOUNT MNT);
 //! - the semantics' renames move a handle between places, and their
-//!   removals forget the handle at a place.
+//!   removals forget the handle at a place;
+//! - portmap and rpcbind messages teach where programs listen
+//!   ([`super::ports`]), in every [`BodyMode`]: what is read as RPC must
+//!   not depend on the output chosen.
 //!
 //! Contract: memory is bounded by `Limits::max_pending_body_bytes` for the
-//! kept arguments and `Limits::max_paths` for the table; a body that does not
-//! decode teaches nothing and fails nothing.
+//! kept arguments, `Limits::max_paths` and `Limits::max_learned_ports` for
+//! the tables; a body that does not decode teaches nothing and fails
+//! nothing. With bodies off, events carry no body.
 
 use std::sync::Arc;
 
 use super::paths::Paths;
+use super::ports::Ports;
 use crate::anomaly::{Anomalies, Anomaly};
+use crate::capture::Timestamp;
 use crate::event::{Body, BodyStatus, CallRec, ReplyRec};
 use crate::limits::Limits;
+use crate::net::{Endpoint, Transport};
 use crate::programs::facts::{self, Facts, Want};
+use crate::programs::mappings::{self, PORTMAP};
 use crate::programs::registry::{Registry, VersionEntry};
 use crate::programs::walk::WalkLimits;
 
@@ -66,6 +74,17 @@ pub struct BodyState {
     max_kept_bytes: usize,
     max_entries: usize,
     paths: Paths,
+    ports: Ports,
+    max_mappings: usize,
+}
+
+/// Where a message travelled: the exchange's transport, its server (the
+/// callee) and the capture time.
+#[derive(Debug, Clone, Copy)]
+pub struct Via {
+    pub transport: Transport,
+    pub server: Endpoint,
+    pub ts: Timestamp,
 }
 
 impl BodyState {
@@ -79,6 +98,88 @@ impl BodyState {
             max_kept_bytes: limits.max_pending_body_bytes,
             max_entries: limits.max_dir_entries,
             paths: Paths::new(limits.max_paths),
+            ports: Ports::new(limits.max_learned_ports),
+            max_mappings: limits.max_learned_ports,
+        }
+    }
+
+    /// The endpoints learned from portmap and rpcbind.
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    /// A body as events carry it: none with bodies off (`--no-bodies`),
+    /// even where one was kept to learn ports.
+    pub fn shown<'b>(&self, body: Option<Body<'b>>) -> Option<Body<'b>> {
+        body.filter(|_| self.mode != BodyMode::Off)
+    }
+
+    /// Learns the mappings a portmap/rpcbind message tells (in every mode:
+    /// they decide what is read as RPC, which must not depend on the
+    /// output). `reply`: the results, with the call's arguments in `call`.
+    fn learn_ports(
+        &mut self,
+        call: &CallRec,
+        args: Option<&Body<'_>>,
+        reply: Option<&Body<'_>>,
+        via: Via,
+        anomalies: &mut Anomalies,
+    ) {
+        let (Some(version), Some(proc_no)) = (call.version, call.procedure) else {
+            return;
+        };
+        let Some(entry) = self.registry.version(PORTMAP, version) else {
+            return;
+        };
+        let Some(proc_def) = entry.procedure(proc_no) else {
+            return;
+        };
+        let mut found = Vec::new();
+        let args = args.map(Body::bytes);
+        match reply {
+            None => {
+                if let Some(a) = &args {
+                    mappings::from_call(
+                        entry.schema(),
+                        version,
+                        proc_no,
+                        &proc_def.args,
+                        a,
+                        via.transport,
+                        &self.walk,
+                        self.max_mappings,
+                        &mut found,
+                    );
+                }
+            }
+            Some(r) => mappings::from_reply(
+                entry.schema(),
+                version,
+                proc_no,
+                &proc_def.args,
+                args.as_ref(),
+                proc_def.result,
+                &r.bytes(),
+                via.transport,
+                &self.walk,
+                self.max_mappings,
+                &mut found,
+            ),
+        }
+        for m in &found {
+            self.ports.learn(m, via.server.addr, via.ts, anomalies);
+        }
+    }
+
+    /// Keeps a copy of `body` within the budget (counted when refused).
+    fn keep(&mut self, body: &Body<'_>, anomalies: &mut Anomalies) -> Option<Body<'static>> {
+        if self.kept_bytes + body.data.len().min(self.keep) <= self.max_kept_bytes {
+            let k = body.to_kept(self.keep);
+            self.kept_bytes += k.data.len();
+            Some(k)
+        } else {
+            anomalies.add(Anomaly::BodyNotKept);
+            None
         }
     }
 
@@ -95,6 +196,7 @@ impl BodyState {
         &mut self,
         call: &CallRec,
         body: Option<&Body<'_>>,
+        via: Via,
         anomalies: &mut Anomalies,
     ) -> Seen {
         let none = Seen {
@@ -102,6 +204,17 @@ impl BodyState {
             path: None,
             fh_hash: None,
         };
+        if call.program == Some(PORTMAP) {
+            // Portmap calls are kept in every mode: their replies are read
+            // with them (GETPORT answers a port for the mapping asked).
+            self.learn_ports(call, body, None, via, anomalies);
+            if self.mode != BodyMode::Full {
+                return Seen {
+                    kept: body.and_then(|b| self.keep(b, anomalies)),
+                    ..none
+                };
+            }
+        }
         if self.mode != BodyMode::Full {
             return none;
         }
@@ -128,14 +241,7 @@ impl BodyState {
         count_malformed(&facts, anomalies);
         let path = self.call_path(&facts);
         let fh_hash = facts.first_fh.map(crc32fast::hash);
-        let kept = if self.kept_bytes + body.data.len().min(self.keep) <= self.max_kept_bytes {
-            let k = body.to_kept(self.keep);
-            self.kept_bytes += k.data.len();
-            Some(k)
-        } else {
-            anomalies.add(Anomaly::BodyNotKept);
-            None
-        };
+        let kept = self.keep(body, anomalies);
         Seen {
             kept,
             path,
@@ -168,11 +274,15 @@ impl BodyState {
         call_body: Option<&Body<'_>>,
         reply: &ReplyRec,
         body: Option<&Body<'_>>,
+        via: Via,
         anomalies: &mut Anomalies,
     ) -> Option<BodyStatus> {
         let body = body?;
         if !reply.status.is_success() {
             return None;
+        }
+        if call.program == Some(PORTMAP) {
+            self.learn_ports(call, call_body, Some(body), via, anomalies);
         }
         let mode = self.mode;
         // A clone of the entry (an `Arc` and two indexes) frees `self` for

@@ -19,20 +19,26 @@
 //! Bodies: the tracker is where program bodies meet their semantics
 //! ([`bodies`]), because a reply's meaning depends on the call it answers.
 //! It keeps a bounded copy of each call's arguments while the call waits,
-//! extracts the result's status, and feeds the path table ([`paths`]).
+//! extracts the result's status, and feeds the path table ([`paths`]) and
+//! the ports learned from portmap and rpcbind ([`ports`]), which
+//! [`Tracker::is_rpc_server`] reports as RPC servers.
 //!
 //! Sans-IO: time comes from frame timestamps passed in, events go out through
 //! a callback. Memory is bounded by `Limits::max_pending_calls`,
 //! `Limits::max_answered`, `Limits::max_rpc_flows`,
-//! `Limits::max_pending_body_bytes` and `Limits::max_paths`.
+//! `Limits::max_pending_body_bytes`, `Limits::max_paths` and
+//! `Limits::max_learned_ports`.
 
 mod bodies;
 mod paths;
 mod pending;
+mod ports;
 
 pub use bodies::BodyMode;
+use bodies::Via;
 pub use paths::Paths;
 pub use pending::AgedMap;
+pub use ports::{Learned, Ports};
 
 use std::sync::Arc;
 
@@ -154,9 +160,16 @@ impl Tracker {
         self.pending.contains_key(key) || self.answered.contains_key(key)
     }
 
-    /// True when `server` on `transport` has answered or received RPC calls.
+    /// True when `server` on `transport` has answered or received RPC
+    /// calls, or portmap/rpcbind said a program listens there.
     pub fn is_rpc_server(&self, transport: Transport, server: Endpoint) -> bool {
         self.rpc_servers.contains_key(&(transport, server))
+            || self.bodies.ports().contains(transport, server)
+    }
+
+    /// The endpoints learned from portmap and rpcbind.
+    pub fn learned_ports(&self) -> &Ports {
+        self.bodies.ports()
     }
 
     /// A call from `caller` to `callee`, with its arguments as captured.
@@ -184,7 +197,7 @@ impl Tracker {
             p.retransmits.push(call.meta.frame);
             self.stats.retransmissions += 1;
             let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
-            ex.call_body = p.body.as_ref().map(Body::borrow);
+            ex.call_body = self.bodies.shown(p.body.as_ref().map(Body::borrow));
             ex.facts.path = p.path.clone();
             ex.facts.fh_hash = p.fh_hash;
             out(Event {
@@ -195,7 +208,12 @@ impl Tracker {
             });
             return;
         }
-        let seen = self.bodies.on_call(&call, body.as_ref(), anomalies);
+        let via = Via {
+            transport,
+            server: callee,
+            ts: call.meta.ts,
+        };
+        let seen = self.bodies.on_call(&call, body.as_ref(), via, anomalies);
         let mut pending = Pending {
             call,
             retransmits: RetransmitFrames::default(),
@@ -224,7 +242,7 @@ impl Tracker {
             pending.retransmits,
             pending.after_answer,
         );
-        ex.call_body = body;
+        ex.call_body = self.bodies.shown(body);
         ex.facts.path = pending.path.clone();
         ex.facts.fh_hash = pending.fh_hash;
         out(Event {
@@ -261,6 +279,11 @@ impl Tracker {
             xid: reply.xid,
         };
         self.note_server(transport, from, reply.meta.ts);
+        let via = Via {
+            transport,
+            server: from,
+            ts: reply.meta.ts,
+        };
         if let Some(p) = self.pending.remove(&key) {
             if p.after_answer {
                 self.stats.duplicate_replies += 1;
@@ -268,9 +291,14 @@ impl Tracker {
                 self.stats.exchanges += 1;
             }
             self.bodies.release(p.body.as_ref());
-            let status =
-                self.bodies
-                    .on_reply(&p.call, p.body.as_ref(), &reply, body.as_ref(), anomalies);
+            let status = self.bodies.on_reply(
+                &p.call,
+                p.body.as_ref(),
+                &reply,
+                body.as_ref(),
+                via,
+                anomalies,
+            );
             let mut ex = exchange(
                 &key,
                 Some(p.call),
@@ -278,8 +306,8 @@ impl Tracker {
                 p.retransmits,
                 p.after_answer,
             );
-            ex.call_body = p.body;
-            ex.reply_body = body;
+            ex.call_body = self.bodies.shown(p.body);
+            ex.reply_body = self.bodies.shown(body);
             ex.facts = BodyFacts {
                 status,
                 path: p.path,
@@ -305,7 +333,7 @@ impl Tracker {
             let call = a.call;
             let status = self
                 .bodies
-                .on_reply(&call, None, &reply, body.as_ref(), anomalies);
+                .on_reply(&call, None, &reply, body.as_ref(), via, anomalies);
             let mut ex = exchange(
                 &key,
                 Some(call),
@@ -313,7 +341,7 @@ impl Tracker {
                 RetransmitFrames::default(),
                 true,
             );
-            ex.reply_body = body;
+            ex.reply_body = self.bodies.shown(body);
             ex.facts.status = status;
             out(Event {
                 kind: ExchangeKind::Orphan,
@@ -326,7 +354,7 @@ impl Tracker {
         self.stats.orphan_replies += 1;
         let mut ex = exchange(&key, None, Some(reply), RetransmitFrames::default(), false);
         // Without the call the results cannot be read: the program is unknown.
-        ex.reply_body = body;
+        ex.reply_body = self.bodies.shown(body);
         out(Event {
             kind: ExchangeKind::Orphan,
             frame: reply.meta.frame,
@@ -374,7 +402,7 @@ impl Tracker {
         }
         self.bodies.release(p.body.as_ref());
         let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
-        ex.call_body = p.body;
+        ex.call_body = self.bodies.shown(p.body);
         ex.facts.path = p.path;
         ex.facts.fh_hash = p.fh_hash;
         out(Event {
