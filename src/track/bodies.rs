@@ -34,7 +34,7 @@ use super::paths::Paths;
 use super::ports::Ports;
 use crate::anomaly::{Anomalies, Anomaly};
 use crate::capture::Timestamp;
-use crate::event::{Body, BodyStatus, CallRec, ReplyRec};
+use crate::event::{AuthSummary, Body, BodyPart, BodyStatus, CallRec, ReplyRec, Sealed};
 use crate::limits::Limits;
 use crate::net::{Endpoint, Transport};
 use crate::programs::facts::{self, Facts, Want};
@@ -106,6 +106,20 @@ impl BodyState {
     /// The endpoints learned from portmap and rpcbind.
     pub fn ports(&self) -> &Ports {
         &self.ports
+    }
+
+    /// What of `body` (the `part` of a message whose call had the
+    /// credential `auth`) the decoders can read: RPCSEC_GSS protection
+    /// removed or reported ([`super::gss`]); nothing is reported with
+    /// bodies off.
+    pub fn unwrap<'b>(
+        &self,
+        auth: Option<&AuthSummary>,
+        body: Option<Body<'b>>,
+        part: BodyPart,
+    ) -> (Option<Body<'b>>, Option<Sealed>) {
+        let (body, sealed) = super::gss::unwrap(auth, body, part);
+        (body, sealed.filter(|_| self.mode != BodyMode::Off))
     }
 
     /// A body as events carry it: none with bodies off (`--no-bodies`),

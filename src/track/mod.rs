@@ -30,6 +30,7 @@
 //! `Limits::max_learned_ports`.
 
 mod bodies;
+pub mod gss;
 mod paths;
 mod pending;
 mod ports;
@@ -45,7 +46,8 @@ use std::sync::Arc;
 use crate::anomaly::{Anomalies, Anomaly};
 use crate::capture::Timestamp;
 use crate::event::{
-    Body, BodyFacts, CallRec, Event, Exchange, ExchangeKind, ReplyRec, RetransmitFrames,
+    Body, BodyFacts, BodyPart, CallRec, Event, Exchange, ExchangeKind, ReplyRec, RetransmitFrames,
+    Sealed,
 };
 use crate::limits::Limits;
 use crate::net::{Endpoint, Transport};
@@ -71,6 +73,8 @@ struct Pending {
     path: Option<Arc<str>>,
     /// The hash of the handle the call acts on.
     fh_hash: Option<u32>,
+    /// Its arguments could not be read (RPCSEC_GSS privacy).
+    sealed: Option<Sealed>,
 }
 
 struct Answered {
@@ -200,6 +204,7 @@ impl Tracker {
             ex.call_body = self.bodies.shown(p.body.as_ref().map(Body::borrow));
             ex.facts.path = p.path.clone();
             ex.facts.fh_hash = p.fh_hash;
+            ex.facts.sealed_args = p.sealed;
             out(Event {
                 kind: ExchangeKind::Retransmitted,
                 frame: call.meta.frame,
@@ -213,6 +218,7 @@ impl Tracker {
             server: callee,
             ts: call.meta.ts,
         };
+        let (body, sealed) = self.bodies.unwrap(call.auth.as_ref(), body, BodyPart::Args);
         let seen = self.bodies.on_call(&call, body.as_ref(), via, anomalies);
         let mut pending = Pending {
             call,
@@ -221,6 +227,7 @@ impl Tracker {
             body: seen.kept,
             path: seen.path,
             fh_hash: seen.fh_hash,
+            sealed,
         };
         if let Some(a) = self.answered.remove(&key) {
             // Same XID again after the reply: a retransmission whose reply
@@ -245,6 +252,7 @@ impl Tracker {
         ex.call_body = self.bodies.shown(body);
         ex.facts.path = pending.path.clone();
         ex.facts.fh_hash = pending.fh_hash;
+        ex.facts.sealed_args = pending.sealed;
         out(Event {
             kind,
             frame: call.meta.frame,
@@ -291,6 +299,9 @@ impl Tracker {
                 self.stats.exchanges += 1;
             }
             self.bodies.release(p.body.as_ref());
+            let (body, sealed) = self
+                .bodies
+                .unwrap(p.call.auth.as_ref(), body, BodyPart::Result);
             let status = self.bodies.on_reply(
                 &p.call,
                 p.body.as_ref(),
@@ -312,6 +323,8 @@ impl Tracker {
                 status,
                 path: p.path,
                 fh_hash: p.fh_hash,
+                sealed_args: p.sealed,
+                sealed_result: sealed,
             };
             out(Event {
                 kind: ExchangeKind::Complete,
@@ -331,6 +344,9 @@ impl Tracker {
         if let Some(a) = self.answered.get(&key) {
             self.stats.duplicate_replies += 1;
             let call = a.call;
+            let (body, sealed) = self
+                .bodies
+                .unwrap(call.auth.as_ref(), body, BodyPart::Result);
             let status = self
                 .bodies
                 .on_reply(&call, None, &reply, body.as_ref(), via, anomalies);
@@ -343,6 +359,7 @@ impl Tracker {
             );
             ex.reply_body = self.bodies.shown(body);
             ex.facts.status = status;
+            ex.facts.sealed_result = sealed;
             out(Event {
                 kind: ExchangeKind::Orphan,
                 frame: reply.meta.frame,
@@ -405,6 +422,7 @@ impl Tracker {
         ex.call_body = self.bodies.shown(p.body);
         ex.facts.path = p.path;
         ex.facts.fh_hash = p.fh_hash;
+        ex.facts.sealed_args = p.sealed;
         out(Event {
             kind: ExchangeKind::Unmatched,
             frame: p.call.meta.frame,
