@@ -336,6 +336,11 @@ impl BodyState {
         } else {
             Change::Learn
         };
+        // A reply that returns no handle teaches nothing new: the call's
+        // facts are not needed (most replies: GETATTR, READ, WRITE...).
+        if kind == Change::Learn && rf.first_fh.is_none() && rf.entries.is_empty() {
+            return status;
+        }
         let cf = facts::extract(
             entry.schema(),
             entry.roles(),
