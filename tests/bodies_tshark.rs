@@ -15,6 +15,10 @@
 //! - `mount.path` appears in the arguments;
 //! - portmap and rpcbind fields (`portmap.prog/version/proto/port/uaddr`,
 //!   `portmap.rpcb.prog/version/netid/addr`) equal the decoded mappings;
+//! - NLM locks (`nlm.stat`, `nlm.test_stat.stat`, `nlm.lock.caller_name`,
+//!   `svid`, offsets and lengths, a denied TEST's holder) and NSM results
+//!   (`stat.stat_res.res`, state numbers, monitored names) equal the decoded
+//!   values (`captures/ganesha-nlm.pcap`: the public corpus has no NLM);
 //! - `path` agrees with `nfs.full_name` (without tshark's `server:` prefix):
 //!   it is one of the full names, their parent (LOOKUP-like calls name a
 //!   child of the directory tshark names) or a child of one (READDIRPLUS
@@ -245,6 +249,44 @@ impl Compare<'_> {
         self.statuses(l, frame, &found, &r);
         self.nfs_fields(l, frame, &found, &r);
         self.portmap(l, frame, &found, &r);
+        self.lock_fields(l, frame, &found, &r);
+    }
+
+    /// NLM locks (caller, owner's svid, range, in calls and in a TEST's
+    /// holder) and NSM names and state numbers.
+    fn lock_fields(&mut self, l: &'static str, frame: u64, found: &[&OurMsg], r: &Row<'_>) {
+        let checks: &[(&str, &'static str, &str)] = match l {
+            "NLM" => &[
+                ("nlm.lock.caller_name", "caller_name", "caller_name"),
+                ("nlm.lock.svid", "svid", "svid"),
+                ("nlm.lock.l_offset64", "l_offset", "l_offset"),
+                ("nlm.lock.l_len64", "l_len", "l_len"),
+                ("nlm.lock.l_offset", "l_offset", "l_offset"),
+                ("nlm.lock.l_len", "l_len", "l_len"),
+            ],
+            "NSM" => &[
+                ("stat.name", "mon_name", "mon_name"),
+                ("stat.mon_id.name", "mon_name", "mon_name"),
+                ("stat.stat_res.state", "state", "state"),
+                ("stat.state", "state", "state"),
+            ],
+            _ => return,
+        };
+        for &(col, field, key) in checks {
+            let mut pool: Vec<String> = Vec::new();
+            for m in found {
+                if let Some(b) = &m.body {
+                    let mut v = Vec::new();
+                    under(b, key, &mut v);
+                    pool.extend(v.iter().filter_map(|x| scalar(x)));
+                }
+            }
+            for v in r.vals(col) {
+                let what = format!("{v:?} not among {pool:?}");
+                let ok = take(&mut pool, v);
+                self.field(l, field, frame, ok, what);
+            }
+        }
     }
 
     /// Adds the strings of every body decoded up to `frame` to `seen`.
@@ -263,13 +305,15 @@ impl Compare<'_> {
 
     fn statuses(&mut self, l: &'static str, frame: u64, found: &[&OurMsg], r: &Row<'_>) {
         let vals = |name: &str| r.vals(name);
-        let col = match l {
-            "NFSv2" | "NFSv3" | "NFS_ACL" => "nfs.status",
-            "MOUNT" => "mount.status",
-            "NLM" => "nlm.stat",
+        let cols: &[&str] = match l {
+            "NFSv2" | "NFSv3" | "NFS_ACL" => &["nfs.status"],
+            "MOUNT" => &["mount.status"],
+            // TEST replies carry theirs as `nlm.test_stat.stat`.
+            "NLM" => &["nlm.stat", "nlm.test_stat.stat"],
+            "NSM" => &["stat.stat_res.res"],
             _ => return,
         };
-        let theirs = vals(col);
+        let theirs: Vec<&str> = cols.iter().flat_map(|c| vals(c)).collect();
         let mut ours: Vec<String> = found
             .iter()
             .filter(|m| !m.call)
