@@ -258,3 +258,69 @@ fn ports_are_learned_with_bodies_off_too() {
         }
     }
 }
+
+#[test]
+fn a_connection_to_a_learned_port_is_rpc_from_its_syn() {
+    use common::synth::tcp;
+    use rpcscope::rpc::{
+        CallHeader, Message, MessageBody, OpaqueAuth, Procedure, Program, RejectBody,
+        ReplyHeader, Version, Xid,
+    };
+    // A call with rpcvers 3 on a fresh connection: on a port nothing says
+    // is RPC, the first record must prove it is (rpcvers 2), else framing is
+    // searched for again; on a port rpcbind named, it is read as it comes
+    // and answered RPC_MISMATCH.
+    let mut odd = Vec::new();
+    Message {
+        xid: Xid(0x77),
+        body: MessageBody::Call(CallHeader {
+            rpcvers: 3,
+            program: Program(100021),
+            version: Version(4),
+            procedure: Procedure(0),
+            cred: OpaqueAuth::NONE,
+            verf: OpaqueAuth::NONE,
+        }),
+        payload: &[],
+    }
+    .emit(&mut odd);
+    let mut mismatch = Vec::new();
+    Message {
+        xid: Xid(0x77),
+        body: MessageBody::Reply(ReplyHeader::Denied(RejectBody::RpcMismatch {
+            low: 2,
+            high: 2,
+        })),
+        payload: &[],
+    }
+    .emit(&mut mismatch);
+    let nlm = ([10, 1, 0, 2], 4045);
+    let cli = ([10, 1, 0, 1], 700);
+    let rec = |m: &[u8]| common::synth::record(m, 1 << 20);
+    let connection = vec![
+        tcp(cli, nlm, 99, 0, true, &[]),
+        tcp(nlm, cli, 499, 100, true, &[]),
+        tcp(cli, nlm, 100, 500, false, &rec(&odd)),
+        tcp(nlm, cli, 500, 100 + rec(&odd).len() as u32, false, &rec(&mismatch)),
+    ];
+    // GETPORT(NLM 4, TCP) -> 4045 over UDP, first.
+    let mut args = Vec::new();
+    for w in [100021u32, 4, 6, 0] {
+        args.extend_from_slice(&w.to_be_bytes());
+    }
+    let getport = vec![
+        udp(CLIENT, RPCBIND, &call(9, 100000, 2, 3, &args)),
+        udp(RPCBIND, CLIENT, &reply(9, AcceptBody::Success, &4045u32.to_be_bytes())),
+    ];
+    let matched = |frames: Vec<Vec<u8>>| {
+        let c = decode_bytes(pcap(&timed(frames), 65535));
+        c.events
+            .iter()
+            .filter(|e| e.kind == ExchangeKind::Complete && e.exchange.xid == 0x77)
+            .map(|e| e.exchange.call.unwrap().rpcvers)
+            .collect::<Vec<_>>()
+    };
+    let learned: Vec<Vec<u8>> = getport.into_iter().chain(connection.clone()).collect();
+    assert_eq!(matched(learned), [3]);
+    assert!(matched(connection).is_empty());
+}
