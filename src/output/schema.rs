@@ -61,12 +61,16 @@ pub struct ExchangeJson<'a> {
     pub body_error: Option<BodyErrorJson>,
 }
 
-/// `body_error`: `{"part": "args"|"result", "offset": N, "kind": "..."}`.
+/// `body_error`: `{"part": "args"|"result", "offset": N, "kind": "...",
+/// "len": N}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyErrorJson {
     pub part: &'static str,
     pub offset: u64,
     pub kind: &'static str,
+    /// The length on the wire of that body (of the encrypted data for
+    /// `encrypted`).
+    pub len: u64,
 }
 
 impl ExchangeJson<'_> {
@@ -143,6 +147,7 @@ impl ExchangeJson<'_> {
                 eo.str("part", e.part);
                 eo.u64("offset", e.offset);
                 eo.str("kind", e.kind);
+                eo.u64("len", e.len);
                 eo.end();
             }
             None => o.null("body_error"),

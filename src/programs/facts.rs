@@ -301,6 +301,14 @@ impl<'r> FactVisitor<'r> {
 impl Visitor for FactVisitor<'_> {
     fn event(&mut self, _schema: &Schema, ev: Event<'_, '_>) -> Flow {
         match ev {
+            // A member that cannot hold a status, handle or name (file
+            // attributes, times, data) is skipped without a look; the
+            // opaque inside a handle struct (`nfs_fh3.data`) is the handle.
+            Event::Field { ty, .. } | Event::Present { ty }
+                if !self.roles.inside(ty) && !self.stack.last().is_some_and(|f| f.handle) =>
+            {
+                return Flow::Skip;
+            }
             Event::Enum { ty, value, .. } if self.roles.has(ty, Role::STATUS) => {
                 if self.status.is_none() {
                     self.status = Some((ty, value));
@@ -353,5 +361,104 @@ impl Visitor for FactVisitor<'_> {
             _ => {}
         }
         Flow::Continue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+    use crate::programs::registry::Registry;
+
+    fn w(v: &mut Vec<u8>, x: u32) {
+        v.extend_from_slice(&x.to_be_bytes());
+    }
+
+    /// fattr3: 84 bytes, `fileid` 42.
+    fn fattr3(v: &mut Vec<u8>) {
+        for x in [
+            1, 0o644, 1, 0, 0, 0, 20, 0, 4096, 0, 0, 0, 7, 0, 42, 1, 0, 1, 0, 1, 0,
+        ] {
+            w(v, x);
+        }
+    }
+
+    fn opaque(v: &mut Vec<u8>, b: &[u8]) {
+        w(v, b.len() as u32);
+        v.extend_from_slice(b);
+        v.resize(v.len() + (4 - b.len() % 4) % 4, 0);
+    }
+
+    /// The facts of an NFSv3 result, through the built-in definition (whose
+    /// roles are marked, so attributes are skipped).
+    fn result_facts(proc_no: u32, body: &[u8]) -> Facts<'_> {
+        let reg = Registry::builtin();
+        let e = reg.version(100003, 3).unwrap();
+        let p = e.procedure(proc_no).unwrap();
+        let limits = WalkLimits::from(&Limits::default());
+        extract(
+            e.schema(),
+            e.roles(),
+            std::slice::from_ref(&p.result),
+            &BodyBytes::whole(body),
+            &limits,
+            Want {
+                status_only: false,
+                max_entries: 16,
+            },
+            &mut Scratch::default(),
+        )
+    }
+
+    #[test]
+    fn handles_and_names_are_found_past_skipped_attributes() {
+        // LOOKUP3res: NFS3_OK, object, obj_attributes (present), dir_attributes.
+        let mut v = Vec::new();
+        w(&mut v, 0);
+        opaque(&mut v, b"handle-1");
+        w(&mut v, 1);
+        fattr3(&mut v);
+        w(&mut v, 1);
+        fattr3(&mut v);
+        let f = result_facts(3, &v);
+        assert_eq!(f.status.map(|s| s.1), Some(0));
+        assert_eq!(f.first_fh, Some(&b"handle-1"[..]));
+        assert_eq!(f.error, None);
+
+        // READDIRPLUS3res: two entries with attributes and handles.
+        let mut v = Vec::new();
+        w(&mut v, 0); // NFS3_OK
+        w(&mut v, 0); // dir_attributes absent
+        v.extend_from_slice(&[0; 8]); // cookieverf
+        for (name, fh) in [(&b"a.txt"[..], &b"fh-a"[..]), (b"b", b"fh-b")] {
+            w(&mut v, 1); // an entry follows
+            v.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 9]); // fileid
+            opaque(&mut v, name);
+            v.extend_from_slice(&[0; 8]); // cookie
+            w(&mut v, 1); // name_attributes follow
+            fattr3(&mut v);
+            w(&mut v, 1); // name_handle follows
+            opaque(&mut v, fh);
+        }
+        w(&mut v, 0); // end of list
+        w(&mut v, 1); // eof
+        let f = result_facts(17, &v);
+        assert_eq!(f.error, None);
+        assert_eq!(
+            f.entries,
+            vec![(&b"a.txt"[..], &b"fh-a"[..]), (&b"b"[..], &b"fh-b"[..])]
+        );
+        // A skipped member is still checked where its size depends on it: a
+        // bad bool in the attributes is malformed.
+        let mut v = Vec::new();
+        w(&mut v, 0);
+        opaque(&mut v, b"handle-1");
+        w(&mut v, 7); // obj_attributes: attributes_follow = 7
+        let f = result_facts(3, &v);
+        assert_eq!(f.first_fh, Some(&b"handle-1"[..]));
+        assert!(matches!(
+            f.error.map(|e| e.kind),
+            Some(crate::programs::walk::BodyErrorKind::Malformed(_))
+        ));
     }
 }
