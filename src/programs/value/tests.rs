@@ -699,3 +699,31 @@ fn nfs_prot_x_renders_readdir_as_the_contract_says() {
         r#"{"status":"NFS_OK","reply":{"entries":[{"fileid":7,"name":"a","cookie":{"len":4}}],"eof":true}}"#
     );
 }
+
+#[test]
+fn typed_accessors_read_their_shape_only() {
+    let v = Value::Struct(vec![
+        Value::UInt(100000),
+        Value::Int(-1),
+        Value::Str(b"tcp".to_vec()),
+        Value::Opaque(vec![1, 2]),
+        Value::Bool(true),
+        Value::Enum(3),
+        Value::Array(vec![Value::UInt(1)]),
+    ]);
+    let [prog, neg, netid, data, yes, en, arr] = v.fields().unwrap();
+    assert_eq!(prog.as_u32(), Some(100000));
+    assert_eq!(neg.as_u32(), None, "-1 is not a u32");
+    assert_eq!(Value::UInt(1 << 32).as_u32(), None);
+    assert_eq!(Value::Int(7).as_u32(), Some(7));
+    assert_eq!(en.as_u32(), Some(3));
+    assert_eq!(netid.as_bytes(), Some(&b"tcp"[..]));
+    assert_eq!(data.as_bytes(), Some(&[1, 2][..]));
+    assert_eq!(prog.as_bytes(), None);
+    assert_eq!(yes.as_bool(), Some(true));
+    assert_eq!(prog.as_bool(), None);
+    assert_eq!(arr.as_array().map(<[Value]>::len), Some(1));
+    assert_eq!(arr.as_struct(), None);
+    assert_eq!(v.fields::<6>(), None, "seven members, not six");
+    assert_eq!(netid.fields::<0>(), None);
+}
