@@ -29,6 +29,9 @@ pub enum Anomaly {
     /// A program body broke its type (a bad bool, a union case with no
     /// arm, a length over its maximum, bytes after its end).
     BodyMalformed,
+    /// A port mapping learned from portmap/rpcbind was forgotten to make
+    /// room (`Limits::max_learned_ports`).
+    PortMappingEvicted,
 }
 
 impl Anomaly {
@@ -43,6 +46,7 @@ impl Anomaly {
             Anomaly::RpcStreamEvicted => "rpc_stream_evicted",
             Anomaly::BodyNotKept => "body_not_kept",
             Anomaly::BodyMalformed => "body_malformed",
+            Anomaly::PortMappingEvicted => "port_mapping_evicted",
         }
     }
 }

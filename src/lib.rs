@@ -67,6 +67,7 @@ pub mod event;
 pub mod filter;
 #[cfg(feature = "arbitrary")]
 pub mod fuzzing;
+pub mod hash;
 pub mod limits;
 pub mod net;
 pub mod output;

@@ -155,6 +155,12 @@ pub struct Limits {
     /// Bounds the operation list kept with each pending call (4 bytes an
     /// operation, counted in `max_pending_body_bytes`) and the output.
     pub max_compound_ops: usize,
+    /// Endpoints learned from portmap and rpcbind as serving RPC (GETPORT,
+    /// GETADDR, DUMP, SET...), so that their traffic is read as RPC. A
+    /// DUMP lists a few dozen mappings per host; 4096 covers a hundred
+    /// hosts' worth (~40 bytes each: 160 KiB). Past it the least recently
+    /// learned is forgotten (counted: `port_mapping_evicted`).
+    pub max_learned_ports: usize,
 
     // ---- reference server (`rpcscope serve`) -------------------------------
     /// Largest record the server accepts on TCP, summed over its fragments.
@@ -295,6 +301,7 @@ impl Default for Limits {
             max_paths: 32768,
             max_dir_entries: 4096,
             max_compound_ops: 256,
+            max_learned_ports: 4096,
             server_max_record: 1024 * 1024 + 4096,
             server_max_fragments: 1024,
             server_max_connections: 256,

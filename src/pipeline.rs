@@ -12,7 +12,9 @@
 //! known to speak RPC. A TCP direction is RPC once its record reader has
 //! found framing (a plausible message whose next record mark chains, see
 //! [`crate::rpc::record`]), or, when the stream's SYN was seen, once its first
-//! record parses as RPC.
+//! record parses as RPC (at once when the server is known to speak RPC:
+//! seen before, or named by portmap/rpcbind). Replies from such a server
+//! are RPC even when their call was not captured.
 
 use std::sync::Arc;
 
@@ -228,11 +230,16 @@ impl RpcLayer {
     }
 
     fn new_stream(&mut self, flow: FlowKey, at_syn: bool, out: &mut dyn FnMut(Event<'_>)) {
+        // A connection to or from an endpoint known to serve RPC (seen, or
+        // named by portmap/rpcbind) is RPC from its SYN: a first record that
+        // does not parse is malformed, not a sign to search for framing.
+        let known = self.tracker.is_rpc_server(Transport::Tcp, flow.dst)
+            || self.tracker.is_rpc_server(Transport::Tcp, flow.src);
         let s = RpcStream {
             reader: RecordReader::new(&self.limits, at_syn),
             ctx: StreamCtx {
                 confirmed: false,
-                unproven_sync: at_syn,
+                unproven_sync: at_syn && !known,
                 demote: false,
                 frames: FrameRing::new(),
             },

@@ -138,10 +138,25 @@ fn live_capture_of_serve_and_call_reads_back_exactly() {
         ])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("tcpdump");
-    std::thread::sleep(Duration::from_millis(1000));
+    // Capture only once tcpdump says it is listening (a fixed sleep lost
+    // the first calls on a loaded machine).
+    {
+        use std::io::BufRead;
+        let err = tcpdump.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+                if line.contains("listening on") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("tcpdump started listening");
+    }
 
     let call = |args: &[&str]| -> String {
         run_ok(30, bin(), &[&["call", "--port", "111"][..], args].concat())

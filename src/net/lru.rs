@@ -6,7 +6,7 @@
 //! The map never grows on its own: callers check [`Lru::len`] against their
 //! bound and pop the oldest entry first, so the bound lives in one place.
 
-use std::collections::HashMap;
+use crate::hash::FastMap;
 use std::hash::Hash;
 
 const NIL: usize = usize::MAX;
@@ -22,7 +22,7 @@ struct Node<K, V> {
 
 /// Map from `K` to `V` that remembers the order of use.
 pub(crate) struct Lru<K, V> {
-    index: HashMap<K, usize>,
+    index: FastMap<K, usize>,
     slots: Vec<Option<Node<K, V>>>,
     free: Vec<usize>,
     newest: usize,
@@ -32,7 +32,7 @@ pub(crate) struct Lru<K, V> {
 impl<K: Hash + Eq + Copy, V> Lru<K, V> {
     pub(crate) fn new() -> Self {
         Lru {
-            index: HashMap::new(),
+            index: crate::hash::map(),
             slots: Vec::new(),
             free: Vec::new(),
             newest: NIL,

@@ -23,15 +23,27 @@ impl<'o> ObjectWriter<'o> {
         ObjectWriter { out, first: true }
     }
 
-    /// Writes `"name":` (with the comma before it when needed).
+    /// Writes `"name":` (with the comma before it when needed). Keys are
+    /// the schema's field names: plain identifiers, written unescaped.
     pub fn key(&mut self, name: &str) -> &mut Vec<u8> {
+        debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
         if !self.first {
             self.out.push(b',');
         }
         self.first = false;
-        string(self.out, name);
-        self.out.push(b':');
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
         self.out
+    }
+
+    /// A value written with `Display` (addresses: no character needs an
+    /// escape), as a JSON string.
+    pub fn display(&mut self, name: &str, v: &dyn std::fmt::Display) {
+        let w = self.key(name);
+        w.push(b'"');
+        let _ = write!(w, "{v}");
+        w.push(b'"');
     }
 
     pub fn str(&mut self, name: &str, v: &str) {
@@ -88,6 +100,15 @@ impl<'o> ObjectWriter<'o> {
 pub fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Most strings need no escape: one pass the compiler vectorises.
+    if !bytes
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f)
+    {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc: &[u8] = match b {

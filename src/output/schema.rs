@@ -65,12 +65,16 @@ pub struct ExchangeJson<'a> {
     pub body_error: Option<BodyErrorJson>,
 }
 
-/// `body_error`: `{"part": "args"|"result", "offset": N, "kind": "..."}`.
+/// `body_error`: `{"part": "args"|"result", "offset": N, "kind": "...",
+/// "len": N}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyErrorJson {
     pub part: &'static str,
     pub offset: u64,
     pub kind: &'static str,
+    /// The length on the wire of that body (of the encrypted data for
+    /// `encrypted`).
+    pub len: u64,
 }
 
 impl ExchangeJson<'_> {
@@ -80,15 +84,8 @@ impl ExchangeJson<'_> {
         o.str("type", self.kind);
         o.str("file", self.file);
         o.str("transport", self.transport);
-        let mut addr = String::new();
-        {
-            use std::fmt::Write as _;
-            let _ = write!(addr, "{}", self.client);
-            o.str("client", &addr);
-            addr.clear();
-            let _ = write!(addr, "{}", self.server);
-            o.str("server", &addr);
-        }
+        o.display("client", self.client);
+        o.display("server", self.server);
         o.u64("xid", self.xid as u64);
         o.opt_u64("call_frame", self.call_frame);
         o.opt_u64("reply_frame", self.reply_frame);
@@ -156,6 +153,7 @@ impl ExchangeJson<'_> {
                 eo.str("part", e.part);
                 eo.u64("offset", e.offset);
                 eo.str("kind", e.kind);
+                eo.u64("len", e.len);
                 eo.end();
             }
             None => o.null("body_error"),

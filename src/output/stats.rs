@@ -29,7 +29,7 @@
 //! bounded by `Limits::max_stats_rows`: later keys are merged into one row
 //! whose program is `null`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
@@ -171,7 +171,7 @@ pub struct Stats {
     registry: Arc<Registry>,
     by: GroupBy,
     max_rows: usize,
-    rows: HashMap<StatsKey, StatsRow>,
+    rows: crate::hash::FastMap<StatsKey, StatsRow>,
     /// One row per operation inside compounds (`--ops`).
     ops: bool,
     /// Exchanges merged into the overflow row because the table was full.
@@ -190,7 +190,7 @@ impl Stats {
             registry,
             by,
             max_rows: max_rows.max(1),
-            rows: HashMap::new(),
+            rows: crate::hash::map(),
             ops: false,
             overflowed: 0,
         }
@@ -530,15 +530,16 @@ fn count(errors: &mut BTreeMap<String, u64>, name: &str) {
 }
 
 /// The name of the program status of `ex` when it reports a failure
-/// (anything but the status enum's 0, which is OK in every status enum:
-/// NFS3_OK, MNT3_OK, NLM4_GRANTED, NFS4_OK...).
+/// (anything but the program's success value: NFS3_OK, MNT3_OK,
+/// NLM4_GRANTED, NFS4_OK, rquota's Q_OK...).
 fn body_error_name<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<&'r str> {
     let st = ex.facts.status?;
-    if st.value == 0 {
+    let c = ex.call.as_ref()?;
+    let (p, v) = (c.program?, c.version?);
+    if registry.version(p, v)?.semantics.is_ok(st.value) {
         return None;
     }
-    let c = ex.call.as_ref()?;
-    registry.status_name(c.program?, c.version?, st.ty, st.value)
+    registry.status_name(p, v, st.ty, st.value)
 }
 
 fn opt_name(n: Option<u32>, name: Option<&str>) -> String {

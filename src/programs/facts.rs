@@ -13,8 +13,11 @@
 //! - the **first handle** and the **first absolute path** of the body.
 //!
 //! Facts borrow the body (byte ranges into it), so extraction allocates only
-//! the bounded entry list. Contract: never panics; bounded by the walk's
-//! limits and `max_entries`.
+//! the bounded entry list (and a [`Scratch`] stack reused across walks). The
+//! places found are also returned as [`Marks`]: plain offsets, small and
+//! `Copy`, that a caller keeps with a copy of the body's prefix and resolves
+//! later without walking again. Contract: never panics; bounded by the
+//! walk's limits and `max_entries`.
 
 use std::ops::Range;
 
@@ -22,13 +25,51 @@ use super::roles::{Role, Roles};
 use super::schema::{Schema, TypeId};
 use super::walk::{walk, BodyBytes, BodyError, Event, Flow, Visitor, WalkLimits};
 
+/// A byte range of a body, as `u32` offsets.
+pub type Span = (u32, u32);
+
+/// Where the facts of a body sit in it: offsets only, `Copy`. See
+/// [`Marks::resolve`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Marks {
+    pairs: [Option<(Span, Span)>; MAX_PAIRS],
+    first_fh: Option<Span>,
+    pathname: Option<Span>,
+}
+
+impl Marks {
+    /// The (directory, name) pairs, first handle and path of these marks
+    /// in `data` (a prefix of the body they were found in, or all of it);
+    /// a place past the end of `data` is left out.
+    pub fn resolve(self, data: &[u8]) -> Facts<'_> {
+        let get = |(a, b): Span| data.get(a as usize..b as usize);
+        let mut f = Facts::default();
+        for (d, n) in self.pairs.into_iter().flatten() {
+            if let (Some(d), Some(n)) = (get(d), get(n)) {
+                f.push_pair(d, n);
+            }
+        }
+        f.first_fh = self.first_fh.and_then(get);
+        f.pathname = self.pathname.and_then(get);
+        f
+    }
+}
+
+/// The walk stack of [`extract`], kept by the caller so that a walk
+/// allocates nothing once it has grown.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    stack: Vec<Frame>,
+}
+
 /// What [`extract`] found in one body. Byte slices borrow the body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Facts<'a> {
     /// The first status-role enum: its type and value.
     pub status: Option<(TypeId, i32)>,
-    /// (directory handle, name) pairs, in body order: RENAME has two.
-    pub dir_names: Vec<(&'a [u8], &'a [u8])>,
+    /// (directory handle, name) pairs, in body order: RENAME has two; see
+    /// [`Facts::dir_names`].
+    pairs: [Option<(&'a [u8], &'a [u8])>; MAX_PAIRS],
     /// The first file handle anywhere in the body.
     pub first_fh: Option<&'a [u8]>,
     /// The first absolute path.
@@ -39,6 +80,26 @@ pub struct Facts<'a> {
     pub entries_dropped: u32,
     /// Where the walk stopped short, if it did.
     pub error: Option<BodyError>,
+    /// The same places as offsets, to keep.
+    pub marks: Marks,
+}
+
+impl<'a> Facts<'a> {
+    /// The (directory handle, name) pairs, in body order.
+    pub fn dir_names(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + '_ {
+        self.pairs.iter().flatten().copied()
+    }
+
+    /// The first (directory handle, name) pair.
+    pub fn first_dir_name(&self) -> Option<(&'a [u8], &'a [u8])> {
+        self.pairs[0]
+    }
+
+    fn push_pair(&mut self, d: &'a [u8], n: &'a [u8]) {
+        if let Some(slot) = self.pairs.iter_mut().find(|p| p.is_none()) {
+            *slot = Some((d, n));
+        }
+    }
 }
 
 /// What to look for.
@@ -58,20 +119,39 @@ pub fn extract<'a>(
     body: &BodyBytes<'a>,
     limits: &WalkLimits,
     want: Want,
+    scratch: &mut Scratch,
 ) -> Facts<'a> {
-    let mut v = FactVisitor::new(roles, body.data, want);
+    let mut stack = std::mem::take(&mut scratch.stack);
+    stack.clear();
+    stack.push(Frame::default());
+    let mut v = FactVisitor::new(roles, body.data, want, stack);
     let error = walk(schema, types, body, limits, &mut v).err();
     let data = body.data;
     let get = |r: &Range<usize>| data.get(r.clone()).unwrap_or(&[]);
-    Facts {
+    let span = |r: &Range<usize>| (r.start as u32, r.end as u32);
+    let mut marks = Marks {
+        first_fh: v.first_fh.as_ref().map(span),
+        pathname: v.pathname.as_ref().map(span),
+        ..Marks::default()
+    };
+    for (slot, (d, n)) in marks.pairs.iter_mut().zip(v.pairs.iter().flatten()) {
+        *slot = Some((span(d), span(n)));
+    }
+    let mut facts = Facts {
         status: v.status,
-        dir_names: v.pairs.iter().map(|(a, b)| (get(a), get(b))).collect(),
+        pairs: [None; MAX_PAIRS],
         first_fh: v.first_fh.as_ref().map(get),
         pathname: v.pathname.as_ref().map(get),
         entries: v.entries.iter().map(|(a, b)| (get(a), get(b))).collect(),
         entries_dropped: v.entries_dropped,
         error: error.filter(|_| !v.stopped),
+        marks,
+    };
+    for (d, n) in v.pairs.iter().flatten() {
+        facts.push_pair(get(d), get(n));
     }
+    scratch.stack = v.stack;
+    facts
 }
 
 /// A compound value being walked, as far as facts care.
@@ -101,7 +181,7 @@ pub struct FactVisitor<'r> {
     want: Want,
     stack: Vec<Frame>,
     status: Option<(TypeId, i32)>,
-    pairs: Vec<(Range<usize>, Range<usize>)>,
+    pairs: [Option<(Range<usize>, Range<usize>)>; MAX_PAIRS],
     first_fh: Option<Range<usize>>,
     pathname: Option<Range<usize>>,
     entries: Vec<(Range<usize>, Range<usize>)>,
@@ -113,15 +193,15 @@ pub struct FactVisitor<'r> {
 const MAX_PAIRS: usize = 2;
 
 impl<'r> FactVisitor<'r> {
-    fn new(roles: &'r Roles, body: &[u8], want: Want) -> Self {
+    fn new(roles: &'r Roles, body: &[u8], want: Want, stack: Vec<Frame>) -> Self {
         FactVisitor {
             roles,
             base: body.as_ptr() as usize,
             base_len: body.len(),
             want,
-            stack: vec![Frame::default()],
+            stack,
             status: None,
-            pairs: Vec::new(),
+            pairs: [None, None],
             first_fh: None,
             pathname: None,
             entries: Vec::new(),
@@ -183,8 +263,8 @@ impl<'r> FactVisitor<'r> {
         }
         let Some(f) = self.stack.pop() else { return };
         if let (Some(fh), Some(name)) = (&f.direct_fh, &f.direct_name) {
-            if self.pairs.len() < MAX_PAIRS {
-                self.pairs.push((fh.clone(), name.clone()));
+            if let Some(slot) = self.pairs.iter_mut().find(|p| p.is_none()) {
+                *slot = Some((fh.clone(), name.clone()));
             }
         }
         if f.element {
@@ -221,6 +301,14 @@ impl<'r> FactVisitor<'r> {
 impl Visitor for FactVisitor<'_> {
     fn event(&mut self, _schema: &Schema, ev: Event<'_, '_>) -> Flow {
         match ev {
+            // A member that cannot hold a status, handle or name (file
+            // attributes, times, data) is skipped without a look; the
+            // opaque inside a handle struct (`nfs_fh3.data`) is the handle.
+            Event::Field { ty, .. } | Event::Present { ty }
+                if !self.roles.inside(ty) && !self.stack.last().is_some_and(|f| f.handle) =>
+            {
+                return Flow::Skip;
+            }
             Event::Enum { ty, value, .. } if self.roles.has(ty, Role::STATUS) => {
                 if self.status.is_none() {
                     self.status = Some((ty, value));
@@ -273,5 +361,104 @@ impl Visitor for FactVisitor<'_> {
             _ => {}
         }
         Flow::Continue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+    use crate::programs::registry::Registry;
+
+    fn w(v: &mut Vec<u8>, x: u32) {
+        v.extend_from_slice(&x.to_be_bytes());
+    }
+
+    /// fattr3: 84 bytes, `fileid` 42.
+    fn fattr3(v: &mut Vec<u8>) {
+        for x in [
+            1, 0o644, 1, 0, 0, 0, 20, 0, 4096, 0, 0, 0, 7, 0, 42, 1, 0, 1, 0, 1, 0,
+        ] {
+            w(v, x);
+        }
+    }
+
+    fn opaque(v: &mut Vec<u8>, b: &[u8]) {
+        w(v, b.len() as u32);
+        v.extend_from_slice(b);
+        v.resize(v.len() + (4 - b.len() % 4) % 4, 0);
+    }
+
+    /// The facts of an NFSv3 result, through the built-in definition (whose
+    /// roles are marked, so attributes are skipped).
+    fn result_facts(proc_no: u32, body: &[u8]) -> Facts<'_> {
+        let reg = Registry::builtin();
+        let e = reg.version(100003, 3).unwrap();
+        let p = e.procedure(proc_no).unwrap();
+        let limits = WalkLimits::from(&Limits::default());
+        extract(
+            e.schema(),
+            e.roles(),
+            std::slice::from_ref(&p.result),
+            &BodyBytes::whole(body),
+            &limits,
+            Want {
+                status_only: false,
+                max_entries: 16,
+            },
+            &mut Scratch::default(),
+        )
+    }
+
+    #[test]
+    fn handles_and_names_are_found_past_skipped_attributes() {
+        // LOOKUP3res: NFS3_OK, object, obj_attributes (present), dir_attributes.
+        let mut v = Vec::new();
+        w(&mut v, 0);
+        opaque(&mut v, b"handle-1");
+        w(&mut v, 1);
+        fattr3(&mut v);
+        w(&mut v, 1);
+        fattr3(&mut v);
+        let f = result_facts(3, &v);
+        assert_eq!(f.status.map(|s| s.1), Some(0));
+        assert_eq!(f.first_fh, Some(&b"handle-1"[..]));
+        assert_eq!(f.error, None);
+
+        // READDIRPLUS3res: two entries with attributes and handles.
+        let mut v = Vec::new();
+        w(&mut v, 0); // NFS3_OK
+        w(&mut v, 0); // dir_attributes absent
+        v.extend_from_slice(&[0; 8]); // cookieverf
+        for (name, fh) in [(&b"a.txt"[..], &b"fh-a"[..]), (b"b", b"fh-b")] {
+            w(&mut v, 1); // an entry follows
+            v.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 9]); // fileid
+            opaque(&mut v, name);
+            v.extend_from_slice(&[0; 8]); // cookie
+            w(&mut v, 1); // name_attributes follow
+            fattr3(&mut v);
+            w(&mut v, 1); // name_handle follows
+            opaque(&mut v, fh);
+        }
+        w(&mut v, 0); // end of list
+        w(&mut v, 1); // eof
+        let f = result_facts(17, &v);
+        assert_eq!(f.error, None);
+        assert_eq!(
+            f.entries,
+            vec![(&b"a.txt"[..], &b"fh-a"[..]), (&b"b"[..], &b"fh-b"[..])]
+        );
+        // A skipped member is still checked where its size depends on it: a
+        // bad bool in the attributes is malformed.
+        let mut v = Vec::new();
+        w(&mut v, 0);
+        opaque(&mut v, b"handle-1");
+        w(&mut v, 7); // obj_attributes: attributes_follow = 7
+        let f = result_facts(3, &v);
+        assert_eq!(f.first_fh, Some(&b"handle-1"[..]));
+        assert!(matches!(
+            f.error.map(|e| e.kind),
+            Some(crate::programs::walk::BodyErrorKind::Malformed(_))
+        ));
     }
 }

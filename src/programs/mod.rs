@@ -15,6 +15,7 @@ pub mod builtin;
 pub mod facts;
 pub mod idl;
 pub mod json;
+pub mod mappings;
 mod names;
 pub mod nfs4;
 pub mod registry;

@@ -164,6 +164,7 @@ impl Registry {
             sems.push(sem);
         }
         let bags = Bags::build(&specs, &switches, &schema, &mut roles);
+        roles.mark_inside(&schema);
         let def = Arc::new(Definition {
             schema,
             roles,

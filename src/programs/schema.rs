@@ -115,19 +115,54 @@ pub struct EnumDef {
     pub values: Vec<(String, i32)>,
     /// Indexes into `values`, sorted by value (for [`EnumDef::name_of`]).
     by_value: Vec<u32>,
+    /// For an enum whose values span at most `DENSE_ENUM_SPAN`: the
+    /// smallest value, and per value from it the index into `values` plus
+    /// one (0: no name). Status and type enums (nfsstat3 spans 10008) are
+    /// looked up on every message: a table beats a binary search.
+    dense: Option<(i32, Vec<u16>)>,
 }
+
+/// Largest span of values an enum gets a direct lookup table for (two
+/// bytes a slot: 20 KiB at most; nfsstat4 spans 10097).
+const DENSE_ENUM_SPAN: i64 = 10240;
 
 impl EnumDef {
     /// An enum of these `(name, value)` pairs.
     pub fn new(values: Vec<(String, i32)>) -> Self {
         let mut by_value: Vec<u32> = (0..values.len() as u32).collect();
         by_value.sort_by_key(|&i| values[i as usize].1);
-        EnumDef { values, by_value }
+        let dense = match (by_value.first(), by_value.last()) {
+            (Some(&lo), Some(&hi)) if values.len() < u16::MAX as usize => {
+                let (lo, hi) = (values[lo as usize].1, values[hi as usize].1);
+                let span = hi as i64 - lo as i64 + 1;
+                (span <= DENSE_ENUM_SPAN).then(|| {
+                    let mut t = vec![0u16; span as usize];
+                    // First declared name wins, as in `name_of`'s search.
+                    for (i, (_, v)) in values.iter().enumerate().rev() {
+                        t[(*v as i64 - lo as i64) as usize] = i as u16 + 1;
+                    }
+                    (lo, t)
+                })
+            }
+            _ => None,
+        };
+        EnumDef {
+            values,
+            by_value,
+            dense,
+        }
     }
 
     /// The name of `value`, when the enum has one (the first declared, where
     /// two names share a value).
     pub fn name_of(&self, value: i32) -> Option<&str> {
+        if let Some((lo, t)) = &self.dense {
+            let at = (value as i64 - *lo as i64) as usize;
+            return match t.get(at) {
+                Some(&j) if j > 0 => Some(self.values[j as usize - 1].0.as_str()),
+                _ => None,
+            };
+        }
         let i = self
             .by_value
             .partition_point(|&i| self.values[i as usize].1 < value);
@@ -576,6 +611,25 @@ mod tests {
         assert_eq!(e.name_of(3), None);
         assert_eq!(e.value_of("C"), Some(70000));
         assert_eq!(e.value_of("D"), None);
+    }
+
+    #[test]
+    fn dense_enums_use_a_table_with_the_same_answers() {
+        let e = EnumDef::new(vec![
+            ("OK".into(), 0),
+            ("PERM".into(), 1),
+            ("ALSO_OK".into(), 0),
+            ("STALE".into(), 70),
+            ("NEG".into(), -3),
+        ]);
+        assert!(e.dense.is_some());
+        assert_eq!(e.name_of(0), Some("OK"));
+        assert_eq!(e.name_of(1), Some("PERM"));
+        assert_eq!(e.name_of(70), Some("STALE"));
+        assert_eq!(e.name_of(-3), Some("NEG"));
+        for v in [-4, -1, 2, 69, 71, i32::MIN, i32::MAX] {
+            assert_eq!(e.name_of(v), None, "{v}");
+        }
     }
 
     #[test]

@@ -42,6 +42,19 @@ pub struct Semantics {
     /// `(version, procedure)` of COMPOUNDs: arguments and results that are
     /// a header and an array of operations, see [`super::nfs4`].
     pub compounds: &'static [(u32, u32)],
+    /// `(version, procedure)` of removals (REMOVE, RMDIR): their (directory,
+    /// name) no longer names the handle that was there.
+    pub removes: &'static [(u32, u32)],
+    /// The status value that means success (0 in every status enum but
+    /// rquota's, whose `Q_OK` is 1).
+    pub ok: i32,
+}
+
+impl Semantics {
+    /// True when a result headed by `status` reports success.
+    pub fn is_ok(&self, status: i32) -> bool {
+        status == self.ok
+    }
 }
 
 /// No roles: user programs and programs without a table.
@@ -56,6 +69,8 @@ pub static NONE: Semantics = Semantics {
     bags: &[],
     switched: &[],
     compounds: &[],
+    removes: &[],
+    ok: 0,
 };
 
 /// NFS v2 (RFC 1094), v3 (RFC 1813) and v4 (RFC 7530, 8881, 7862).
@@ -77,6 +92,8 @@ pub static NFS: Semantics = Semantics {
     bags: &[FATTR4],
     switched: NFS4_LAYOUTS,
     compounds: &[(4, 1)],
+    removes: &[(2, 10), (2, 15), (3, 12), (3, 13)],
+    ok: 0,
 };
 
 /// MOUNT v1-v3 (RFC 1094 appendix A, RFC 1813 section 5).
@@ -91,6 +108,8 @@ pub static MOUNT: Semantics = Semantics {
     bags: &[],
     switched: &[],
     compounds: &[],
+    removes: &[],
+    ok: 0,
 };
 
 /// NLM v1-v4 (XNFS, RFC 1813 section 6): the lock's `fh` is a file handle.
@@ -110,6 +129,8 @@ pub static NLM: Semantics = Semantics {
     bags: &[],
     switched: &[],
     compounds: &[],
+    removes: &[],
+    ok: 0,
 };
 
 /// NSM (status monitor).
@@ -124,20 +145,25 @@ pub static NSM: Semantics = Semantics {
     bags: &[],
     switched: &[],
     compounds: &[],
+    removes: &[],
+    ok: 0,
 };
 
-/// NFS_ACL v2/v3.
+/// NFS_ACL v2/v3: results head with `aclstat2` / `aclstat3` (the NFS
+/// status values under the draft's names).
 pub static NFS_ACL: Semantics = Semantics {
     handles: &["fhandle", "nfs_fh3"],
     names: &[],
     pathnames: &[],
     bulk: &[],
-    status: &["nfsstat", "nfsstat3"],
+    status: &["aclstat2", "aclstat3"],
     renames: &[],
     text: &[],
     bags: &[],
     switched: &[],
     compounds: &[],
+    removes: &[],
+    ok: 0,
 };
 
 /// rquota v1/v2.
@@ -146,12 +172,14 @@ pub static RQUOTA: Semantics = Semantics {
     names: &[],
     pathnames: &["getquota_args.gqa_pathp", "ext_getquota_args.gqa_pathp"],
     bulk: &[],
-    status: &["gqr_status", "qr_status"],
+    status: &["gqr_status"],
     renames: &[],
     text: &[],
     bags: &[],
     switched: &[],
     compounds: &[],
+    removes: &[],
+    ok: 1,
 };
 
 /// The NFSv4 callback program.
@@ -166,6 +194,8 @@ pub static NFS_CB: Semantics = Semantics {
     bags: &[FATTR4],
     switched: NFS4_LAYOUTS,
     compounds: &[(1, 1)],
+    removes: &[],
+    ok: 0,
 };
 
 /// NFSv4 opaque types that hold UTF-8 text (RFC 7530 section 3.2): names,
@@ -313,6 +343,38 @@ mod tests {
         assert_eq!(s.resolve(fh).1, &Kind::VarOpaque(Some(1024)));
         // The alias is not a name users can refer to.
         assert_eq!(s.lookup("nlm4_lock.fh"), None);
+    }
+
+    /// Every name a built-in table gives a role is defined by one of its
+    /// program's built-in `.x` files (a misspelt or renamed type would
+    /// silently lose its role: NFS_ACL once named `nfsstat3` where its
+    /// results head with `aclstat3`).
+    #[test]
+    fn every_builtin_table_name_is_defined() {
+        use crate::programs::registry::Registry;
+        let reg = Registry::builtin();
+        for program in [100003, 100005, 100021, 100024, 100227, 100011, 0x4000_0000] {
+            let sem = for_program(program);
+            let schemas: Vec<_> = reg
+                .versions()
+                .iter()
+                .filter(|e| e.program == program)
+                .map(|e| e.schema())
+                .collect();
+            assert!(!schemas.is_empty(), "{program}: no built-in definition");
+            for name in [sem.handles, sem.names, sem.pathnames, sem.bulk, sem.status].concat() {
+                let defined = schemas.iter().any(|s| match name.split_once('.') {
+                    // A field role: the struct keeps the field (typed by the
+                    // private alias, whose name is the entry).
+                    Some((st, field)) => s.lookup(st).is_some_and(|id| {
+                        matches!(&s.get(s.resolve(id).0).kind,
+                            Kind::Struct(d) if d.fields.iter().any(|f| f.name == field))
+                    }),
+                    None => s.lookup(name).is_some(),
+                });
+                assert!(defined, "{program}: {name} is not defined");
+            }
+        }
     }
 
     #[test]

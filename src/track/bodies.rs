@@ -13,10 +13,15 @@
 //! - a successful reply whose call named (directory, name) and which returns
 //!   a handle teaches `handle = name in directory` (LOOKUP, CREATE, MKDIR,
 //!   SYMLINK, MKNOD);
-//! - directory entries with handles teach their names (READDIRPLUS);
+//! - directory entries with handles teach the names of handles not yet
+//!   known (READDIRPLUS: a file with two hard links keeps its first name);
 //! - a reply with a handle to a call naming an absolute path teaches an
 //!   export root (MOUNT MNT);
-//! - the semantics' renames move a handle between places.
+//! - the semantics' renames move a handle between places, and their
+//!   removals forget the handle at a place;
+//! - portmap and rpcbind messages teach where programs listen
+//!   ([`super::ports`]), in every [`BodyMode`]: what is read as RPC must
+//!   not depend on the output chosen.
 //!
 //! NFSv4 COMPOUNDs (and CB_COMPOUNDs) take their own path, [`super::nfs4`]:
 //! their operations are read one by one ([`crate::programs::nfs4`]) even
@@ -25,17 +30,22 @@
 //! program numbers are learned.
 //!
 //! Contract: memory is bounded by `Limits::max_pending_body_bytes` for the
-//! kept arguments and compound records and `Limits::max_paths` for the
-//! table; a body that does not decode teaches nothing and fails nothing.
+//! kept arguments and compound records, `Limits::max_paths` and `Limits::max_learned_ports` for
+//! the tables; a body that does not decode teaches nothing and fails
+//! nothing. With bodies off, events carry no body.
 
 use std::sync::Arc;
 
 use super::nfs4::{self, CbPrograms};
 use super::paths::Paths;
+use super::ports::Ports;
 use crate::anomaly::{Anomalies, Anomaly};
-use crate::event::{Body, BodyStatus, CallRec, ReplyRec};
+use crate::capture::Timestamp;
+use crate::event::{AuthSummary, Body, BodyPart, BodyStatus, CallRec, ReplyRec, Sealed};
 use crate::limits::Limits;
-use crate::programs::facts::{self, Facts, Want};
+use crate::net::{Endpoint, Transport};
+use crate::programs::facts::{self, Facts, Marks, Scratch, Want};
+use crate::programs::mappings::{self, PORTMAP};
 use crate::programs::nfs4::{walk_compound, Compound, Shape, Walked};
 use crate::programs::registry::{Registry, VersionEntry};
 use crate::programs::walk::{BodyErrorKind, WalkLimits};
@@ -60,6 +70,9 @@ pub struct Seen {
     pub path: Option<Arc<str>>,
     /// The hash of the handle it acts on.
     pub fh_hash: Option<u32>,
+    /// Where its facts sit in the kept arguments (read again at the reply
+    /// without a second walk).
+    pub marks: Marks,
     /// What a pending call keeps besides its arguments.
     pub extra: CallExtra,
 }
@@ -96,6 +109,18 @@ pub struct BodyState {
     max_ops: usize,
     paths: Paths,
     cb_programs: CbPrograms,
+    scratch: Scratch,
+    ports: Ports,
+    max_mappings: usize,
+}
+
+/// Where a message travelled: the exchange's transport, its server (the
+/// callee) and the capture time.
+#[derive(Debug, Clone, Copy)]
+pub struct Via {
+    pub transport: Transport,
+    pub server: Endpoint,
+    pub ts: Timestamp,
 }
 
 impl BodyState {
@@ -111,6 +136,103 @@ impl BodyState {
             max_ops: limits.max_compound_ops,
             paths: Paths::new(limits.max_paths),
             cb_programs: CbPrograms::default(),
+            scratch: Scratch::default(),
+            ports: Ports::new(limits.max_learned_ports),
+            max_mappings: limits.max_learned_ports,
+        }
+    }
+
+    /// The endpoints learned from portmap and rpcbind.
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    /// What of `body` (the `part` of a message whose call had the
+    /// credential `auth`) the decoders can read: RPCSEC_GSS protection
+    /// removed or reported ([`super::gss`]); nothing is reported with
+    /// bodies off.
+    pub fn unwrap<'b>(
+        &self,
+        auth: Option<&AuthSummary>,
+        body: Option<Body<'b>>,
+        part: BodyPart,
+    ) -> (Option<Body<'b>>, Option<Sealed>) {
+        let (body, sealed) = super::gss::unwrap(auth, body, part);
+        (body, sealed.filter(|_| self.mode != BodyMode::Off))
+    }
+
+    /// A body as events carry it: none with bodies off (`--no-bodies`),
+    /// even where one was kept to learn ports.
+    pub fn shown<'b>(&self, body: Option<Body<'b>>) -> Option<Body<'b>> {
+        body.filter(|_| self.mode != BodyMode::Off)
+    }
+
+    /// Learns the mappings a portmap/rpcbind message tells (in every mode:
+    /// they decide what is read as RPC, which must not depend on the
+    /// output). `reply`: the results, with the call's arguments in `call`.
+    fn learn_ports(
+        &mut self,
+        call: &CallRec,
+        args: Option<&Body<'_>>,
+        reply: Option<&Body<'_>>,
+        via: Via,
+        anomalies: &mut Anomalies,
+    ) {
+        let (Some(version), Some(proc_no)) = (call.version, call.procedure) else {
+            return;
+        };
+        let Some(entry) = self.registry.version(PORTMAP, version) else {
+            return;
+        };
+        let Some(proc_def) = entry.procedure(proc_no) else {
+            return;
+        };
+        let mut found = Vec::new();
+        let args = args.map(Body::bytes);
+        match reply {
+            None => {
+                if let Some(a) = &args {
+                    mappings::from_call(
+                        entry.schema(),
+                        version,
+                        proc_no,
+                        &proc_def.args,
+                        a,
+                        via.transport,
+                        &self.walk,
+                        self.max_mappings,
+                        &mut found,
+                    );
+                }
+            }
+            Some(r) => mappings::from_reply(
+                entry.schema(),
+                version,
+                proc_no,
+                &proc_def.args,
+                args.as_ref(),
+                proc_def.result,
+                &r.bytes(),
+                via.transport,
+                &self.walk,
+                self.max_mappings,
+                &mut found,
+            ),
+        }
+        for m in &found {
+            self.ports.learn(m, via.server.addr, via.ts, anomalies);
+        }
+    }
+
+    /// Keeps a copy of `body` within the budget (counted when refused).
+    fn keep(&mut self, body: &Body<'_>, anomalies: &mut Anomalies) -> Option<Body<'static>> {
+        if self.kept_bytes + body.data.len().min(self.keep) <= self.max_kept_bytes {
+            let k = body.to_kept(self.keep);
+            self.kept_bytes += k.data.len();
+            Some(k)
+        } else {
+            anomalies.add(Anomaly::BodyNotKept);
+            None
         }
     }
 
@@ -176,22 +298,11 @@ impl BodyState {
             kept,
             path,
             fh_hash,
+            marks: Marks::default(),
             extra: CallExtra {
                 compound,
                 decode_as,
             },
-        }
-    }
-
-    /// A bounded owned copy of arguments, within the budget.
-    fn keep(&mut self, body: &Body<'_>, anomalies: &mut Anomalies) -> Option<Body<'static>> {
-        if self.kept_bytes + body.data.len().min(self.keep) <= self.max_kept_bytes {
-            let k = body.to_kept(self.keep);
-            self.kept_bytes += k.data.len();
-            Some(k)
-        } else {
-            anomalies.add(Anomaly::BodyNotKept);
-            None
         }
     }
 
@@ -201,17 +312,32 @@ impl BodyState {
         &mut self,
         call: &CallRec,
         body: Option<&Body<'_>>,
+        via: Via,
         anomalies: &mut Anomalies,
     ) -> Seen {
         let none = Seen {
             kept: None,
             path: None,
             fh_hash: None,
+            marks: Marks::default(),
             extra: CallExtra::default(),
         };
+        if call.program == Some(PORTMAP) {
+            // Portmap calls are kept in every mode: their replies are read
+            // with them (GETPORT answers a port for the mapping asked).
+            self.learn_ports(call, body, None, via, anomalies);
+            if self.mode != BodyMode::Full {
+                return Seen {
+                    kept: body.and_then(|b| self.keep(b, anomalies)),
+                    ..none
+                };
+            }
+        }
         let (Some(body), Some(proc_no)) = (body, call.procedure) else {
             return none;
         };
+        // A clone of the registry frees `self` for the scratch stack and
+        // the path table.
         let registry = self.registry.clone();
         let Some((entry, decode_as)) = self.entry_of(&registry, call) else {
             return none;
@@ -235,6 +361,7 @@ impl BodyState {
                 status_only: false,
                 max_entries: 0,
             },
+            &mut self.scratch,
         );
         count_malformed(&facts, anomalies);
         let path = self.call_path(&facts);
@@ -244,6 +371,7 @@ impl BodyState {
             kept,
             path,
             fh_hash,
+            marks: facts.marks,
             extra: CallExtra {
                 compound: None,
                 decode_as,
@@ -260,7 +388,7 @@ impl BodyState {
     }
 
     fn call_path(&mut self, f: &Facts<'_>) -> Option<Arc<str>> {
-        if let Some(&(dir, name)) = f.dir_names.first() {
+        if let Some((dir, name)) = f.first_dir_name() {
             return self.paths.child_path(dir, name);
         }
         if let Some(p) = f.pathname {
@@ -269,16 +397,19 @@ impl BodyState {
         f.first_fh.and_then(|fh| self.paths.path(fh))
     }
 
-    /// A reply matched to `call` (whose kept arguments and records are
-    /// `call_body` and `extra`): the status of its results, and what it
-    /// teaches the path table.
+    /// A reply matched to `call` (whose kept arguments, their facts'
+    /// marks and records are `call_body`, `call_marks` and `extra`): the
+    /// status of its results, and what it teaches the path table.
+    #[allow(clippy::too_many_arguments)]
     pub fn on_reply(
         &mut self,
         call: &CallRec,
         call_body: Option<&Body<'_>>,
+        call_marks: Marks,
         extra: &CallExtra,
         reply: &ReplyRec,
         body: Option<&Body<'_>>,
+        via: Via,
         anomalies: &mut Anomalies,
     ) -> Answer {
         let mut answer = Answer {
@@ -289,6 +420,9 @@ impl BodyState {
         let (Some(body), true) = (body, reply.status.is_success()) else {
             return answer;
         };
+        if call.program == Some(PORTMAP) {
+            self.learn_ports(call, call_body, Some(body), via, anomalies);
+        }
         let registry = self.registry.clone();
         let Some((entry, decode_as)) = self.entry_of(&registry, call) else {
             return answer;
@@ -301,7 +435,7 @@ impl BodyState {
             self.on_compound_reply(entry, &shape, call_body, body, anomalies, &mut answer);
             return answer;
         }
-        answer.status = self.on_plain_reply(entry, proc_no, call_body, body, anomalies);
+        answer.status = self.on_plain_reply(entry, proc_no, call_body, call_marks, body, anomalies);
         answer
     }
 
@@ -356,6 +490,7 @@ impl BodyState {
         entry: &VersionEntry,
         proc_no: u32,
         call_body: Option<&Body<'_>>,
+        call_marks: Marks,
         body: &Body<'_>,
         anomalies: &mut Anomalies,
     ) -> Option<BodyStatus> {
@@ -373,63 +508,87 @@ impl BodyState {
                 status_only,
                 max_entries: self.max_entries,
             },
+            &mut self.scratch,
         );
         count_malformed(&rf, anomalies);
         let status = rf.status.map(|(ty, value)| BodyStatus { ty, value });
         if status_only {
             return status;
         }
-        // Only a success teaches: status 0 is OK in every status enum we
-        // know (NFS3_OK, MNT3_OK, NFS4_OK...), and no status means success.
-        if status.is_some_and(|s| s.value != 0) {
+        // Only a success teaches (no status means success).
+        if status.is_some_and(|s| !entry.semantics.is_ok(s.value)) {
             return status;
         }
         let Some(call_body) = call_body else {
             return status;
         };
-        let renames = entry.semantics.renames.contains(&(version, proc_no));
-        let cf = facts::extract(
-            entry.schema(),
-            entry.roles(),
-            &proc_def.args,
-            &call_body.bytes(),
-            &self.walk,
-            Want {
-                status_only: false,
-                max_entries: 0,
-            },
-        );
-        self.learn(&cf, &rf, renames);
+        let sem = entry.semantics;
+        let kind = if sem.renames.contains(&(version, proc_no)) {
+            Change::Rename
+        } else if sem.removes.contains(&(version, proc_no)) {
+            Change::Remove
+        } else {
+            Change::Learn
+        };
+        // A reply that returns no handle teaches nothing new (most
+        // replies: GETATTR, READ, WRITE...).
+        if kind == Change::Learn && rf.first_fh.is_none() && rf.entries.is_empty() {
+            return status;
+        }
+        // The call's facts, found when it was seen, in its kept arguments.
+        let cf = call_marks.resolve(&call_body.data);
+        self.learn(&cf, &rf, kind);
         status
     }
 
-    fn learn(&mut self, call: &Facts<'_>, reply: &Facts<'_>, rename: bool) {
-        if rename {
-            if let [(od, on), (nd, nn), ..] = call.dir_names[..] {
-                self.paths.rename(od, on, nd, nn);
+    fn learn(&mut self, call: &Facts<'_>, reply: &Facts<'_>, kind: Change) {
+        match kind {
+            Change::Rename => {
+                let mut pairs = call.dir_names();
+                if let (Some((od, on)), Some((nd, nn))) = (pairs.next(), pairs.next()) {
+                    self.paths.rename(od, on, nd, nn);
+                }
+                return;
             }
-            return;
+            Change::Remove => {
+                if let Some((dir, name)) = call.first_dir_name() {
+                    self.paths.forget(dir, name);
+                }
+                return;
+            }
+            Change::Learn => {}
         }
-        if let (Some(&(dir, name)), Some(fh)) = (call.dir_names.first(), reply.first_fh) {
+        if let (Some((dir, name)), Some(fh)) = (call.first_dir_name(), reply.first_fh) {
             self.paths.learn_child(fh, dir, name);
         } else if let (Some(path), Some(fh)) = (call.pathname, reply.first_fh) {
             self.paths.learn_root(fh, path);
         }
         if let Some(dir) = call.first_fh {
             for &(name, fh) in &reply.entries {
-                self.paths.learn_child(fh, dir, name);
+                self.paths.learn_entry(fh, dir, name);
             }
         }
     }
 }
 
-/// The same for a compound's operations.
+/// The same as [`count_malformed`] for a compound's operations.
 fn count_stop(w: &Walked<'_>, anomalies: &mut Anomalies) {
     if let Some(s) = w.stop {
         if matches!(s.error.kind, BodyErrorKind::Malformed(_)) {
             anomalies.add(Anomaly::BodyMalformed);
         }
     }
+}
+
+/// What a successful reply does to the path table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// Handles returned are learned (LOOKUP, CREATE, MNT, READDIRPLUS...).
+    Learn,
+    /// The first (directory, name) moves to the second.
+    Rename,
+    /// The (directory, name) no longer names its handle.
+    Remove,
 }
 
 /// A body that broke its type is an anomaly; one cut short by the capture

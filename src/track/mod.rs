@@ -19,28 +19,36 @@
 //! Bodies: the tracker is where program bodies meet their semantics
 //! ([`bodies`]), because a reply's meaning depends on the call it answers.
 //! It keeps a bounded copy of each call's arguments while the call waits,
-//! extracts the result's status, and feeds the path table ([`paths`]).
+//! extracts the result's status, and feeds the path table ([`paths`]) and
+//! the ports learned from portmap and rpcbind ([`ports`]), which
+//! [`Tracker::is_rpc_server`] reports as RPC servers.
 //!
 //! Sans-IO: time comes from frame timestamps passed in, events go out through
 //! a callback. Memory is bounded by `Limits::max_pending_calls`,
 //! `Limits::max_answered`, `Limits::max_rpc_flows`,
-//! `Limits::max_pending_body_bytes` and `Limits::max_paths`.
+//! `Limits::max_pending_body_bytes`, `Limits::max_paths` and
+//! `Limits::max_learned_ports`.
 
 mod bodies;
+pub mod gss;
 mod nfs4;
 mod paths;
 mod pending;
+mod ports;
 
 pub use bodies::BodyMode;
+use bodies::Via;
 pub use paths::Paths;
 pub use pending::AgedMap;
+pub use ports::{Learned, Ports};
 
 use std::sync::Arc;
 
 use crate::anomaly::{Anomalies, Anomaly};
 use crate::capture::Timestamp;
 use crate::event::{
-    Body, BodyFacts, CallRec, Event, Exchange, ExchangeKind, ReplyRec, RetransmitFrames,
+    Body, BodyFacts, BodyPart, CallRec, Event, Exchange, ExchangeKind, ReplyRec, RetransmitFrames,
+    Sealed,
 };
 use crate::limits::Limits;
 use crate::net::{Endpoint, Transport};
@@ -68,6 +76,10 @@ struct Pending {
     fh_hash: Option<u32>,
     /// An NFSv4 compound's operations; the definition used.
     extra: bodies::CallExtra,
+    /// Where the call's facts sit in `body`.
+    marks: crate::programs::facts::Marks,
+    /// Its arguments could not be read (RPCSEC_GSS privacy).
+    sealed: Option<Sealed>,
 }
 
 struct Answered {
@@ -157,9 +169,16 @@ impl Tracker {
         self.pending.contains_key(key) || self.answered.contains_key(key)
     }
 
-    /// True when `server` on `transport` has answered or received RPC calls.
+    /// True when `server` on `transport` has answered or received RPC
+    /// calls, or portmap/rpcbind said a program listens there.
     pub fn is_rpc_server(&self, transport: Transport, server: Endpoint) -> bool {
         self.rpc_servers.contains_key(&(transport, server))
+            || self.bodies.ports().contains(transport, server)
+    }
+
+    /// The endpoints learned from portmap and rpcbind.
+    pub fn learned_ports(&self) -> &Ports {
+        self.bodies.ports()
     }
 
     /// A call from `caller` to `callee`, with its arguments as captured.
@@ -187,11 +206,12 @@ impl Tracker {
             p.retransmits.push(call.meta.frame);
             self.stats.retransmissions += 1;
             let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
-            ex.call_body = p.body.as_ref().map(Body::borrow);
+            ex.call_body = self.bodies.shown(p.body.as_ref().map(Body::borrow));
             ex.facts.path = p.path.clone();
             ex.facts.fh_hash = p.fh_hash;
             ex.facts.compound = p.extra.compound.clone();
             ex.facts.decode_as = p.extra.decode_as;
+            ex.facts.sealed_args = p.sealed;
             out(Event {
                 kind: ExchangeKind::Retransmitted,
                 frame: call.meta.frame,
@@ -200,7 +220,13 @@ impl Tracker {
             });
             return;
         }
-        let seen = self.bodies.on_call(&call, body.as_ref(), anomalies);
+        let via = Via {
+            transport,
+            server: callee,
+            ts: call.meta.ts,
+        };
+        let (body, sealed) = self.bodies.unwrap(call.auth.as_ref(), body, BodyPart::Args);
+        let seen = self.bodies.on_call(&call, body.as_ref(), via, anomalies);
         let mut pending = Pending {
             call,
             retransmits: RetransmitFrames::default(),
@@ -209,6 +235,8 @@ impl Tracker {
             path: seen.path,
             fh_hash: seen.fh_hash,
             extra: seen.extra,
+            marks: seen.marks,
+            sealed,
         };
         if let Some(a) = self.answered.remove(&key) {
             // Same XID again after the reply: a retransmission whose reply
@@ -230,11 +258,12 @@ impl Tracker {
             pending.retransmits,
             pending.after_answer,
         );
-        ex.call_body = body;
+        ex.call_body = self.bodies.shown(body);
         ex.facts.path = pending.path.clone();
         ex.facts.fh_hash = pending.fh_hash;
         ex.facts.compound = pending.extra.compound.clone();
         ex.facts.decode_as = pending.extra.decode_as;
+        ex.facts.sealed_args = pending.sealed;
         out(Event {
             kind,
             frame: call.meta.frame,
@@ -269,6 +298,11 @@ impl Tracker {
             xid: reply.xid,
         };
         self.note_server(transport, from, reply.meta.ts);
+        let via = Via {
+            transport,
+            server: from,
+            ts: reply.meta.ts,
+        };
         if let Some(p) = self.pending.remove(&key) {
             if p.after_answer {
                 self.stats.duplicate_replies += 1;
@@ -276,12 +310,17 @@ impl Tracker {
                 self.stats.exchanges += 1;
             }
             self.bodies.release(p.body.as_ref(), &p.extra);
+            let (body, sealed) = self
+                .bodies
+                .unwrap(p.call.auth.as_ref(), body, BodyPart::Result);
             let answer = self.bodies.on_reply(
                 &p.call,
                 p.body.as_ref(),
+                p.marks,
                 &p.extra,
                 &reply,
                 body.as_ref(),
+                via,
                 anomalies,
             );
             let mut ex = exchange(
@@ -291,14 +330,16 @@ impl Tracker {
                 p.retransmits,
                 p.after_answer,
             );
-            ex.call_body = p.body;
-            ex.reply_body = body;
+            ex.call_body = self.bodies.shown(p.body);
+            ex.reply_body = self.bodies.shown(body);
             ex.facts = BodyFacts {
                 status: answer.status,
                 path: p.path,
                 fh_hash: p.fh_hash,
                 compound: answer.compound,
                 decode_as: answer.decode_as,
+                sealed_args: p.sealed,
+                sealed_result: sealed,
             };
             out(Event {
                 kind: ExchangeKind::Complete,
@@ -318,12 +359,17 @@ impl Tracker {
         if let Some(a) = self.answered.get(&key) {
             self.stats.duplicate_replies += 1;
             let call = a.call;
+            let (body, sealed) = self
+                .bodies
+                .unwrap(call.auth.as_ref(), body, BodyPart::Result);
             let answer = self.bodies.on_reply(
                 &call,
                 None,
+                Default::default(),
                 &bodies::CallExtra::default(),
                 &reply,
                 body.as_ref(),
+                via,
                 anomalies,
             );
             let mut ex = exchange(
@@ -333,10 +379,11 @@ impl Tracker {
                 RetransmitFrames::default(),
                 true,
             );
-            ex.reply_body = body;
+            ex.reply_body = self.bodies.shown(body);
             ex.facts.status = answer.status;
             ex.facts.compound = answer.compound;
             ex.facts.decode_as = answer.decode_as;
+            ex.facts.sealed_result = sealed;
             out(Event {
                 kind: ExchangeKind::Orphan,
                 frame: reply.meta.frame,
@@ -348,7 +395,7 @@ impl Tracker {
         self.stats.orphan_replies += 1;
         let mut ex = exchange(&key, None, Some(reply), RetransmitFrames::default(), false);
         // Without the call the results cannot be read: the program is unknown.
-        ex.reply_body = body;
+        ex.reply_body = self.bodies.shown(body);
         out(Event {
             kind: ExchangeKind::Orphan,
             frame: reply.meta.frame,
@@ -396,11 +443,12 @@ impl Tracker {
         }
         self.bodies.release(p.body.as_ref(), &p.extra);
         let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
-        ex.call_body = p.body;
+        ex.call_body = self.bodies.shown(p.body);
         ex.facts.path = p.path;
         ex.facts.fh_hash = p.fh_hash;
         ex.facts.compound = p.extra.compound;
         ex.facts.decode_as = p.extra.decode_as;
+        ex.facts.sealed_args = p.sealed;
         out(Event {
             kind: ExchangeKind::Unmatched,
             frame: p.call.meta.frame,

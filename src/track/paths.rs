@@ -13,7 +13,7 @@
 //! where a directory becomes its own ancestor) yields no path instead of a
 //! loop.
 
-use std::collections::HashMap;
+use crate::hash::FastMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
@@ -38,11 +38,11 @@ struct Slot {
 /// The table. See the module docs.
 #[derive(Debug)]
 pub struct Paths {
-    map: HashMap<Box<[u8]>, Slot>,
+    map: FastMap<Box<[u8]>, Slot>,
     /// Hash of (parent, name) -> the handle learned there (for renames;
     /// checked against `map` on use, so a collision only loses a rename).
-    rev: HashMap<u64, Box<[u8]>>,
-    hasher: std::collections::hash_map::RandomState,
+    rev: FastMap<u64, Box<[u8]>>,
+    hasher: crate::hash::FastState,
     cap: usize,
     tick: u64,
     evicted: u64,
@@ -52,8 +52,8 @@ impl Paths {
     /// An empty table of at most `cap` handles.
     pub fn new(cap: usize) -> Self {
         Paths {
-            map: HashMap::new(),
-            rev: HashMap::new(),
+            map: crate::hash::map(),
+            rev: crate::hash::map(),
             hasher: Default::default(),
             cap: cap.max(1),
             tick: 0,
@@ -100,6 +100,33 @@ impl Paths {
                 name: name.into(),
             },
         );
+    }
+
+    /// `fh` is listed as `name` in the directory `dir` (a READDIRPLUS
+    /// entry). A handle already known keeps its place: a file with several
+    /// hard links is listed under each of its names, and the name a LOOKUP
+    /// or CREATE taught is the one the client uses (tshark's name snooping
+    /// also keeps the first name).
+    pub fn learn_entry(&mut self, fh: &[u8], dir: &[u8], name: &[u8]) {
+        if !self.map.contains_key(fh) {
+            self.learn_child(fh, dir, name);
+        }
+    }
+
+    /// `name` in `dir` was removed (REMOVE, RMDIR): the handle known by that
+    /// place is forgotten (a file with another hard link loses its path
+    /// rather than keep a name it no longer has).
+    pub fn forget(&mut self, dir: &[u8], name: &[u8]) {
+        let key = self.place(dir, name);
+        let at_place = self.rev.get(&key).is_some_and(|fh| {
+            matches!(&self.map.get(&fh[..]).map(|s| &s.node),
+                Some(Node::Child { parent, name: n }) if **parent == *dir && **n == *name)
+        });
+        if at_place {
+            if let Some(fh) = self.rev.remove(&key) {
+                self.map.remove(&fh[..]);
+            }
+        }
     }
 
     /// What was `old_name` in `old_dir` is now `new_name` in `new_dir`:
@@ -248,6 +275,43 @@ mod tests {
         p.learn_child(b"F", b"D", b"f");
         p.rename(b"R", b"old", b"R", b"new");
         assert_eq!(p.path(b"F").as_deref(), Some("/x/new/f"));
+    }
+
+    #[test]
+    fn entries_do_not_rename_a_known_handle() {
+        // zeek-nfs_base.pcap: LINK gives testfile a second name in the same
+        // directory; READDIRPLUS lists both with the same handle.
+        let mut p = Paths::new(100);
+        p.learn_root(b"R", b"/x");
+        p.learn_child(b"F", b"R", b"testfile");
+        p.learn_entry(b"F", b"R", b"testfile-link");
+        p.learn_entry(b"G", b"R", b"other");
+        assert_eq!(p.path(b"F").as_deref(), Some("/x/testfile"));
+        assert_eq!(p.path(b"G").as_deref(), Some("/x/other"));
+        // Removing the other link leaves the file's name alone.
+        p.forget(b"R", b"testfile-link");
+        assert_eq!(p.path(b"F").as_deref(), Some("/x/testfile"));
+        // An explicit LOOKUP result does move it.
+        p.learn_child(b"F", b"R", b"testfile-link");
+        assert_eq!(p.path(b"F").as_deref(), Some("/x/testfile-link"));
+    }
+
+    #[test]
+    fn remove_forgets_the_handle_at_that_place() {
+        let mut p = Paths::new(100);
+        p.learn_root(b"R", b"/x");
+        p.learn_child(b"F", b"R", b"f");
+        p.learn_child(b"D", b"R", b"d");
+        p.forget(b"R", b"nothing");
+        p.forget(b"D", b"f"); // another directory: not that place
+        assert_eq!(p.path(b"F").as_deref(), Some("/x/f"));
+        p.forget(b"R", b"f");
+        assert_eq!(p.path(b"F"), None);
+        assert_eq!(p.len(), 2);
+        // A place reused by a new file teaches the new handle.
+        p.learn_child(b"F2", b"R", b"f");
+        assert_eq!(p.path(b"F2").as_deref(), Some("/x/f"));
+        assert_eq!(p.path(b"D").as_deref(), Some("/x/d"));
     }
 
     #[test]

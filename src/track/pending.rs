@@ -7,7 +7,9 @@
 //! queue is compacted when stale entries outnumber live ones, so both
 //! structures stay within a constant factor of the cap.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::hash::FastMap;
 use std::hash::Hash;
 
 use crate::capture::Timestamp;
@@ -20,7 +22,7 @@ struct Slot<V> {
 
 /// A map of at most `cap` entries, oldest first out.
 pub struct AgedMap<K, V> {
-    map: HashMap<K, Slot<V>>,
+    map: FastMap<K, Slot<V>>,
     order: VecDeque<(K, u64)>,
     next_seq: u64,
     cap: usize,
@@ -30,7 +32,7 @@ impl<K: Hash + Eq + Copy, V> AgedMap<K, V> {
     /// An empty map holding at most `cap` entries (at least 1).
     pub fn new(cap: usize) -> Self {
         AgedMap {
-            map: HashMap::new(),
+            map: crate::hash::map(),
             order: VecDeque::new(),
             next_seq: 0,
             cap: cap.max(1),
