@@ -282,11 +282,12 @@ impl BodyView {
 }
 
 impl BodyView {
-    /// For an NFSv4 compound: writes its operations into `out` as a JSON
-    /// array of names (`["OP_SEQUENCE","OP_PUTFH","OP_READ"]`; the number
-    /// for an operation the schema does not name). False for any other
-    /// exchange.
-    pub fn render_ops(&self, ex: &Exchange<'_>, out: &mut Vec<u8>) -> bool {
+    /// For an NFSv4 compound: writes its operations into `ops` as a JSON
+    /// array (`["OP_SEQUENCE","OP_PUTFH","OP_READ"]`) and its main
+    /// operation into `main` (`"OP_READ"`; nothing when it has none), each
+    /// operation by name, or by number when the schema names none. False
+    /// for any other exchange.
+    pub fn render_ops(&self, ex: &Exchange<'_>, ops: &mut Vec<u8>, main: &mut Vec<u8>) -> bool {
         let (Some(c), Some((entry, _))) = (
             ex.facts.compound.as_deref(),
             Self::procedure(&self.registry, ex),
@@ -294,27 +295,24 @@ impl BodyView {
             return false;
         };
         let schema = entry.schema();
-        out.push(b'[');
+        let write = |out: &mut Vec<u8>, op: u32| match nfs4::op_name(schema, c.op_enum, op) {
+            Some(n) => crate::programs::json::write_str(out, n.as_bytes()),
+            None => out.extend_from_slice(itoa::Buffer::new().format(op).as_bytes()),
+        };
+        ops.push(b'[');
         let mut first = true;
         c.for_each_op(|op| {
             if !first {
-                out.push(b',');
+                ops.push(b',');
             }
             first = false;
-            match nfs4::op_name(schema, c.op_enum, op) {
-                Some(n) => crate::programs::json::write_str(out, n.as_bytes()),
-                None => out.extend_from_slice(itoa::Buffer::new().format(op).as_bytes()),
-            }
+            write(ops, op);
         });
-        out.push(b']');
+        ops.push(b']');
+        if let Some(m) = c.main_op() {
+            write(main, m);
+        }
         true
-    }
-
-    /// The name of an NFSv4 compound's main operation (`OP_READ`).
-    pub fn main_op_name<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<&'r str> {
-        let c = ex.facts.compound.as_deref()?;
-        let (entry, _) = Self::procedure(registry, ex)?;
-        nfs4::op_name(entry.schema(), c.op_enum, c.main_op()?)
     }
 }
 

@@ -20,6 +20,7 @@ pub struct JsonLinesSink<W: Write> {
     line: Vec<u8>,
     /// An NFSv4 compound's operation names (reused).
     ops: Vec<u8>,
+    main_op: Vec<u8>,
 }
 
 impl<W: Write> JsonLinesSink<W> {
@@ -32,6 +33,7 @@ impl<W: Write> JsonLinesSink<W> {
             bodies,
             line: Vec::with_capacity(1024),
             ops: Vec::new(),
+            main_op: Vec::new(),
         }
     }
 
@@ -76,9 +78,10 @@ impl<W: Write> Sink for JsonLinesSink<W> {
                 j.body_status = BodyView::status_name(&registry, ex);
                 j.path = ex.facts.path.as_deref();
                 self.ops.clear();
-                if self.bodies.render_ops(ex, &mut self.ops) {
+                self.main_op.clear();
+                if self.bodies.render_ops(ex, &mut self.ops, &mut self.main_op) {
                     j.ops = Some(&self.ops);
-                    j.main_op = BodyView::main_op_name(&registry, ex);
+                    j.main_op = (!self.main_op.is_empty()).then_some(&self.main_op[..]);
                 }
                 let rendered = self.bodies.render_json(ex);
                 j.args = rendered.args;

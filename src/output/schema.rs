@@ -38,8 +38,9 @@ pub struct ExchangeJson<'a> {
     pub procedure_name: Option<&'a str>,
     /// NFSv4 COMPOUND: the operation names, as a JSON array (text).
     pub ops: Option<&'a [u8]>,
-    /// NFSv4 COMPOUND: the main operation's name (`OP_READ`).
-    pub main_op: Option<&'a str>,
+    /// NFSv4 COMPOUND: the main operation, as JSON text (`"OP_READ"`, or
+    /// its number when it has no name).
+    pub main_op: Option<&'a [u8]>,
     pub auth: Option<&'a AuthSummary>,
     pub reply_stat: Option<&'static str>,
     pub accept_stat: Option<&'static str>,
@@ -109,7 +110,7 @@ impl ExchangeJson<'_> {
         o.opt_str("program_name", self.program_name);
         o.opt_str("procedure_name", self.procedure_name);
         o.opt_raw("ops", self.ops);
-        o.opt_str("main_op", self.main_op);
+        o.opt_raw("main_op", self.main_op);
         match self.auth {
             Some(a) => write_auth(o.key("auth"), a),
             None => o.null("auth"),

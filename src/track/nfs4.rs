@@ -21,7 +21,8 @@
 //! the directory handle it was looked up in, or an absolute path when the
 //! compound started at PUTROOTFH (`PUTROOTFH LOOKUP export GETFH` teaches
 //! `/export`). A RENAME moves the handle known by the saved directory's old
-//! name. Only operations the reply shows succeeded teach anything.
+//! name, and a REMOVE forgets the handle known by its name in the current
+//! directory. Only operations the reply shows succeeded teach anything.
 //!
 //! The call's `path` is, before any reply, the object of the last
 //! operation of the compound's best tier (see
@@ -219,6 +220,11 @@ pub(super) fn learn(paths: &mut Paths, call: &Walked<'_>, reply: &Walked<'_>) {
                     (saved.fh(), cur.fh(), c.names[0], c.names[1])
                 {
                     paths.rename(sd, old, td, new);
+                }
+            }
+            op::REMOVE => {
+                if let (Some(dir), Some(name)) = (cur.fh(), c.names[0]) {
+                    paths.forget(dir, name);
                 }
             }
             _ => step(c, &mut cur, &mut saved),
