@@ -421,6 +421,57 @@ pub fn bodies() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
+/// `nfs4_compound` inputs (layout in `fuzzing::nfs4`): generated compounds
+/// of each side and program, one damaged, and a 4.1 call as raw bytes
+/// (SEQUENCE PUTROOTFH LOOKUP "export" GETFH) with its reply.
+pub fn nfs4() -> Vec<(&'static str, Vec<u8>)> {
+    let generated = |flags: u8, seed: u32, budget: u8| {
+        let mut v = vec![flags | 4];
+        v.extend_from_slice(&seed.to_be_bytes());
+        v.push(budget);
+        v
+    };
+    let mut damaged = generated(32, 9, 60);
+    damaged.extend_from_slice(&[0, 40, 0xff, 3]); // byte 40 ^= 0xff, cut 3
+    let word = |v: &mut Vec<u8>, w: u32| v.extend_from_slice(&w.to_be_bytes());
+    let mut call = Vec::new();
+    for w in [0, 1, 4, 53] {
+        word(&mut call, w); // tag "", minorversion 1, 4 ops, OP_SEQUENCE
+    }
+    call.extend_from_slice(b"session-id-16byt"); // sa_sessionid
+    for w in [1, 0, 0, 0, 24, 15, 6] {
+        word(&mut call, w); // seq, slot, highest, cachethis, PUTROOTFH, LOOKUP, len
+    }
+    call.extend_from_slice(b"export\0\0"); // objname, padded
+    word(&mut call, 10); // OP_GETFH
+    let mut reply = Vec::new();
+    for w in [0, 0, 4, 53, 0] {
+        word(&mut reply, w); // NFS4_OK, tag "", 4 results, SEQUENCE OK
+    }
+    reply.extend_from_slice(b"session-id-16byt"); // sr_sessionid
+    for w in [1, 0, 7, 7, 0, 24, 0, 15, 0, 10, 0, 8] {
+        word(&mut reply, w); // SEQUENCE's rest, PUTROOTFH, LOOKUP, GETFH OK, len
+    }
+    reply.extend_from_slice(b"export-1"); // the handle
+                                          // Raw: flags 0 (an NFSv4 call), the call's length, call, reply.
+    let mut raw = vec![0];
+    raw.extend_from_slice(&(call.len() as u16).to_be_bytes());
+    raw.extend_from_slice(&call);
+    raw.extend_from_slice(&reply);
+    vec![
+        ("nfs4-call-generated", generated(0, 1, 40)),
+        ("nfs4-reply-generated", generated(2, 2, 40)),
+        ("cb-call-generated", generated(1, 3, 40)),
+        ("cb-reply-generated-status-mode", generated(3 | 64, 4, 40)),
+        ("nfs4-call-damaged-snaplen", {
+            let mut d = damaged;
+            d[0] |= 8; // Missing::Snaplen
+            d
+        }),
+        ("nfs4-41-mount-raw", raw),
+    ]
+}
+
 /// `server_service` operations (layout in `fuzzing::server`).
 struct ServerOps(Vec<u8>);
 
@@ -649,6 +700,7 @@ pub fn all() -> Vec<Seed> {
     add("capture_file", captures());
     add("program_bodies", bodies());
     add("server_service", server());
+    add("nfs4_compound", nfs4());
     let patterns = || {
         vec![
             ("zeros-64", vec![0u8; 64]),
