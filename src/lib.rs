@@ -66,6 +66,10 @@ pub mod filter;
 #[cfg(feature = "arbitrary")]
 pub mod fuzzing;
 pub mod limits;
+/// Test prerequisites (root, tools, `../shared`): the integration tests' helper.
+#[cfg(test)]
+#[path = "../tests/common/prereq.rs"]
+pub(crate) mod prereq;
 pub mod net;
 pub mod output;
 pub mod pipeline;

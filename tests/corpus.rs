@@ -15,7 +15,6 @@ const TSHARK_WRONG: &[(&str, &str)] = &[];
 #[test]
 fn public_corpus_agrees_with_tshark() {
     let Some(shared) = shared_dir() else {
-        eprintln!("note: ../shared not found; skipping the public corpus comparison");
         return;
     };
     let dir = shared.join("captures/public");
@@ -61,13 +60,7 @@ fn public_corpus_agrees_with_tshark() {
 }
 
 fn public(name: &str) -> Option<std::path::PathBuf> {
-    let p = shared_dir()?.join("captures/public").join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("note: {name} not found; skipping");
-        None
-    }
+    prereq::public_capture(name)
 }
 
 /// Capture loss and a TCP sequence overlap inside a large record: tshark loses

@@ -17,8 +17,7 @@ fn call_and_register_with_real_rpcbind() {
     if !enter_netns("call_and_register_with_real_rpcbind") {
         return;
     }
-    if !have("rpcbind") || !have("rpcinfo") {
-        eprintln!("note: rpcbind/rpcinfo not installed; skipping");
+    if !support::prereq::tools(&["rpcbind", "rpcinfo"]) {
         return;
     }
     let mut rpcbind = std::process::Command::new("rpcbind")

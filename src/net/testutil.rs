@@ -339,22 +339,11 @@ pub struct Pcap {
     pub frames: Vec<(i64, Vec<u8>, u32)>,
 }
 
-/// Reads a shared public capture (plain or gzip pcap), or `None` (with a
-/// note) when the corpus is absent.
+/// Reads a shared public capture (plain or gzip pcap), or `None` when the
+/// corpus is absent (a skip with a note, or a failure under `CI=true`).
 pub fn read_public_pcap(name: &str) -> Option<Pcap> {
     use std::io::Read;
-    let dirs = [
-        format!("{}/../shared/captures/public", env!("CARGO_MANIFEST_DIR")),
-        "/work/shared/captures/public".to_string(),
-    ];
-    let path = dirs
-        .iter()
-        .map(|d| format!("{d}/{name}"))
-        .find(|p| std::path::Path::new(p).exists());
-    let Some(path) = path else {
-        eprintln!("note: capture {name} not found; skipping");
-        return None;
-    };
+    let path = crate::prereq::public_capture(name)?;
     let mut raw = std::fs::read(&path).ok()?;
     if name.ends_with(".gz") {
         let mut out = Vec::new();
