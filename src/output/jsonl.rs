@@ -42,7 +42,7 @@ impl<W: Write> Sink for JsonLinesSink<W> {
             ExchangeKind::CallSeen | ExchangeKind::Retransmitted => Ok(()),
             ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
                 serde_json::to_writer(&mut self.out, &ExchangeJson::new(&self.file, &ev.exchange))
-                    .map_err(io::Error::other)?;
+                    .map_err(io::Error::from)?;
                 self.out.write_all(b"\n")
             }
         }
@@ -70,7 +70,7 @@ impl<W: Write> Sink for JsonLinesSink<W> {
             packets_dropped: c.map(|c| c.dropped),
             packets_if_dropped: c.map(|c| c.if_dropped),
         };
-        serde_json::to_writer(&mut self.out, &j).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut self.out, &j).map_err(io::Error::from)?;
         self.out.write_all(b"\n")?;
         self.out.flush()
     }

@@ -245,7 +245,7 @@ impl Stats {
             .into_iter()
             .map(|(k, r)| StatsRowJson::new(self.by, k, r))
             .collect();
-        serde_json::to_writer(&mut *out, &rows).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *out, &rows).map_err(io::Error::from)?;
         out.write_all(b"\n")
     }
 
