@@ -66,13 +66,13 @@ pub mod filter;
 #[cfg(feature = "arbitrary")]
 pub mod fuzzing;
 pub mod limits;
+pub mod net;
+pub mod output;
+pub mod pipeline;
 /// Test prerequisites (root, tools, `../shared`): the integration tests' helper.
 #[cfg(test)]
 #[path = "../tests/common/prereq.rs"]
 pub(crate) mod prereq;
-pub mod net;
-pub mod output;
-pub mod pipeline;
 pub mod programs;
 pub mod rpc;
 pub mod server;

@@ -47,7 +47,9 @@ fn missing_prerequisite_skips_for_users_and_fails_in_ci() {
     let (ok, text) = run_probe(None);
     assert!(ok, "a user's machine skips: {text}");
     assert!(
-        text.contains("note: skipping probe_needs_a_missing_tool: rpcscope-no-such-tool not installed"),
+        text.contains(
+            "note: skipping probe_needs_a_missing_tool: rpcscope-no-such-tool not installed"
+        ),
         "{text}"
     );
     for ci in ["true", "1"] {

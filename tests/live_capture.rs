@@ -2,7 +2,8 @@
 //! (`unshare --net --mount --fork`, a tmpfs on /run, `lo` up) with a real
 //! `rpcbind`, runs `rpcscope live -i lo` while `rpcinfo` makes calls, and
 //! checks the decoded exchanges; `-w` files are reread with `rpcscope read`
-//! and `tshark`; SIGINT must print unmatched calls and the summary and exit 0.
+//! and `tshark`; SIGINT must print unmatched calls and the summary and exit 130
+//! (128 + SIGINT, as every command: README "Exit status").
 //!
 //! Skips with a note where not root, or `unshare`, `rpcbind` or `rpcinfo`
 //! are missing. Every external command runs under `timeout`, background
@@ -181,7 +182,11 @@ wait $lp
         .output();
     match t {
         Ok(t) => {
-            assert!(t.status.success(), "tshark: {}", String::from_utf8_lossy(&t.stderr));
+            assert!(
+                t.status.success(),
+                "tshark: {}",
+                String::from_utf8_lossy(&t.stderr)
+            );
             let text = String::from_utf8_lossy(&t.stdout);
             let msgs: Vec<&str> = text.lines().flat_map(|l| l.split(',')).collect();
             assert_eq!(
@@ -231,7 +236,7 @@ kill -INT $lp $lt
 wait $lp; a=$?
 wait $lt; b=$?
 echo "json=$a text=$b"
-[ $a = 0 ] && [ $b = 0 ]
+[ $a = 130 ] && [ $b = 130 ]
 "#,
     );
     assert_eq!(st, 0, "exit status after SIGINT");

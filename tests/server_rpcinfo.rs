@@ -106,5 +106,9 @@ fn rpcinfo_lists_and_pings_our_programs() {
 
     assert!(server.alive());
     let st = server.stop();
-    assert!(st.success(), "serve exit status after SIGTERM: {st}");
+    assert_eq!(
+        st.code(),
+        Some(143),
+        "serve exit status after SIGTERM: {st}"
+    );
 }

@@ -5,17 +5,19 @@
 //! SIGINT/SIGTERM, `--duration` and `--count` are honoured even when no
 //! packet arrives), pushes them
 //! through the same sans-IO [`Pipeline`] as `read`, and hands the events to
-//! the same sinks behind the same [`FilteredSink`]. On stop, pending calls
-//! are reported as unmatched ([`Pipeline::finish`]), the kernel's counts
-//! are added to the summary, and the exit status is 0.
+//! the same sinks behind the same [`FilteredSink`]. Output is flushed each
+//! time the capture has no more packets waiting (per batch), and at least
+//! every [`FLUSH_EVERY`]. On stop, pending calls are reported as unmatched
+//! ([`Pipeline::finish`]) and the kernel's counts are added to the summary;
+//! the exit status is 0 after `--count` or `--duration`, 130/143 after
+//! SIGINT/SIGTERM ([`super::signals`]).
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::rpc_writer::{ConvKey, RpcFrameWriter};
+use super::signals::Stop;
 use super::{config, AppError, Outcome};
 use crate::capture::live::{LiveCapture, LiveOptions};
 use crate::cli::{Format, LiveArgs};
@@ -39,6 +41,8 @@ pub fn live(
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
     config::live_checks(args)?;
+    // A bad expression is a bad command line (status 2), as for files.
+    config::bpf(&args.filter)?;
     let filter = config::filter(&args.filter)?;
     let duration = config::duration(args.duration)?;
     let limits = Limits::default();
@@ -64,13 +68,8 @@ pub fn live(
             )?)
         }
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // A second signal while stopping exits at once (130: "by SIGINT").
-        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))
-            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)))
-            .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
-    }
+    let stop = Stop::install()
+        .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
     let run = Run {
         args,
         duration,
@@ -122,7 +121,7 @@ pub fn live(
 struct Run<'a> {
     args: &'a LiveArgs,
     duration: Option<Duration>,
-    stop: &'a AtomicBool,
+    stop: &'a Stop,
     limits: &'a Limits,
 }
 
@@ -145,7 +144,7 @@ impl Run<'_> {
         let mut dirty = false;
         sink.begin_file(&self.args.interface)?;
         loop {
-            if self.stop.load(Ordering::Relaxed)
+            if self.stop.requested()
                 || self.duration.is_some_and(|d| start.elapsed() >= d)
                 || self.args.count.is_some_and(|n| sink.records() >= n)
             {
@@ -174,6 +173,15 @@ impl Run<'_> {
                     dirty = true;
                 }
                 Ok(None) => {
+                    // The batch that arrived is decoded: show it now.
+                    if dirty {
+                        sink.flush()?;
+                        if let Some(w) = writer.as_deref_mut() {
+                            w.flush()?;
+                        }
+                        dirty = false;
+                        last_flush = Instant::now();
+                    }
                     std::thread::sleep(Duration::from_micros(
                         self.limits.live_idle_sleep_us.into(),
                     ));
@@ -222,6 +230,9 @@ impl Run<'_> {
         }
         let mut summary = Summary::default();
         summary.add(&pipeline);
+        if let Some(sig) = self.stop.signal() {
+            outcome = Outcome::Interrupted(sig);
+        }
         match sink.finish(&summary) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
             Err(e) => Err(e.into()),

@@ -7,8 +7,11 @@
 //! portmapper on the host (portmap v2 GETPORT over the same transport, as
 //! `rpcinfo` does), or is 111 for the portmapper itself.
 //!
-//! Exit status: 0 when every call got a reply (whatever its status), 1 when
-//! any call got none (timeout, connection error), 2 for bad arguments.
+//! Exit status (the table in `cli::EXIT_STATUS_HELP`): 0 when every call got
+//! a reply (whatever its status); 1 when any call got none (timeout,
+//! connection error), or the call could not be made (the host does not
+//! resolve, the portmapper is unreachable, refuses GETPORT, or does not know
+//! the program); 2 for bad arguments.
 //!
 //! Message building and reply parsing are sans-IO ([`wire`]) and reuse the
 //! rpc codecs; [`conn`] moves the bytes. Latencies are kept exactly (8 bytes
@@ -129,9 +132,13 @@ pub fn run(args: &CallArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Res
     let limits = Limits::default();
     let plan = match plan(args, &limits) {
         Ok(p) => p,
-        Err(msg) => {
+        Err(PlanError::Usage(msg)) => {
             writeln!(err, "rpcscope call: {msg}")?;
             return Ok(2);
+        }
+        Err(PlanError::Failed(msg)) => {
+            writeln!(err, "rpcscope call: {msg}")?;
+            return Ok(1);
         }
     };
     let first_xid = args.xid.unwrap_or_else(clock_xid);
@@ -280,7 +287,41 @@ fn worker(
 }
 
 /// Validate the arguments and find the server's port.
-fn plan(args: &CallArgs, limits: &Limits) -> Result<Plan, String> {
+/// Why a call cannot be made: the arguments are wrong (exit status 2), or
+/// the world said no (exit status 1).
+enum PlanError {
+    Usage(String),
+    Failed(String),
+}
+
+fn plan(args: &CallArgs, limits: &Limits) -> Result<Plan, PlanError> {
+    let (program, procedure, args_bytes, proto, timeout, cred) =
+        plan_args(args, limits).map_err(PlanError::Usage)?;
+    let host = resolve(&args.host, 111).map_err(PlanError::Failed)?;
+    let port = match args.port {
+        Some(p) => p,
+        None if program == 100000 => 111,
+        None => getport(host, proto, program, args.version, timeout, limits)
+            .map_err(PlanError::Failed)?,
+    };
+    Ok(Plan {
+        addr: SocketAddr::new(host.ip(), port),
+        proto,
+        program,
+        version: args.version,
+        procedure,
+        cred,
+        args: args_bytes,
+        timeout,
+        max_fragment: args.max_fragment,
+    })
+}
+
+/// The arguments alone, checked: program, procedure, argument bytes,
+/// transport, timeout, credential.
+type PlanArgs = (u32, u32, Vec<u8>, Transport, Duration, Cred);
+
+fn plan_args(args: &CallArgs, limits: &Limits) -> Result<PlanArgs, String> {
     let program = parse_number(&args.program)
         .or_else(|| programs::program_by_name(&args.program))
         .ok_or_else(|| format!("unknown program {:?} (a number or a name)", args.program))?;
@@ -325,23 +366,7 @@ fn plan(args: &CallArgs, limits: &Limits) -> Result<Plan, String> {
             machine: "rpcscope".into(),
         },
     };
-    let host = resolve(&args.host, 111)?;
-    let port = match args.port {
-        Some(p) => p,
-        None if program == 100000 => 111,
-        None => getport(host, proto, program, args.version, timeout, limits)?,
-    };
-    Ok(Plan {
-        addr: SocketAddr::new(host.ip(), port),
-        proto,
-        program,
-        version: args.version,
-        procedure,
-        cred,
-        args: args_bytes,
-        timeout,
-        max_fragment: args.max_fragment,
-    })
+    Ok((program, procedure, args_bytes, proto, timeout, cred))
 }
 
 fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-
 use rpcscope::event::{Event, ExchangeKind};
 use rpcscope::limits::Limits;
 use rpcscope::output::Sink;
