@@ -17,7 +17,9 @@
 //! Program, procedure and host are known when a call is seen; status and
 //! latency only when its reply arrives. When the filter needs the reply,
 //! [`FilteredSink`] holds back call lines and sends the call line of a
-//! matching exchange just before its reply (retransmission lines are dropped).
+//! matching exchange just before its reply (retransmission lines are dropped);
+//! a matching call that gets no reply arrives as its `Unmatched` event, which
+//! the text sink then prints, marked `(no reply)`.
 
 use std::fmt;
 use std::io;

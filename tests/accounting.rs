@@ -64,7 +64,10 @@ fn every_call_message_is_counted_once_as_call_or_retransmission() {
     assert_eq!(w.retransmissions, 5, "A 1, B 1, C 1, D 2");
     assert_eq!(w.calls + w.retransmissions, call_messages);
     assert_eq!(w.unanswered, 1, "only D: C was answered");
-    assert_eq!(w.replies, 3, "the duplicate reply of A is not counted again");
+    assert_eq!(
+        w.replies, 3,
+        "the duplicate reply of A is not counted again"
+    );
     assert_eq!(w.latency.count(), 3);
 }
 
@@ -89,8 +92,8 @@ fn public_corpus_stats_count_every_call_message() {
     }
     let name = "nfstrace-eth-ipv4-udp-nfsv3-dup-retransm.pcap";
     let (col, _) = decode(&shared.join("captures/public").join(name));
-    let tsv = std::fs::read_to_string(shared.join("refs/public").join(format!("{name}.tsv")))
-        .unwrap();
+    let tsv =
+        std::fs::read_to_string(shared.join("refs/public").join(format!("{name}.tsv"))).unwrap();
     let reference = tshark_messages(&tsv);
     let ours = col.messages();
     let tshark_calls: u64 = reference
@@ -110,7 +113,6 @@ fn public_corpus_stats_count_every_call_message() {
     assert_eq!(w.retransmissions, 3, "frames 93, 168 and 185");
 }
 
-
 /// Completed exchanges as (xid, call frame, reply frame).
 fn completed(c: &Collect) -> BTreeMap<u32, (u64, u64)> {
     c.events
@@ -118,7 +120,10 @@ fn completed(c: &Collect) -> BTreeMap<u32, (u64, u64)> {
         .filter(|e| e.kind == ExchangeKind::Complete)
         .map(|e| {
             let ex = &e.exchange;
-            (ex.xid, (ex.call.unwrap().meta.frame, ex.reply.unwrap().meta.frame))
+            (
+                ex.xid,
+                (ex.call.unwrap().meta.frame, ex.reply.unwrap().meta.frame),
+            )
         })
         .collect()
 }

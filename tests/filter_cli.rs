@@ -23,11 +23,11 @@ fn json_lines(o: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Exchange objects (not the summary).
+/// Exchange objects (not the summary, not anomalies).
 fn exchanges(o: &Output) -> Vec<serde_json::Value> {
     json_lines(o)
         .into_iter()
-        .filter(|v| v["type"] != "summary")
+        .filter(|v| matches!(v["type"].as_str(), Some("exchange" | "call" | "reply")))
         .collect()
 }
 
@@ -194,6 +194,63 @@ fn min_latency_and_host_filters() {
         "read", "--format", "json", "--host", "10.9.9.9", f,
     ]));
     assert!(none.is_empty());
+}
+
+/// Regression (issue 11): `--status unanswered` and `--status '!success'`
+/// printed nothing in text mode while JSON showed the unanswered calls.
+/// Text now prints each one, marked `(no reply)`, when it is given up.
+#[test]
+fn text_status_filters_show_unanswered_calls_as_json_does() {
+    use common::synth::*;
+    use rpcscope::rpc::AcceptBody;
+    let c = |x| udp(CLIENT, SERVER, &call(x, 100003, 3, 1, &[]));
+    let r = |x, b| udp(SERVER, CLIENT, &reply(x, b, &[]));
+    let frames = vec![
+        c(1),
+        r(1, AcceptBody::Success),
+        c(2),
+        c(3),
+        r(3, AcceptBody::ProcUnavail),
+        c(4),
+    ];
+    let f = common::temp_file("unanswered.pcap", &pcap(&timed(frames), 65535));
+    let f = f.to_str().unwrap();
+    let xid = |l: &str| l.split(" xid ").nth(1).unwrap()[..10].to_string();
+    for (status, want) in [
+        ("unanswered", &["0x00000002", "0x00000004"][..]),
+        ("!success", &["0x00000002", "0x00000003", "0x00000004"][..]),
+    ] {
+        let json: Vec<String> = exchanges(&rpcscope(&[
+            "read", "--format", "json", "--status", status, f,
+        ]))
+        .iter()
+        .map(|e| format!("{:#010x}", e["xid"].as_u64().unwrap()))
+        .collect();
+        let o = rpcscope(&["read", "--status", status, f]);
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let calls: Vec<String> = text
+            .lines()
+            .filter(|l| l.contains(" call "))
+            .map(xid)
+            .collect();
+        let mut sorted = calls.clone();
+        sorted.sort();
+        assert_eq!(sorted, want, "{status}: {text}");
+        let mut json_sorted = json.clone();
+        json_sorted.sort();
+        assert_eq!(json_sorted, want, "{status}: JSON");
+        let no_reply: Vec<String> = text
+            .lines()
+            .filter(|l| l.ends_with(" (no reply)"))
+            .map(xid)
+            .collect();
+        assert_eq!(no_reply, ["0x00000002", "0x00000004"], "{status}: {text}");
+    }
+    // Unfiltered text prints each call once, when seen, with no marker.
+    let o = rpcscope(&["read", f]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(text.lines().count(), 6, "{text}");
+    assert!(!text.contains("(no reply)"), "{text}");
 }
 
 #[test]

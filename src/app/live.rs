@@ -79,7 +79,8 @@ pub fn live(
     let tty = io::stdout().is_terminal();
     match (args.stats, args.format) {
         (false, Format::Text) => {
-            let mut sink = FilteredSink::new(TextSink::new(out, &mut *err), &filter);
+            let text = TextSink::new(out, &mut *err).unanswered_lines(filter.needs_reply());
+            let mut sink = FilteredSink::new(text, &filter);
             run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (false, Format::Json) => {

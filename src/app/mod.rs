@@ -127,7 +127,7 @@ pub fn read(
     let limits = Limits::default();
     let r = match args.format {
         Format::Text => {
-            let mut text = TextSink::new(out, Vec::new());
+            let mut text = TextSink::new(out, Vec::new()).unanswered_lines(filter.needs_reply());
             let mut sink = FilteredSink::new(&mut text, &filter);
             let r = read_files_with(&args.files, &limits, &mut sink, err, &mut opts);
             let (_, summary) = text.into_inner();

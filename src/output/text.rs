@@ -5,6 +5,13 @@
 //! 10:21:04.123700 tcp 10.0.0.2:2049 > 10.0.0.1:800 xid 0x1a2b3c4d reply nfs v3 GETATTR accepted success 0.244 ms
 //! ```
 //! Times are UTC time of day. The summary goes to a second writer (stderr).
+//!
+//! Lines follow capture order: each message is printed when it is seen,
+//! the reply line carrying the latency. With a filter that needs the reply
+//! (`--status`, `--min-latency`) a call is only printed once its exchange is
+//! decided (just before its reply line); a call that gets no reply is then
+//! printed when it is given up, marked `(no reply)`
+//! ([`TextSink::unanswered_lines`]).
 
 use std::io::{self, Write};
 
@@ -20,6 +27,7 @@ pub struct TextSink<W: Write, E: Write> {
     out: W,
     summary_out: E,
     counts: Option<CaptureCounts>,
+    unanswered: bool,
 }
 
 impl<W: Write, E: Write> TextSink<W, E> {
@@ -28,7 +36,16 @@ impl<W: Write, E: Write> TextSink<W, E> {
             out,
             summary_out,
             counts: None,
+            unanswered: false,
         }
+    }
+    /// Also print a line for each call that got no reply, when it is given
+    /// up (timeout, eviction, end of input), marked `(no reply)`. For
+    /// filters that hold call lines back until the reply decides: without
+    /// it, `--status unanswered` would print nothing.
+    pub fn unanswered_lines(mut self, on: bool) -> Self {
+        self.unanswered = on;
+        self
     }
     pub fn into_inner(self) -> (W, E) {
         (self.out, self.summary_out)
@@ -117,8 +134,12 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         let ex = &ev.exchange;
         let w = &mut self.out;
+        let unanswered =
+            ev.kind == ExchangeKind::Unmatched && self.unanswered && !ex.duplicate_reply;
         match ev.kind {
-            ExchangeKind::CallSeen | ExchangeKind::Retransmitted => {
+            ExchangeKind::CallSeen | ExchangeKind::Retransmitted | ExchangeKind::Unmatched
+                if ev.kind != ExchangeKind::Unmatched || unanswered =>
+            {
                 let Some(c) = &ex.call else { return Ok(()) };
                 write!(
                     w,
@@ -143,6 +164,9 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                 }
                 if c.meta.truncated || c.meta.gap {
                     write!(w, " [truncated]")?;
+                }
+                if unanswered {
+                    write!(w, " (no reply)")?;
                 }
                 writeln!(w)
             }
@@ -189,7 +213,9 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                 }
                 writeln!(w)
             }
-            ExchangeKind::Unmatched => Ok(()),
+            ExchangeKind::CallSeen | ExchangeKind::Retransmitted | ExchangeKind::Unmatched => {
+                Ok(())
+            }
         }
     }
 
