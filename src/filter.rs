@@ -412,6 +412,10 @@ impl<S: Sink> Sink for FilteredSink<'_, S> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         self.offer(ev).map(|_| ())
     }
+    /// Anomalies are not exchanges: the filters do not apply.
+    fn anomaly(&mut self, a: &crate::anomaly::AnomalyRecord) -> io::Result<()> {
+        self.inner.anomaly(a)
+    }
     fn capture_counts(&mut self, c: &CaptureCounts) -> io::Result<()> {
         self.inner.capture_counts(c)
     }

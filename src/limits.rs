@@ -92,6 +92,29 @@ pub struct Limits {
     /// reply with no call on a known RPC flow is reported as an orphan.
     pub max_rpc_flows: usize,
 
+    // ---- capture order -------------------------------------------------------
+    /// Capture time a decoded message may wait so that an earlier frame's
+    /// message held back elsewhere (a resync waiting for the next record
+    /// mark, a record whose gap is not yet declared, out-of-order TCP bytes)
+    /// reaches the tracker and the output first. Gaps are declared by the
+    /// peer's ACK within a round trip and resyncs decide within a record or
+    /// two, so 2 s covers real captures; a stream stuck longer stops holding
+    /// the others back. In `live` it is also the longest a line waits.
+    pub reorder_window_ns: u64,
+    /// Messages waiting for capture order at once. A busy server makes tens
+    /// of thousands of exchanges a second; 16384 covers the window for most,
+    /// and past it the oldest goes on (order is then best effort).
+    pub max_reorder_messages: usize,
+    /// Bytes of bodies held by waiting messages (each at most
+    /// `record_keep`): 16 MiB, so the queue's worst case is bounded
+    /// whatever the message sizes.
+    pub max_reorder_bytes: usize,
+    /// Longest record accepted as the first RPC record of a stream whose
+    /// ports are not known or learned as RPC: NFS's largest transfer (1 MiB)
+    /// plus headers. Other protocols (SMB reads and writes of up to 8 MiB)
+    /// frame larger PDUs that could otherwise pass for a record.
+    pub max_probe_record: u32,
+
     // ---- capture files (continued) -------------------------------------------
     /// Interfaces (IDBs) per pcapng section. Real captures have one per
     /// capturing NIC, a few hundred on a large router; each costs a small
@@ -146,6 +169,21 @@ pub struct Limits {
     /// a reply is bounded by the client's `maxcount` (typically 32-64 KiB,
     /// a few hundred entries); more is not a real reply.
     pub max_dir_entries: usize,
+
+    // ---- anomaly records -----------------------------------------------------
+    /// Anomaly records (JSON `{"type":"anomaly"}`) kept per kind in a burst:
+    /// enough to show where a problem starts and what it looks like; a
+    /// capture full of one kind of damage would otherwise bury the exchanges.
+    pub anomaly_burst: u32,
+    /// Anomaly records per kind per second of capture time after the burst
+    /// (the bucket refills at this rate): a long live capture keeps showing
+    /// that a problem persists. What is not recorded is counted in the
+    /// summary's `anomalies_suppressed`; every anomaly is counted anyway.
+    pub anomaly_per_sec: u32,
+    /// Anomaly records waiting to be written. The pipeline's caller drains
+    /// them after every frame, so a few per frame at most; one that never
+    /// drains holds at most this many (~100 bytes each: 400 KiB).
+    pub max_anomaly_queue: usize,
 
     // ---- reference server (`rpcscope serve`) -------------------------------
     /// Largest record the server accepts on TCP, summed over its fragments.
@@ -230,6 +268,10 @@ impl Default for Limits {
             max_answered: 65536,
             answered_timeout_ns: 120 * NS_PER_SEC,
             max_rpc_flows: 65536,
+            reorder_window_ns: 2 * NS_PER_SEC,
+            max_reorder_messages: 16384,
+            max_reorder_bytes: 16 * 1024 * 1024,
+            max_probe_record: 1024 * 1024 + 4096,
             max_capture_interfaces: 4096,
             max_stats_rows: 4096,
             live_read_timeout_ms: 100,
@@ -241,6 +283,9 @@ impl Default for Limits {
             max_pending_body_bytes: 16 * 1024 * 1024,
             max_paths: 32768,
             max_dir_entries: 4096,
+            anomaly_burst: 100,
+            anomaly_per_sec: 10,
+            max_anomaly_queue: 4096,
             server_max_record: 1024 * 1024 + 4096,
             server_max_fragments: 1024,
             server_max_connections: 256,
@@ -299,6 +344,13 @@ pub const MAX_VLAN_TAGS: usize = 4;
 /// datagrams a busy NFS-over-UDP client has in flight, without allocating
 /// per fragmented datagram.
 pub const IP_FRAG_POOL: usize = 16;
+
+/// Delivered TCP chunks fingerprinted per direction (24 bytes each), so a
+/// retransmission that carries other bytes than the copy already delivered
+/// is reported (`inconsistent_retransmission`). Retransmissions re-send the
+/// oldest unacknowledged segments, which are the last delivered ones when a
+/// reply or an ACK was lost; 4 covers that at 96 bytes per direction.
+pub const TCP_RECENT_CHUNKS: usize = 4;
 
 /// Spare out-of-order TCP buffers kept for reuse, shared by all directions.
 pub const TCP_OOO_POOL: usize = 32;

@@ -20,7 +20,7 @@ fn stats_of(c: &Collect) -> Stats {
     s
 }
 
-fn row<'a>(s: &'a Stats, prog: u32, proc_: u32) -> &'a StatsRow {
+fn row(s: &Stats, prog: u32, proc_: u32) -> &StatsRow {
     s.rows()
         .into_iter()
         .find(|(k, _)| k.program == Some(prog) && k.procedure == Some(proc_))
@@ -126,4 +126,144 @@ fn completed(c: &Collect) -> BTreeMap<u32, (u64, u64)> {
             )
         })
         .collect()
+}
+
+/// Client and server segments of one TCP connection, from the client's
+/// bytes and the server's replies interleaved as given: (from client?, bytes).
+fn connection(syn: bool, parts: &[(bool, Vec<u8>)]) -> Vec<Vec<u8>> {
+    let (mut c, mut s) = (1000u32, 5000u32);
+    let mut frames = Vec::new();
+    if syn {
+        frames.push(tcp(CLIENT, SERVER, c - 1, 0, true, &[]));
+        frames.push(tcp(SERVER, CLIENT, s - 1, c, true, &[]));
+    }
+    for (from_client, bytes) in parts {
+        if *from_client {
+            frames.push(tcp(CLIENT, SERVER, c, s, false, bytes));
+            c = c.wrapping_add(bytes.len() as u32);
+        } else {
+            frames.push(tcp(SERVER, CLIENT, s, c, false, bytes));
+            s = s.wrapping_add(bytes.len() as u32);
+        }
+    }
+    frames
+}
+
+/// Regression (issue 11): a valid call that shares a TCP segment with a
+/// record that is empty or malformed before it (a zero-length record, a call
+/// whose credential length lies, a few bytes of junk) reached the tracker
+/// after its reply (or never): the reply was printed as "no call seen" and
+/// the call as unanswered. With or without the SYN, with or without more
+/// traffic after, each call reaches the tracker before its reply.
+#[test]
+fn call_reaches_the_tracker_before_its_reply_after_a_bad_record() {
+    let mut lying = call(0x41, 100003, 3, 1, &[0; 8]);
+    lying[28..32].copy_from_slice(&1000u32.to_be_bytes()); // cred length 1000
+    let prefixes: [(&str, Vec<u8>); 3] = [
+        ("empty record", vec![0x80, 0, 0, 0]),
+        ("lying credential length", record(&lying, 1 << 20)),
+        ("junk record", record(&[1, 2, 3, 4, 5, 6, 7, 8], 1 << 20)),
+    ];
+    for (what, prefix) in &prefixes {
+        for syn in [true, false] {
+            for more in [false, true] {
+                let mut seg = prefix.clone();
+                seg.extend(record(&call(0x42, 100003, 3, 1, &[0; 8]), 1 << 20));
+                let mut parts = vec![
+                    (true, seg),
+                    (
+                        false,
+                        record(&reply(0x42, AcceptBody::Success, &[0; 4]), 1 << 20),
+                    ),
+                ];
+                if more {
+                    parts.push((true, record(&call(0x43, 100003, 3, 4, &[0; 8]), 1 << 20)));
+                    parts.push((
+                        false,
+                        record(&reply(0x43, AcceptBody::Success, &[0; 4]), 1 << 20),
+                    ));
+                }
+                let frames = connection(syn, &parts);
+                let first = if syn { 3 } else { 1 };
+                let col = decode_bytes(pcap(&timed(frames), 65535));
+                let case = format!("{what}, syn {syn}, more traffic {more}");
+                let done = completed(&col);
+                assert_eq!(done.get(&0x42), Some(&(first, first + 1)), "{case}");
+                if more {
+                    assert_eq!(done.get(&0x43), Some(&(first + 2, first + 3)), "{case}");
+                }
+                let t = col.summary.track;
+                assert_eq!((t.orphan_replies, t.unmatched_calls), (0, 0), "{case}");
+                // Events in capture order: the call's line before its reply's.
+                let frames: Vec<u64> = col
+                    .events
+                    .iter()
+                    .filter(|e| e.kind != ExchangeKind::Unmatched)
+                    .map(|e| e.frame)
+                    .collect();
+                assert!(
+                    frames.windows(2).all(|w| w[0] <= w[1]),
+                    "{case}: {frames:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Capture order across streams: a record whose middle segment was lost is
+/// only decided when the peer's ACK declares the gap, frames later; the
+/// exchanges of another connection meanwhile still come out after it, and
+/// its call before its reply.
+#[test]
+fn messages_held_by_a_gap_keep_capture_order_across_streams() {
+    const OTHER: ([u8; 4], u16) = ([10, 1, 0, 3], 802);
+    let big = record(&call(0x50, 100003, 3, 7, &vec![7u8; 3000]), 1 << 20);
+    let (c0, s0) = (1000u32, 5000u32);
+    let frames = vec![
+        tcp(CLIENT, SERVER, c0, s0, false, &big[..1000]),
+        // big[1000..2000] is lost.
+        tcp(
+            OTHER,
+            SERVER,
+            77,
+            88,
+            false,
+            &record(&call(0x60, 100003, 3, 1, &[]), 1 << 20),
+        ),
+        tcp(CLIENT, SERVER, c0 + 2000, s0, false, &big[2000..]),
+        tcp(
+            SERVER,
+            OTHER,
+            88,
+            77 + 44,
+            false,
+            &record(&reply(0x60, AcceptBody::Success, &[]), 1 << 20),
+        ),
+        // The server acknowledges everything: the hole is lost for good.
+        tcp(
+            SERVER,
+            CLIENT,
+            s0,
+            c0 + big.len() as u32,
+            false,
+            &record(&reply(0x50, AcceptBody::Success, &[]), 1 << 20),
+        ),
+    ];
+    let col = decode_bytes(pcap(&timed(frames), 65535));
+    let seen: Vec<(ExchangeKind, u32, u64)> = col
+        .events
+        .iter()
+        .map(|e| (e.kind, e.exchange.xid, e.frame))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (ExchangeKind::CallSeen, 0x50, 1),
+            (ExchangeKind::CallSeen, 0x60, 2),
+            (ExchangeKind::Complete, 0x60, 4),
+            (ExchangeKind::Complete, 0x50, 5),
+        ],
+        "the call cut by the gap is reported at its first frame, first"
+    );
+    assert!(col.events[0].exchange.call.unwrap().meta.gap);
 }

@@ -1,6 +1,7 @@
 //! `rpcscope call` against a real `rpcbind`, and `rpcscope serve --register`
 //! registering with it, in a private network namespace.
 
+mod common;
 #[path = "common/server.rs"]
 mod support;
 

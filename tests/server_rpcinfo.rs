@@ -2,6 +2,7 @@
 //! private network namespace: `-p`, `-s`, `-t`, `-u`, `-T tcp6`, a version
 //! mismatch, and a clean SIGTERM shutdown.
 
+mod common;
 #[path = "common/server.rs"]
 mod support;
 

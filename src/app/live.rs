@@ -20,6 +20,7 @@ use super::rpc_writer::{ConvKey, RpcFrameWriter};
 use super::signals::Stop;
 use super::{config, AppError, Outcome};
 use crate::capture::live::{LiveCapture, LiveOptions};
+use crate::capture::Timestamp;
 use crate::cli::{Format, LiveArgs};
 use crate::filter::FilteredSink;
 use crate::limits::Limits;
@@ -119,6 +120,14 @@ pub fn live(
     })
 }
 
+/// The time now, as capture timestamps count it.
+fn wall_clock() -> Timestamp {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp::from_parts(d.as_secs() as i64, d.subsec_nanos())
+}
+
 struct Run<'a> {
     args: &'a LiveArgs,
     duration: Option<Duration>,
@@ -165,6 +174,13 @@ impl Run<'_> {
                             Err(e) => out_err = Some(e),
                         }
                     });
+                    pipeline.drain_anomalies(&mut |a| {
+                        if out_err.is_none() {
+                            if let Err(e) = sink.anomaly(a) {
+                                out_err = Some(e);
+                            }
+                        }
+                    });
                     if let Some(w) = writer.as_deref_mut() {
                         for m in &marks {
                             w.mark(*m, frame.ts)?;
@@ -174,6 +190,18 @@ impl Run<'_> {
                     dirty = true;
                 }
                 Ok(None) => {
+                    // A quiet link: time passes all the same. Calls time
+                    // out, held messages go on (the capture stamps frames
+                    // with this clock).
+                    pipeline.handle_timeout(wall_clock(), &mut |ev| {
+                        if out_err.is_none() {
+                            match sink.offer(&ev) {
+                                Ok(true) => dirty = true,
+                                Ok(false) => {}
+                                Err(e) => out_err = Some(e),
+                            }
+                        }
+                    });
                     // The batch that arrived is decoded: show it now.
                     if dirty {
                         sink.flush()?;
@@ -215,6 +243,13 @@ impl Run<'_> {
         pipeline.finish(&mut |ev| {
             if out_err.is_none() {
                 if let Err(e) = sink.offer(&ev) {
+                    out_err = Some(e);
+                }
+            }
+        });
+        pipeline.drain_anomalies(&mut |a| {
+            if out_err.is_none() {
+                if let Err(e) = sink.anomaly(a) {
                     out_err = Some(e);
                 }
             }

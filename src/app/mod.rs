@@ -288,6 +288,7 @@ fn read_one(
                     }
                 }
                 pipeline.handle_frame(&frame, &mut |ev| emit(sink, &mut out_err, ev));
+                drain_anomalies(&mut pipeline, sink, &mut out_err);
             }
             Ok(source::Next::End | source::Next::Stopped) => break,
             Err(e) => {
@@ -304,6 +305,7 @@ fn read_one(
     }
     if out_err.is_none() {
         pipeline.finish(&mut |ev| emit(sink, &mut out_err, ev));
+        drain_anomalies(&mut pipeline, sink, &mut out_err);
     }
     summary.add(&pipeline);
     if let Some(e) = out_err {
@@ -322,6 +324,18 @@ fn emit(sink: &mut dyn Sink, err: &mut Option<io::Error>, ev: crate::event::Even
             *err = Some(e);
         }
     }
+}
+
+/// Hands the pipeline's anomaly records to the sink, keeping the first
+/// output error.
+fn drain_anomalies(pipeline: &mut Pipeline, sink: &mut dyn Sink, err: &mut Option<io::Error>) {
+    pipeline.drain_anomalies(&mut |a| {
+        if err.is_none() {
+            if let Err(e) = sink.anomaly(a) {
+                *err = Some(e);
+            }
+        }
+    });
 }
 
 /// pcap and snoop files have one link type for the whole file.

@@ -1,10 +1,12 @@
-//! JSON Lines: one object per exchange, unmatched call or orphan reply, then
-//! one `{"type":"summary"}` object.
+//! JSON Lines: one object per exchange, unmatched call or orphan reply, one
+//! `{"type":"anomaly"}` object per anomaly record, then one
+//! `{"type":"summary"}` object.
 
 use std::io::{self, Write};
 
-use super::schema::{ExchangeJson, SummaryJson};
+use super::schema::{AnomalyJson, ExchangeJson, SummaryJson};
 use super::{CaptureCounts, Sink};
+use crate::anomaly::AnomalyRecord;
 use crate::event::{Event, ExchangeKind};
 use crate::pipeline::Summary;
 
@@ -48,6 +50,12 @@ impl<W: Write> Sink for JsonLinesSink<W> {
         }
     }
 
+    fn anomaly(&mut self, a: &AnomalyRecord) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, &AnomalyJson::new(&self.file, a))
+            .map_err(io::Error::from)?;
+        self.out.write_all(b"\n")
+    }
+
     fn capture_counts(&mut self, c: &CaptureCounts) -> io::Result<()> {
         self.counts = Some(*c);
         Ok(())
@@ -66,6 +74,7 @@ impl<W: Write> Sink for JsonLinesSink<W> {
             frames: s.frames,
             track: &s.track,
             anomalies: &s.anomalies,
+            anomalies_suppressed: &s.anomalies,
             packets_received: c.map(|c| c.received),
             packets_dropped: c.map(|c| c.dropped),
             packets_if_dropped: c.map(|c| c.if_dropped),

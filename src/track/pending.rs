@@ -85,6 +85,11 @@ impl<K: Hash + Eq + Copy, V> AgedMap<K, V> {
         evicted
     }
 
+    /// The keys, in no particular order.
+    pub fn keys(&self) -> Vec<K> {
+        self.map.keys().copied().collect()
+    }
+
     /// Removes and returns the oldest entry.
     pub fn pop_oldest(&mut self) -> Option<(K, V)> {
         while let Some((k, seq)) = self.order.pop_front() {

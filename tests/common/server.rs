@@ -1,6 +1,6 @@
 //! Helpers for the `server_*` integration tests: running the built binary,
 //! private network namespaces, raw RPC over sockets. Included with
-//! `#[path]` by each `server_*` test file.
+//! `#[path]` by each `server_*` test file, next to `mod common`.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -12,8 +12,7 @@ use rpcscope::client::wire::{build_call, Cred, ReplyStatus};
 use rpcscope::limits::Limits;
 use rpcscope::rpc::encode_record;
 
-#[path = "prereq.rs"]
-pub mod prereq;
+pub use crate::common::prereq;
 
 /// The `rpcscope` binary under test.
 pub fn bin() -> &'static str {
