@@ -78,7 +78,10 @@ struct RpcStream {
 
 struct RpcLayer {
     limits: Limits,
-    streams: AgedMap<FlowKey, RpcStream>,
+    /// The same limits, shared by every record reader.
+    shared: Arc<Limits>,
+    /// Boxed: a full table's empty buckets then cost a pointer, not a stream.
+    streams: AgedMap<FlowKey, Box<RpcStream>>,
     tracker: Tracker,
     anomalies: Anomalies,
     order: Reorder,
@@ -89,6 +92,8 @@ struct RpcLayer {
     /// In [`Pipeline::finish`]: streams the network layer closes are kept
     /// until every stream has decided its pending records.
     finishing: bool,
+    /// Heap bytes held by all streams' readers (`Limits::max_stream_buffer_bytes`).
+    buffered: usize,
     frames: u64,
     frame: u64,
     ts: Timestamp,
@@ -125,6 +130,7 @@ impl Pipeline {
             net: NetDecoder::new(limits),
             rpc: RpcLayer {
                 limits: limits.clone(),
+                shared: Arc::new(limits.clone()),
                 streams: AgedMap::new(limits.max_tcp_streams),
                 tracker: Tracker::with_bodies(limits, options.registry, options.bodies),
                 anomalies: Anomalies::with_records(limits),
@@ -132,6 +138,7 @@ impl Pipeline {
                 holds: Holds::default(),
                 settle: Vec::new(),
                 finishing: false,
+                buffered: 0,
                 frames: 0,
                 frame: 0,
                 ts: Timestamp::default(),
@@ -187,13 +194,13 @@ impl Pipeline {
         for flow in flows {
             let (mut down, streams) = rpc.down(out);
             if let Some(s) = streams.get_mut(&flow) {
-                let RpcStream { reader, ctx } = s;
+                let RpcStream { reader, ctx } = &mut **s;
                 reader.end_search(&mut |rev| ctx.on_record(rev, flow, &mut down));
             }
             rpc.after_stream_event(flow, out);
         }
         while let Some((flow, s)) = rpc.streams.pop_oldest() {
-            rpc.finish_stream(flow, s, out);
+            rpc.finish_stream(flow, *s, out);
         }
         rpc.release(true, out);
         rpc.tracker.finish(out);
@@ -252,7 +259,7 @@ impl RpcLayer {
     fn down<'x>(
         &'x mut self,
         out: &'x mut dyn FnMut(Event<'_>),
-    ) -> (Down<'x>, &'x mut AgedMap<FlowKey, RpcStream>) {
+    ) -> (Down<'x>, &'x mut AgedMap<FlowKey, Box<RpcStream>>) {
         let watermark = self
             .holds
             .min(self.ts, self.limits.reorder_window_ns)
@@ -302,19 +309,21 @@ impl RpcLayer {
             } => {
                 self.tcp_context(flow);
                 self.ensure_stream(flow, out);
+                let shared = Arc::clone(&self.shared);
                 let (mut down, streams) = self.down(out);
                 let Some(s) = streams.get_mut(&flow) else {
                     return;
                 };
                 s.ctx.frames.push(offset + data.len() as u64, frame, ts);
-                let RpcStream { reader, ctx } = s;
+                let RpcStream { reader, ctx } = &mut **s;
                 reader.push(data, &mut |rev| ctx.on_record(rev, flow, &mut down));
                 while let Some(at) = ctx.demote.take() {
                     // Not RPC after all (or not at a record boundary):
                     // search, from the end of that record, in the bytes
                     // that came with it too.
                     let end = offset + data.len() as u64;
-                    *reader = RecordReader::at(down.limits, false, at.max(offset).min(end));
+                    *reader =
+                        RecordReader::shared(Arc::clone(&shared), false, at.max(offset).min(end));
                     ctx.unproven_sync = false;
                     let rest = &data[(at.max(offset).min(end) - offset) as usize..];
                     reader.push(rest, &mut |rev| ctx.on_record(rev, flow, &mut down));
@@ -329,16 +338,17 @@ impl RpcLayer {
             } => {
                 self.tcp_context(flow);
                 self.ensure_stream(flow, out);
+                let shared = Arc::clone(&self.shared);
                 let (mut down, streams) = self.down(out);
                 let Some(s) = streams.get_mut(&flow) else {
                     return;
                 };
                 s.ctx.frames.push(offset.saturating_add(len), frame, ts);
-                let RpcStream { reader, ctx } = s;
+                let RpcStream { reader, ctx } = &mut **s;
                 ctx.on_gap(flow, offset, len, reason, &mut down);
                 reader.push_gap(len, &mut |rev| ctx.on_record(rev, flow, &mut down));
                 if ctx.demote.take().is_some() {
-                    *reader = RecordReader::at(down.limits, false, offset.saturating_add(len));
+                    *reader = RecordReader::shared(shared, false, offset.saturating_add(len));
                     ctx.unproven_sync = false;
                 }
                 self.after_stream_event(flow, out);
@@ -363,7 +373,7 @@ impl RpcLayer {
             NetEvent::TcpClose { flow } => {
                 if let Some(s) = self.streams.remove(&flow) {
                     self.tcp_context(flow);
-                    self.finish_stream(flow, s, out);
+                    self.finish_stream(flow, *s, out);
                 }
             }
             NetEvent::Anomaly(a) => self.anomalies.add(crate::anomaly::Anomaly::Net(a)),
@@ -383,6 +393,37 @@ impl RpcLayer {
     fn after_stream_event(&mut self, flow: FlowKey, out: &mut dyn FnMut(Event<'_>)) {
         self.settle_all(out);
         self.update_hold(flow);
+        self.streams.touch(&flow);
+        self.enforce_budget(out);
+    }
+
+    /// Drops the least recently active streams while the readers together
+    /// hold more than `max_stream_buffer_bytes`.
+    fn enforce_budget(&mut self, out: &mut dyn FnMut(Event<'_>)) {
+        while self.buffered > self.limits.max_stream_buffer_bytes {
+            let Some((flow, mut s)) = self.streams.pop_oldest() else {
+                break;
+            };
+            let held = s.ctx.heap;
+            s.ctx.evicted = true;
+            self.anomalies.report_at(
+                crate::anomaly::Anomaly::RpcStreamEvicted,
+                Context {
+                    frame: self.frame,
+                    ts: self.ts,
+                    flow: Some((Transport::Tcp, flow)),
+                },
+                crate::anomaly::Detail {
+                    len: Some(held as u64),
+                    reason: Some(
+                        "record buffers of all streams over max_stream_buffer_bytes: the least recently active stream is dropped"
+                            .into(),
+                    ),
+                    ..Default::default()
+                },
+            );
+            self.finish_stream(flow, *s, out);
+        }
     }
 
     /// Settles the resync candidates replies asked about, in the order the
@@ -395,7 +436,7 @@ impl RpcLayer {
             i += 1;
             let (mut down, streams) = self.down(out);
             if let Some(s) = streams.get_mut(&caller) {
-                let RpcStream { reader, ctx } = s;
+                let RpcStream { reader, ctx } = &mut **s;
                 reader.settle_call(xid, &mut |rev| ctx.on_record(rev, caller, &mut down));
             }
             self.update_hold(caller);
@@ -403,22 +444,26 @@ impl RpcLayer {
         self.settle.clear();
     }
 
+    /// Updates a stream's hold and its share of the buffer budget.
     fn update_hold(&mut self, flow: FlowKey) {
-        if let Some(s) = self.streams.get(&flow) {
+        if let Some(s) = self.streams.get_mut(&flow) {
             let hold = s.ctx.hold(&s.reader);
             self.holds.set(s.ctx.id, hold);
+            let heap = s.reader.heap_bytes() + s.ctx.heap_bytes();
+            self.buffered = self.buffered + heap - s.ctx.heap;
+            s.ctx.heap = heap;
         }
     }
 
     fn new_stream(&mut self, flow: FlowKey, at_syn: bool, out: &mut dyn FnMut(Event<'_>)) {
         let s = RpcStream {
-            reader: RecordReader::new(&self.limits, at_syn),
+            reader: RecordReader::shared(Arc::clone(&self.shared), at_syn, 0),
             ctx: StreamCtx::new(at_syn, self.holds.id()),
         };
-        if let Some((old_flow, old)) = self.streams.insert(flow, s, self.ts) {
+        if let Some((old_flow, old)) = self.streams.insert(flow, Box::new(s), self.ts) {
             self.anomalies
                 .add(crate::anomaly::Anomaly::RpcStreamEvicted);
-            self.finish_stream(old_flow, old, out);
+            self.finish_stream(old_flow, *old, out);
         }
     }
 
@@ -435,6 +480,7 @@ impl RpcLayer {
         // A reply still on probation had no second record: not RPC.
         ctx.probation = None;
         self.holds.remove(s.ctx.id);
+        self.buffered -= s.ctx.heap;
         self.settle_all(out);
     }
 }

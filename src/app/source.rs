@@ -11,6 +11,7 @@
 
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use super::signals::Stop;
@@ -20,10 +21,19 @@ use crate::limits::Limits;
 /// How long the loop waits for stdin before checking the stop flag again.
 const WAIT_SLICE: Duration = Duration::from_millis(100);
 
-/// Frames the stdin thread may parse ahead of the decoder (each at most
-/// `Limits::max_frame` bytes, typically a packet): bounds memory when the
-/// decoder is slower than the pipe.
-const AHEAD: usize = 256;
+/// Bytes of frames the stdin thread may parse ahead of the decoder
+/// ([`crate::limits::STDIN_AHEAD_BYTES`]).
+const AHEAD: usize = crate::limits::STDIN_AHEAD_BYTES;
+
+/// Bytes parsed but not yet decoded, and a wake-up for the reader thread.
+type Credit = Arc<(Mutex<usize>, Condvar)>;
+
+fn give_back(credit: &Credit, n: usize) {
+    let (m, cv) = &**credit;
+    let mut used = m.lock().unwrap_or_else(|e| e.into_inner());
+    *used = used.saturating_sub(n);
+    cv.notify_one();
+}
 
 /// One frame, owned, sent from the stdin thread.
 pub struct OwnedFrame {
@@ -47,6 +57,7 @@ pub enum Source {
         rx: Receiver<Msg>,
         format: Option<CaptureFormat>,
         cur: Option<OwnedFrame>,
+        credit: Credit,
     },
 }
 
@@ -65,8 +76,10 @@ impl Source {
             let r = CaptureReader::open(path, limits).map_err(|e| e.to_string())?;
             return Ok(Source::File(Box::new(r)));
         }
-        let (tx, rx) = mpsc::sync_channel::<Msg>(AHEAD);
+        let (tx, rx) = mpsc::channel::<Msg>();
         let (ftx, frx) = mpsc::sync_channel::<Result<CaptureFormat, String>>(1);
+        let credit: Credit = Arc::new((Mutex::new(0), Condvar::new()));
+        let thread_credit = Arc::clone(&credit);
         let limits = limits.clone();
         std::thread::Builder::new()
             .name("stdin".into())
@@ -94,6 +107,15 @@ impl Source {
                         Err(e) => Msg::Error(e.to_string()),
                     };
                     let last = matches!(msg, Msg::Error(_));
+                    if let Msg::Frame(f) = &msg {
+                        // Wait while the decoder is AHEAD bytes behind.
+                        let (m, cv) = &*thread_credit;
+                        let mut used = m.lock().unwrap_or_else(|e| e.into_inner());
+                        while *used > 0 && *used + f.data.len() > AHEAD {
+                            used = cv.wait(used).unwrap_or_else(|e| e.into_inner());
+                        }
+                        *used += f.data.len();
+                    }
                     if tx.send(msg).is_err() || last {
                         return;
                     }
@@ -109,6 +131,7 @@ impl Source {
             rx,
             format,
             cur: None,
+            credit,
         })
     }
 
@@ -138,7 +161,12 @@ impl Source {
                 Ok(None) => Ok(Next::End),
                 Err(e) => Err(e.to_string()),
             },
-            Source::Stdin { rx, cur, .. } => {
+            Source::Stdin {
+                rx, cur, credit, ..
+            } => {
+                if let Some(done) = cur.take() {
+                    give_back(credit, done.data.len());
+                }
                 let msg = match rx.try_recv() {
                     Ok(m) => Some(m),
                     Err(TryRecvError::Disconnected) => None,

@@ -38,6 +38,10 @@ const POOL_BUF_MAX: usize = crate::limits::TCP_OOO_POOL_BUF_MAX;
 /// Bounds and the buffer pool shared by all directions.
 pub(crate) struct Shared {
     pub max_ooo_bytes: usize,
+    /// Out-of-order bytes over all directions at most
+    /// (`Limits::max_tcp_ooo_total`), and how many there are now.
+    pub max_ooo_total: usize,
+    pub ooo_total: usize,
     pub max_ooo_segments: usize,
     pub pool: Vec<Vec<u8>>,
 }
@@ -66,19 +70,24 @@ struct Chunk {
     hash: u64,
 }
 
-/// FxHash-style 64-bit fingerprint (not cryptographic: captures are not
-/// adversaries of their own fingerprints; a forged collision only hides a
-/// report).
+/// A 64-bit fingerprint: four independent FxHash-style lanes over 32-byte
+/// blocks (so it runs at memory speed), then the tail. Not cryptographic:
+/// a forged collision only hides a report.
 fn fingerprint(data: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = data.len() as u64;
-    let mut chunks = data.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let word = |c: &[u8]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+    let mut lanes = [data.len() as u64, 1, 2, 3];
+    let mut blocks = data.chunks_exact(32);
+    for b in &mut blocks {
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            *lane = (lane.rotate_left(5) ^ word(&b[i * 8..])).wrapping_mul(K);
+        }
     }
-    for &b in chunks.remainder() {
-        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    let mut h = lanes
+        .iter()
+        .fold(0u64, |h, l| (h.rotate_left(5) ^ l).wrapping_mul(K));
+    for &byte in blocks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
     }
     h
 }
@@ -311,6 +320,7 @@ impl Stream {
         while self.ooo.front().is_some_and(|p| p.start <= self.next) {
             let Some(p) = self.ooo.pop_front() else { break };
             self.ooo_bytes -= p.data.len();
+            sh.ooo_total -= p.data.len();
             self.deliver(flow, p.start, p.end, &p.data, (p.frame, p.ts), sink);
             sh.give_buf(p.data);
         }
@@ -354,6 +364,7 @@ impl Stream {
         }
         let mut overflowed = false;
         while self.ooo_bytes + data.len() > sh.max_ooo_bytes
+            || sh.ooo_total + data.len() > sh.max_ooo_total
             || self.ooo.len() + 1 > sh.max_ooo_segments
         {
             if !overflowed {
@@ -374,6 +385,7 @@ impl Stream {
         let at = self.ooo.partition_point(|p| p.start <= start);
         let data = sh.take_buf(data);
         self.ooo_bytes += data.len();
+        sh.ooo_total += data.len();
         let (frame, ts) = (sink.frame, sink.ts);
         self.ooo.insert(
             at,

@@ -39,13 +39,19 @@ pub(super) struct StreamCtx {
     /// be replaced by a searching one from there.
     pub demote: Option<u64>,
     pub frames: FrameRing,
-    /// A reply on probation: waits for the stream's next record.
-    pub probation: Option<Msg<'static>>,
+    /// A reply on probation: waits for the stream's next record (boxed:
+    /// rare, and streams must stay small).
+    pub probation: Option<Box<Msg<'static>>>,
     /// The earliest frame (and time) of bytes waiting in the TCP
     /// out-of-order buffer of this direction.
     pub ooo_hold: Option<(u64, Timestamp)>,
     /// This stream's id in the holds.
     pub id: u64,
+    /// Heap bytes last counted for this stream (the budget's share).
+    pub heap: usize,
+    /// The stream is being dropped to make room: what it held is not an
+    /// anomaly of its own (the eviction is counted instead).
+    pub evicted: bool,
 }
 
 impl StreamCtx {
@@ -58,7 +64,16 @@ impl StreamCtx {
             probation: None,
             ooo_hold: None,
             id,
+            heap: 0,
+            evicted: false,
         }
+    }
+
+    /// Heap bytes this stream holds beside its reader.
+    pub fn heap_bytes(&self) -> usize {
+        self.probation.as_ref().map_or(0, |m| {
+            std::mem::size_of::<Msg<'static>>() + m.body.as_ref().map_or(0, |b| b.data.len())
+        })
     }
 
     /// The earliest frame (and time) this stream may still report a message
@@ -145,7 +160,7 @@ impl StreamCtx {
                 };
                 let rpc_port = known.server(Transport::Tcp, flow.dst)
                     || known.server(Transport::Tcp, flow.src);
-                if self.demote.is_none() && (self.confirmed || looks && rpc_port) {
+                if self.demote.is_none() && !self.evicted && (self.confirmed || looks && rpc_port) {
                     let kind = if reason.starts_with("the input ended") {
                         Anomaly::RecordCutAtEnd
                     } else {
@@ -252,13 +267,13 @@ impl StreamCtx {
                     return;
                 }
                 Verdict::Probation => {
-                    self.probation = Some(msg.into_owned());
+                    self.probation = Some(Box::new(msg.into_owned()));
                     return;
                 }
                 Verdict::Accept => {
                     self.confirmed = true;
                     if let Some(p) = self.probation.take() {
-                        deliver(down, p);
+                        deliver(down, *p);
                     }
                 }
             }

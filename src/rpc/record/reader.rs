@@ -3,6 +3,7 @@
 //! and the public entry points; `resync.rs` holds the search for framing.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use super::resync::Search;
 use super::RecordMark;
@@ -85,8 +86,16 @@ pub(super) struct Partial {
     pub(super) received: u64,
 }
 
+/// A record buffer grown past this is freed after its record, not kept for
+/// the next: a stream that once carried a large record must not hold
+/// `record_keep` bytes for ever (the pipeline's stream budget counts them).
+const KEEP_CAPACITY: usize = 4096;
+
 impl Partial {
     fn reset(&mut self) {
+        if self.data.capacity() > KEEP_CAPACITY {
+            self.data = Vec::new();
+        }
         self.data.clear();
         self.len = 0;
         self.fragments = 0;
@@ -98,7 +107,8 @@ impl Partial {
 
 /// Streaming record-marking decoder for one direction of a TCP connection.
 pub struct RecordReader {
-    pub(super) limits: Limits,
+    /// Shared by every reader of a pipeline (one copy, not one per stream).
+    pub(super) limits: Arc<Limits>,
     /// Stream offset of the next byte to process.
     pub(super) offset: u64,
     pub(super) synced: bool,
@@ -123,8 +133,13 @@ impl RecordReader {
     /// A reader whose first byte is stream offset `offset` (a reader
     /// replaced mid-stream, so that offsets keep mapping to frames).
     pub fn at(limits: &Limits, synced: bool, offset: u64) -> Self {
+        Self::shared(Arc::new(limits.clone()), synced, offset)
+    }
+
+    /// [`RecordReader::at`] with limits shared with other readers.
+    pub fn shared(limits: Arc<Limits>, synced: bool, offset: u64) -> Self {
         RecordReader {
-            limits: limits.clone(),
+            limits,
             offset,
             synced,
             mark: [0; 4],
@@ -177,6 +192,23 @@ impl RecordReader {
         if !self.synced && self.search_finish(out) {
             self.drain_replay(out);
         }
+    }
+
+    /// Heap bytes the reader holds (buffer capacities): what the pipeline's
+    /// budget of stream buffers counts.
+    pub fn heap_bytes(&self) -> usize {
+        let replay: usize = self
+            .replay
+            .iter()
+            .map(|r| {
+                if let Replay::Bytes(b) = r {
+                    b.capacity()
+                } else {
+                    0
+                }
+            })
+            .sum();
+        self.rec.data.capacity() + self.search.heap_bytes() + replay
     }
 
     /// Stream offset of the next byte expected.

@@ -32,7 +32,8 @@ pub(super) struct Search {
     detached: bool,
     /// Positions before `scan` are ruled out.
     scan: u64,
-    cand: Option<Candidate>,
+    /// Boxed: most streams never search, and the box keeps them small.
+    cand: Option<Box<Candidate>>,
     /// Where captured bytes resumed after the last gap: with a snapshot
     /// length, the start of a segment, which often starts a record.
     resume: Option<u64>,
@@ -43,6 +44,14 @@ pub(super) struct Search {
 }
 
 impl Search {
+    /// Heap bytes of the search buffer and candidate (capacities).
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.buf.capacity()
+            + self.cand.as_ref().map_or(0, |c| {
+                std::mem::size_of::<Candidate>() + c.data.capacity() + c.next.capacity()
+            })
+    }
+
     /// Bytes held by the search buffer and candidate.
     pub(super) fn held(&self) -> usize {
         self.buf.len()
@@ -300,7 +309,7 @@ impl RecordReader {
         let Some(c) = found else {
             return false;
         };
-        self.search.cand = Some(c);
+        self.search.cand = Some(Box::new(c));
         self.accept(out);
         self.drain_replay(out);
         true
@@ -436,7 +445,7 @@ impl RecordReader {
                 lone_call(&c, s.prev_resume, self.limits.record_keep, out);
                 continue;
             }
-            s.cand = Some(c);
+            s.cand = Some(Box::new(c));
             if !self.decide(out) {
                 return;
             }
@@ -475,7 +484,9 @@ impl RecordReader {
     /// queue the bytes after it for the synced reader.
     fn accept(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) {
         let s = std::mem::replace(&mut self.search, Search::new(0, 0));
-        let Some(c) = s.cand else { return };
+        let Some(c) = s.cand.map(|c| *c) else {
+            return;
+        };
         out(RecordEvent::Resynced {
             offset: c.at,
             skipped: c.at.saturating_sub(s.origin),

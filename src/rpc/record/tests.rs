@@ -591,7 +591,10 @@ fn memory_stays_bounded_on_hostile_input() {
         RecordEvent::Abandoned { .. } => abandoned += 1,
         _ => evs += 1,
     });
-    assert!(gaps <= 1 && evs <= 1 && abandoned == gaps, "{gaps} {evs} {abandoned}");
+    assert!(
+        gaps <= 1 && evs <= 1 && abandoned == gaps,
+        "{gaps} {evs} {abandoned}"
+    );
 }
 
 /// A 96-byte snapshot keeps 26 bytes of each segment's first record. When a
