@@ -264,6 +264,13 @@ pub struct Limits {
     /// virtual stack are cheap; a connection flood past this is accepted and
     /// closed at once, so it never starves the connections already served.
     pub server_max_connections: usize,
+    /// When the connection table is full, a new connection takes the place
+    /// of one idle (or in the middle of one record) for at least this long
+    /// (see `server::admission`): idle and slowloris clients then cannot
+    /// lock others out until their timeouts. A real client's record arrives
+    /// within milliseconds, and a second of silence is cheap to lose (it
+    /// reconnects).
+    pub server_evict_after_ms: u64,
     /// A TCP connection with no record in progress is closed after this long
     /// without a byte from the client. Linux's rpcbind and knfsd close idle
     /// connections after about 6 minutes; a test server needs less.
@@ -354,6 +361,7 @@ impl Default for Limits {
             server_max_record: 1024 * 1024 + 4096,
             server_max_fragments: 1024,
             server_max_connections: 256,
+            server_evict_after_ms: 1000,
             server_idle_timeout_ms: 120_000,
             server_record_deadline_ms: 30_000,
             server_max_sleep_ms: 10_000,
