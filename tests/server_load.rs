@@ -242,8 +242,14 @@ fn bystanders_are_served_through_a_connection_flood_and_nothing_leaks() {
     );
     assert!(a.len() > 100 && b.len() > 10 && c.len() > 50);
     assert!(a_max <= ESTABLISHED_MAX, "established bystander: {a_max:?}");
-    assert!(a_p99 <= ESTABLISHED_P99, "established bystander p99: {a_p99:?}");
-    assert!(b_max <= NEW_CLIENT_MAX, "new-connection bystander: {b_max:?}");
+    assert!(
+        a_p99 <= ESTABLISHED_P99,
+        "established bystander p99: {a_p99:?}"
+    );
+    assert!(
+        b_max <= NEW_CLIENT_MAX,
+        "new-connection bystander: {b_max:?}"
+    );
     assert!(c_max <= UDP_MAX, "UDP bystander: {c_max:?}");
     // Caps: at most 256 connection threads (and one being replaced) beside
     // the server's own; one descriptor each.
@@ -256,7 +262,12 @@ fn bystanders_are_served_through_a_connection_flood_and_nothing_leaks() {
     loop {
         let now = usage(pid);
         if now.0 == base.0 && now.1 == base.1 {
-            eprintln!("back to {} threads, {} descriptors in {:?}", now.0, now.1, t.elapsed());
+            eprintln!(
+                "back to {} threads, {} descriptors in {:?}",
+                now.0,
+                now.1,
+                t.elapsed()
+            );
             break;
         }
         assert!(

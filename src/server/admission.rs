@@ -149,7 +149,8 @@ impl Admission {
     /// The connection to evict at `now`, if one is not being useful.
     fn victim(&self, conns: &[Arc<ConnInfo>], now: Instant) -> Option<usize> {
         let now = self.ms(now);
-        let old = |since: u64| since != u64::MAX && now.saturating_sub(since) >= self.evict_after_ms;
+        let old =
+            |since: u64| since != u64::MAX && now.saturating_sub(since) >= self.evict_after_ms;
         let idle = conns
             .iter()
             .enumerate()

@@ -41,6 +41,11 @@ pub(super) struct Search {
     prev_resume: Option<u64>,
     /// The stream ended: a position that needs more bytes is ruled out.
     ending: bool,
+    /// Bytes [`RecordReader::settle_call`] may still scan: grows by twice
+    /// the bytes the search takes in (up to twice the window), so replies
+    /// asking to settle cost work in proportion to this stream's own
+    /// bytes, however many of them come.
+    settle_allowance: usize,
 }
 
 impl Search {
@@ -74,6 +79,7 @@ impl Search {
             resume: Some(base),
             prev_resume: None,
             ending: false,
+            settle_allowance: 0,
         }
     }
 }
@@ -274,9 +280,15 @@ impl RecordReader {
     /// candidate and is accepted.
     fn settle_in_buffer(&mut self, xid: u32, out: &mut dyn FnMut(RecordEvent<'_>)) -> bool {
         let (keep, cap) = (self.limits.record_keep, next_cap(&self.limits));
-        let s = &self.search;
+        let s = &mut self.search;
         let buf_end = s.base + s.buf.len() as u64;
         let mut p = s.scan.max(s.base);
+        let work = (buf_end.saturating_sub(p)) as usize;
+        if work > s.settle_allowance {
+            return false;
+        }
+        s.settle_allowance -= work;
+        let s = &self.search;
         let found = loop {
             if p + 16 > buf_end {
                 break None;
@@ -356,6 +368,7 @@ impl RecordReader {
         }
         let n = (win - s.buf.len()).min(data.len());
         s.buf.extend_from_slice(&data[..n]);
+        s.settle_allowance = (s.settle_allowance + 2 * n).min(2 * win);
         self.offset += n as u64;
         self.scan(out);
         n
@@ -377,6 +390,7 @@ impl RecordReader {
         let room = window(&self.limits).saturating_sub(s.buf.len());
         let take = room.min(bytes.len());
         s.buf.extend_from_slice(&bytes[..take]);
+        s.settle_allowance = (s.settle_allowance + 2 * take).min(2 * window(&self.limits));
         if take < bytes.len() {
             s.detached = true;
         }

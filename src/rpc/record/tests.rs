@@ -628,3 +628,40 @@ fn snaplen_cut_segments_with_several_records_lose_no_first_header() {
         "{evs:#?}"
     );
 }
+
+/// `settle_call` finds a whole call with the reply's xid in the bytes kept
+/// for rescanning, even behind a position the scan waits at; and scanning
+/// for it costs work in proportion to the stream's own bytes: a reply that
+/// asks for nothing there uses up the allowance until more bytes come.
+#[test]
+fn settle_finds_the_call_and_its_scans_are_paid_for_by_the_stream() {
+    let l = Limits::default();
+    // A plausible-looking header whose record never ends stalls the scan;
+    // the whole call (xid 0x42) follows it.
+    let mut stall = vec![0x80, 0x01, 0, 0]; // last fragment, 65536 bytes
+    stall.extend_from_slice(&CALL_AUTH_SYS[..24]);
+    let mut wire = stall.clone();
+    let mut call = CALL_AUTH_SYS.to_vec();
+    call[..4].copy_from_slice(&0x42u32.to_be_bytes());
+    encode_record(&call, 1 << 20, &mut wire);
+    let mut r = RecordReader::new(&l, false);
+    let mut evs = Vec::new();
+    r.push(&wire, &mut |e| evs.push(own(e)));
+    assert!(
+        records(&evs).is_empty(),
+        "waiting for the stalled candidate"
+    );
+    // Replies for other xids scan the buffer in vain and spend the
+    // allowance (twice the bytes taken in).
+    assert!(!r.settle_call(0x99, &mut |e| evs.push(own(e))));
+    assert!(!r.settle_call(0x98, &mut |e| evs.push(own(e))));
+    assert!(
+        !r.settle_call(0x42, &mut |e| evs.push(own(e))),
+        "allowance spent"
+    );
+    // The stream's next bytes (as many again) pay for another scan: the
+    // call is found.
+    r.push(&[0u8; 400], &mut |e| evs.push(own(e)));
+    assert!(r.settle_call(0x42, &mut |e| evs.push(own(e))));
+    assert_eq!(records(&evs), [call]);
+}
