@@ -193,15 +193,28 @@ impl Run<'_> {
                     // A quiet link: time passes all the same. Calls time
                     // out, held messages go on (the capture stamps frames
                     // with this clock).
-                    pipeline.handle_timeout(wall_clock(), &mut |ev| {
+                    let now = wall_clock();
+                    marks.clear();
+                    let want_marks = writer.is_some();
+                    pipeline.handle_timeout(now, &mut |ev| {
                         if out_err.is_none() {
                             match sink.offer(&ev) {
-                                Ok(true) => dirty = true,
+                                Ok(true) => {
+                                    dirty = true;
+                                    if want_marks {
+                                        marks.push(ConvKey::of(&ev.exchange));
+                                    }
+                                }
                                 Ok(false) => {}
                                 Err(e) => out_err = Some(e),
                             }
                         }
                     });
+                    if let Some(w) = writer.as_deref_mut() {
+                        for m in &marks {
+                            w.mark(*m, now)?;
+                        }
+                    }
                     // The batch that arrived is decoded: show it now.
                     if dirty {
                         sink.flush()?;
