@@ -263,8 +263,8 @@ fn ports_are_learned_with_bodies_off_too() {
 fn a_connection_to_a_learned_port_is_rpc_from_its_syn() {
     use common::synth::tcp;
     use rpcscope::rpc::{
-        CallHeader, Message, MessageBody, OpaqueAuth, Procedure, Program, RejectBody,
-        ReplyHeader, Version, Xid,
+        CallHeader, Message, MessageBody, OpaqueAuth, Procedure, Program, RejectBody, ReplyHeader,
+        Version, Xid,
     };
     // A call with rpcvers 3 on a fresh connection: on a port nothing says
     // is RPC, the first record must prove it is (rpcvers 2), else framing is
@@ -301,7 +301,14 @@ fn a_connection_to_a_learned_port_is_rpc_from_its_syn() {
         tcp(cli, nlm, 99, 0, true, &[]),
         tcp(nlm, cli, 499, 100, true, &[]),
         tcp(cli, nlm, 100, 500, false, &rec(&odd)),
-        tcp(nlm, cli, 500, 100 + rec(&odd).len() as u32, false, &rec(&mismatch)),
+        tcp(
+            nlm,
+            cli,
+            500,
+            100 + rec(&odd).len() as u32,
+            false,
+            &rec(&mismatch),
+        ),
     ];
     // GETPORT(NLM 4, TCP) -> 4045 over UDP, first.
     let mut args = Vec::new();
@@ -310,7 +317,11 @@ fn a_connection_to_a_learned_port_is_rpc_from_its_syn() {
     }
     let getport = vec![
         udp(CLIENT, RPCBIND, &call(9, 100000, 2, 3, &args)),
-        udp(RPCBIND, CLIENT, &reply(9, AcceptBody::Success, &4045u32.to_be_bytes())),
+        udp(
+            RPCBIND,
+            CLIENT,
+            &reply(9, AcceptBody::Success, &4045u32.to_be_bytes()),
+        ),
     ];
     let matched = |frames: Vec<Vec<u8>>| {
         let c = decode_bytes(pcap(&timed(frames), 65535));

@@ -12,7 +12,14 @@
 //! - an unmatched call: one call (and `unanswered`);
 //! - an orphan reply: one reply, in the row of its (unknown) procedure;
 //! - a duplicate reply (`duplicate_reply`): nothing, it was counted with its
-//!   exchange. A retransmitted call counts once, as one call.
+//!   exchange.
+//!
+//! Every call message is counted exactly once, as a call or as a
+//! retransmission, so `calls + retransmissions` of a row is the number of
+//! call messages of that procedure (tshark's count): the first transmission
+//! is the call; each repeat is a retransmission, including repeats after the
+//! call was answered (a slow server: they come back as a `duplicate_reply`
+//! exchange, or an unanswered one when the second reply was lost too).
 //!
 //! Latency percentiles come from an `hdrhistogram` of microseconds with 2
 //! significant digits (within 1%); min, max and mean are exact. Memory is
@@ -214,7 +221,16 @@ impl Stats {
         let ex = &ev.exchange;
         match ev.kind {
             ExchangeKind::CallSeen | ExchangeKind::Retransmitted => {}
-            ExchangeKind::Complete if ex.duplicate_reply => {}
+            // The call was answered before and counted with its exchange:
+            // only its repeats since then are new call messages.
+            ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan
+                if ex.duplicate_reply =>
+            {
+                let n = u64::from(ex.retransmit_frames.count);
+                if n > 0 {
+                    self.row(ex).retransmissions += n;
+                }
+            }
             ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
                 let lat = ex.latency_ns();
                 let registry = self.registry.clone();
@@ -223,9 +239,7 @@ impl Stats {
                 if let Some(c) = &ex.call {
                     row.calls += 1;
                     row.call_bytes += c.meta.bytes;
-                    if ex.is_retransmission() {
-                        row.retransmissions += 1;
-                    }
+                    row.retransmissions += u64::from(ex.retransmit_frames.count);
                 }
                 match &ex.reply {
                     Some(r) => {
@@ -271,7 +285,7 @@ impl Stats {
             .into_iter()
             .map(|(k, r)| StatsRowJson::new(&self.registry, self.by, k, r))
             .collect();
-        serde_json::to_writer(&mut *out, &rows).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *out, &rows).map_err(io::Error::from)?;
         out.write_all(b"\n")
     }
 
