@@ -5,6 +5,7 @@
 //! arguments are exit 2 with the field path; no reply is exit 1 without
 //! latency figures.
 
+mod common;
 #[path = "common/server.rs"]
 mod support;
 
@@ -392,7 +393,8 @@ fn help_says_how_arguments_are_written() {
         "--raw",
         "portmap 2 GETPORT prog=100003 vers=3 prot=6 port=0",
         "what.dir=<handle hex> what.name=file",
-        "Exit status: 0 every",
+        "Exit status (every command):",
+        "130  stopped by SIGINT",
     ] {
         assert!(help.contains(want), "no {want:?} in:\n{help}");
     }

@@ -198,7 +198,7 @@ fn read_bounded(name: &str, bytes: &[u8], extra: &[&str]) -> (Vec<Value>, Durati
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|v| v["type"] != "summary")
+        .filter(|v| v["type"] != "summary" && v["type"] != "anomaly")
         .collect();
     (v, took)
 }

@@ -22,6 +22,7 @@
 //!   sent with their JSON arguments (and some as `NAME=VALUE` pairs), get
 //!   the truth's results.
 
+mod common;
 #[path = "common/idl.rs"]
 mod idl;
 #[path = "common/server.rs"]

@@ -118,6 +118,7 @@ pub fn pipeline_options(
         } else {
             BodyMode::Full
         },
+        keep_bulk: a.data == crate::cli::DataMode::Hex,
     }
 }
 

@@ -137,7 +137,8 @@ pub struct CallArgs {
 }
 
 /// `call --help`: how arguments are written.
-const ARGS_HELP: &str = "\
+const ARGS_HELP: &str = concat!(
+    "\
 Arguments (encoded through the procedure's .x definition, built in or --idl):
   NAME=VALUE pairs name the members of the argument struct:
     rpcscope call HOST portmap 2 GETPORT prog=100003 vers=3 prot=6 port=0
@@ -154,9 +155,11 @@ Arguments (encoded through the procedure's .x definition, built in or --idl):
 Output: one line per call (xid, status, latency, a summary of the results),
 with every field of the results below it for a single call or with -V;
 --format json prints one object per call with \"result\" as in
-`rpcscope read --format json`, then a summary object. Exit status: 0 every
-call replied, 1 a call got no reply or could not be made (portmapper
-refused, program not registered), 2 a bad command line.";
+`rpcscope read --format json`, then a summary object.
+
+",
+    crate::exit_status_help!()
+);
 
 fn parse_u32(s: &str) -> Result<u32, String> {
     parse_number(s).ok_or_else(|| format!("not a 32-bit number: {s:?}"))

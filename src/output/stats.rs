@@ -12,7 +12,14 @@
 //! - an unmatched call: one call (and `unanswered`);
 //! - an orphan reply: one reply, in the row of its (unknown) procedure;
 //! - a duplicate reply (`duplicate_reply`): nothing, it was counted with its
-//!   exchange. A retransmitted call counts once, as one call.
+//!   exchange.
+//!
+//! Every call message is counted exactly once, as a call or as a
+//! retransmission, so `calls + retransmissions` of a row is the number of
+//! call messages of that procedure (tshark's count): the first transmission
+//! is the call; each repeat is a retransmission, including repeats after the
+//! call was answered (a slow server: they come back as a `duplicate_reply`
+//! exchange, or an unanswered one when the second reply was lost too).
 //!
 //! NFSv4 COMPOUNDs are split by their main operation (the key's
 //! `operation`: `COMPOUND:READ`), as tshark's `nfs.main_opcode` names them.
@@ -239,7 +246,17 @@ impl Stats {
         let ex = &ev.exchange;
         match ev.kind {
             ExchangeKind::CallSeen | ExchangeKind::Retransmitted => {}
-            ExchangeKind::Complete if ex.duplicate_reply => {}
+            // The call was answered before and counted with its exchange:
+            // only its repeats since then are new call messages.
+            ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan
+                if ex.duplicate_reply =>
+            {
+                let n = u64::from(ex.retransmit_frames.count);
+                if n > 0 {
+                    let main = ex.facts.compound.as_ref().and_then(|c| c.main_op());
+                    self.row(ex, main).retransmissions += n;
+                }
+            }
             ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
                 let compound = ex.facts.compound.clone();
                 if let (true, Some(c)) = (self.ops, &compound) {
@@ -252,9 +269,7 @@ impl Stats {
                 if let Some(c) = &ex.call {
                     row.calls += 1;
                     row.call_bytes += c.meta.bytes;
-                    if ex.is_retransmission() {
-                        row.retransmissions += 1;
-                    }
+                    row.retransmissions += u64::from(ex.retransmit_frames.count);
                 }
                 match &ex.reply {
                     Some(r) => {
@@ -362,7 +377,7 @@ impl Stats {
             .into_iter()
             .map(|(k, r)| StatsRowJson::new(&self.registry, self.by, k, r))
             .collect();
-        serde_json::to_writer(&mut *out, &rows).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *out, &rows).map_err(io::Error::from)?;
         out.write_all(b"\n")
     }
 

@@ -35,6 +35,8 @@ pub struct Marks {
     pairs: [Option<(Span, Span)>; MAX_PAIRS],
     first_fh: Option<Span>,
     pathname: Option<Span>,
+    /// Where the first bulk data (a WRITE payload) starts.
+    bulk_at: Option<u32>,
 }
 
 impl Marks {
@@ -52,6 +54,12 @@ impl Marks {
         f.first_fh = self.first_fh.and_then(get);
         f.pathname = self.pathname.and_then(get);
         f
+    }
+
+    /// Where the body's first bulk data starts ([`Role::BULK`]): the bytes
+    /// before it hold every value but that data.
+    pub fn bulk_at(self) -> Option<usize> {
+        self.bulk_at.map(|a| a as usize)
     }
 }
 
@@ -132,6 +140,7 @@ pub fn extract<'a>(
     let mut marks = Marks {
         first_fh: v.first_fh.as_ref().map(span),
         pathname: v.pathname.as_ref().map(span),
+        bulk_at: v.bulk_at.map(|a| a as u32),
         ..Marks::default()
     };
     for (slot, (d, n)) in marks.pairs.iter_mut().zip(v.pairs.iter().flatten()) {
@@ -184,6 +193,7 @@ pub struct FactVisitor<'r> {
     pairs: [Option<(Range<usize>, Range<usize>)>; MAX_PAIRS],
     first_fh: Option<Range<usize>>,
     pathname: Option<Range<usize>>,
+    bulk_at: Option<usize>,
     entries: Vec<(Range<usize>, Range<usize>)>,
     entries_dropped: u32,
     stopped: bool,
@@ -204,6 +214,7 @@ impl<'r> FactVisitor<'r> {
             pairs: [None, None],
             first_fh: None,
             pathname: None,
+            bulk_at: None,
             entries: Vec::new(),
             entries_dropped: 0,
             stopped: false,
@@ -305,7 +316,9 @@ impl Visitor for FactVisitor<'_> {
             // attributes, times, data) is skipped without a look; the
             // opaque inside a handle struct (`nfs_fh3.data`) is the handle.
             Event::Field { ty, .. } | Event::Present { ty }
-                if !self.roles.inside(ty) && !self.stack.last().is_some_and(|f| f.handle) =>
+                if !(self.roles.inside(ty)
+                    || self.stack.last().is_some_and(|f| f.handle)
+                    || self.bulk_at.is_none() && self.roles.has(ty, Role::BULK)) =>
             {
                 return Flow::Skip;
             }
@@ -340,6 +353,11 @@ impl Visitor for FactVisitor<'_> {
                 self.top().array = true;
             }
             Event::StructEnd { .. } | Event::UnionEnd { .. } | Event::ArrayEnd { .. } => self.pop(),
+            Event::Opaque { ty, data, .. }
+                if self.bulk_at.is_none() && self.roles.has(ty, Role::BULK) =>
+            {
+                self.bulk_at = self.range(data).map(|r| r.start);
+            }
             Event::Opaque { ty, data, len } => {
                 let in_handle = self.stack.last().is_some_and(|f| f.handle);
                 if (in_handle || self.roles.has(ty, Role::FILE_HANDLE)) && data.len() as u64 == len

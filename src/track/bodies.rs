@@ -110,6 +110,10 @@ pub struct BodyState {
     paths: Paths,
     cb_programs: CbPrograms,
     scratch: Scratch,
+    /// Keep bulk data of waiting calls (else arguments are kept up to
+    /// where their bulk data starts: a WRITE keeps its handle, offset and
+    /// count, not 8 KiB of payload nobody shows).
+    pub(super) keep_bulk: bool,
     ports: Ports,
     max_mappings: usize,
 }
@@ -137,6 +141,7 @@ impl BodyState {
             paths: Paths::new(limits.max_paths),
             cb_programs: CbPrograms::default(),
             scratch: Scratch::default(),
+            keep_bulk: false,
             ports: Ports::new(limits.max_learned_ports),
             max_mappings: limits.max_learned_ports,
         }
@@ -224,10 +229,17 @@ impl BodyState {
         }
     }
 
-    /// Keeps a copy of `body` within the budget (counted when refused).
-    fn keep(&mut self, body: &Body<'_>, anomalies: &mut Anomalies) -> Option<Body<'static>> {
-        if self.kept_bytes + body.data.len().min(self.keep) <= self.max_kept_bytes {
-            let k = body.to_kept(self.keep);
+    /// Keeps a copy of at most `limit` bytes of `body` within the budget
+    /// (counted when refused).
+    fn keep(
+        &mut self,
+        body: &Body<'_>,
+        limit: usize,
+        anomalies: &mut Anomalies,
+    ) -> Option<Body<'static>> {
+        let limit = limit.min(self.keep);
+        if self.kept_bytes + body.data.len().min(limit) <= self.max_kept_bytes {
+            let k = body.to_kept(limit);
             self.kept_bytes += k.data.len();
             Some(k)
         } else {
@@ -289,8 +301,11 @@ impl BodyState {
             anomalies.add(Anomaly::BodyNotKept);
             None
         };
+        // Kept whole (up to `body_keep`), bulk data included: operations
+        // after a WRITE's data (GETATTR) are still to be shown and walked
+        // at the reply, and the cap bounds what a WRITE costs.
         let kept = if self.mode == BodyMode::Full {
-            self.keep(body, anomalies)
+            self.keep(body, usize::MAX, anomalies)
         } else {
             None
         };
@@ -328,7 +343,7 @@ impl BodyState {
             self.learn_ports(call, body, None, via, anomalies);
             if self.mode != BodyMode::Full {
                 return Seen {
-                    kept: body.and_then(|b| self.keep(b, anomalies)),
+                    kept: body.and_then(|b| self.keep(b, usize::MAX, anomalies)),
                     ..none
                 };
             }
@@ -366,7 +381,11 @@ impl BodyState {
         count_malformed(&facts, anomalies);
         let path = self.call_path(&facts);
         let fh_hash = facts.first_fh.map(crc32fast::hash);
-        let kept = self.keep(body, anomalies);
+        let limit = match facts.marks.bulk_at() {
+            Some(at) if !self.keep_bulk => at,
+            _ => usize::MAX,
+        };
+        let kept = self.keep(body, limit, anomalies);
         Seen {
             kept,
             path,

@@ -140,6 +140,13 @@ impl Tracker {
         Self::with_bodies(limits, Registry::builtin(), BodyMode::Full)
     }
 
+    /// Keep the bulk data of waiting calls (`--data hex`); see
+    /// [`crate::pipeline::Options::keep_bulk`].
+    pub fn keep_bulk(mut self, on: bool) -> Self {
+        self.bodies.keep_bulk = on;
+        self
+    }
+
     /// A tracker with `registry`'s programs, decoding bodies as `mode` says.
     pub fn with_bodies(limits: &Limits, registry: Arc<Registry>, mode: BodyMode) -> Self {
         Tracker {

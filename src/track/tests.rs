@@ -315,3 +315,37 @@ fn statistics_decode_only_the_status() {
     // With bodies off, events carry none.
     assert!(off.exchange.call_body.is_none() && off.exchange.reply_body.is_none());
 }
+
+/// A WRITE call waiting for its reply keeps its arguments up to where its
+/// payload starts (not `body_keep` bytes of data nobody shows), unless
+/// bulk data is wanted (`--data hex`).
+#[test]
+fn waiting_writes_keep_no_payload_unless_asked() {
+    let limits = Limits::default();
+    let mut args = vec![0, 0, 0, 1, b'F', 0, 0, 0]; // file: data<64> "F"
+    args.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0x10, 0]); // offset 4096
+    args.extend_from_slice(&[0, 0, 0x10, 0]); // count 4096
+    args.extend_from_slice(&[0, 0, 0, 2]); // FILE_SYNC
+    let head = args.len() + 4; // up to the payload, after its length
+    args.extend_from_slice(&[0, 0, 0x10, 0]);
+    args.extend(std::iter::repeat_n(0xab, 4096));
+    for (keep_bulk, kept) in [(false, head), (true, 4096 + head)] {
+        let mut t =
+            Tracker::with_bodies(&limits, Registry::builtin(), BodyMode::Full).keep_bulk(keep_bulk);
+        let mut a = Anomalies::default();
+        let mut events = Vec::new();
+        let (c, s) = (ep(1, 700), ep(2, 2049));
+        let mut write = call(1, 1, 0);
+        write.procedure = Some(7);
+        let body = Body::borrowed(&args, args.len() as u64, crate::event::Missing::None);
+        t.on_call(Transport::Tcp, c, s, write, Some(body), &mut a, &mut |e| {
+            events.push(e.into_owned())
+        });
+        t.finish(&mut |e| events.push(e.into_owned()));
+        let ex = &events.last().unwrap().exchange;
+        let b = ex.call_body.as_ref().expect("arguments kept");
+        assert_eq!(b.data.len(), kept, "keep_bulk {keep_bulk}");
+        assert_eq!(b.len, args.len() as u64);
+        assert_eq!(ex.facts.fh_hash, Some(crc32fast::hash(b"F")));
+    }
+}
