@@ -154,6 +154,10 @@ pub struct StatsArgs {
     /// Also group by client or server address.
     #[arg(long, value_enum)]
     pub by: Option<By>,
+    /// Text: after the table, each row's latency histogram on log buckets
+    /// (1-2-5 per decade), with the buckets of p50, p90 and p99 marked.
+    #[arg(long)]
+    pub histogram: bool,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]

@@ -174,7 +174,7 @@ pub fn stats(
         limits.max_stats_rows,
         opts.pipeline.registry.clone(),
     );
-    let mut printer = StatsSink::new(stats, format, out, &mut summary);
+    let mut printer = StatsSink::new(stats, format, out, &mut summary).with_histogram(args.histogram);
     let r = read_files_with(
         &args.files,
         &limits,

@@ -1,0 +1,82 @@
+//! Names of what the aggregates count, for every printer (table, JSON,
+//! HTML, terminal UI): one place, so a row reads the same everywhere.
+
+use crate::event::Exchange;
+use crate::programs::registry::Registry;
+
+use super::StatsKey;
+
+/// The procedure's name from the registry, when the key names one.
+pub fn procedure_name<'r>(registry: &'r Registry, k: &StatsKey) -> Option<&'r str> {
+    match (k.program, k.version, k.procedure) {
+        (Some(p), Some(v), Some(q)) => registry.procedure_name(p, v, q),
+        _ => None,
+    }
+}
+
+/// The name of a key's operation (an NFSv4 COMPOUND's main operation).
+/// Operation names come with the NFSv4 decoding; until then the number is
+/// shown.
+pub fn operation_name<'r>(_registry: &'r Registry, _k: &StatsKey) -> Option<&'r str> {
+    None
+}
+
+/// The PROCEDURE column: `READ`, or `COMPOUND:READ` for an NFSv4
+/// compound's main operation.
+pub fn row_name(registry: &Registry, k: &StatsKey) -> String {
+    let proc_ = opt_name(k.procedure, procedure_name(registry, k));
+    match (k.operation, operation_name(registry, k)) {
+        (Some(_), Some(n)) => format!("{proc_}:{n}"),
+        (Some(op), None) => format!("{proc_}:{op}"),
+        (None, _) => proc_,
+    }
+}
+
+/// The PROGRAM column: the name, else the number, else `-`.
+pub fn program_label(registry: &Registry, program: Option<u32>) -> String {
+    opt_name(program, program.and_then(|p| registry.program_name(p)))
+}
+
+/// A name, else the number, else `-`.
+pub fn opt_name(n: Option<u32>, name: Option<&str>) -> String {
+    match (n, name) {
+        (_, Some(s)) => s.to_string(),
+        (Some(n), None) => n.to_string(),
+        (None, None) => "-".into(),
+    }
+}
+
+/// The name of the program status of `ex` when it reports a failure
+/// (anything but the status enum's 0, which is OK in every status enum:
+/// NFS3_OK, MNT3_OK, NLM4_GRANTED, NFS4_OK...).
+pub fn body_error_name<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<&'r str> {
+    let st = ex.facts.status?;
+    if st.value == 0 {
+        return None;
+    }
+    let c = ex.call.as_ref()?;
+    registry.status_name(c.program?, c.version?, st.ty, st.value)
+}
+
+/// Why an exchange failed, as `stats` counts it: a non-success RPC reply
+/// (`prog_unavail`, `auth_error`...) or a program status other than OK
+/// (`NFS3ERR_NOENT`...). `None` for a success and for a call with no reply.
+pub fn failure<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<&'r str> {
+    let r = ex.reply.as_ref()?;
+    let name = crate::filter::status_name(&r.status);
+    if !matches!(name, "success" | "accepted" | "unknown") {
+        Some(name)
+    } else {
+        body_error_name(registry, ex)
+    }
+}
+
+/// The `--by path` key of an exchange: its path, or `fh:0x...` (the
+/// handle's hash) where the path is not known.
+pub fn file_key(ex: &Exchange<'_>) -> Option<std::sync::Arc<str>> {
+    match (&ex.facts.path, ex.facts.fh_hash) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(h)) => Some(format!("fh:{h:#010x}").into()),
+        (None, None) => None,
+    }
+}
