@@ -43,6 +43,21 @@ pub enum Format {
     /// JSON Lines: one object per exchange, then a summary object
     /// (schema: docs/json.md).
     Json,
+    /// `read`: CSV, one row per exchange with typed columns
+    /// (docs/export.md); to -o FILE or standard output.
+    Csv,
+    /// `read`: Parquet files in the directory -o DIR, one row per exchange
+    /// (docs/export.md; needs the `export` feature).
+    Parquet,
+}
+
+/// `--partition`: how Parquet files are split into directories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PartitionBy {
+    /// `date=YYYY-MM-DD/` (UTC, by call time).
+    Day,
+    /// `date=YYYY-MM-DD/hour=HH/`.
+    Hour,
 }
 
 #[derive(Debug, Parser)]
@@ -56,6 +71,15 @@ pub struct ReadArgs {
     /// Detail view: after each line, the whole decoded body (text output).
     #[arg(short = 'V', long)]
     pub verbose: bool,
+    /// Where the output goes: a file (text, json, csv; created, never
+    /// overwritten) or, for parquet, a directory (created if missing; the
+    /// files in it are new).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Parquet: one directory per day or hour of call time, in the Hive
+    /// layout (`date=YYYY-MM-DD/hour=HH/`) engines read as partitions.
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub partition: Option<PartitionBy>,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]

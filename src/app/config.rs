@@ -58,6 +58,17 @@ pub fn live_checks(a: &crate::cli::LiveArgs) -> Result<(), AppError> {
     if a.count == Some(0) {
         return Err(AppError::Usage("--count: must be at least 1".into()));
     }
+    if a.format == crate::cli::Format::Parquet {
+        return Err(AppError::Usage(
+            "live --format parquet: not supported (write a capture with -w, then `read --format parquet`)"
+                .into(),
+        ));
+    }
+    if a.stats && a.format == crate::cli::Format::Csv {
+        return Err(AppError::Usage(
+            "live --stats --format: text or json".into(),
+        ));
+    }
     if a.snaplen == 0 {
         return Err(AppError::Usage("--snaplen: must be at least 1".into()));
     }

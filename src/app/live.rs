@@ -101,10 +101,17 @@ pub fn live(
             let mut sink = FilteredSink::new(JsonLinesSink::new(out, view), &filter);
             run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
         }
+        (false, Format::Csv) => {
+            let csv = crate::output::export::csv::CsvWriter::new(out);
+            let export = crate::output::export::ExportSink::new(csv, view, &mut *err);
+            let mut sink = FilteredSink::new(export, &filter);
+            run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
+        }
+        (false, Format::Parquet) => unreachable!("live_checks refuses parquet"),
         (true, format) => {
             let format = match format {
-                Format::Text => StatsFormat::Text,
                 Format::Json => StatsFormat::Json,
+                _ => StatsFormat::Text,
             };
             let stats = Stats::with_registry(
                 config::group_by(args.by),

@@ -371,7 +371,7 @@ fn procedure_by_name(program: u32, version: u32, name: &str) -> Option<u32> {
 
 fn parse_hex(s: &str) -> Option<Vec<u8>> {
     let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     digits

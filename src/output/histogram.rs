@@ -66,8 +66,10 @@ fn write_one(title: &str, r: &StatsRow, out: &mut dyn Write) -> io::Result<()> {
         ms(pct[2].1)
     )?;
     let b = l.buckets();
-    let (Some(first), Some(last)) = (b.iter().position(|&c| c > 0), b.iter().rposition(|&c| c > 0))
-    else {
+    let (Some(first), Some(last)) = (
+        b.iter().position(|&c| c > 0),
+        b.iter().rposition(|&c| c > 0),
+    ) else {
         return Ok(());
     };
     let max = b.iter().copied().max().unwrap_or(1).max(1);
@@ -101,7 +103,7 @@ fn bar(n: u64, max: u64) -> String {
     const EIGHTHS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
     let eighths = ((n as u128 * BAR_WIDTH as u128 * 8).div_ceil(max as u128)) as usize;
     let mut s = "█".repeat(eighths / 8);
-    if eighths % 8 > 0 {
+    if !eighths.is_multiple_of(8) {
         s.push(EIGHTHS[eighths % 8 - 1]);
     }
     s
@@ -140,11 +142,20 @@ mod tests {
         write_one("NFS 3 READ", &r, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].starts_with("NFS 3 READ: 100 replies, p50 0.150 ms"), "{text}");
+        assert!(
+            lines[0].starts_with("NFS 3 READ: 100 replies, p50 0.150 ms"),
+            "{text}"
+        );
         // 100us-200us .. 2ms-5ms: 5 buckets.
         assert_eq!(lines.len(), 6, "{text}");
-        assert!(lines[1].contains("100us-200us") && lines[1].ends_with("90  p50 p90"), "{text}");
-        assert!(lines[5].contains("2ms-5ms") && lines[5].ends_with("10  p99"), "{text}");
+        assert!(
+            lines[1].contains("100us-200us") && lines[1].ends_with("90  p50 p90"),
+            "{text}"
+        );
+        assert!(
+            lines[5].contains("2ms-5ms") && lines[5].ends_with("10  p99"),
+            "{text}"
+        );
         assert!(lines[2].trim_end().ends_with(" 0"), "{text}");
     }
 }

@@ -8,6 +8,7 @@
 //!   end as a table or a JSON array.
 
 pub mod bodies;
+pub mod export;
 pub mod histogram;
 pub mod jsonl;
 pub mod jsonw;

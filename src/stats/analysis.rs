@@ -58,13 +58,15 @@ impl Analysis {
     pub fn new(registry: Arc<Registry>, limits: &Limits, shape: SeriesShape) -> Self {
         const S: u64 = 1_000_000_000;
         Analysis {
-            table: Stats::with_registry(GroupBy::Procedure, limits.max_stats_rows, registry.clone()),
+            table: Stats::with_registry(
+                GroupBy::Procedure,
+                limits.max_stats_rows,
+                registry.clone(),
+            ),
             series: match shape {
-                SeriesShape::Whole => Series::coarsening(
-                    S,
-                    limits.report_series_points,
-                    limits.report_series_keys,
-                ),
+                SeriesShape::Whole => {
+                    Series::coarsening(S, limits.report_series_points, limits.report_series_keys)
+                }
                 SeriesShape::Window => {
                     Series::sliding(S, limits.top_window_points, limits.report_series_keys)
                 }

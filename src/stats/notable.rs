@@ -117,8 +117,11 @@ impl Slowest {
         if self.heap.len() >= self.n {
             self.heap.pop();
         }
-        self.heap
-            .push(Reverse((latency_ns, self.seen, NotableOrd(Box::new(rec())))));
+        self.heap.push(Reverse((
+            latency_ns,
+            self.seen,
+            NotableOrd(Box::new(rec())),
+        )));
     }
 
     /// The kept exchanges, slowest first (ties: first seen first).

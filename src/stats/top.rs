@@ -124,7 +124,11 @@ mod tests {
         assert_eq!(t.other, calls(7, 7));
         let by_calls: Vec<_> = t.top(Rank::Calls, 5).iter().map(|e| e.0.clone()).collect();
         assert_eq!(by_calls, ["a", "b"]);
-        let by_time: Vec<_> = t.top(Rank::TotalTime, 1).iter().map(|e| e.0.clone()).collect();
+        let by_time: Vec<_> = t
+            .top(Rank::TotalTime, 1)
+            .iter()
+            .map(|e| e.0.clone())
+            .collect();
         assert_eq!(by_time, ["b"]);
         assert_eq!(t.top(Rank::Bytes, 1)[0].1.bytes(), 600);
     }
