@@ -23,6 +23,10 @@ pub enum Command {
     /// Per-procedure statistics of capture files: calls, replies, errors by
     /// status, latency percentiles, bytes.
     Stats(StatsArgs),
+    /// A self-contained HTML report of capture files: overview, latency
+    /// histograms and percentiles, rates over time, top clients, servers
+    /// and files, slowest exchanges and errors with frame numbers.
+    Report(ReportArgs),
     /// Capture from a network interface (libpcap) and decode as it happens.
     Live(LiveArgs),
     /// List the capture devices libpcap can open.
@@ -191,6 +195,27 @@ pub struct StatsArgs {
 }
 
 #[derive(Debug, Parser)]
+pub struct ReportArgs {
+    /// Capture files to read, in order; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The HTML file to write (replaced if it exists).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE.html",
+        required = true
+    )]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub bodies: BodyArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+#[derive(Debug, Parser)]
 pub struct LiveArgs {
     /// Interface to capture on (see `rpcscope interfaces`).
     #[arg(short = 'i', long, value_name = "IFACE")]
@@ -221,6 +246,11 @@ pub struct LiveArgs {
     /// With --stats: also group by client or server address.
     #[arg(long, value_enum, requires = "stats")]
     pub by: Option<By>,
+    /// At the end (--count, --duration, Ctrl-C), also write an HTML report
+    /// of everything captured to this file (replaced if it exists), as
+    /// `rpcscope report` does.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
     /// Detail view: after each line, the whole decoded body (text output).
     #[arg(short = 'V', long)]
     pub verbose: bool,

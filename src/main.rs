@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Read(args) => app::read(args, &mut out, &mut err),
         Command::Stats(args) => app::stats(args, &mut out, &mut err),
+        Command::Report(args) => app::report(args, &mut err),
         Command::Live(args) => app::live(args, &mut out, &mut err),
         Command::Interfaces => app::interfaces(&mut out),
         Command::Serve(args) => {

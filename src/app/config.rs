@@ -139,3 +139,13 @@ pub fn body_view(
 ) -> crate::output::bodies::BodyView {
     crate::output::bodies::BodyView::new(registry, limits, a.data == crate::cli::DataMode::Hex)
 }
+
+/// The file of `report -o` / `live --report`, created (or truncated) now,
+/// before the sandbox.
+pub fn create_report(
+    path: &std::path::Path,
+) -> Result<std::io::BufWriter<std::fs::File>, AppError> {
+    std::fs::File::create(path)
+        .map(|f| std::io::BufWriter::with_capacity(1 << 16, f))
+        .map_err(|e| AppError::Fatal(format!("{}: cannot create the report: {e}", path.display())))
+}

@@ -223,6 +223,34 @@ pub fn stats(
     Ok(r?)
 }
 
+/// `rpcscope report`: the HTML page of [`crate::output::report`], written
+/// to `-o` (opened before the sandbox). Enters the sandbox like [`read`].
+pub fn report(args: &crate::cli::ReportArgs, err: &mut dyn Write) -> Result<Outcome, AppError> {
+    let registry = config::registry(&args.bodies)?;
+    let (filter, mut opts) = file_options(&args.filter, true, &registry)?;
+    opts.pipeline = config::pipeline_options(&args.bodies, registry.clone(), false);
+    let file = config::create_report(&args.output)?;
+    restrict(&args.sandbox, err)?;
+    let limits = Limits::default();
+    let mut report = crate::output::report::ReportSink::new(registry, &limits, file);
+    let r = read_files_with(
+        &args.files,
+        &limits,
+        &mut FilteredSink::new(&mut report, &filter),
+        err,
+        &mut opts,
+    );
+    let s = &report.analysis;
+    writeln!(
+        err,
+        "rpcscope: report of {} exchanges in {} procedures written to {}",
+        s.table.iter().map(|(_, r)| r.calls).sum::<u64>(),
+        s.table.len(),
+        args.output.display()
+    )?;
+    Ok(r?)
+}
+
 /// Decodes every file into `sink`; per-file errors go to `err` as one line
 /// each and the other files are still read.
 pub fn read_files(

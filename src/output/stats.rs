@@ -180,7 +180,8 @@ pub struct LatencyJson {
 }
 
 impl<'a> StatsRowJson<'a> {
-    fn new(registry: &'a Registry, by: GroupBy, k: &'a StatsKey, r: &'a StatsRow) -> Self {
+    /// The JSON view of row `k` of a table grouped `by`.
+    pub fn new(registry: &'a Registry, by: GroupBy, k: &'a StatsKey, r: &'a StatsRow) -> Self {
         let mmm = r.latency.min_mean_max_us();
         let peer = k.peer.map(|a| a.to_string());
         StatsRowJson {
