@@ -29,6 +29,10 @@ pub enum Command {
     Report(ReportArgs),
     /// Capture from a network interface (libpcap) and decode as it happens.
     Live(LiveArgs),
+    /// A full-screen view refreshed every second, like nfsiostat/nfswatch:
+    /// per procedure rate, p50/p99 latency and errors; top clients and
+    /// files; kernel drops. Live (-i) or replaying a capture file (-r).
+    Top(TopArgs),
     /// List the capture devices libpcap can open.
     Interfaces,
     /// Serve the portmapper and the rpcscope_test program over TCP and UDP
@@ -207,6 +211,33 @@ pub struct ReportArgs {
         required = true
     )]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub bodies: BodyArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+#[derive(Debug, Parser)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["interface", "read"])))]
+pub struct TopArgs {
+    /// Interface to capture on (see `rpcscope interfaces`).
+    #[arg(short = 'i', long, value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// Replay this capture file instead (pcap, pcapng, snoop; gzip too).
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Option<PathBuf>,
+    /// Replay speed: N times capture speed (0.5, 1, 10...), or `max` for
+    /// as fast as it decodes.
+    #[arg(long, default_value = "1", value_name = "N|max")]
+    pub speed: String,
+    /// Live: bytes captured per packet.
+    #[arg(long, default_value_t = 262144, value_name = "BYTES")]
+    pub snaplen: u32,
+    /// Live: the user to become after opening the capture (as `live -Z`).
+    #[arg(short = 'Z', long = "relinquish-privileges", value_name = "USER")]
+    pub user: Option<String>,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]

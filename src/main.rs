@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => app::stats(args, &mut out, &mut err),
         Command::Report(args) => app::report(args, &mut err),
         Command::Live(args) => app::live(args, &mut out, &mut err),
+        Command::Top(args) => app::top::top(args, &mut err),
         Command::Interfaces => app::interfaces(&mut out),
         Command::Serve(args) => {
             return match rpcscope::server::run(args, &mut err) {

@@ -18,6 +18,7 @@ pub mod live;
 mod progress;
 #[cfg(feature = "live")]
 mod rpc_writer;
+pub mod top;
 
 use std::fmt;
 use std::io::{self, Write};

@@ -16,6 +16,7 @@ pub mod report;
 pub mod schema;
 pub mod stats;
 pub mod text;
+pub mod top_view;
 
 use std::io;
 

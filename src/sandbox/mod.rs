@@ -126,6 +126,21 @@ pub fn enter_sandbox() -> Result<(), SandboxError> {
     }
 }
 
+/// [`enter_sandbox`] for `top`, which owns the terminal: the same system
+/// calls, plus waiting on the terminal's input queue (`epoll_wait`,
+/// `epoll_pwait`) and setting the terminal's mode back at exit (`ioctl`
+/// `TCSETS*`, and their `termios2` forms).
+pub fn enter_terminal_sandbox() -> Result<(), SandboxError> {
+    #[cfg(target_os = "linux")]
+    {
+        seccomp::enter_terminal()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Ok(())
+    }
+}
+
 /// [`enter_sandbox`] for an export into the directory `dir` (which exists):
 /// the same system calls, plus creating new files (never opening an
 /// existing one for writing) and directories. Where the kernel has
