@@ -159,10 +159,10 @@ fn header(f: &mut Frame<'_>, r: Rect, a: &Analysis, st: &Status<'_>) {
     };
     let state = if st.ended { "  END OF INPUT" } else { "" };
     let l1 = format!(
-        "rpcscope top  {}  running {:.0}s  capture time {at}{state}",
+        "rpcscope top  {}  running {:.0}s{state}   q: quit",
         st.source, st.elapsed_s
     );
-    let l2 = format!("calls {calls}  errors {errors}  {drops}   q: quit");
+    let l2 = format!("capture time {at}  calls {calls}  errors {errors}  {drops}");
     let p = Paragraph::new(vec![
         Line::styled(l1, Style::default().add_modifier(Modifier::BOLD)),
         Line::raw(l2),

@@ -217,8 +217,10 @@ impl Series {
 }
 
 /// Shifts capture times so that times a little before the epoch (a
-/// capture with a zero clock) still index: 2^62 ns is ~146 years.
-const OFFSET: i64 = 1 << 62;
+/// capture with a zero clock) still index: 2^32 s (~136 years). A multiple
+/// of every width used (one second doubled up to 2^32 times), so intervals
+/// stay aligned on multiples of their width since the epoch.
+const OFFSET: i64 = (1 << 32) * 1_000_000_000;
 
 #[cfg(test)]
 mod tests {
