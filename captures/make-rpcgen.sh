@@ -15,23 +15,36 @@
 # rpcbind, tcpdump; tshark for the .tsv (skipped when missing).
 # Usage: captures/make-rpcgen.sh [OUTPUT.pcap]
 #   writes OUTPUT.pcap, OUTPUT.truth.jsonl and OUTPUT.tshark.tsv
+# or:    captures/make-rpcgen.sh --build DIR
+#   only builds DIR/demo_server and DIR/demo_client (no root needed; the
+#   tests that run the rpcgen peer build it so)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(realpath -m "${1:-$here/rpcgen-demo.pcap}")
-truth="${out%.pcap}.truth.jsonl"
-mkdir -p "$(dirname "$out")"
-if [ "${RPCSCOPE_IN_NETNS:-}" != 1 ]; then
-    # Build the client and the server from demo.x into a temporary folder.
-    build=$(mktemp -d)
-    trap 'rm -rf "$build"' EXIT
-    cp "$here"/rpcgen-demo/demo.x "$here"/rpcgen-demo/*.c "$here"/rpcgen-demo/*.h "$build"/
+
+# Build the client and the server from demo.x into the folder $1.
+build_demo() {
+    cp "$here"/rpcgen-demo/demo.x "$here"/rpcgen-demo/*.c "$here"/rpcgen-demo/*.h "$1"/
     (
-        cd "$build"
+        cd "$1"
         rpcgen -N demo.x  # demo.h, demo_xdr.c, demo_clnt.c, demo_svc.c
         cflags=(-O1 -Wall -Wno-unused-variable -I/usr/include/tirpc)
         ${CC:-cc} "${cflags[@]}" -o demo_server demo_server.c demo_svc.c demo_xdr.c -ltirpc
         ${CC:-cc} "${cflags[@]}" -o demo_client demo_client.c demo_clnt.c demo_xdr.c demo_json.c -ltirpc
     )
+}
+
+if [ "${1:-}" = --build ]; then
+    mkdir -p "${2:?usage: $0 --build DIR}"
+    build_demo "$2"
+    exit 0
+fi
+out=$(realpath -m "${1:-$here/rpcgen-demo.pcap}")
+truth="${out%.pcap}.truth.jsonl"
+mkdir -p "$(dirname "$out")"
+if [ "${RPCSCOPE_IN_NETNS:-}" != 1 ]; then
+    build=$(mktemp -d)
+    trap 'rm -rf "$build"' EXIT
+    build_demo "$build"
     env RPCSCOPE_IN_NETNS=1 RPCGEN_DEMO_BUILD="$build" unshare --net --mount --fork "$0" "$out"
     if command -v tshark >/dev/null; then
         # The server's ports are random and the client's reserved ports

@@ -16,8 +16,10 @@
 #   `live` feature; the benchmarks are built.
 # - every cargo-fuzz target for 20 s under AddressSanitizer (scripts/fuzz-smoke.sh;
 #   installs cargo-fuzz when missing; FUZZ_SECONDS changes the time).
-# Tests that need ../shared (the public capture corpus) or root (private
-# network namespaces for live capture) say so and skip where those are absent.
+# Tests that need ../shared (the public capture corpus), root (private
+# network namespaces for live capture), tshark, rpcbind or tcpdump say so and
+# skip where those are absent, except under CI=true (set by .ci/run), where
+# scripts/ci-prereqs.sh checks them first and a missing one fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +35,11 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo_cmd[@]}" debconf-set-selections || true
     "${sudo_cmd[@]}" apt-get update -qq
     "${sudo_cmd[@]}" apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+if [ "${CI:-}" = true ]; then
+    echo "==> CI=true: checking that every test can run (no skips in CI)"
+    ./scripts/ci-prereqs.sh
 fi
 
 echo "==> cargo test (default features: live capture through libpcap)"

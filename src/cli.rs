@@ -15,35 +15,61 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The text of [`EXIT_STATUS_HELP`], as a literal for `concat!` (a command
+/// with help of its own ends with it).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! exit_status_help {
+    () => {
+        "\
+Exit status (every command):
+  0    success, also when the output is closed early (e.g. `| head`)
+  1    a failure while running: unreadable input, a capture that cannot be
+       opened, a call with no reply or a program the portmapper does not know
+  2    a bad command line or option value (including a BPF filter)
+  130  stopped by SIGINT (Ctrl-C), 143 by SIGTERM: what was decoded is
+       flushed, unanswered calls are reported and the summary is printed"
+    };
+}
+
+/// The exit statuses, the same for every command (README "Exit status").
+pub const EXIT_STATUS_HELP: &str = exit_status_help!();
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Decode capture files (pcap, pcapng, snoop; gzip-compressed or not)
     /// into ONC RPC calls and replies.
+    #[command(after_help = EXIT_STATUS_HELP)]
     Read(ReadArgs),
     /// Per-procedure statistics of capture files: calls, replies, errors by
     /// status, latency percentiles, bytes.
+    #[command(after_help = EXIT_STATUS_HELP)]
     Stats(StatsArgs),
     /// A self-contained HTML report of capture files: overview, latency
     /// histograms and percentiles, rates over time, top clients, servers
     /// and files, slowest exchanges and errors with frame numbers.
     Report(ReportArgs),
     /// Capture from a network interface (libpcap) and decode as it happens.
+    #[command(after_help = EXIT_STATUS_HELP)]
     Live(LiveArgs),
     /// A full-screen view refreshed every second, like nfsiostat/nfswatch:
     /// per procedure rate, p50/p99 latency and errors; top clients and
     /// files; kernel drops. Live (-i) or replaying a capture file (-r).
     Top(TopArgs),
     /// List the capture devices libpcap can open.
+    #[command(after_help = EXIT_STATUS_HELP)]
     Interfaces,
     /// Serve the portmapper and the rpcscope_test program over TCP and UDP
     /// (docs/server.md).
+    #[command(after_help = EXIT_STATUS_HELP)]
     Serve(crate::server::ServeArgs),
     /// Call an ONC RPC procedure: traffic and load generation with latency
     /// percentiles.
+    // Its own help (client::ARGS_HELP) ends with the exit status table.
     Call(crate::client::CallArgs),
 }
 
-/// Output format.
+/// Output format of `read` and `live`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// One line per RPC message; summary on stderr.
@@ -175,14 +201,25 @@ pub enum By {
     Path,
 }
 
+/// Output format of statistics (`stats`, `live --stats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// An aligned table, one row per procedure, slowest first; the run
+    /// summary on stderr.
+    Text,
+    /// One JSON array of row objects (schema: docs/json.md); the run summary
+    /// on stderr.
+    Json,
+}
+
 #[derive(Debug, Parser)]
 pub struct StatsArgs {
     /// Capture files to read, in order; `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Output format: an aligned table (slowest first) or a JSON array.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format of the statistics.
+    #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+    pub format: TableFormat,
     /// Also group by client or server address.
     #[arg(long, value_enum)]
     pub by: Option<By>,
@@ -251,7 +288,7 @@ pub struct LiveArgs {
     /// Interface to capture on (see `rpcscope interfaces`).
     #[arg(short = 'i', long, value_name = "IFACE")]
     pub interface: String,
-    /// Output format.
+    /// Output format (with --stats: text is a table, json one array).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Stop after this many exchange records (complete exchanges, unanswered

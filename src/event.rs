@@ -241,6 +241,57 @@ pub struct BodyStatus {
     pub value: i32,
 }
 
+/// Which body of an exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyPart {
+    /// The call's arguments.
+    Args,
+    /// The reply's results.
+    Result,
+}
+
+impl BodyPart {
+    /// The JSON name (`body_error.part`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BodyPart::Args => "args",
+            BodyPart::Result => "result",
+        }
+    }
+}
+
+/// Why a body that is on the wire cannot be read at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedKind {
+    /// RPCSEC_GSS privacy: the body is encrypted.
+    Encrypted,
+    /// The RPCSEC_GSS wrapper around it does not parse.
+    Malformed,
+}
+
+impl SealedKind {
+    /// The JSON name (`body_error.kind`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SealedKind::Encrypted => "encrypted",
+            SealedKind::Malformed => "malformed",
+        }
+    }
+}
+
+/// A body rpcscope cannot decode because of how it is protected
+/// (RPCSEC_GSS, see `track::gss`): the exchange carries no body for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sealed {
+    pub part: BodyPart,
+    pub kind: SealedKind,
+    /// Where in the body the unreadable part starts (after the length of
+    /// an encrypted `databody_priv`; 0 for a malformed wrapper).
+    pub offset: u64,
+    /// Its length: of the encrypted data, or of the whole body.
+    pub len: u64,
+}
+
 /// What program semantics learned from an exchange's bodies.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BodyFacts {
@@ -252,6 +303,20 @@ pub struct BodyFacts {
     /// as Wireshark's `nfs.fh.hash`: a name for a file whose path is not
     /// known.
     pub fh_hash: Option<u32>,
+    /// The arguments could not be read (encrypted).
+    pub sealed_args: Option<Sealed>,
+    /// The results could not be read (encrypted).
+    pub sealed_result: Option<Sealed>,
+}
+
+impl BodyFacts {
+    /// Why the body `part` could not be read, if it could not.
+    pub fn sealed(&self, part: BodyPart) -> Option<Sealed> {
+        match part {
+            BodyPart::Args => self.sealed_args,
+            BodyPart::Result => self.sealed_result,
+        }
+    }
 }
 
 /// A call with its reply, or either alone.

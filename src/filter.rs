@@ -17,7 +17,9 @@
 //! Program, procedure and host are known when a call is seen; status and
 //! latency only when its reply arrives. When the filter needs the reply,
 //! [`FilteredSink`] holds back call lines and sends the call line of a
-//! matching exchange just before its reply (retransmission lines are dropped).
+//! matching exchange just before its reply (retransmission lines are dropped);
+//! a matching call that gets no reply arrives as its `Unmatched` event, which
+//! the text sink then prints, marked `(no reply)`.
 
 use std::fmt;
 use std::io;
@@ -533,6 +535,10 @@ impl<S: Sink> Sink for FilteredSink<'_, S> {
     }
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         self.offer(ev).map(|_| ())
+    }
+    /// Anomalies are not exchanges: the filters do not apply.
+    fn anomaly(&mut self, a: &crate::anomaly::AnomalyRecord) -> io::Result<()> {
+        self.inner.anomaly(a)
     }
     fn capture_counts(&mut self, c: &CaptureCounts) -> io::Result<()> {
         self.inner.capture_counts(c)

@@ -72,6 +72,10 @@ pub mod limits;
 pub mod net;
 pub mod output;
 pub mod pipeline;
+/// Test prerequisites (root, tools, `../shared`): the integration tests' helper.
+#[cfg(test)]
+#[path = "../tests/common/prereq.rs"]
+pub(crate) mod prereq;
 pub mod programs;
 pub mod rpc;
 pub mod sandbox;

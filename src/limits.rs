@@ -5,6 +5,40 @@
 //! and the server takes its bound from a [`Limits`] value, so the bounds can be
 //! reviewed in one place and tightened in tests. Hitting a bound is a counted
 //! anomaly, never a panic and never a silent clear-all.
+//!
+//! # Worst case of the whole process: at most 128 MiB on any input
+//!
+//! The defaults are chosen so that `read`, `stats` and `live` stay within
+//! 128 MiB of resident memory whatever the capture holds, every table full
+//! at once. Per-entry costs are measured (peak RSS above the 5.4 MiB of
+//! decoding a one-frame file, release build, table filled to its cap by a
+//! generated capture, hash-table growth included: a table that churns at its
+//! cap settles at twice its buckets):
+//!
+//! | what | bound | worst case |
+//! |---|---|---:|
+//! | process, binary, program registry | - | 5.4 MiB |
+//! | frame buffer; `read -` frames parsed ahead | `max_frame`; [`STDIN_AHEAD_BYTES`] | 1 + 4 MiB |
+//! | IP reassembly | `max_ip_reassemblies` x 64 KiB + [`IP_FRAG_POOL`] x 64 KiB | 4 + 1 MiB |
+//! | TCP directions and their RPC streams (~1.1 KiB each: TCP state, record reader, frame ring, hash buckets, holds) | `max_tcp_streams` = 16384 | 18.2 + 1.6 MiB |
+//! | TCP out-of-order bytes, spare buffers | `max_tcp_ooo_total`; [`TCP_OOO_POOL`] x [`TCP_OOO_POOL_BUF_MAX`] | 4 + 2 MiB |
+//! | record prefixes, resync windows, candidates of all streams | `max_stream_buffer_bytes` | 12 MiB |
+//! | pending calls (~1.5 KiB each with buckets and order queue) and their kept arguments | `max_pending_calls` = 14336; `max_pending_body_bytes` | 21.1 + 8 MiB |
+//! | answered calls (~1 KiB each) | `max_answered` = 14336 | 14.6 MiB |
+//! | RPC servers known | `max_rpc_flows` = 14336 | 1.5 MiB |
+//! | file-handle paths (~150 B each) | `max_paths` | 5 MiB |
+//! | endpoints learned from portmap/rpcbind (~100 B each) | `max_learned_ports` | 0.4 MiB |
+//! | messages held for capture order | `max_reorder_messages` x ~350 B + `max_reorder_bytes` | 2.8 + 4 MiB |
+//! | anomaly records waiting | `max_anomaly_queue` x ~250 B | 1 MiB |
+//! | statistics rows (`stats`, `live --stats`) | `max_stats_rows` x ~20 KiB | 10 MiB |
+//! | **total** | | **122 MiB** |
+//!
+//! `tests/flood.rs` checks it: 200,000 TCP flows within 20 s of capture time,
+//! each holding the start of a record that never completes (the streams
+//! dropped are counted as `rpc_stream_evicted` and `tcp_stream_evicted`),
+//! and a capture that fills every table above at once; docs/performance.md
+//! has the measured peaks. The server (`serve`) and client (`call`) have
+//! their own bounds below (connections, threads, records).
 
 /// The bounds used by every layer. `Limits::default()` is what the CLI uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,16 +46,19 @@ pub struct Limits {
     // ---- capture files -------------------------------------------------
     /// Largest captured frame we accept from a file (pcap `incl_len`, pcapng
     /// block length). libpcap's own MAXIMUM_SNAPLEN is 262144; pcapng blocks
-    /// add headers and options. Anything larger is a corrupt file.
+    /// add headers and options, and the largest offloaded super-frames a
+    /// capture can hold (GSO/GRO, BIG TCP) stay under 512 KiB. Anything
+    /// larger is a corrupt file. The frame buffer grows to this at most.
     pub max_frame: usize,
 
     // ---- IP fragment reassembly ----------------------------------------
     /// Largest reassembled IP datagram: the IPv4 total length field and the
     /// IPv6 fragmentable part cannot exceed 65535 bytes.
     pub max_ip_datagram: usize,
-    /// Datagrams being reassembled at once. NFS over UDP with 32 KiB writes
-    /// keeps a handful in flight per client; 1024 covers a busy server while
-    /// bounding memory to ~64 MiB in the worst case.
+    /// Datagrams being reassembled at once. The fragments of one datagram
+    /// arrive back to back, so even a busy NFS-over-UDP server (32 KiB
+    /// writes, a handful in flight per client) has a few dozen in flight at
+    /// any moment; 64 datagrams of at most 64 KiB bound memory to 4 MiB.
     pub max_ip_reassemblies: usize,
     /// Fragments per datagram. A 64 KiB datagram over a 576-byte MTU needs
     /// ~120 fragments; more is an attack (tiny-fragment flood).
@@ -31,8 +68,12 @@ pub struct Limits {
     pub ip_reassembly_timeout_ns: u64,
 
     // ---- TCP streams ---------------------------------------------------
-    /// Tracked TCP directions. Evicting the least recently used one beyond
-    /// this bounds memory on captures with many short connections.
+    /// Tracked TCP directions (and RPC streams, one per direction). Evicting
+    /// the least recently used one beyond this bounds memory on captures
+    /// with many short connections; an evicted connection that speaks again
+    /// is picked up mid-stream (its framing is searched for). 16384
+    /// directions are 8192 connections active within the idle timeout; each
+    /// costs ~1 KiB in all (see the worst case below).
     pub max_tcp_streams: usize,
     /// Out-of-order bytes buffered per direction while waiting for a hole to
     /// fill. 1 MiB covers a full window of 64 KiB segments on a fast LAN; past
@@ -41,6 +82,13 @@ pub struct Limits {
     /// Out-of-order segments buffered per direction (bounds bookkeeping
     /// overhead for floods of tiny segments).
     pub max_tcp_ooo_segments: usize,
+    /// Out-of-order bytes buffered over all directions: without it,
+    /// `max_tcp_streams` directions could each hold `max_tcp_ooo_bytes`
+    /// (16 GiB). 4 MiB is four directions' full windows at once: holes are
+    /// filled (or declared lost by the peer's ACK) within a round trip, so
+    /// real captures hold far less. Past it, the direction that needs room
+    /// declares its hole lost (as when its own buffer is full).
+    pub max_tcp_ooo_total: usize,
     /// Capture-time idle period after which a TCP direction is forgotten.
     /// NFS clients keep connections open for hours but talk every few
     /// minutes; 10 minutes of silence is treated as gone.
@@ -65,6 +113,13 @@ pub struct Limits {
     /// for more. Large enough to hold a typical record and its successor's
     /// mark, small enough to stay cheap per stream.
     pub resync_window: usize,
+    /// Bytes of record prefixes, resync windows and candidates held by all
+    /// TCP directions' record readers together. One reader holds at most
+    /// `record_keep + 2 * resync_window` (~576 KiB), so without this bound a
+    /// flood of flows that each start a record and stop would hold that
+    /// times `max_tcp_streams`. Past it, the least recently active RPC
+    /// streams are dropped (counted as `rpc_stream_evicted`, with where).
+    pub max_stream_buffer_bytes: usize,
 
     // ---- RPC messages ------------------------------------------------------
     /// Largest opaque_auth body: RFC 5531 section 8.2 sets MAX_AUTH_BYTES to 400.
@@ -76,21 +131,51 @@ pub struct Limits {
 
     // ---- call/reply matching ---------------------------------------------
     /// Calls waiting for a reply, over all conversations. Zeek clears its whole
-    /// table at 1000; we evict the oldest and count it. 65536 outstanding
-    /// calls is far beyond any real server's slot table.
+    /// table at 1000; we evict the oldest and count it. 14336 outstanding
+    /// calls is a hundred clients each with a full 128-slot table (Linux's
+    /// default for NFS over TCP is 65536 slots but 16 to 128 in use); 14336
+    /// is 7/8 of 16384, the most a hash table of 16384 buckets holds.
     pub max_pending_calls: usize,
     /// Capture-time age after which a call with no reply is reported as
     /// unmatched. NFS hard mounts retransmit after 60 s (timeo=600); 120 s
     /// leaves room for one retransmission.
     pub call_timeout_ns: u64,
     /// Answered calls remembered so that duplicate replies and retransmitted
-    /// calls are recognised, not double counted.
+    /// calls are recognised, not double counted. A retransmission comes
+    /// within a timeout of its call, so the calls of the last few seconds
+    /// matter; 14336 (7/8 of 16384 buckets) covers a server answering
+    /// thousands of calls a second.
     pub max_answered: usize,
     /// Capture-time age after which an answered call is forgotten.
     pub answered_timeout_ns: u64,
-    /// Conversations (endpoint pairs) remembered as carrying RPC, so that a
-    /// reply with no call on a known RPC flow is reported as an orphan.
+    /// Server endpoints remembered as speaking RPC, so that a reply with no
+    /// call from one is reported as an orphan. Servers are few (one NFS
+    /// server has one or two endpoints per transport); 14336 (7/8 of 16384
+    /// buckets) is room for a capture of a whole data centre.
     pub max_rpc_flows: usize,
+
+    // ---- capture order -------------------------------------------------------
+    /// Capture time a decoded message may wait so that an earlier frame's
+    /// message held back elsewhere (a resync waiting for the next record
+    /// mark, a record whose gap is not yet declared, out-of-order TCP bytes)
+    /// reaches the tracker and the output first. Gaps are declared by the
+    /// peer's ACK within a round trip and resyncs decide within a record or
+    /// two, so 2 s covers real captures; a stream stuck longer stops holding
+    /// the others back. In `live` it is also the longest a line waits.
+    pub reorder_window_ns: u64,
+    /// Messages waiting for capture order at once. Holds last a round trip
+    /// (a gap is declared by the peer's ACK), a few thousand messages on a
+    /// busy server; past 8192 the oldest goes on (order is then best effort).
+    pub max_reorder_messages: usize,
+    /// Bytes of bodies held by waiting messages (each at most
+    /// `record_keep`): 4 MiB, so the queue's worst case is bounded whatever
+    /// the message sizes (a thousand messages of 4 KiB).
+    pub max_reorder_bytes: usize,
+    /// Longest record accepted as the first RPC record of a stream whose
+    /// ports are not known or learned as RPC: NFS's largest transfer (1 MiB)
+    /// plus headers. Other protocols (SMB reads and writes of up to 8 MiB)
+    /// frame larger PDUs that could otherwise pass for a record.
+    pub max_probe_record: u32,
 
     // ---- capture files (continued) -------------------------------------------
     /// Interfaces (IDBs) per pcapng section. Real captures have one per
@@ -102,9 +187,9 @@ pub struct Limits {
     // ---- statistics, live capture ------------------------------------------
     /// Rows of a statistics table. A row holds a latency histogram (~20 KiB
     /// for latencies up to minutes); with `--by client` a scan of many
-    /// addresses could otherwise grow memory without bound. 4096 rows is far
-    /// more than a readable table and caps memory near 80 MiB; exchanges of
-    /// later keys go into one overflow row (reported on stderr).
+    /// addresses could otherwise grow memory without bound. 512 rows is more
+    /// than a readable table and caps memory at 10 MiB; exchanges of later
+    /// keys go into one overflow row (reported on stderr).
     pub max_stats_rows: usize,
     /// Read timeout of a live capture handle, in milliseconds, on platforms
     /// where libpcap honours it in immediate mode: 100 ms keeps Ctrl-C prompt.
@@ -179,8 +264,10 @@ pub struct Limits {
     pub body_keep: usize,
     /// Bytes of arguments kept over all pending calls: with
     /// `max_pending_calls` full of long arguments, memory would otherwise
-    /// reach `max_pending_calls * body_keep` (128 MiB). Past it, a new call's
-    /// arguments are not kept (its exchange still is; counted as an anomaly).
+    /// reach `max_pending_calls * body_keep` (112 MiB). 8 MiB keeps the
+    /// arguments of 1024 calls at the full `body_keep` (28,000 NFSv3 calls
+    /// with their real arguments of under 300 bytes). Past it, a new call's arguments
+    /// are not kept (its exchange still is; counted as an anomaly).
     pub max_pending_body_bytes: usize,
     /// File handles remembered for paths (each ~150 bytes with its name and
     /// table overhead: 32768 is ~5 MiB). A server with more live files than
@@ -190,6 +277,27 @@ pub struct Limits {
     /// a reply is bounded by the client's `maxcount` (typically 32-64 KiB,
     /// a few hundred entries); more is not a real reply.
     pub max_dir_entries: usize,
+    /// Endpoints learned from portmap and rpcbind as serving RPC (GETPORT,
+    /// GETADDR, DUMP, SET...), so that their traffic is read as RPC. A
+    /// DUMP lists a few dozen mappings per host; 4096 covers a hundred
+    /// hosts' worth (~40 bytes each: 160 KiB). Past it the least recently
+    /// learned is forgotten (counted: `port_mapping_evicted`).
+    pub max_learned_ports: usize,
+
+    // ---- anomaly records -----------------------------------------------------
+    /// Anomaly records (JSON `{"type":"anomaly"}`) kept per kind in a burst:
+    /// enough to show where a problem starts and what it looks like; a
+    /// capture full of one kind of damage would otherwise bury the exchanges.
+    pub anomaly_burst: u32,
+    /// Anomaly records per kind per second of capture time after the burst
+    /// (the bucket refills at this rate): a long live capture keeps showing
+    /// that a problem persists. What is not recorded is counted in the
+    /// summary's `anomalies_suppressed`; every anomaly is counted anyway.
+    pub anomaly_per_sec: u32,
+    /// Anomaly records waiting to be written. The pipeline's caller drains
+    /// them after every frame, so a few per frame at most; one that never
+    /// drains holds at most this many (~100 bytes each: 400 KiB).
+    pub max_anomaly_queue: usize,
 
     // ---- reference server (`rpcscope serve`) -------------------------------
     /// Largest record the server accepts on TCP, summed over its fragments.
@@ -207,6 +315,13 @@ pub struct Limits {
     /// virtual stack are cheap; a connection flood past this is accepted and
     /// closed at once, so it never starves the connections already served.
     pub server_max_connections: usize,
+    /// When the connection table is full, a new connection takes the place
+    /// of one idle (or in the middle of one record) for at least this long
+    /// (see `server::admission`): idle and slowloris clients then cannot
+    /// lock others out until their timeouts. A real client's record arrives
+    /// within milliseconds, and a second of silence is cheap to lose (it
+    /// reconnects).
+    pub server_evict_after_ms: u64,
     /// A TCP connection with no record in progress is closed after this long
     /// without a byte from the client. Linux's rpcbind and knfsd close idle
     /// connections after about 6 minutes; a test server needs less.
@@ -297,29 +412,35 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_frame: 16 * 1024 * 1024,
+            max_frame: 1024 * 1024,
             max_ip_datagram: 65535,
-            max_ip_reassemblies: 1024,
+            max_ip_reassemblies: 64,
             max_ip_fragments: 128,
             ip_reassembly_timeout_ns: 30 * NS_PER_SEC,
-            max_tcp_streams: 65536,
+            max_tcp_streams: 16384,
             max_tcp_ooo_bytes: 1024 * 1024,
             max_tcp_ooo_segments: 1024,
+            max_tcp_ooo_total: 4 * 1024 * 1024,
             tcp_idle_timeout_ns: 600 * NS_PER_SEC,
             max_record: 16 * 1024 * 1024,
             record_keep: 64 * 1024,
             max_record_fragments: 1024,
             resync_window: 256 * 1024,
+            max_stream_buffer_bytes: 12 * 1024 * 1024,
             max_auth_bytes: 400,
             max_auth_sys_gids: 16,
             max_machine_name: 255,
-            max_pending_calls: 65536,
+            max_pending_calls: 14336,
             call_timeout_ns: 120 * NS_PER_SEC,
-            max_answered: 65536,
+            max_answered: 14336,
             answered_timeout_ns: 120 * NS_PER_SEC,
-            max_rpc_flows: 65536,
+            max_rpc_flows: 14336,
+            reorder_window_ns: 2 * NS_PER_SEC,
+            max_reorder_messages: 8192,
+            max_reorder_bytes: 4 * 1024 * 1024,
+            max_probe_record: 1024 * 1024 + 4096,
             max_capture_interfaces: 4096,
-            max_stats_rows: 4096,
+            max_stats_rows: 512,
             live_read_timeout_ms: 100,
             live_idle_sleep_us: 2000,
             max_write_backlog_bytes: 4 * 1024 * 1024,
@@ -336,12 +457,17 @@ impl Default for Limits {
             export_file_rows: 1 << 20,
             export_open_files: 8,
             body_keep: 8192,
-            max_pending_body_bytes: 16 * 1024 * 1024,
+            max_pending_body_bytes: 8 * 1024 * 1024,
             max_paths: 32768,
             max_dir_entries: 4096,
+            max_learned_ports: 4096,
+            anomaly_burst: 100,
+            anomaly_per_sec: 10,
+            max_anomaly_queue: 4096,
             server_max_record: 1024 * 1024 + 4096,
             server_max_fragments: 1024,
             server_max_connections: 256,
+            server_evict_after_ms: 1000,
             server_idle_timeout_ms: 120_000,
             server_record_deadline_ms: 30_000,
             server_max_sleep_ms: 10_000,
@@ -374,9 +500,11 @@ pub const NS_PER_SEC: u64 = 1_000_000_000;
 
 /// Deliveries remembered per TCP direction to map a record's end back to the
 /// frame that completed it. A record confirmed late (the resync waits for the
-/// next record mark) is normally confirmed within a few segments; 64 covers a
-/// record followed by dozens of tiny segments.
-pub const FRAME_RING: usize = 64;
+/// next record mark) is normally confirmed within a few segments; 8 covers
+/// that (the public corpus needs no more), at 24 bytes each per direction.
+/// A forgotten delivery maps to the oldest remembered one: a later frame,
+/// never an earlier.
+pub const FRAME_RING: usize = 8;
 
 /// Machine name bytes of an AUTH_SYS credential kept for output. Host names
 /// are rarely longer; a longer one is cut (RFC 5531 allows 255).
@@ -405,12 +533,24 @@ pub const MAX_VLAN_TAGS: usize = 4;
 /// per fragmented datagram.
 pub const IP_FRAG_POOL: usize = 16;
 
+/// Delivered TCP chunks fingerprinted per direction (24 bytes each), so a
+/// retransmission that carries other bytes than the copy already delivered
+/// is reported (`inconsistent_retransmission`). Retransmissions re-send the
+/// oldest unacknowledged segments, which are the last delivered ones when a
+/// reply or an ACK was lost; 4 covers that at 96 bytes per direction.
+pub const TCP_RECENT_CHUNKS: usize = 4;
+
 /// Spare out-of-order TCP buffers kept for reuse, shared by all directions.
-pub const TCP_OOO_POOL: usize = 32;
+pub const TCP_OOO_POOL: usize = 8;
 
 /// Largest spare out-of-order buffer kept; bigger ones are freed, so the
-/// pool holds at most `TCP_OOO_POOL` x 256 KiB = 8 MiB idle.
+/// pool holds at most `TCP_OOO_POOL` x 256 KiB = 2 MiB idle.
 pub const TCP_OOO_POOL_BUF_MAX: usize = 256 * 1024;
+
+/// Bytes of frames `read -` parses ahead of the decoder on its standard
+/// input thread: a few hundred packets, so the pipe is drained while the
+/// decoder works, and memory stays bounded when it is slower than the pipe.
+pub const STDIN_AHEAD_BYTES: usize = 4 * 1024 * 1024;
 
 /// Largest file handle remembered for paths: NFSv4's `NFS4_FHSIZE` is 128
 /// bytes (NFSv3 64, NFSv2 32); longer ones are not real handles.

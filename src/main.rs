@@ -1,20 +1,30 @@
 //! The `rpcscope` binary: parse arguments, run, map the outcome to an exit code.
 //!
-//! Exit codes: 0 success (also when the output is closed early, e.g. `| head`);
-//! 1 unreadable input or a command that could not run (e.g. no privilege to
-//! capture); 2 bad arguments or option values.
+//! Exit codes, the same for every command (`cli::EXIT_STATUS_HELP`, README):
+//! 0 success (also when the output is closed early, e.g. `| head`); 1 a
+//! failure while running (unreadable input, no privilege to capture, a call
+//! with no reply or to an unregistered program); 2 bad arguments or option
+//! values; 128 + n when signal n (SIGINT 130, SIGTERM 143) stopped it cleanly.
+//!
+//! Output goes through a 64 KiB buffer, or line by line when stdout is a
+//! terminal (so a slow capture shows each line as it is decoded).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use rpcscope::app::{self, AppError, Outcome};
+use rpcscope::app::{self, signals::Stop, AppError, Outcome};
 use rpcscope::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let tty = stdout.is_terminal();
+    let mut out: Box<dyn Write> = if tty {
+        Box::new(io::LineWriter::new(stdout.lock()))
+    } else {
+        Box::new(io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+    };
     let mut err = io::stderr();
     let result = match &cli.command {
         Command::Read(args) => app::read(args, &mut out, &mut err),
@@ -24,8 +34,14 @@ fn main() -> ExitCode {
         Command::Top(args) => app::top::top(args, &mut err),
         Command::Interfaces => app::interfaces(&mut out),
         Command::Serve(args) => {
+            // The server stops on its own flag; this one only tells which
+            // signal it was, for the exit status.
+            let stop = Stop::install().ok();
             return match rpcscope::server::run(args, &mut err) {
-                Ok(()) => ExitCode::SUCCESS,
+                Ok(()) => match stop.and_then(|s| s.signal()) {
+                    Some(sig) => ExitCode::from(app::signals::exit_status(sig)),
+                    None => ExitCode::SUCCESS,
+                },
                 Err(e) => {
                     let _ = writeln!(err, "rpcscope serve: {e}");
                     ExitCode::from(1)
@@ -65,7 +81,6 @@ fn main() -> ExitCode {
             let _ = writeln!(err, "rpcscope: {e}");
             ExitCode::from(1)
         }
-        (Ok(Outcome::Ok), Ok(())) => ExitCode::SUCCESS,
-        (Ok(Outcome::InputErrors), _) => ExitCode::from(1),
+        (Ok(outcome), Ok(())) => ExitCode::from(outcome.exit_status()),
     }
 }

@@ -4,32 +4,48 @@
 //! UDP datagrams and TCP byte streams; each TCP direction gets a
 //! [`RecordReader`] (record marking, resynchronisation); each message is
 //! parsed by [`Message`](crate::rpc::Message) and matched by the [`Tracker`]. It is sans-IO:
-//! callers push frames and receive events through a callback. One pipeline
-//! decodes one input: frame numbers and streams do not cross files.
+//! callers push frames (and, on a quiet live link, the time:
+//! [`Pipeline::handle_timeout`]) and receive events through a callback. One
+//! pipeline decodes one input: frame numbers and streams do not cross files.
 //!
-//! Finding RPC on any port: a UDP datagram is RPC when it parses as a call
-//! (rpcvers 2), or as a reply to a call the tracker knows of, or from a server
-//! known to speak RPC. A TCP direction is RPC once its record reader has
-//! found framing (a plausible message whose next record mark chains, see
-//! [`crate::rpc::record`]), or, when the stream's SYN was seen, once its first
-//! record parses as RPC.
+//! Finding RPC on any port ([`detect`]): a UDP datagram is RPC when it parses
+//! as a plausible call (rpcvers 2, a program other than 0), or as a reply to
+//! a call the tracker knows of, or from a server known to speak RPC. A TCP
+//! direction is RPC once its record reader has found framing (a plausible
+//! message whose next record mark chains, see [`crate::rpc::record`]), or,
+//! when the stream's SYN was seen, once its first record parses as RPC (at
+//! once when the server is known to speak RPC: seen before, or named by
+//! portmap/rpcbind); on ports not known or learned as RPC, a call must be
+//! plausible and a reply needs its call or a second consistent record.
+//! Replies from a known server are RPC even when their call was not captured.
+//!
+//! Capture order ([`reorder`]): messages reach the tracker in the order of
+//! the frames they are reported at, so a call always comes before the reply
+//! of a later frame, whatever buffering or resynchronisation held it, and
+//! events come out in capture order.
+//!
+//! Anomalies are counted and recorded with where and why
+//! ([`crate::anomaly`]); [`Pipeline::drain_anomalies`] hands the records out.
 
 use std::sync::Arc;
 
-use crate::anomaly::{Anomalies, Anomaly};
+use crate::anomaly::{Anomalies, AnomalyRecord, Context};
 use crate::capture::{Frame, Timestamp};
-use crate::event::{Body, Event, Missing, MsgMeta};
+use crate::event::Event;
 use crate::limits::Limits;
-use crate::net::{FlowKey, GapReason, NetDecoder, NetEvent, Transport};
+use crate::net::{FlowKey, NetDecoder, NetEvent, Transport};
 use crate::programs::registry::Registry;
-use crate::rpc::{RecordEvent, RecordReader};
-use crate::track::{AgedMap, BodyMode, CallKey, TrackStats, Tracker};
+use crate::rpc::RecordReader;
+use crate::track::{AgedMap, BodyMode, TrackStats, Tracker};
 
 mod convert;
+pub mod detect;
 mod frames;
+mod records;
+pub mod reorder;
 
-use convert::{Decoded, WithBody};
-use frames::FrameRing;
+use records::{Down, StreamCtx};
+use reorder::{Holds, Reorder};
 
 /// Totals reported at the end of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,22 +78,24 @@ struct RpcStream {
     ctx: StreamCtx,
 }
 
-struct StreamCtx {
-    /// A record of this stream parsed as RPC.
-    confirmed: bool,
-    /// The reader started synced at the SYN without proof that this is RPC:
-    /// if the first record does not parse, switch to searching.
-    unproven_sync: bool,
-    /// Set when the reader must be replaced by a searching one.
-    demote: bool,
-    frames: FrameRing,
-}
-
 struct RpcLayer {
     limits: Limits,
-    streams: AgedMap<FlowKey, RpcStream>,
+    /// The same limits, shared by every record reader.
+    shared: Arc<Limits>,
+    /// Boxed: a full table's empty buckets then cost a pointer, not a stream.
+    streams: AgedMap<FlowKey, Box<RpcStream>>,
     tracker: Tracker,
     anomalies: Anomalies,
+    order: Reorder,
+    holds: Holds,
+    /// Replies waiting for a resync candidate of the other direction to be
+    /// settled: (the caller's direction, xid).
+    settle: Vec<(FlowKey, u32)>,
+    /// In [`Pipeline::finish`]: streams the network layer closes are kept
+    /// until every stream has decided its pending records.
+    finishing: bool,
+    /// Heap bytes held by all streams' readers (`Limits::max_stream_buffer_bytes`).
+    buffered: usize,
     frames: u64,
     frame: u64,
     ts: Timestamp,
@@ -90,6 +108,10 @@ pub struct Options {
     pub registry: Arc<Registry>,
     /// How much of each body to decode.
     pub bodies: BodyMode,
+    /// Keep the bulk data of waiting calls (WRITE payloads) up to
+    /// `Limits::body_keep`, for `--data hex`; otherwise a call's kept
+    /// arguments stop where its bulk data starts.
+    pub keep_bulk: bool,
 }
 
 impl Default for Options {
@@ -98,6 +120,7 @@ impl Default for Options {
         Options {
             registry: Registry::builtin(),
             bodies: BodyMode::Full,
+            keep_bulk: false,
         }
     }
 }
@@ -114,9 +137,16 @@ impl Pipeline {
             net: NetDecoder::new(limits),
             rpc: RpcLayer {
                 limits: limits.clone(),
+                shared: Arc::new(limits.clone()),
                 streams: AgedMap::new(limits.max_tcp_streams),
-                tracker: Tracker::with_bodies(limits, options.registry, options.bodies),
-                anomalies: Anomalies::default(),
+                tracker: Tracker::with_bodies(limits, options.registry, options.bodies)
+                    .keep_bulk(options.keep_bulk),
+                anomalies: Anomalies::with_records(limits),
+                order: Reorder::new(limits),
+                holds: Holds::default(),
+                settle: Vec::new(),
+                finishing: false,
+                buffered: 0,
                 frames: 0,
                 frame: 0,
                 ts: Timestamp::default(),
@@ -129,20 +159,66 @@ impl Pipeline {
         let rpc = &mut self.rpc;
         rpc.frames += 1;
         rpc.frame = frame.number;
-        rpc.ts = frame.ts;
+        rpc.ts = rpc.ts.max(frame.ts);
+        rpc.anomalies.set_context(Context {
+            frame: frame.number,
+            ts: frame.ts,
+            flow: None,
+        });
         self.net
             .handle_frame(frame, &mut |ev| rpc.on_net_event(ev, out));
+        rpc.release(false, out);
+    }
+
+    /// Capture time `now` passed with no frame (a quiet live link): messages
+    /// held for capture order longer than the window go on, and calls older
+    /// than the call timeout are reported unanswered. Sans-IO: the caller
+    /// owns the clock (for `live`, the wall clock the capture stamps frames
+    /// with). Time never goes back: an earlier `now` is ignored.
+    pub fn handle_timeout(&mut self, now: Timestamp, out: &mut dyn FnMut(Event<'_>)) {
+        let rpc = &mut self.rpc;
+        if now <= rpc.ts {
+            return;
+        }
+        rpc.ts = now;
+        rpc.release(false, out);
+        let at = rpc.anomalies.context();
+        rpc.anomalies.set_context(Context { ts: now, ..at });
+        rpc.tracker.expire(now, &mut rpc.anomalies, out);
     }
 
     /// End of input: flushes every stream and reports unanswered calls.
+    ///
+    /// In two passes, so that a reply found only now can still find its
+    /// call in the other direction's bytes: first every stream decides its
+    /// resync candidates, then every stream finishes (records cut by the end
+    /// of input are reported).
     pub fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
         let rpc = &mut self.rpc;
+        rpc.finishing = true;
         self.net.finish(&mut |ev| rpc.on_net_event(ev, out));
-        // Streams the network layer did not close (none, normally).
-        while let Some((flow, mut s)) = rpc.streams.pop_oldest() {
-            rpc.finish_stream(flow, &mut s, out);
+        let mut flows = rpc.streams.keys();
+        flows.sort_unstable();
+        for flow in flows {
+            let (mut down, streams) = rpc.down(out);
+            if let Some(s) = streams.get_mut(&flow) {
+                let RpcStream { reader, ctx } = &mut **s;
+                reader.end_search(&mut |rev| ctx.on_record(rev, flow, &mut down));
+            }
+            rpc.after_stream_event(flow, out);
         }
+        while let Some((flow, s)) = rpc.streams.pop_oldest() {
+            rpc.finish_stream(flow, *s, out);
+        }
+        rpc.release(true, out);
         rpc.tracker.finish(out);
+        rpc.finishing = false;
+    }
+
+    /// Hands out the anomaly records waiting (see [`crate::anomaly`]):
+    /// call it after each frame, and after [`Pipeline::finish`].
+    pub fn drain_anomalies(&mut self, f: &mut dyn FnMut(&AnomalyRecord)) {
+        self.rpc.anomalies.drain_records(f);
     }
 
     /// Anomalies counted so far.
@@ -159,10 +235,59 @@ impl Pipeline {
     pub fn frames(&self) -> u64 {
         self.rpc.frames
     }
+
+    /// Messages that reached the tracker after a later frame's message
+    /// (capture order could not be kept: a bound of [`reorder`] was hit).
+    pub fn late_messages(&self) -> u64 {
+        self.rpc.order.late
+    }
+
+    /// Messages waiting for capture order now.
+    pub fn held_messages(&self) -> usize {
+        self.rpc.order.len()
+    }
 }
 
 impl RpcLayer {
+    /// The frame no message handed on may come after: the current one, or
+    /// the earliest a stream may still report a message at.
+    fn watermark(&mut self) -> u64 {
+        let held = self.holds.min(self.ts, self.limits.reorder_window_ns);
+        held.map_or(self.frame, |h| h.min(self.frame))
+    }
+
+    /// Hands on the messages the holds have passed (`all`: every one).
+    fn release(&mut self, all: bool, out: &mut dyn FnMut(Event<'_>)) {
+        let w = self.watermark();
+        while let Some(m) = self.order.pop(w, self.ts, all) {
+            records::apply(m, &mut self.tracker, &mut self.anomalies, out);
+        }
+    }
+
+    fn down<'x>(
+        &'x mut self,
+        out: &'x mut dyn FnMut(Event<'_>),
+    ) -> (Down<'x>, &'x mut AgedMap<FlowKey, Box<RpcStream>>) {
+        let watermark = self
+            .holds
+            .min(self.ts, self.limits.reorder_window_ns)
+            .map_or(self.frame, |h| h.min(self.frame));
+        (
+            Down {
+                tracker: &mut self.tracker,
+                anomalies: &mut self.anomalies,
+                limits: &self.limits,
+                order: &mut self.order,
+                settle: &mut self.settle,
+                watermark,
+                out,
+            },
+            &mut self.streams,
+        )
+    }
+
     fn on_net_event(&mut self, ev: NetEvent<'_>, out: &mut dyn FnMut(Event<'_>)) {
+        let (frame, ts) = (self.frame, self.ts);
         match ev {
             NetEvent::Udp {
                 flow,
@@ -171,7 +296,15 @@ impl RpcLayer {
                 truncated,
                 frame,
                 ts,
-            } => self.on_udp(flow, payload, len, truncated, (frame, ts), out),
+            } => {
+                self.anomalies.set_context(Context {
+                    frame,
+                    ts,
+                    flow: Some((Transport::Udp, flow)),
+                });
+                let (mut down, _) = self.down(out);
+                records::on_udp(&mut down, flow, payload, len, truncated, (frame, ts));
+            }
             NetEvent::TcpOpen { flow, at_syn } => {
                 self.new_stream(flow, at_syn, out);
             }
@@ -182,18 +315,28 @@ impl RpcLayer {
                 frame,
                 ts,
             } => {
+                self.tcp_context(flow);
                 self.ensure_stream(flow, out);
-                let Some(s) = self.streams.get_mut(&flow) else {
+                let shared = Arc::clone(&self.shared);
+                let (mut down, streams) = self.down(out);
+                let Some(s) = streams.get_mut(&flow) else {
                     return;
                 };
                 s.ctx.frames.push(offset + data.len() as u64, frame, ts);
-                let RpcStream { reader, ctx } = s;
-                let (tracker, anomalies, limits) =
-                    (&mut self.tracker, &mut self.anomalies, &self.limits);
-                reader.push(data, &mut |rev| {
-                    on_record(rev, flow, ctx, tracker, anomalies, limits, out)
-                });
-                self.maybe_demote(flow);
+                let RpcStream { reader, ctx } = &mut **s;
+                reader.push(data, &mut |rev| ctx.on_record(rev, flow, &mut down));
+                while let Some(at) = ctx.demote.take() {
+                    // Not RPC after all (or not at a record boundary):
+                    // search, from the end of that record, in the bytes
+                    // that came with it too.
+                    let end = offset + data.len() as u64;
+                    *reader =
+                        RecordReader::shared(Arc::clone(&shared), false, at.max(offset).min(end));
+                    ctx.unproven_sync = false;
+                    let rest = &data[(at.max(offset).min(end) - offset) as usize..];
+                    reader.push(rest, &mut |rev| ctx.on_record(rev, flow, &mut down));
+                }
+                self.after_stream_event(flow, out);
             }
             NetEvent::TcpGap {
                 flow,
@@ -201,45 +344,139 @@ impl RpcLayer {
                 len,
                 reason,
             } => {
+                self.tcp_context(flow);
                 self.ensure_stream(flow, out);
-                let (frame, ts) = (self.frame, self.ts);
-                let Some(s) = self.streams.get_mut(&flow) else {
+                let shared = Arc::clone(&self.shared);
+                let (mut down, streams) = self.down(out);
+                let Some(s) = streams.get_mut(&flow) else {
                     return;
                 };
                 s.ctx.frames.push(offset.saturating_add(len), frame, ts);
-                if s.ctx.confirmed && reason == GapReason::Lost {
-                    self.anomalies.add(Anomaly::TcpGap);
+                let RpcStream { reader, ctx } = &mut **s;
+                ctx.on_gap(flow, offset, len, reason, &mut down);
+                reader.push_gap(len, &mut |rev| ctx.on_record(rev, flow, &mut down));
+                if ctx.demote.take().is_some() {
+                    *reader = RecordReader::shared(shared, false, offset.saturating_add(len));
+                    ctx.unproven_sync = false;
                 }
-                let RpcStream { reader, ctx } = s;
-                let (tracker, anomalies, limits) =
-                    (&mut self.tracker, &mut self.anomalies, &self.limits);
-                reader.push_gap(len, &mut |rev| {
-                    on_record(rev, flow, ctx, tracker, anomalies, limits, out)
-                });
-                self.maybe_demote(flow);
+                self.after_stream_event(flow, out);
             }
+            NetEvent::TcpHeld { flow, held } => {
+                self.ensure_stream(flow, out);
+                if let Some(s) = self.streams.get_mut(&flow) {
+                    s.ctx.ooo_hold = held;
+                }
+                self.update_hold(flow);
+            }
+            NetEvent::TcpInconsistent {
+                flow,
+                offset,
+                len,
+                seq,
+            } => {
+                self.tcp_context(flow);
+                records::inconsistent(&mut self.anomalies, offset, len, seq);
+            }
+            NetEvent::TcpClose { .. } if self.finishing => {}
             NetEvent::TcpClose { flow } => {
-                if let Some(mut s) = self.streams.remove(&flow) {
-                    self.finish_stream(flow, &mut s, out);
+                if let Some(s) = self.streams.remove(&flow) {
+                    self.tcp_context(flow);
+                    self.finish_stream(flow, *s, out);
                 }
             }
-            NetEvent::Anomaly(a) => self.anomalies.add(Anomaly::Net(a)),
+            NetEvent::Anomaly(a) => self.anomalies.add(crate::anomaly::Anomaly::Net(a)),
+        }
+    }
+
+    fn tcp_context(&mut self, flow: FlowKey) {
+        self.anomalies.set_context(Context {
+            frame: self.frame,
+            ts: self.ts,
+            flow: Some((Transport::Tcp, flow)),
+        });
+    }
+
+    /// After a stream's reader moved: settle the resync candidates replies
+    /// asked about, then update the stream's hold.
+    fn after_stream_event(&mut self, flow: FlowKey, out: &mut dyn FnMut(Event<'_>)) {
+        self.settle_all(out);
+        self.update_hold(flow);
+        self.streams.touch(&flow);
+        self.enforce_budget(out);
+    }
+
+    /// Drops the least recently active streams while the readers together
+    /// hold more than `max_stream_buffer_bytes`.
+    fn enforce_budget(&mut self, out: &mut dyn FnMut(Event<'_>)) {
+        while self.buffered > self.limits.max_stream_buffer_bytes {
+            let Some((flow, mut s)) = self.streams.pop_oldest() else {
+                break;
+            };
+            let held = s.ctx.heap;
+            s.ctx.evicted = true;
+            self.anomalies.report_at(
+                crate::anomaly::Anomaly::RpcStreamEvicted,
+                Context {
+                    frame: self.frame,
+                    ts: self.ts,
+                    flow: Some((Transport::Tcp, flow)),
+                },
+                crate::anomaly::Detail {
+                    len: Some(held as u64),
+                    reason: Some(
+                        "record buffers of all streams over max_stream_buffer_bytes: the least recently active stream is dropped"
+                            .into(),
+                    ),
+                    ..Default::default()
+                },
+            );
+            self.finish_stream(flow, *s, out);
+        }
+    }
+
+    /// Settles the resync candidates replies asked about, in the order the
+    /// replies came (so calls are found in stream order); settling may
+    /// deliver replies that ask again.
+    fn settle_all(&mut self, out: &mut dyn FnMut(Event<'_>)) {
+        let mut i = 0;
+        while i < self.settle.len() {
+            let (caller, xid) = self.settle[i];
+            i += 1;
+            let (mut down, streams) = self.down(out);
+            if let Some(s) = streams.get_mut(&caller) {
+                let RpcStream { reader, ctx } = &mut **s;
+                reader.settle_call(xid, &mut |rev| ctx.on_record(rev, caller, &mut down));
+            }
+            self.update_hold(caller);
+        }
+        self.settle.clear();
+    }
+
+    /// Updates a stream's hold and its share of the buffer budget.
+    fn update_hold(&mut self, flow: FlowKey) {
+        if let Some(s) = self.streams.get_mut(&flow) {
+            let hold = s.ctx.hold(&s.reader);
+            self.holds.set(s.ctx.id, hold);
+            let heap = s.reader.heap_bytes() + s.ctx.heap_bytes();
+            self.buffered = self.buffered + heap - s.ctx.heap;
+            s.ctx.heap = heap;
         }
     }
 
     fn new_stream(&mut self, flow: FlowKey, at_syn: bool, out: &mut dyn FnMut(Event<'_>)) {
+        // A connection to or from an endpoint known to serve RPC (seen, or
+        // named by portmap/rpcbind) is RPC from its SYN: a first record that
+        // does not parse is malformed, not a sign to search for framing.
+        let known = self.tracker.is_rpc_server(Transport::Tcp, flow.dst)
+            || self.tracker.is_rpc_server(Transport::Tcp, flow.src);
         let s = RpcStream {
-            reader: RecordReader::new(&self.limits, at_syn),
-            ctx: StreamCtx {
-                confirmed: false,
-                unproven_sync: at_syn,
-                demote: false,
-                frames: FrameRing::new(),
-            },
+            reader: RecordReader::shared(Arc::clone(&self.shared), at_syn, 0),
+            ctx: StreamCtx::new(at_syn && !known, self.holds.id()),
         };
-        if let Some((old_flow, mut old)) = self.streams.insert(flow, s, self.ts) {
-            self.anomalies.add(Anomaly::RpcStreamEvicted);
-            self.finish_stream(old_flow, &mut old, out);
+        if let Some((old_flow, old)) = self.streams.insert(flow, Box::new(s), self.ts) {
+            self.anomalies
+                .add(crate::anomaly::Anomaly::RpcStreamEvicted);
+            self.finish_stream(old_flow, *old, out);
         }
     }
 
@@ -249,216 +486,17 @@ impl RpcLayer {
         }
     }
 
-    fn maybe_demote(&mut self, flow: FlowKey) {
-        if let Some(s) = self.streams.get_mut(&flow) {
-            if s.ctx.demote {
-                s.ctx.demote = false;
-                s.ctx.unproven_sync = false;
-                s.reader = RecordReader::new(&self.limits, false);
-            }
-        }
-    }
-
-    fn finish_stream(&mut self, flow: FlowKey, s: &mut RpcStream, out: &mut dyn FnMut(Event<'_>)) {
-        let RpcStream { reader, ctx } = s;
-        let (tracker, anomalies, limits) = (&mut self.tracker, &mut self.anomalies, &self.limits);
-        reader.finish(&mut |rev| on_record(rev, flow, ctx, tracker, anomalies, limits, out));
-    }
-
-    fn on_udp(
-        &mut self,
-        flow: FlowKey,
-        payload: &[u8],
-        len: u64,
-        truncated: bool,
-        (frame, ts): (u64, Timestamp),
-        out: &mut dyn FnMut(Event<'_>),
-    ) {
-        let meta = MsgMeta {
-            frame,
-            ts,
-            bytes: len.max(payload.len() as u64),
-            truncated,
-            gap: false,
-        };
-        let WithBody {
-            msg: decoded,
-            body_start,
-        } = match convert::decode(payload, truncated, &self.limits) {
-            Some(d) => d,
-            None => {
-                if convert::looks_like_call(payload) {
-                    self.anomalies.add(Anomaly::RpcMalformed);
-                }
-                return;
-            }
-        };
-        if truncated {
-            self.anomalies.add(Anomaly::RpcTruncated);
-        }
-        let body = body_start.map(|at| {
-            Body::borrowed(
-                payload.get(at..).unwrap_or(&[]),
-                meta.bytes.saturating_sub(at as u64),
-                Missing::Snaplen,
-            )
-        });
-        match decoded {
-            Decoded::Call(mut c) => {
-                if c.rpcvers != 2 && !self.tracker.is_rpc_server(Transport::Udp, flow.dst) {
-                    return;
-                }
-                c.meta = meta;
-                self.tracker.on_call(
-                    Transport::Udp,
-                    flow.src,
-                    flow.dst,
-                    c,
-                    body,
-                    &mut self.anomalies,
-                    out,
-                );
-            }
-            Decoded::Reply(mut r) => {
-                let key = CallKey {
-                    transport: Transport::Udp,
-                    caller: flow.dst,
-                    callee: flow.src,
-                    xid: r.xid,
-                };
-                if self.tracker.expects_reply(&key)
-                    || self.tracker.is_rpc_server(Transport::Udp, flow.src)
-                {
-                    r.meta = meta;
-                    self.tracker.on_reply(
-                        Transport::Udp,
-                        flow.src,
-                        flow.dst,
-                        r,
-                        body,
-                        &mut self.anomalies,
-                        out,
-                    );
-                }
-            }
-        }
+    fn finish_stream(&mut self, flow: FlowKey, mut s: RpcStream, out: &mut dyn FnMut(Event<'_>)) {
+        let (mut down, _) = self.down(out);
+        let RpcStream { reader, ctx } = &mut s;
+        reader.finish(&mut |rev| ctx.on_record(rev, flow, &mut down));
+        // A reply still on probation had no second record: not RPC.
+        ctx.probation = None;
+        self.holds.remove(s.ctx.id);
+        self.buffered -= s.ctx.heap;
+        self.settle_all(out);
     }
 }
 
-fn on_record(
-    rev: RecordEvent<'_>,
-    flow: FlowKey,
-    ctx: &mut StreamCtx,
-    tracker: &mut Tracker,
-    anomalies: &mut Anomalies,
-    limits: &Limits,
-    out: &mut dyn FnMut(Event<'_>),
-) {
-    match rev {
-        RecordEvent::Record {
-            data,
-            len,
-            fragments,
-            end_offset,
-            gap,
-            clipped,
-        } => {
-            if ctx.demote {
-                return;
-            }
-            let cut = gap || (data.len() as u64) < len && !clipped;
-            let Some(WithBody {
-                msg: decoded,
-                body_start,
-            }) = convert::decode(data, cut, limits)
-            else {
-                if ctx.unproven_sync && !ctx.confirmed {
-                    // Not RPC after all (or not at a record boundary): search.
-                    ctx.demote = true;
-                } else {
-                    anomalies.add(Anomaly::RpcMalformed);
-                }
-                return;
-            };
-            if !ctx.confirmed {
-                if let Decoded::Call(c) = &decoded {
-                    if c.rpcvers != 2 && ctx.unproven_sync {
-                        ctx.demote = true;
-                        return;
-                    }
-                }
-                if let Decoded::Reply(r) = &decoded {
-                    // A stream that starts with a reply must answer a call we
-                    // know of, or come from a server known to speak RPC.
-                    let key = CallKey {
-                        transport: Transport::Tcp,
-                        caller: flow.dst,
-                        callee: flow.src,
-                        xid: r.xid,
-                    };
-                    if !tracker.expects_reply(&key)
-                        && !tracker.is_rpc_server(Transport::Tcp, flow.src)
-                        && !convert::is_strong_reply(data, limits)
-                    {
-                        ctx.demote = true;
-                        return;
-                    }
-                }
-                ctx.confirmed = true;
-            }
-            if cut {
-                anomalies.add(Anomaly::RpcTruncated);
-            }
-            // A message with a gap is only decoded as far as its first gap:
-            // it is reported at the frame that carried that prefix (where
-            // tshark, unable to reassemble it, shows it too).
-            let at = if gap {
-                let start = end_offset.saturating_sub(len.saturating_add(4 * fragments as u64));
-                start
-                    .saturating_add(4)
-                    .saturating_add(data.len() as u64)
-                    .min(end_offset)
-            } else {
-                end_offset
-            };
-            let (frame, ts) = ctx.frames.lookup(at);
-            let meta = MsgMeta {
-                frame,
-                ts,
-                bytes: len,
-                truncated: cut,
-                gap,
-            };
-            let missing = if gap {
-                Missing::Gap
-            } else if clipped {
-                Missing::NotKept
-            } else {
-                Missing::Snaplen
-            };
-            let body = body_start.map(|at| {
-                Body::borrowed(
-                    data.get(at..).unwrap_or(&[]),
-                    len.saturating_sub(at as u64),
-                    missing,
-                )
-            });
-            match decoded {
-                Decoded::Call(mut c) => {
-                    c.meta = meta;
-                    tracker.on_call(Transport::Tcp, flow.src, flow.dst, c, body, anomalies, out);
-                }
-                Decoded::Reply(mut r) => {
-                    r.meta = meta;
-                    tracker.on_reply(Transport::Tcp, flow.src, flow.dst, r, body, anomalies, out);
-                }
-            }
-        }
-        RecordEvent::LostSync { .. } => {
-            if ctx.confirmed {
-                anomalies.add(Anomaly::RecordSyncLost);
-            }
-        }
-        RecordEvent::Resynced { .. } => {}
-    }
-}
+#[cfg(test)]
+mod tests;

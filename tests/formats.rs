@@ -73,8 +73,6 @@ fn inputs() -> Vec<PathBuf> {
         ] {
             v.push(s.join("captures/public").join(f));
         }
-    } else {
-        eprintln!("note: ../shared not found; only the project's own capture is used");
     }
     v
 }

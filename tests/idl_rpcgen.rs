@@ -16,10 +16,17 @@
 //!   programs built from source (root; skipped with a note elsewhere, a
 //!   failure when `CI=true`).
 //!
-//! The last two need the body engine and are ignored until `--idl` exists.
+//! - `call_with_idl_against_live_rpcgen_server`: `rpcscope call --idl
+//!   demo.x` against the rpcgen server (built from source, with a real
+//!   rpcbind, in a private network namespace; root): the truth's calls,
+//!   sent with their JSON arguments (and some as `NAME=VALUE` pairs), get
+//!   the truth's results.
 
+mod common;
 #[path = "common/idl.rs"]
 mod idl;
+#[path = "common/server.rs"]
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -324,15 +331,9 @@ fn record_live(dir: &Path) -> PathBuf {
 #[test]
 fn idl_decodes_live_rpcgen_peer() {
     const NAME: &str = "idl_decodes_live_rpcgen_peer";
-    for tool in [
-        "rpcgen", "cc", "rpcbind", "rpcinfo", "tcpdump", "unshare", "ip",
-    ] {
-        if !idl::have(tool) {
-            return idl::skip_or_fail(NAME, &format!("{tool} is not installed"));
-        }
-    }
-    if !Path::new("/usr/include/tirpc/rpc/rpc.h").exists() {
-        return idl::skip_or_fail(NAME, "libtirpc-dev is not installed");
+    if let Some(why) = idl::rpcgen_demo_missing(&["rpcbind", "rpcinfo", "tcpdump", "unshare", "ip"])
+    {
+        return idl::skip_or_fail(NAME, &why);
     }
     if !idl::can_unshare() {
         return idl::skip_or_fail(NAME, "needs root for a private network namespace");
@@ -368,5 +369,150 @@ fn idl_decodes_live_rpcgen_peer() {
         Ok(n) => assert_eq!(n, truth.len()),
         Err(e) => panic!("rpcscope --idl disagrees with the live rpcgen peer:\n{e}"),
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Whether a JSON value holds bulk data written without its bytes
+/// (`{"len": N}`), which cannot be sent back.
+fn has_bulk(v: &Value) -> bool {
+    any_value(v, &|x| {
+        x.as_object()
+            .is_some_and(|o| o.contains_key("len") && !o.contains_key("hex"))
+    })
+}
+
+/// `rpcscope call --idl demo.x --format json ARGS` on 127.0.0.1: the call
+/// object.
+fn call_demo(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_rpcscope"))
+        .arg("call")
+        .arg("--idl")
+        .arg(demo_x())
+        .args(["--format", "json", "--timeout", "10", "127.0.0.1"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run rpcscope call");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "rpcscope call {args:?} failed ({}):\n{text}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(text.lines().next().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[test]
+fn call_with_idl_against_live_rpcgen_server() {
+    const NAME: &str = "call_with_idl_against_live_rpcgen_server";
+    if let Some(why) = idl::rpcgen_demo_missing(&["rpcbind", "rpcinfo", "unshare", "ip"]) {
+        return idl::skip_or_fail(NAME, &why);
+    }
+    if !support::enter_netns(NAME) {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("rpcscope-call-rpcgen-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    idl::build_rpcgen_demo(&dir);
+    let spawn = |cmd: &Path, args: &[&str]| {
+        Command::new(cmd)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", cmd.display()))
+    };
+    let mut rpcbind = spawn(Path::new("rpcbind"), &["-w", "-f"]);
+    let listed = |n: usize| {
+        for _ in 0..50 {
+            let out = support::run(5, "rpcinfo", &["-p", "127.0.0.1"]);
+            let text = String::from_utf8_lossy(&out.stdout);
+            if out.status.success()
+                && text.matches(" 536871321 ").count() + text.matches("\n536871321 ").count() >= n
+            {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    };
+    assert!(listed(0), "rpcbind did not come up");
+    let mut server = spawn(&dir.join("demo_server"), &[]);
+    // Versions 1 and 2 over TCP and UDP.
+    assert!(listed(4), "the rpcgen server did not register");
+
+    let x = std::fs::read_to_string(demo_x()).unwrap();
+    let procs = procedures(&x);
+    let truth = read_truth(&committed("truth.jsonl"));
+    let mut sent = 0;
+    for t in truth.iter().filter(|t| t.transport == "tcp") {
+        if has_bulk(&t.args) {
+            continue; // the truth holds only the length of those bytes
+        }
+        let (v, _) = procs[&t.proc_name];
+        let args = t.args.to_string();
+        let got = call_demo(&["0x20000199", &v.to_string(), &t.proc_name, "--args", &args]);
+        let here = format!("truth line {} ({})", t.line, t.proc_name);
+        assert_eq!(got["status"], "success", "{here}: {got}");
+        if let Some(d) = idl::json_diff(&t.result, &got["result"], "result") {
+            panic!("{here}: {d}");
+        }
+        sent += 1;
+    }
+    assert!(sent >= 20, "only {sent} truth calls sent");
+    // The same calls as NAME=VALUE pairs, over UDP too.
+    let lookup = truth
+        .iter()
+        .find(|t| t.proc_name == "DEMO_LOOKUP" && t.args["name"] == "hello")
+        .expect("the truth looks up \"hello\"");
+    let minlevel = format!("minlevel={}", lookup.args["minlevel"].as_str().unwrap());
+    for transport in ["--tcp", "--udp"] {
+        let got = call_demo(&[
+            transport,
+            "0x20000199",
+            "1",
+            "DEMO_LOOKUP",
+            "name=hello",
+            &minlevel,
+        ]);
+        assert_eq!(
+            idl::json_diff(&lookup.result, &got["result"], "result"),
+            None
+        );
+    }
+    let add = truth
+        .iter()
+        .find(|t| t.proc_name == "DEMO2_ADD")
+        .expect("the truth adds");
+    let arg = |k: &str| format!("{k}={}", add.args[k]);
+    let got = call_demo(&["DEMO_PROG", "2", "demo2_add", &arg("arg1"), &arg("arg2")]);
+    assert_eq!(idl::json_diff(&add.result, &got["result"], "result"), None);
+    // Text output: the decoded results under the line.
+    let out = support::run_ok(
+        10,
+        env!("CARGO_BIN_EXE_rpcscope"),
+        &[
+            "call",
+            "--idl",
+            demo_x().to_str().unwrap(),
+            "127.0.0.1",
+            "DEMO_PROG",
+            "1",
+            "DEMO_LIST",
+            "count=2",
+            "prefix=x",
+        ],
+    );
+    assert!(out.contains("status: DEMO_OK"), "{out}");
+    assert!(out.contains("name: \"x1\""), "{out}");
+
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = rpcbind.kill();
+    let _ = rpcbind.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }

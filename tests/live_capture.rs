@@ -2,7 +2,8 @@
 //! (`unshare --net --mount --fork`, a tmpfs on /run, `lo` up) with a real
 //! `rpcbind`, runs `rpcscope live -i lo` while `rpcinfo` makes calls, and
 //! checks the decoded exchanges; `-w` files are reread with `rpcscope read`
-//! and `tshark`; SIGINT must print unmatched calls and the summary and exit 0.
+//! and `tshark`; SIGINT must print unmatched calls and the summary and exit 130
+//! (128 + SIGINT, as every command: README "Exit status").
 //!
 //! Skips with a note where not root, or `unshare`, `rpcbind` or `rpcinfo`
 //! are missing. Every external command runs under `timeout`, background
@@ -12,27 +13,17 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "common/prereq.rs"]
+mod prereq;
+
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_rpcscope")
 }
 
-/// True when we can make a network namespace and have rpcbind and rpcinfo.
+/// True when we can make a network namespace and have rpcbind, rpcinfo,
+/// tshark and tcpdump (else a skip, or a failure under `CI=true`).
 fn can_run() -> bool {
-    let ok = |cmd: &str| {
-        Command::new("sh")
-            .args(["-c", cmd])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !ok("timeout 10 unshare --net --mount --fork true </dev/null") {
-        eprintln!("note: cannot unshare a network namespace (not root?); skipping live test");
-        return false;
-    }
-    if !ok("command -v rpcbind && command -v rpcinfo") {
-        eprintln!("note: rpcbind/rpcinfo not installed; skipping live test");
-        return false;
-    }
-    true
+    prereq::netns() && prereq::tools(&["rpcbind", "rpcinfo", "tshark", "tcpdump"])
 }
 
 /// A fresh directory for one test's files.
@@ -190,7 +181,12 @@ wait $lp
         .args(["-Y", "rpc", "-T", "fields", "-e", "rpc.msgtyp"])
         .output();
     match t {
-        Ok(t) if t.status.success() => {
+        Ok(t) => {
+            assert!(
+                t.status.success(),
+                "tshark: {}",
+                String::from_utf8_lossy(&t.stderr)
+            );
             let text = String::from_utf8_lossy(&t.stdout);
             let msgs: Vec<&str> = text.lines().flat_map(|l| l.split(',')).collect();
             assert_eq!(
@@ -204,18 +200,15 @@ wait $lp
                 "{text}"
             );
         }
-        _ => eprintln!("note: tshark not usable; -w checked with rpcscope only"),
+        Err(e) => panic!("tshark: {e}"),
     }
     // tcpdump opens it too.
-    if let Ok(t) = Command::new("timeout")
+    let t = Command::new("timeout")
         .args(["30", "tcpdump", "-nr"])
         .arg(d.join("out.pcap"))
         .output()
-    {
-        if !t.stderr.is_empty() || t.status.success() {
-            assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
-        }
-    }
+        .expect("run tcpdump");
+    assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -243,7 +236,7 @@ kill -INT $lp $lt
 wait $lp; a=$?
 wait $lt; b=$?
 echo "json=$a text=$b"
-[ $a = 0 ] && [ $b = 0 ]
+[ $a = 130 ] && [ $b = 130 ]
 "#,
     );
     assert_eq!(st, 0, "exit status after SIGINT");

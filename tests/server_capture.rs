@@ -117,7 +117,6 @@ fn live_capture_of_serve_and_call_reads_back_exactly() {
         return;
     }
     if !have("tcpdump") {
-        eprintln!("note: tcpdump not installed; skipping");
         return;
     }
     let tmp = std::env::temp_dir().join(format!("rpcscope-e2e-{}", std::process::id()));

@@ -5,6 +5,7 @@
 //! The server listens on a free port of 127.0.0.1, so these tests need no
 //! namespace and no root.
 
+mod common;
 #[path = "common/server.rs"]
 mod support;
 

@@ -153,9 +153,6 @@ fn capture_starting_mid_multi_fragment_record() {
         ]
         .concat(),
     ) else {
-        eprintln!(
-            "note: tshark not available; skipping the comparison with rpc.find_fragment_start"
-        );
         return;
     };
     let reference = tshark_messages(&tsv);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates captures/refs-bodies/: tshark's decode of program BODIES (NFS
-# v2/v3/v4 status, names, handles, offsets and counts; MOUNT, NLM, portmap
-# and rpcbind fields) for each of the project's captures (captures/*.pcap)
+# v2/v3/v4 status, names, handles, offsets and counts; MOUNT, NLM, NSM,
+# portmap and rpcbind fields) for each of the project's captures (captures/*.pcap)
 # and each public capture (../shared/captures/public, when present), one TSV
 # per capture, named after it. Outputs larger than 256 KiB are gzipped
 # (`gzip -9 -n`, so the bytes do not depend on the time) to keep the
@@ -20,7 +20,10 @@ fields=(frame.number rpc.xid rpc.msgtyp rpc.program rpc.programversion rpc.proce
     nfs.full_name nfs.fh.hash nfs.offset3 nfs.count3 nfs.offset4 nfs.count4
     mount.status mount.path nlm.stat
     portmap.prog portmap.version portmap.proto portmap.port portmap.uaddr
-    portmap.rpcb.prog portmap.rpcb.version portmap.rpcb.netid portmap.rpcb.addr)
+    portmap.rpcb.prog portmap.rpcb.version portmap.rpcb.netid portmap.rpcb.addr
+    nlm.test_stat.stat nlm.lock.caller_name nlm.lock.svid nlm.lock.l_offset nlm.lock.l_len
+    nlm.lock.l_offset64 nlm.lock.l_len64
+    stat.name stat.mon_id.name stat.stat_res.res stat.stat_res.state stat.state)
 
 # Per-file options: the same as ../shared/captures/public/MANIFEST.md (and
 # captures/README.md for serve-call.pcap).

@@ -128,6 +128,7 @@ pub fn pipeline_options(
         } else {
             BodyMode::Full
         },
+        keep_bulk: a.data == crate::cli::DataMode::Hex,
     }
 }
 

@@ -5,9 +5,12 @@
 //! SIGINT/SIGTERM, `--duration` and `--count` are honoured even when no
 //! packet arrives), pushes them
 //! through the same sans-IO [`Pipeline`] as `read`, and hands the events to
-//! the same sinks behind the same [`FilteredSink`]. On stop, pending calls
-//! are reported as unmatched ([`Pipeline::finish`]), the kernel's counts
-//! are added to the summary, and the exit status is 0.
+//! the same sinks behind the same [`FilteredSink`]. Output is flushed each
+//! time the capture has no more packets waiting (per batch), and at least
+//! every [`FLUSH_EVERY`]. On stop, pending calls are reported as unmatched
+//! ([`Pipeline::finish`]) and the kernel's counts are added to the summary;
+//! the exit status is 0 after `--count` or `--duration`, 130/143 after
+//! SIGINT/SIGTERM ([`super::signals`]).
 //!
 //! Setup runs with the privileges rpcscope was started with, in this order:
 //! look up the `-Z` user (an unknown one stops here, before anything is
@@ -18,13 +21,13 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::rpc_writer::{ConvKey, RpcFrameWriter};
+use super::signals::Stop;
 use super::{config, AppError, Outcome};
 use crate::capture::live::{LiveCapture, LiveOptions};
+use crate::capture::Timestamp;
 use crate::cli::{Format, LiveArgs};
 use crate::filter::FilteredSink;
 use crate::limits::Limits;
@@ -47,6 +50,8 @@ pub fn live(
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
     config::live_checks(args)?;
+    // A bad expression is a bad command line (status 2), as for files.
+    config::bpf(&args.filter)?;
     let registry = config::registry(&args.bodies)?;
     let filter = config::filter(&args.filter, &registry)?;
     let duration = config::duration(args.duration)?;
@@ -79,13 +84,8 @@ pub fn live(
         .as_deref()
         .map(config::create_report)
         .transpose()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // A second signal while stopping exits at once (130: "by SIGINT").
-        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))
-            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)))
-            .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
-    }
+    let stop = Stop::install()
+        .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
     crate::sandbox::relinquish(&identity).map_err(|e| AppError::Fatal(e.0))?;
     super::restrict(&args.sandbox, err)?;
     let run = Run {
@@ -104,7 +104,8 @@ pub fn live(
     let view = config::body_view(&args.bodies, run.options.registry.clone(), &limits);
     match (args.stats, args.format) {
         (false, Format::Text) => {
-            let text = TextSink::with_bodies(out, &mut *err, view, args.verbose);
+            let text = TextSink::with_bodies(out, &mut *err, view, args.verbose)
+                .unanswered_lines(filter.needs_reply());
             let mut sink = FilteredSink::new(Tee { a: text, b: report }, &filter);
             run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
         }
@@ -157,10 +158,18 @@ pub fn live(
     })
 }
 
+/// The time now, as capture timestamps count it.
+fn wall_clock() -> Timestamp {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp::from_parts(d.as_secs() as i64, d.subsec_nanos())
+}
+
 struct Run<'a> {
     args: &'a LiveArgs,
     duration: Option<Duration>,
-    stop: &'a AtomicBool,
+    stop: &'a Stop,
     limits: &'a Limits,
     options: crate::pipeline::Options,
 }
@@ -184,7 +193,7 @@ impl Run<'_> {
         let mut dirty = false;
         sink.begin_file(&self.args.interface)?;
         loop {
-            if self.stop.load(Ordering::Relaxed)
+            if self.stop.requested()
                 || self.duration.is_some_and(|d| start.elapsed() >= d)
                 || self.args.count.is_some_and(|n| sink.records() >= n)
             {
@@ -204,6 +213,13 @@ impl Run<'_> {
                             Err(e) => out_err = Some(e),
                         }
                     });
+                    pipeline.drain_anomalies(&mut |a| {
+                        if out_err.is_none() {
+                            if let Err(e) = sink.anomaly(a) {
+                                out_err = Some(e);
+                            }
+                        }
+                    });
                     if let Some(w) = writer.as_deref_mut() {
                         for m in &marks {
                             w.mark(*m, frame.ts)?;
@@ -213,6 +229,40 @@ impl Run<'_> {
                     dirty = true;
                 }
                 Ok(None) => {
+                    // A quiet link: time passes all the same. Calls time
+                    // out, held messages go on (the capture stamps frames
+                    // with this clock).
+                    let now = wall_clock();
+                    marks.clear();
+                    let want_marks = writer.is_some();
+                    pipeline.handle_timeout(now, &mut |ev| {
+                        if out_err.is_none() {
+                            match sink.offer(&ev) {
+                                Ok(true) => {
+                                    dirty = true;
+                                    if want_marks {
+                                        marks.push(ConvKey::of(&ev.exchange));
+                                    }
+                                }
+                                Ok(false) => {}
+                                Err(e) => out_err = Some(e),
+                            }
+                        }
+                    });
+                    if let Some(w) = writer.as_deref_mut() {
+                        for m in &marks {
+                            w.mark(*m, now)?;
+                        }
+                    }
+                    // The batch that arrived is decoded: show it now.
+                    if dirty {
+                        sink.flush()?;
+                        if let Some(w) = writer.as_deref_mut() {
+                            w.flush()?;
+                        }
+                        dirty = false;
+                        last_flush = Instant::now();
+                    }
                     std::thread::sleep(Duration::from_micros(
                         self.limits.live_idle_sleep_us.into(),
                     ));
@@ -249,6 +299,13 @@ impl Run<'_> {
                 }
             }
         });
+        pipeline.drain_anomalies(&mut |a| {
+            if out_err.is_none() {
+                if let Err(e) = sink.anomaly(a) {
+                    out_err = Some(e);
+                }
+            }
+        });
         if let Some(e) = out_err {
             return match e.kind() {
                 io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
@@ -261,6 +318,9 @@ impl Run<'_> {
         }
         let mut summary = Summary::default();
         summary.add(&pipeline);
+        if let Some(sig) = self.stop.signal() {
+            outcome = Outcome::Interrupted(sig);
+        }
         match sink.finish(&summary) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
             Err(e) => Err(e.into()),

@@ -18,14 +18,16 @@ pub mod live;
 mod progress;
 #[cfg(feature = "live")]
 mod rpc_writer;
+pub mod signals;
+mod source;
 pub mod top;
 
 use std::fmt;
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::capture::{CaptureFormat, CaptureReader};
-use crate::cli::{Format, ReadArgs, SandboxArgs, StatsArgs};
+use crate::capture::CaptureFormat;
+use crate::cli::{Format, ReadArgs, SandboxArgs, StatsArgs, TableFormat};
 use crate::filter::{BpfFilter, FilteredSink};
 use crate::limits::Limits;
 use crate::net::is_supported_link;
@@ -44,6 +46,20 @@ pub enum Outcome {
     InputErrors,
     /// The output was closed early (e.g. `| head`): not an error.
     OutputClosed,
+    /// SIGINT or SIGTERM (the number) stopped the command after a clean
+    /// stop: output flushed, unanswered calls reported, summary printed.
+    Interrupted(i32),
+}
+
+impl Outcome {
+    /// The process exit status (the table in `cli::EXIT_STATUS_HELP`).
+    pub fn exit_status(self) -> u8 {
+        match self {
+            Outcome::Ok | Outcome::OutputClosed => 0,
+            Outcome::InputErrors => 1,
+            Outcome::Interrupted(sig) => signals::exit_status(sig),
+        }
+    }
 }
 
 /// Why a command could not run.
@@ -88,6 +104,8 @@ pub struct ReadOptions {
     pub progress: bool,
     /// What the pipeline decodes beyond headers.
     pub pipeline: crate::pipeline::Options,
+    /// Raised by SIGINT/SIGTERM: stop reading, finish cleanly.
+    pub stop: signals::Stop,
 }
 
 /// The config step shared by the file commands: validated filters and
@@ -103,6 +121,8 @@ fn file_options(
         bpf: config::bpf(a)?,
         progress: progress::wanted(table),
         pipeline: Default::default(),
+        stop: signals::Stop::install()
+            .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?,
     };
     Ok((filter, opts))
 }
@@ -154,7 +174,8 @@ pub fn read(
     };
     let r = match args.format {
         Format::Text => {
-            let mut text = TextSink::with_bodies(&mut *out, Vec::new(), view, args.verbose);
+            let mut text = TextSink::with_bodies(&mut *out, Vec::new(), view, args.verbose)
+                .unanswered_lines(filter.needs_reply());
             let mut sink = FilteredSink::new(&mut text, &filter);
             let r = read_files_with(&args.files, &limits, &mut sink, err, &mut opts);
             let (_, summary) = text.into_inner();
@@ -196,13 +217,8 @@ pub fn stats(
     restrict(&args.sandbox, err)?;
     let limits = Limits::default();
     let format = match args.format {
-        Format::Text => StatsFormat::Text,
-        Format::Json => StatsFormat::Json,
-        Format::Csv | Format::Parquet => {
-            return Err(AppError::Usage(
-                "stats --format: text or json (csv and parquet are formats of `read`)".into(),
-            ))
-        }
+        TableFormat::Text => StatsFormat::Text,
+        TableFormat::Json => StatsFormat::Json,
     };
     let mut summary = Vec::new();
     let stats = Stats::with_registry(
@@ -274,6 +290,9 @@ pub fn read_files_with(
     let mut summary = Summary::default();
     let mut outcome = Outcome::Ok;
     for path in files {
+        if opts.stop.requested() {
+            break;
+        }
         let path = path.as_ref();
         let name = path.to_string_lossy();
         match read_one(path, &name, limits, sink, &mut summary, opts) {
@@ -288,6 +307,9 @@ pub fn read_files_with(
             }
             Err(FileError::Output(e)) => return Err(e),
         }
+    }
+    if let Some(sig) = opts.stop.signal() {
+        outcome = Outcome::Interrupted(sig);
     }
     match sink.finish(&summary) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
@@ -315,8 +337,7 @@ fn read_one(
     opts: &mut ReadOptions,
 ) -> Result<(), FileError> {
     sink.begin_file(name).map_err(FileError::Output)?;
-    let mut reader =
-        CaptureReader::open(path, limits).map_err(|e| FileError::Input(e.to_string()))?;
+    let mut reader = source::Source::open(path, limits).map_err(FileError::Input)?;
     let bar = opts
         .progress
         .then(|| progress::file_bar(path, name))
@@ -325,11 +346,23 @@ fn read_one(
     let mut out_err: Option<io::Error> = None;
     let mut input_err = None;
     let mut first = true;
-    let global_link = reader_format_is_global(&reader);
+    let global_link = reader_format_is_global(reader.format());
+    let stop = opts.stop.clone();
     loop {
+        if stop.requested() {
+            break;
+        }
         let bytes = reader.bytes_read();
-        match reader.next_frame() {
-            Ok(Some(frame)) => {
+        // Standard input: flush what was decoded before waiting for more.
+        let mut idle = || {
+            if out_err.is_none() {
+                if let Err(e) = sink.flush() {
+                    out_err = Some(e);
+                }
+            }
+        };
+        match reader.next(&stop, &mut idle) {
+            Ok(source::Next::Frame(frame)) => {
                 if first && global_link && !is_supported_link(frame.link) {
                     return Err(FileError::Input(format!(
                         "unsupported link type {}",
@@ -353,10 +386,11 @@ fn read_one(
                     }
                 }
                 pipeline.handle_frame(&frame, &mut |ev| emit(sink, &mut out_err, ev));
+                drain_anomalies(&mut pipeline, sink, &mut out_err);
             }
-            Ok(None) => break,
+            Ok(source::Next::End | source::Next::Stopped) => break,
             Err(e) => {
-                input_err = Some(e.to_string());
+                input_err = Some(e);
                 break;
             }
         }
@@ -369,6 +403,7 @@ fn read_one(
     }
     if out_err.is_none() {
         pipeline.finish(&mut |ev| emit(sink, &mut out_err, ev));
+        drain_anomalies(&mut pipeline, sink, &mut out_err);
     }
     summary.add(&pipeline);
     if let Some(e) = out_err {
@@ -389,9 +424,21 @@ fn emit(sink: &mut dyn Sink, err: &mut Option<io::Error>, ev: crate::event::Even
     }
 }
 
+/// Hands the pipeline's anomaly records to the sink, keeping the first
+/// output error.
+fn drain_anomalies(pipeline: &mut Pipeline, sink: &mut dyn Sink, err: &mut Option<io::Error>) {
+    pipeline.drain_anomalies(&mut |a| {
+        if err.is_none() {
+            if let Err(e) = sink.anomaly(a) {
+                *err = Some(e);
+            }
+        }
+    });
+}
+
 /// pcap and snoop files have one link type for the whole file.
-fn reader_format_is_global(r: &CaptureReader) -> bool {
-    !matches!(r.format(), CaptureFormat::Pcapng)
+fn reader_format_is_global(format: Option<CaptureFormat>) -> bool {
+    !matches!(format, Some(CaptureFormat::Pcapng))
 }
 
 /// `rpcscope interfaces`.

@@ -122,10 +122,13 @@ pub fn differential(data: &[u8]) {
         return;
     };
     let limits = Limits::default();
+    // The server listens where a real one would, on the portmapper's port:
+    // on a port not known as RPC the analyzer does not take a call to
+    // program 0 for RPC (it is never assigned), and arbitrary calls use it.
     let ends = Endpoints {
         v6: case.v6,
         client: 800,
-        server: 4000,
+        server: 111,
     };
     let mut service = Service::new(&limits, true);
     let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 262_144).expect("pcap header");

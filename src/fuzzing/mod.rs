@@ -20,7 +20,7 @@
 //! | [`record_stream`] | `encode_record`, `RecordReader` | any segmentation gives exactly the records of a one-shot push |
 //! | [`tcp_reassembly`] | `NetDecoder` TCP streams, then `RecordReader` | reorder, duplication, overlap, loss: never a panic, bytes are true to the stream; with nothing lost, the same bytes and records as in order |
 //! | [`capture_file`] | `CaptureReader` + `Pipeline` + `PcapngWriter` | never a panic, bounded work; frames survive a pcapng write and re-read |
-//! | [`program_bodies`] | the `(program, version)` table, XDR reader primitives, body decoders | never a panic; what decodes re-encodes to the bytes read |
+//! | [`program_bodies`] | every procedure of every built-in program (the real registry, types and roles): walker, JSON, values, facts, summary, tree; XDR reader primitives | never a panic; the [`fuzz_walk`] properties on real types; facts inside the body, statistics see the full walk's status |
 //! | [`differential`] | client-side encoding, the server's `Service`, synthetic pcap, `Pipeline` | the analyzer reports exactly the exchanges that were sent and answered |
 //! | [`server_service`] | operation lists into the server's `Service` and `RecordAssembler` | every reply parses with the call's xid and the right state for the obvious cases; state within its limits |
 //! | [`body_walk`] ([`fuzz_walk`]) | the body engine: `walk`, the JSON writer, `decode`/`encode`/`from_json` on hand-built and random schemas | bounded events, offsets within the body, skipping consumes the same bytes, valid JSON always, decode -> encode stable |

@@ -29,6 +29,7 @@ pub(crate) enum Rec {
     },
     LostSync(u64),
     Resynced(u64, u64),
+    Abandoned(u64),
 }
 
 impl Rec {
@@ -51,6 +52,7 @@ impl Rec {
             },
             RecordEvent::LostSync { offset, .. } => Rec::LostSync(offset),
             RecordEvent::Resynced { offset, skipped } => Rec::Resynced(offset, skipped),
+            RecordEvent::Abandoned { start, .. } => Rec::Abandoned(start),
         }
     }
 }

@@ -287,6 +287,7 @@ fn observe(ev: NetEvent<'_>, client: FlowKey, wire: &[u8], seen: &mut Seen) {
             seen.closed = true;
         }
         NetEvent::Anomaly(NetAnomaly::TcpOooOverflow) => seen.overflow = true,
+        NetEvent::TcpHeld { .. } => {}
         NetEvent::Anomaly(a) => panic!("unexpected anomaly {a:?}"),
         other => panic!("unexpected event {other:?}"),
     }

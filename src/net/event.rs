@@ -58,6 +58,23 @@ pub enum NetEvent<'a> {
         len: u64,
         reason: GapReason,
     },
+    /// The earliest frame (and its time) whose bytes wait in the
+    /// direction's out-of-order buffer changed (`None`: nothing waits).
+    /// Those bytes will be delivered with that frame, so a message in them
+    /// is reported at it: the RPC layer keeps capture order with this.
+    TcpHeld {
+        flow: FlowKey,
+        held: Option<(u64, crate::capture::Timestamp)>,
+    },
+    /// A retransmitted or overlapping segment disagrees with bytes already
+    /// delivered (or waiting) at stream offsets `[offset, offset + len)`,
+    /// sequence numbers from `seq`. The first copy is kept.
+    TcpInconsistent {
+        flow: FlowKey,
+        offset: u64,
+        len: u64,
+        seq: u32,
+    },
     /// The direction ended (FIN or RST seen, idle timeout, eviction, or end
     /// of input). Buffered data has been delivered before it.
     TcpClose { flow: FlowKey },

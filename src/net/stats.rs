@@ -43,6 +43,8 @@ pub struct NetStats {
     pub tcp_segments_buffered: u64,
     /// TCP segments ignored because their direction was already closed.
     pub tcp_segments_after_close: u64,
+    /// `NetEvent::TcpInconsistent` events.
+    pub tcp_inconsistent: u64,
     /// `NetEvent::TcpGap` events.
     pub tcp_gaps: u64,
     /// Bytes covered by those gaps.
@@ -76,6 +78,8 @@ impl NetStats {
                 self.tcp_gap_bytes += len;
             }
             NetEvent::TcpClose { .. } => self.tcp_closes += 1,
+            NetEvent::TcpHeld { .. } => {}
+            NetEvent::TcpInconsistent { .. } => self.tcp_inconsistent += 1,
             NetEvent::Anomaly(a) => self.anomalies[*a as usize] += 1,
         }
     }

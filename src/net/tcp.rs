@@ -88,6 +88,8 @@ impl TcpTable {
             streams: Lru::new(),
             shared: Shared {
                 max_ooo_bytes: limits.max_tcp_ooo_bytes,
+                max_ooo_total: limits.max_tcp_ooo_total,
+                ooo_total: 0,
                 max_ooo_segments: limits.max_tcp_ooo_segments,
                 pool: Vec::new(),
             },

@@ -11,6 +11,17 @@
 //!   `max_tcp_ooo_bytes` and `max_tcp_ooo_segments`.
 //! - The offset of a segment is taken as the one nearest the next expected
 //!   offset (a window of +/- 2 GiB), so sequence wraparound is transparent.
+//!
+//! Overlaps: the copy delivered first wins. Bytes before the next expected
+//! offset are never replaced; of two buffered segments the one starting
+//! earlier is delivered first, and a later copy of bytes already buffered is
+//! dropped. When the copies disagree, `TcpInconsistent` says where (stream
+//! offsets and sequence numbers): buffered copies are compared byte for
+//! byte; a delivered copy is compared through fingerprints of the last
+//! [`crate::limits::TCP_RECENT_CHUNKS`] chunks delivered, for each of
+//! them the new copy covers whole (a retransmission re-sends whole
+//! segments; a partial overlap of an older chunk is not checked).
+//! `TcpHeld` tells which earliest frame waits in the out-of-order buffer.
 
 use std::collections::VecDeque;
 
@@ -27,6 +38,10 @@ const POOL_BUF_MAX: usize = crate::limits::TCP_OOO_POOL_BUF_MAX;
 /// Bounds and the buffer pool shared by all directions.
 pub(crate) struct Shared {
     pub max_ooo_bytes: usize,
+    /// Out-of-order bytes over all directions at most
+    /// (`Limits::max_tcp_ooo_total`), and how many there are now.
+    pub max_ooo_total: usize,
+    pub ooo_total: usize,
     pub max_ooo_segments: usize,
     pub pool: Vec<Vec<u8>>,
 }
@@ -45,6 +60,39 @@ impl Shared {
         }
     }
 }
+
+/// A fingerprint of delivered bytes: enough to tell a retransmission that
+/// carries other bytes, without keeping the bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Chunk {
+    start: u64,
+    len: u32,
+    hash: u64,
+}
+
+/// A 64-bit fingerprint: four independent FxHash-style lanes over 32-byte
+/// blocks (so it runs at memory speed), then the tail. Not cryptographic:
+/// a forged collision only hides a report.
+fn fingerprint(data: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let word = |c: &[u8]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+    let mut lanes = [data.len() as u64, 1, 2, 3];
+    let mut blocks = data.chunks_exact(32);
+    for b in &mut blocks {
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            *lane = (lane.rotate_left(5) ^ word(&b[i * 8..])).wrapping_mul(K);
+        }
+    }
+    let mut h = lanes
+        .iter()
+        .fold(0u64, |h, l| (h.rotate_left(5) ^ l).wrapping_mul(K));
+    for &byte in blocks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
+    }
+    h
+}
+
+const RECENT: usize = crate::limits::TCP_RECENT_CHUNKS;
 
 /// A segment waiting for the bytes before it.
 struct Pending {
@@ -73,6 +121,11 @@ pub(crate) struct Stream {
     /// Sorted by `start`.
     ooo: VecDeque<Pending>,
     ooo_bytes: usize,
+    /// Fingerprints of the last chunks delivered (a ring).
+    recent: [Chunk; RECENT],
+    recent_next: usize,
+    /// The earliest frame waiting in `ooo`, as last reported (`TcpHeld`).
+    held: Option<(u64, Timestamp)>,
 }
 
 impl Stream {
@@ -87,6 +140,66 @@ impl Stream {
             last_seen: now,
             ooo: VecDeque::new(),
             ooo_bytes: 0,
+            recent: [Chunk::default(); RECENT],
+            recent_next: 0,
+            held: None,
+        }
+    }
+
+    /// The sequence number of stream offset `offset`.
+    fn seq_of(&self, offset: u64) -> u32 {
+        self.base.wrapping_add(offset as u32)
+    }
+
+    /// Reports bytes `[start, start + len)` whose copies disagree.
+    fn inconsistent(&self, flow: FlowKey, start: u64, len: u64, sink: &mut Sink) {
+        sink.emit(NetEvent::TcpInconsistent {
+            flow,
+            offset: start,
+            len,
+            seq: self.seq_of(start),
+        });
+    }
+
+    /// Compares a copy of bytes before `next` (`data` at `start`) with the
+    /// fingerprints of the chunks delivered that it covers whole.
+    fn check_delivered(&self, flow: FlowKey, start: u64, data: &[u8], sink: &mut Sink) {
+        let end = start + data.len() as u64;
+        for c in &self.recent {
+            let c_end = c.start + u64::from(c.len);
+            if c.len == 0 || c.start < start || c_end > end.min(self.next) {
+                continue;
+            }
+            let bytes = &data[(c.start - start) as usize..(c_end - start) as usize];
+            if fingerprint(bytes) != c.hash {
+                self.inconsistent(flow, c.start, u64::from(c.len), sink);
+            }
+        }
+    }
+
+    /// Notes a chunk delivered.
+    fn remember(&mut self, start: u64, data: &[u8]) {
+        if data.is_empty() || data.len() > u32::MAX as usize {
+            return;
+        }
+        self.recent[self.recent_next] = Chunk {
+            start,
+            len: data.len() as u32,
+            hash: fingerprint(data),
+        };
+        self.recent_next = (self.recent_next + 1) % RECENT;
+    }
+
+    /// Reports a change of the earliest frame waiting out of order.
+    fn update_held(&mut self, flow: FlowKey, sink: &mut Sink) {
+        let held = self
+            .ooo
+            .iter()
+            .map(|p| (p.frame, p.ts))
+            .min_by_key(|(f, _)| *f);
+        if held != self.held {
+            self.held = held;
+            sink.emit(NetEvent::TcpHeld { flow, held });
         }
     }
 
@@ -144,8 +257,29 @@ impl Stream {
             self.buffer(flow, start, end, data, sh, sink);
         } else {
             let origin = (sink.frame, sink.ts);
+            self.check_buffered(flow, start, data, sink);
             self.deliver(flow, start, end, data, origin, sink);
             self.drain(flow, sh, sink);
+        }
+        if !self.ooo.is_empty() || self.held.is_some() {
+            self.update_held(flow, sink);
+        }
+    }
+
+    /// Compares a copy (`data` at `start`) with the buffered segments it
+    /// overlaps, byte for byte.
+    fn check_buffered(&self, flow: FlowKey, start: u64, data: &[u8], sink: &mut Sink) {
+        let end = start + data.len() as u64;
+        for p in &self.ooo {
+            let (lo, hi) = (start.max(p.start), end.min(p.start + p.data.len() as u64));
+            if lo >= hi {
+                continue;
+            }
+            let a = &data[(lo - start) as usize..(hi - start) as usize];
+            let b = &p.data[(lo - p.start) as usize..(hi - p.start) as usize];
+            if a != b {
+                self.inconsistent(flow, lo, hi - lo, sink);
+            }
         }
     }
 
@@ -163,6 +297,9 @@ impl Stream {
         let cap_end = start + data.len() as u64;
         let old = self.next.min(end) - start;
         sink.stats.tcp_bytes_trimmed += old;
+        if old > 0 {
+            self.check_delivered(flow, start, data, sink);
+        }
         if cap_end > self.next {
             let skip = (self.next - start) as usize;
             sink.emit(NetEvent::TcpData {
@@ -172,6 +309,7 @@ impl Stream {
                 frame: origin.0,
                 ts: origin.1,
             });
+            self.remember(self.next, &data[skip..]);
             self.next = cap_end;
         }
         self.gap_to(flow, end, GapReason::Snaplen, sink);
@@ -182,6 +320,7 @@ impl Stream {
         while self.ooo.front().is_some_and(|p| p.start <= self.next) {
             let Some(p) = self.ooo.pop_front() else { break };
             self.ooo_bytes -= p.data.len();
+            sh.ooo_total -= p.data.len();
             self.deliver(flow, p.start, p.end, &p.data, (p.frame, p.ts), sink);
             sh.give_buf(p.data);
         }
@@ -214,6 +353,7 @@ impl Stream {
     ) {
         // A retransmission of a segment already waiting.
         let cap_end = start + data.len() as u64;
+        self.check_buffered(flow, start, data, sink);
         if self
             .ooo
             .iter()
@@ -224,6 +364,7 @@ impl Stream {
         }
         let mut overflowed = false;
         while self.ooo_bytes + data.len() > sh.max_ooo_bytes
+            || sh.ooo_total + data.len() > sh.max_ooo_total
             || self.ooo.len() + 1 > sh.max_ooo_segments
         {
             if !overflowed {
@@ -244,6 +385,7 @@ impl Stream {
         let at = self.ooo.partition_point(|p| p.start <= start);
         let data = sh.take_buf(data);
         self.ooo_bytes += data.len();
+        sh.ooo_total += data.len();
         let (frame, ts) = (sink.frame, sink.ts);
         self.ooo.insert(
             at,
@@ -274,6 +416,9 @@ impl Stream {
                 }
             }
         }
+        if self.held.is_some() {
+            self.update_held(flow, sink);
+        }
     }
 
     /// Delivers everything buffered, declaring the holes between lost.
@@ -299,6 +444,7 @@ impl Stream {
     pub(crate) fn close(&mut self, flow: FlowKey, sh: &mut Shared, sink: &mut Sink) {
         if !self.closed {
             self.flush(flow, sh, sink);
+            self.update_held(flow, sink);
             self.closed = true;
             sink.emit(NetEvent::TcpClose { flow });
         }
@@ -308,6 +454,86 @@ impl Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::Limits;
+    use crate::net::testutil::{tcp4, Driver, Ev, Flags};
+
+    fn seg(seq: u32, payload: &[u8]) -> Vec<u8> {
+        tcp4(1, 2, 700, 2049, seq, Flags::default(), payload)
+    }
+
+    fn syn() -> Vec<u8> {
+        let f = Flags {
+            syn: true,
+            ..Flags::default()
+        };
+        tcp4(1, 2, 700, 2049, 999, f, &[])
+    }
+
+    fn inconsistent(evs: &[Ev]) -> Vec<(u64, u64)> {
+        evs.iter()
+            .filter_map(|e| match e {
+                Ev::Inconsistent { offset, len, .. } => Some((*offset, *len)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn delivered(evs: &[Ev]) -> Vec<u8> {
+        evs.iter()
+            .flat_map(|e| match e {
+                Ev::Data { data, .. } => data.clone(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
+    /// Regression (issue 11): retransmitted or overlapping segments whose
+    /// bytes disagree were resolved silently. The first copy delivered is
+    /// kept, and the disagreement is reported with the stream offsets (the
+    /// RPC layer adds the sequence numbers).
+    #[test]
+    fn retransmission_with_other_bytes_is_reported_and_the_first_copy_kept() {
+        let mut d = Driver::new(&Limits::default());
+        d.raw(&syn());
+        d.raw(&seg(1000, &[1; 100]));
+        d.raw(&seg(1100, &[2; 100]));
+        // The same bytes again: a plain retransmission.
+        let same = d.raw(&seg(1000, &[1; 100])).to_vec();
+        assert_eq!(inconsistent(&same), []);
+        // Other bytes for [100, 200): reported, not delivered.
+        let other = d.raw(&seg(1100, &[9; 100])).to_vec();
+        assert_eq!(inconsistent(&other), [(100, 100)]);
+        assert!(delivered(&other).is_empty());
+        // A retransmission covering both chunks, the first altered.
+        let mut both = vec![7u8; 100];
+        both.extend_from_slice(&[2; 100]);
+        let evs = d.raw(&seg(1000, &both)).to_vec();
+        assert_eq!(inconsistent(&evs), [(0, 100)]);
+        let all = delivered(&d.events);
+        assert_eq!(&all[..100], &[1; 100][..], "the first copy wins");
+        assert_eq!(&all[100..200], &[2; 100][..]);
+    }
+
+    /// Two copies waiting out of order are compared byte for byte.
+    #[test]
+    fn overlapping_buffered_segments_that_disagree_are_reported() {
+        let mut d = Driver::new(&Limits::default());
+        d.raw(&syn());
+        d.raw(&seg(1100, &[5; 100])); // [100, 200) waits for [0, 100)
+        let evs = d.raw(&seg(1150, &[6; 100])).to_vec(); // [150, 250) overlaps
+        assert_eq!(inconsistent(&evs), [(150, 50)]);
+        // The hole fills: the bytes that waited first win the overlap.
+        d.raw(&seg(1000, &[4; 100]));
+        let all = delivered(&d.events);
+        assert_eq!(all.len(), 250);
+        assert_eq!(&all[100..200], &[5; 100][..]);
+        assert_eq!(&all[200..], &[6; 50][..]);
+        // A copy of waiting bytes that agrees is quiet.
+        let mut d = Driver::new(&Limits::default());
+        d.raw(&syn());
+        d.raw(&seg(1100, &[5; 100]));
+        assert_eq!(inconsistent(d.raw(&seg(1100, &[5; 100]))), []);
+    }
 
     #[test]
     fn offsets_past_four_gib_of_sequence_space() {

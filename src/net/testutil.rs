@@ -195,12 +195,20 @@ pub enum Ev {
     Close {
         flow: FlowKey,
     },
+    /// Retransmitted bytes that disagree (stream offsets).
+    Inconsistent {
+        flow: FlowKey,
+        offset: u64,
+        len: u64,
+    },
     Anomaly(NetAnomaly),
 }
 
 impl Ev {
-    pub fn from(ev: NetEvent<'_>) -> Ev {
-        match ev {
+    /// The owned event; `None` for `TcpHeld` (bookkeeping for capture order,
+    /// left out of the event lists the tests compare).
+    pub fn of(ev: NetEvent<'_>) -> Option<Ev> {
+        Some(match ev {
             NetEvent::Udp {
                 flow,
                 payload,
@@ -231,8 +239,12 @@ impl Ev {
                 reason,
             },
             NetEvent::TcpClose { flow } => Ev::Close { flow },
+            NetEvent::TcpInconsistent {
+                flow, offset, len, ..
+            } => Ev::Inconsistent { flow, offset, len },
+            NetEvent::TcpHeld { .. } => return None,
             NetEvent::Anomaly(a) => Ev::Anomaly(a),
-        }
+        })
     }
 }
 
@@ -269,7 +281,7 @@ impl Driver {
         let before = self.events.len();
         let events = &mut self.events;
         self.dec
-            .handle_frame(&frame, &mut |ev| events.push(Ev::from(ev)));
+            .handle_frame(&frame, &mut |ev| events.extend(Ev::of(ev)));
         &self.events[before..]
     }
 
@@ -285,7 +297,7 @@ impl Driver {
     pub fn finish(&mut self) -> &[Ev] {
         let before = self.events.len();
         let events = &mut self.events;
-        self.dec.finish(&mut |ev| events.push(Ev::from(ev)));
+        self.dec.finish(&mut |ev| events.extend(Ev::of(ev)));
         &self.events[before..]
     }
 
@@ -339,22 +351,11 @@ pub struct Pcap {
     pub frames: Vec<(i64, Vec<u8>, u32)>,
 }
 
-/// Reads a shared public capture (plain or gzip pcap), or `None` (with a
-/// note) when the corpus is absent.
+/// Reads a shared public capture (plain or gzip pcap), or `None` when the
+/// corpus is absent (a skip with a note, or a failure under `CI=true`).
 pub fn read_public_pcap(name: &str) -> Option<Pcap> {
     use std::io::Read;
-    let dirs = [
-        format!("{}/../shared/captures/public", env!("CARGO_MANIFEST_DIR")),
-        "/work/shared/captures/public".to_string(),
-    ];
-    let path = dirs
-        .iter()
-        .map(|d| format!("{d}/{name}"))
-        .find(|p| std::path::Path::new(p).exists());
-    let Some(path) = path else {
-        eprintln!("note: capture {name} not found; skipping");
-        return None;
-    };
+    let path = crate::prereq::public_capture(name)?;
     let mut raw = std::fs::read(&path).ok()?;
     if name.ends_with(".gz") {
         let mut out = Vec::new();
@@ -418,6 +419,6 @@ impl Driver {
         };
         let events = &mut self.events;
         self.dec
-            .handle_frame(&frame, &mut |ev| events.push(Ev::from(ev)));
+            .handle_frame(&frame, &mut |ev| events.extend(Ev::of(ev)));
     }
 }

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use super::schema::BodyErrorJson;
-use crate::event::{Body, Exchange};
+use crate::event::{Body, BodyPart, Exchange};
 use crate::limits::Limits;
 use crate::programs::json::{body_to_json, JsonOptions};
 use crate::programs::registry::{Registry, VersionEntry};
@@ -84,29 +84,38 @@ impl BodyView {
             opaque_inline_max: self.opaque_inline_max,
             string_max: self.string_max,
         };
-        let mut error = None;
-        let mut one = |types: &[TypeId], body: Option<&Body<'_>>, out: &mut Vec<u8>, part| {
+        let one = |types: &[TypeId], body: Option<&Body<'_>>, out: &mut Vec<u8>, part| {
             let body = body?;
-            let e = body_to_json(entry.schema(), types, &body.bytes(), &opts, &self.walk, out);
-            if let (Some(e), None) = (e, &error) {
-                error = Some(error_json(part, e));
-            }
-            Some(())
+            let e = body_to_json(entry.schema(), types, &body.bytes(), &opts, &self.walk, out)?;
+            Some(error_json(part, e, body.len))
         };
-        one(
+        // The first body that did not decode, the arguments first; one that
+        // could not be read at all (encrypted) has no JSON and no walk.
+        let sealed = |part| {
+            ex.facts.sealed(part).map(|s| BodyErrorJson {
+                part: part.name(),
+                offset: s.offset,
+                kind: s.kind.name(),
+                len: s.len,
+            })
+        };
+        let mut error = one(
             &proc_def.args,
             ex.call_body.as_ref(),
             &mut self.args,
             "args",
-        );
+        )
+        .or_else(|| sealed(BodyPart::Args));
         let success = ex.reply.is_some_and(|r| r.status.is_success());
         if success {
-            one(
+            let e = one(
                 std::slice::from_ref(&proc_def.result),
                 ex.reply_body.as_ref(),
                 &mut self.result,
                 "result",
-            );
+            )
+            .or_else(|| sealed(BodyPart::Result));
+            error = error.or(e);
         }
         Rendered {
             args: (!self.args.is_empty()).then_some(&self.args[..]),
@@ -125,6 +134,9 @@ impl BodyView {
     /// Appends the one-line summary of the call's arguments (each item
     /// after a space); false when there is none.
     pub fn call_summary(&self, ex: &Exchange<'_>, out: &mut String) -> bool {
+        if sealed_summary(ex, BodyPart::Args, out) {
+            return true;
+        }
         let (Some((entry, proc_def)), Some(body)) =
             (Self::procedure(&self.registry, ex), ex.call_body.as_ref())
         else {
@@ -142,6 +154,11 @@ impl BodyView {
 
     /// Appends the one-line summary of the reply's results.
     pub fn reply_summary(&self, ex: &Exchange<'_>, out: &mut String) -> bool {
+        if ex.reply.is_some_and(|r| r.status.is_success())
+            && sealed_summary(ex, BodyPart::Result, out)
+        {
+            return true;
+        }
         let (Some((entry, proc_def)), Some(body)) =
             (Self::procedure(&self.registry, ex), ex.reply_body.as_ref())
         else {
@@ -162,6 +179,16 @@ impl BodyView {
     /// Appends the detail view (`-V`) of the call's arguments, or of the
     /// reply's results (`reply`), indented under the line.
     pub fn tree(&self, ex: &Exchange<'_>, reply: bool, out: &mut String) {
+        let part = if reply {
+            BodyPart::Result
+        } else {
+            BodyPart::Args
+        };
+        if let Some(s) = ex.facts.sealed(part) {
+            use std::fmt::Write as _;
+            let _ = writeln!(out, "    [{}: {} bytes]", s.kind.name(), s.len);
+            return;
+        }
         let Some((entry, proc_def)) = Self::procedure(&self.registry, ex) else {
             return;
         };
@@ -198,10 +225,23 @@ impl BodyView {
     }
 }
 
-fn error_json(part: &'static str, e: BodyError) -> BodyErrorJson {
+fn error_json(part: &'static str, e: BodyError, len: u64) -> BodyErrorJson {
     BodyErrorJson {
         part,
         offset: e.offset,
         kind: e.kind.name(),
+        len,
+    }
+}
+
+/// ` [encrypted N bytes]` for a body that could not be read.
+fn sealed_summary(ex: &Exchange<'_>, part: BodyPart, out: &mut String) -> bool {
+    use std::fmt::Write as _;
+    match ex.facts.sealed(part) {
+        Some(s) => {
+            let _ = write!(out, " [{} {} bytes]", s.kind.name(), s.len);
+            true
+        }
+        None => false,
     }
 }

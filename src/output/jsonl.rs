@@ -1,12 +1,14 @@
-//! JSON Lines: one object per exchange, unmatched call or orphan reply, then
-//! one `{"type":"summary"}` object.
+//! JSON Lines: one object per exchange, unmatched call or orphan reply, one
+//! `{"type":"anomaly"}` object per anomaly record, then one
+//! `{"type":"summary"}` object.
 
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use super::bodies::BodyView;
-use super::schema::{ExchangeJson, SummaryJson};
+use super::schema::{AnomalyJson, ExchangeJson, SummaryJson};
 use super::{CaptureCounts, Sink};
+use crate::anomaly::AnomalyRecord;
 use crate::event::{Event, ExchangeKind};
 use crate::pipeline::Summary;
 
@@ -83,6 +85,12 @@ impl<W: Write> Sink for JsonLinesSink<W> {
         }
     }
 
+    fn anomaly(&mut self, a: &AnomalyRecord) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, &AnomalyJson::new(&self.file, a))
+            .map_err(io::Error::from)?;
+        self.out.write_all(b"\n")
+    }
+
     fn capture_counts(&mut self, c: &CaptureCounts) -> io::Result<()> {
         self.counts = Some(*c);
         Ok(())
@@ -101,11 +109,12 @@ impl<W: Write> Sink for JsonLinesSink<W> {
             frames: s.frames,
             track: &s.track,
             anomalies: &s.anomalies,
+            anomalies_suppressed: &s.anomalies,
             packets_received: c.map(|c| c.received),
             packets_dropped: c.map(|c| c.dropped),
             packets_if_dropped: c.map(|c| c.if_dropped),
         };
-        serde_json::to_writer(&mut self.out, &j).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut self.out, &j).map_err(io::Error::from)?;
         self.out.write_all(b"\n")?;
         self.out.flush()
     }

@@ -2,8 +2,9 @@
 //!
 //! - [`text::TextSink`]: one line per RPC message, in the spirit of tcpdump;
 //!   the summary goes to a second writer (stderr).
-//! - [`jsonl::JsonLinesSink`]: one JSON object per exchange (the schema in
-//!   [`schema`], documented in `docs/json.md`), then a summary object.
+//! - [`jsonl::JsonLinesSink`]: one JSON object per exchange and per anomaly
+//!   record (the schema in [`schema`], documented in `docs/json.md`), then a
+//!   summary object.
 //! - [`stats::StatsSink`]: per-procedure counts and latencies, printed at the
 //!   end as a table or a JSON array.
 
@@ -20,6 +21,7 @@ pub mod top_view;
 
 use std::io;
 
+use crate::anomaly::AnomalyRecord;
 use crate::event::Event;
 use crate::pipeline::Summary;
 
@@ -31,6 +33,11 @@ pub trait Sink {
     }
     /// One event.
     fn event(&mut self, ev: &Event) -> io::Result<()>;
+    /// One anomaly record (where and why); most sinks only count them
+    /// (the summary has the counts).
+    fn anomaly(&mut self, _a: &AnomalyRecord) -> io::Result<()> {
+        Ok(())
+    }
     /// The kernel's packet counts of a live capture, given once just before
     /// [`Sink::finish`] (never for files).
     fn capture_counts(&mut self, _counts: &CaptureCounts) -> io::Result<()> {
@@ -51,6 +58,9 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         (**self).event(ev)
+    }
+    fn anomaly(&mut self, a: &AnomalyRecord) -> io::Result<()> {
+        (**self).anomaly(a)
     }
     fn capture_counts(&mut self, counts: &CaptureCounts) -> io::Result<()> {
         (**self).capture_counts(counts)

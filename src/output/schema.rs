@@ -61,12 +61,16 @@ pub struct ExchangeJson<'a> {
     pub body_error: Option<BodyErrorJson>,
 }
 
-/// `body_error`: `{"part": "args"|"result", "offset": N, "kind": "..."}`.
+/// `body_error`: `{"part": "args"|"result", "offset": N, "kind": "...",
+/// "len": N}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyErrorJson {
     pub part: &'static str,
     pub offset: u64,
     pub kind: &'static str,
+    /// The length on the wire of that body (of the encrypted data for
+    /// `encrypted`).
+    pub len: u64,
 }
 
 impl ExchangeJson<'_> {
@@ -143,6 +147,7 @@ impl ExchangeJson<'_> {
                 eo.str("part", e.part);
                 eo.u64("offset", e.offset);
                 eo.str("kind", e.kind);
+                eo.u64("len", e.len);
                 eo.end();
             }
             None => o.null("body_error"),
@@ -392,6 +397,9 @@ pub struct SummaryJson<'a> {
     pub track: &'a crate::track::TrackStats,
     #[serde(serialize_with = "anomaly_map")]
     pub anomalies: &'a Anomalies,
+    /// Anomaly records not written (rate limit), by name.
+    #[serde(serialize_with = "suppressed_map")]
+    pub anomalies_suppressed: &'a Anomalies,
     /// Live capture only (`null` for files): libpcap's counts.
     pub packets_received: Option<u64>,
     pub packets_dropped: Option<u64>,
@@ -404,4 +412,66 @@ fn anomaly_map<S: Serializer>(a: &&Anomalies, s: S) -> Result<S::Ok, S::Error> {
         m.serialize_entry(k, &v)?;
     }
     m.end()
+}
+
+fn suppressed_map<S: Serializer>(a: &&Anomalies, s: S) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(None)?;
+    for (k, v) in a.suppressed() {
+        m.serialize_entry(k, &v)?;
+    }
+    m.end()
+}
+
+/// One anomaly object (`"type": "anomaly"`): what, where and why, as the
+/// decoder had it (docs/json.md).
+#[derive(Serialize)]
+pub struct AnomalyJson<'a> {
+    #[serde(rename = "type")]
+    pub kind_tag: &'static str,
+    pub file: &'a str,
+    /// The anomaly's name, as in the summary's `anomalies`.
+    pub kind: &'static str,
+    pub frame: u64,
+    pub time: f64,
+    pub transport: Option<&'static str>,
+    /// The direction concerned, `"addr:port"` (from, to).
+    pub src: Option<String>,
+    pub dst: Option<String>,
+    pub layer: Option<&'static str>,
+    pub offset: Option<u64>,
+    pub len: Option<u64>,
+    /// TCP sequence numbers of `[offset, offset + len)`.
+    pub seq: Option<SeqRange>,
+    pub reason: Option<&'a str>,
+}
+
+/// `{"start": n, "end": n}`: TCP sequence numbers (end exclusive, modulo 2^32).
+#[derive(Serialize, Clone, Copy)]
+pub struct SeqRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl<'a> AnomalyJson<'a> {
+    pub fn new(file: &'a str, a: &'a crate::anomaly::AnomalyRecord) -> Self {
+        let d = &a.detail;
+        AnomalyJson {
+            kind_tag: "anomaly",
+            file,
+            kind: a.kind.name(),
+            frame: a.frame,
+            time: a.ts.as_secs_f64(),
+            transport: a.flow.map(|(t, _)| match t {
+                crate::net::Transport::Tcp => "tcp",
+                crate::net::Transport::Udp => "udp",
+            }),
+            src: a.flow.map(|(_, f)| f.src.to_string()),
+            dst: a.flow.map(|(_, f)| f.dst.to_string()),
+            layer: d.layer,
+            offset: d.offset,
+            len: d.len,
+            seq: d.seq.map(|(start, end)| SeqRange { start, end }),
+            reason: d.reason.as_deref(),
+        }
+    }
 }

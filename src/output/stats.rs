@@ -37,7 +37,7 @@ pub fn write_json(stats: &Stats, out: &mut dyn Write) -> io::Result<()> {
         .into_iter()
         .map(|(k, r)| StatsRowJson::new(stats.registry(), stats.by(), k, r))
         .collect();
-    serde_json::to_writer(&mut *out, &rows).map_err(io::Error::other)?;
+    serde_json::to_writer(&mut *out, &rows).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }
 

@@ -10,6 +10,13 @@
 //! procedure name (`LOOKUP fh 0x04415d87 "dir"`; a reply starts with its
 //! status: `LOOKUP NFS3ERR_NOENT`), and with `-V` the whole decoded body
 //! follows the line, indented, one field per line.
+//!
+//! Lines follow capture order: each message is printed when it is seen,
+//! the reply line carrying the latency. With a filter that needs the reply
+//! (`--status`, `--min-latency`) a call is only printed once its exchange is
+//! decided (just before its reply line); a call that gets no reply is then
+//! printed when it is given up, marked `(no reply)`
+//! ([`TextSink::unanswered_lines`]).
 
 use std::io::{self, Write};
 
@@ -30,6 +37,7 @@ pub struct TextSink<W: Write, E: Write> {
     verbose: bool,
     /// The body summary being built (reused).
     summary: String,
+    unanswered: bool,
 }
 
 impl<W: Write, E: Write> TextSink<W, E> {
@@ -53,7 +61,16 @@ impl<W: Write, E: Write> TextSink<W, E> {
             bodies,
             verbose,
             summary: String::new(),
+            unanswered: false,
         }
+    }
+    /// Also print a line for each call that got no reply, when it is given
+    /// up (timeout, eviction, end of input), marked `(no reply)`. For
+    /// filters that hold call lines back until the reply decides: without
+    /// it, `--status unanswered` would print nothing.
+    pub fn unanswered_lines(mut self, on: bool) -> Self {
+        self.unanswered = on;
+        self
     }
     pub fn into_inner(self) -> (W, E) {
         (self.out, self.summary_out)
@@ -142,8 +159,12 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         let ex = &ev.exchange;
         let w = &mut self.out;
+        let unanswered =
+            ev.kind == ExchangeKind::Unmatched && self.unanswered && !ex.duplicate_reply;
         match ev.kind {
-            ExchangeKind::CallSeen | ExchangeKind::Retransmitted => {
+            ExchangeKind::CallSeen | ExchangeKind::Retransmitted | ExchangeKind::Unmatched
+                if ev.kind != ExchangeKind::Unmatched || unanswered =>
+            {
                 let Some(c) = &ex.call else { return Ok(()) };
                 write!(
                     w,
@@ -172,6 +193,9 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                 }
                 if c.meta.truncated || c.meta.gap {
                     write!(w, " [truncated]")?;
+                }
+                if unanswered {
+                    write!(w, " (no reply)")?;
                 }
                 writeln!(w)?;
                 if self.verbose {
@@ -234,7 +258,9 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                 }
                 Ok(())
             }
-            ExchangeKind::Unmatched => Ok(()),
+            ExchangeKind::CallSeen | ExchangeKind::Retransmitted | ExchangeKind::Unmatched => {
+                Ok(())
+            }
         }
     }
 

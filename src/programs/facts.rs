@@ -35,6 +35,8 @@ pub struct Marks {
     pairs: [Option<(Span, Span)>; MAX_PAIRS],
     first_fh: Option<Span>,
     pathname: Option<Span>,
+    /// Where the first bulk data (a WRITE payload) starts.
+    bulk_at: Option<u32>,
 }
 
 impl Marks {
@@ -52,6 +54,12 @@ impl Marks {
         f.first_fh = self.first_fh.and_then(get);
         f.pathname = self.pathname.and_then(get);
         f
+    }
+
+    /// Where the body's first bulk data starts ([`Role::BULK`]): the bytes
+    /// before it hold every value but that data.
+    pub fn bulk_at(self) -> Option<usize> {
+        self.bulk_at.map(|a| a as usize)
     }
 }
 
@@ -132,6 +140,7 @@ pub fn extract<'a>(
     let mut marks = Marks {
         first_fh: v.first_fh.as_ref().map(span),
         pathname: v.pathname.as_ref().map(span),
+        bulk_at: v.bulk_at.map(|a| a as u32),
         ..Marks::default()
     };
     for (slot, (d, n)) in marks.pairs.iter_mut().zip(v.pairs.iter().flatten()) {
@@ -184,6 +193,7 @@ pub struct FactVisitor<'r> {
     pairs: [Option<(Range<usize>, Range<usize>)>; MAX_PAIRS],
     first_fh: Option<Range<usize>>,
     pathname: Option<Range<usize>>,
+    bulk_at: Option<usize>,
     entries: Vec<(Range<usize>, Range<usize>)>,
     entries_dropped: u32,
     stopped: bool,
@@ -204,6 +214,7 @@ impl<'r> FactVisitor<'r> {
             pairs: [None, None],
             first_fh: None,
             pathname: None,
+            bulk_at: None,
             entries: Vec::new(),
             entries_dropped: 0,
             stopped: false,
@@ -301,6 +312,16 @@ impl<'r> FactVisitor<'r> {
 impl Visitor for FactVisitor<'_> {
     fn event(&mut self, _schema: &Schema, ev: Event<'_, '_>) -> Flow {
         match ev {
+            // A member that cannot hold a status, handle or name (file
+            // attributes, times, data) is skipped without a look; the
+            // opaque inside a handle struct (`nfs_fh3.data`) is the handle.
+            Event::Field { ty, .. } | Event::Present { ty }
+                if !(self.roles.inside(ty)
+                    || self.stack.last().is_some_and(|f| f.handle)
+                    || self.bulk_at.is_none() && self.roles.has(ty, Role::BULK)) =>
+            {
+                return Flow::Skip;
+            }
             Event::Enum { ty, value, .. } if self.roles.has(ty, Role::STATUS) => {
                 if self.status.is_none() {
                     self.status = Some((ty, value));
@@ -332,6 +353,11 @@ impl Visitor for FactVisitor<'_> {
                 self.top().array = true;
             }
             Event::StructEnd { .. } | Event::UnionEnd { .. } | Event::ArrayEnd { .. } => self.pop(),
+            Event::Opaque { ty, data, .. }
+                if self.bulk_at.is_none() && self.roles.has(ty, Role::BULK) =>
+            {
+                self.bulk_at = self.range(data).map(|r| r.start);
+            }
             Event::Opaque { ty, data, len } => {
                 let in_handle = self.stack.last().is_some_and(|f| f.handle);
                 if (in_handle || self.roles.has(ty, Role::FILE_HANDLE)) && data.len() as u64 == len
@@ -353,5 +379,104 @@ impl Visitor for FactVisitor<'_> {
             _ => {}
         }
         Flow::Continue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+    use crate::programs::registry::Registry;
+
+    fn w(v: &mut Vec<u8>, x: u32) {
+        v.extend_from_slice(&x.to_be_bytes());
+    }
+
+    /// fattr3: 84 bytes, `fileid` 42.
+    fn fattr3(v: &mut Vec<u8>) {
+        for x in [
+            1, 0o644, 1, 0, 0, 0, 20, 0, 4096, 0, 0, 0, 7, 0, 42, 1, 0, 1, 0, 1, 0,
+        ] {
+            w(v, x);
+        }
+    }
+
+    fn opaque(v: &mut Vec<u8>, b: &[u8]) {
+        w(v, b.len() as u32);
+        v.extend_from_slice(b);
+        v.resize(v.len() + (4 - b.len() % 4) % 4, 0);
+    }
+
+    /// The facts of an NFSv3 result, through the built-in definition (whose
+    /// roles are marked, so attributes are skipped).
+    fn result_facts(proc_no: u32, body: &[u8]) -> Facts<'_> {
+        let reg = Registry::builtin();
+        let e = reg.version(100003, 3).unwrap();
+        let p = e.procedure(proc_no).unwrap();
+        let limits = WalkLimits::from(&Limits::default());
+        extract(
+            e.schema(),
+            e.roles(),
+            std::slice::from_ref(&p.result),
+            &BodyBytes::whole(body),
+            &limits,
+            Want {
+                status_only: false,
+                max_entries: 16,
+            },
+            &mut Scratch::default(),
+        )
+    }
+
+    #[test]
+    fn handles_and_names_are_found_past_skipped_attributes() {
+        // LOOKUP3res: NFS3_OK, object, obj_attributes (present), dir_attributes.
+        let mut v = Vec::new();
+        w(&mut v, 0);
+        opaque(&mut v, b"handle-1");
+        w(&mut v, 1);
+        fattr3(&mut v);
+        w(&mut v, 1);
+        fattr3(&mut v);
+        let f = result_facts(3, &v);
+        assert_eq!(f.status.map(|s| s.1), Some(0));
+        assert_eq!(f.first_fh, Some(&b"handle-1"[..]));
+        assert_eq!(f.error, None);
+
+        // READDIRPLUS3res: two entries with attributes and handles.
+        let mut v = Vec::new();
+        w(&mut v, 0); // NFS3_OK
+        w(&mut v, 0); // dir_attributes absent
+        v.extend_from_slice(&[0; 8]); // cookieverf
+        for (name, fh) in [(&b"a.txt"[..], &b"fh-a"[..]), (b"b", b"fh-b")] {
+            w(&mut v, 1); // an entry follows
+            v.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 9]); // fileid
+            opaque(&mut v, name);
+            v.extend_from_slice(&[0; 8]); // cookie
+            w(&mut v, 1); // name_attributes follow
+            fattr3(&mut v);
+            w(&mut v, 1); // name_handle follows
+            opaque(&mut v, fh);
+        }
+        w(&mut v, 0); // end of list
+        w(&mut v, 1); // eof
+        let f = result_facts(17, &v);
+        assert_eq!(f.error, None);
+        assert_eq!(
+            f.entries,
+            vec![(&b"a.txt"[..], &b"fh-a"[..]), (&b"b"[..], &b"fh-b"[..])]
+        );
+        // A skipped member is still checked where its size depends on it: a
+        // bad bool in the attributes is malformed.
+        let mut v = Vec::new();
+        w(&mut v, 0);
+        opaque(&mut v, b"handle-1");
+        w(&mut v, 7); // obj_attributes: attributes_follow = 7
+        let f = result_facts(3, &v);
+        assert_eq!(f.first_fh, Some(&b"handle-1"[..]));
+        assert!(matches!(
+            f.error.map(|e| e.kind),
+            Some(crate::programs::walk::BodyErrorKind::Malformed(_))
+        ));
     }
 }

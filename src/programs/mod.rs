@@ -14,6 +14,7 @@ pub mod builtin;
 pub mod facts;
 pub mod idl;
 pub mod json;
+pub mod mappings;
 mod names;
 pub mod registry;
 pub mod roles;

@@ -143,6 +143,7 @@ impl Registry {
             semantics::assign_roles(sem, &mut schema, &mut roles);
             sems.push(sem);
         }
+        roles.mark_inside(&schema);
         let def = Arc::new(Definition {
             schema,
             roles,

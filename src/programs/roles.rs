@@ -43,6 +43,9 @@ impl Role {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Roles {
     bits: Vec<u8>,
+    /// Per type: a value of it may hold a value with a role (see
+    /// [`Roles::mark_inside`]); empty until marked.
+    inside: Vec<bool>,
 }
 
 impl Roles {
@@ -98,6 +101,56 @@ impl Roles {
         bits
     }
 
+    /// Marks, for every type of `schema`, whether a value of it can hold a
+    /// value with a role: the type itself has one, or a type it is made of
+    /// (fields, discriminant, arms, elements, optional data, alias target)
+    /// does, transitively (recursive types included). Call once the roles
+    /// are set; visitors looking only for roles (facts) then skip the values
+    /// that cannot hold one (attributes, timestamps, bulk data).
+    pub fn mark_inside(&mut self, schema: &Schema) {
+        let n = schema.types.len();
+        let mut inside: Vec<bool> = (0..n)
+            .map(|i| self.bits.get(i).is_some_and(|&b| b != 0))
+            .collect();
+        let get = |v: &[bool], t: TypeId| v.get(t.index()).copied().unwrap_or(false);
+        // Fixed point: each pass can only set more bits, so at most `n`
+        // passes (in practice two or three).
+        for _ in 0..=n {
+            let mut changed = false;
+            for i in 0..n {
+                if inside[i] {
+                    continue;
+                }
+                let holds = match &schema.types[i].kind {
+                    Kind::Struct(st) => st.fields.iter().any(|f| get(&inside, f.ty)),
+                    Kind::Union(u) => {
+                        get(&inside, u.discriminant.ty) || u.arms.iter().any(|a| get(&inside, a.ty))
+                    }
+                    Kind::FixedArray { elem, .. } | Kind::VarArray { elem, .. } => {
+                        get(&inside, *elem)
+                    }
+                    Kind::Optional(t) | Kind::Alias(t) => get(&inside, *t),
+                    _ => false,
+                };
+                if holds {
+                    inside[i] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        self.inside = inside;
+    }
+
+    /// Whether a value of `ty` can hold a value with a role; true for every
+    /// type until [`Roles::mark_inside`] ran (nothing may be skipped).
+    #[inline]
+    pub fn inside(&self, ty: TypeId) -> bool {
+        self.inside.is_empty() || self.inside.get(ty.index()).copied().unwrap_or(false)
+    }
+
     /// True when some type has `role`.
     pub fn any(&self, role: Role) -> bool {
         self.bits.iter().any(|&b| b & role.0 != 0)
@@ -113,6 +166,60 @@ impl Roles {
 mod tests {
     use super::*;
     use crate::programs::schema::TypeDef;
+
+    #[test]
+    fn inside_follows_members_and_recursion() {
+        use crate::programs::schema::{Field, StructDef};
+        let mut s = Schema::new();
+        let fh = s.push(TypeDef {
+            name: Some("fh".into()),
+            kind: Kind::FixedOpaque(8),
+        });
+        let field = |name: &str, ty| Field {
+            name: name.into(),
+            ty,
+        };
+        let attrs = s.push(TypeDef {
+            name: Some("attrs".into()),
+            kind: Kind::Struct(StructDef {
+                fields: vec![field("size", TypeId::UINT)],
+            }),
+        });
+        let holder = s.push(TypeDef {
+            name: Some("holder".into()),
+            kind: Kind::Struct(StructDef {
+                fields: vec![field("a", attrs), field("h", fh)],
+            }),
+        });
+        // A recursive list whose elements hold the handle: `entry *next`.
+        let entry = s.push(TypeDef {
+            name: Some("entry".into()),
+            kind: Kind::Struct(StructDef { fields: vec![] }),
+        });
+        let next = s.push(TypeDef {
+            name: None,
+            kind: Kind::Optional(entry),
+        });
+        if let Kind::Struct(st) = &mut s.types[entry.index()].kind {
+            st.fields = vec![field("h", holder), field("next", next)];
+        }
+        let list = s.push(TypeDef {
+            name: Some("list".into()),
+            kind: Kind::VarArray {
+                elem: entry,
+                max: None,
+            },
+        });
+        let mut r = Roles::new();
+        assert!(r.inside(attrs), "unmarked: nothing is skipped");
+        r.set(fh, Role::FILE_HANDLE);
+        r.mark_inside(&s);
+        assert!(!r.inside(attrs));
+        assert!(!r.inside(TypeId::UINT));
+        for t in [fh, holder, entry, next, list] {
+            assert!(r.inside(t), "{t:?}");
+        }
+    }
 
     #[test]
     fn roles_are_per_type_and_follow_aliases() {

@@ -32,6 +32,19 @@ pub struct Semantics {
     /// `(version, procedure)` of renames: their arguments hold the old
     /// (directory, name) then the new one.
     pub renames: &'static [(u32, u32)],
+    /// `(version, procedure)` of removals (REMOVE, RMDIR): their (directory,
+    /// name) no longer names the handle that was there.
+    pub removes: &'static [(u32, u32)],
+    /// The status value that means success (0 in every status enum but
+    /// rquota's, whose `Q_OK` is 1).
+    pub ok: i32,
+}
+
+impl Semantics {
+    /// True when a result headed by `status` reports success.
+    pub fn is_ok(&self, status: i32) -> bool {
+        status == self.ok
+    }
 }
 
 /// No roles: user programs and programs without a table.
@@ -42,6 +55,8 @@ pub static NONE: Semantics = Semantics {
     bulk: &[],
     status: &[],
     renames: &[],
+    removes: &[],
+    ok: 0,
 };
 
 /// NFS v2 (RFC 1094), v3 (RFC 1813) and v4 (RFC 7530, 8881, 7862).
@@ -59,6 +74,8 @@ pub static NFS: Semantics = Semantics {
     ],
     status: &["nfsstat", "nfsstat3", "nfsstat4"],
     renames: &[(2, 11), (3, 14)],
+    removes: &[(2, 10), (2, 15), (3, 12), (3, 13)],
+    ok: 0,
 };
 
 /// MOUNT v1-v3 (RFC 1094 appendix A, RFC 1813 section 5).
@@ -69,6 +86,8 @@ pub static MOUNT: Semantics = Semantics {
     bulk: &[],
     status: &["mountstat3"],
     renames: &[],
+    removes: &[],
+    ok: 0,
 };
 
 /// NLM v1-v4 (XNFS, RFC 1813 section 6): the lock's `fh` is a file handle.
@@ -84,6 +103,8 @@ pub static NLM: Semantics = Semantics {
     bulk: &[],
     status: &["nlm_stats", "nlm4_stats"],
     renames: &[],
+    removes: &[],
+    ok: 0,
 };
 
 /// NSM (status monitor).
@@ -94,16 +115,21 @@ pub static NSM: Semantics = Semantics {
     bulk: &[],
     status: &["res"],
     renames: &[],
+    removes: &[],
+    ok: 0,
 };
 
-/// NFS_ACL v2/v3.
+/// NFS_ACL v2/v3: results head with `aclstat2` / `aclstat3` (the NFS
+/// status values under the draft's names).
 pub static NFS_ACL: Semantics = Semantics {
     handles: &["fhandle", "nfs_fh3"],
     names: &[],
     pathnames: &[],
     bulk: &[],
-    status: &["nfsstat", "nfsstat3"],
+    status: &["aclstat2", "aclstat3"],
     renames: &[],
+    removes: &[],
+    ok: 0,
 };
 
 /// rquota v1/v2.
@@ -112,8 +138,10 @@ pub static RQUOTA: Semantics = Semantics {
     names: &[],
     pathnames: &["getquota_args.gqa_pathp", "ext_getquota_args.gqa_pathp"],
     bulk: &[],
-    status: &["gqr_status", "qr_status"],
+    status: &["gqr_status"],
     renames: &[],
+    removes: &[],
+    ok: 1,
 };
 
 /// The NFSv4 callback program.
@@ -124,6 +152,8 @@ pub static NFS_CB: Semantics = Semantics {
     bulk: &[],
     status: &["nfsstat4"],
     renames: &[],
+    removes: &[],
+    ok: 0,
 };
 
 /// The semantics table of a program number.
@@ -233,6 +263,38 @@ mod tests {
         assert_eq!(s.resolve(fh).1, &Kind::VarOpaque(Some(1024)));
         // The alias is not a name users can refer to.
         assert_eq!(s.lookup("nlm4_lock.fh"), None);
+    }
+
+    /// Every name a built-in table gives a role is defined by one of its
+    /// program's built-in `.x` files (a misspelt or renamed type would
+    /// silently lose its role: NFS_ACL once named `nfsstat3` where its
+    /// results head with `aclstat3`).
+    #[test]
+    fn every_builtin_table_name_is_defined() {
+        use crate::programs::registry::Registry;
+        let reg = Registry::builtin();
+        for program in [100003, 100005, 100021, 100024, 100227, 100011, 0x4000_0000] {
+            let sem = for_program(program);
+            let schemas: Vec<_> = reg
+                .versions()
+                .iter()
+                .filter(|e| e.program == program)
+                .map(|e| e.schema())
+                .collect();
+            assert!(!schemas.is_empty(), "{program}: no built-in definition");
+            for name in [sem.handles, sem.names, sem.pathnames, sem.bulk, sem.status].concat() {
+                let defined = schemas.iter().any(|s| match name.split_once('.') {
+                    // A field role: the struct keeps the field (typed by the
+                    // private alias, whose name is the entry).
+                    Some((st, field)) => s.lookup(st).is_some_and(|id| {
+                        matches!(&s.get(s.resolve(id).0).kind,
+                            Kind::Struct(d) if d.fields.iter().any(|f| f.name == field))
+                    }),
+                    None => s.lookup(name).is_some(),
+                });
+                assert!(defined, "{program}: {name} is not defined");
+            }
+        }
     }
 
     #[test]

@@ -26,6 +26,8 @@
 //! registered with the rpcbind already running on 127.0.0.1:111 (rpcbind v4
 //! SET, portmap v2 SET as a fallback) and unregistered on SIGINT/SIGTERM.
 
+pub mod admission;
+mod codec;
 pub mod net;
 pub mod portmap;
 pub mod ratelimit;

@@ -2,7 +2,9 @@
 //! sleeping, writing. No protocol logic lives here.
 //!
 //! * TCP: one accept thread per listener; one thread per connection, at most
-//!   `server_max_connections` (more are accepted and closed at once). A
+//!   `server_max_connections`. When full, a new connection takes the place
+//!   of an idle or stalled one ([`Admission`]), or is accepted and closed
+//!   at once when every connection is busy. A
 //!   connection is closed when its framing is refused ([`RecordError`](crate::rpc::record::RecordError)), when
 //!   a record is garbage, when it is idle past `server_idle_timeout_ms`, or
 //!   when a record takes longer than `server_record_deadline_ms` to arrive.
@@ -18,13 +20,14 @@
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use super::admission::{Admission, Admit, ConnInfo};
 use super::ratelimit::RateLimiter;
 use super::service::{is_loopback, CallCtx, Disposition, Service, Transport};
 use crate::client::conn::is_timeout;
@@ -165,7 +168,10 @@ pub fn spawn_all(
     verbose: bool,
 ) -> Vec<JoinHandle<()>> {
     let mut handles = Vec::new();
-    let active = Arc::new(AtomicUsize::new(0));
+    let active = Arc::new(Admission::new(
+        limits.server_max_connections,
+        limits.server_evict_after_ms,
+    ));
     for (_, listener) in listeners.tcp {
         let (service, limits, stop, active) = (
             service.clone(),
@@ -201,12 +207,12 @@ fn lock(service: &Mutex<Service>) -> std::sync::MutexGuard<'_, Service> {
     service.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Decrements the connection count when a connection thread ends.
-struct Slot(Arc<AtomicUsize>);
+/// Leaves the connection table when a connection thread ends.
+struct Slot(Arc<Admission>, Arc<ConnInfo>);
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.leave(&self.1);
     }
 }
 
@@ -215,7 +221,7 @@ fn accept_loop(
     service: Arc<Mutex<Service>>,
     limits: Limits,
     stop: Arc<AtomicBool>,
-    active: Arc<AtomicUsize>,
+    active: Arc<Admission>,
     verbose: bool,
 ) {
     if listener.set_nonblocking(true).is_err() {
@@ -234,22 +240,25 @@ fn accept_loop(
                 continue;
             }
         };
-        if active.fetch_add(1, Ordering::Relaxed) >= limits.server_max_connections {
-            active.fetch_sub(1, Ordering::Relaxed);
-            if verbose {
-                eprintln!(
-                    "rpcscope serve: {peer}: refused, {} connections open",
-                    limits.server_max_connections
-                );
+        // One descriptor, shared with the table so it can be shut down.
+        let stream = Arc::new(stream);
+        let info = match active.admit(Some(Arc::clone(&stream)), Instant::now()) {
+            Admit::Yes(info) => info,
+            Admit::No => {
+                if verbose {
+                    eprintln!(
+                        "rpcscope serve: {peer}: refused, {} connections busy",
+                        limits.server_max_connections
+                    );
+                }
+                drop(stream);
+                continue;
             }
-            drop(stream);
-            continue;
-        }
-        let slot = Slot(active.clone());
+        };
+        let slot = Slot(active.clone(), info);
         let (service, limits, stop) = (service.clone(), limits.clone(), stop.clone());
         let spawned = std::thread::Builder::new().spawn(move || {
-            let _slot = slot;
-            let why = serve_connection(stream, peer, &service, &limits, &stop);
+            let why = serve_connection(stream, peer, &service, &limits, &stop, &slot);
             if verbose {
                 eprintln!("rpcscope serve: tcp {peer}: closed: {why}");
             }
@@ -262,13 +271,15 @@ fn accept_loop(
 
 /// Serve one TCP connection; returns why it ended.
 fn serve_connection(
-    stream: TcpStream,
+    stream: Arc<TcpStream>,
     peer: SocketAddr,
     service: &Mutex<Service>,
     limits: &Limits,
     stop: &AtomicBool,
+    slot: &Slot,
 ) -> String {
-    let mut stream = stream;
+    let (table, info) = (&slot.0, &slot.1);
+    let mut stream: &TcpStream = &stream;
     let setup = stream
         .set_nonblocking(false)
         .and_then(|()| stream.set_nodelay(true))
@@ -314,6 +325,7 @@ fn serve_connection(
             return format!("set_read_timeout: {e}");
         }
         let n = match stream.read(&mut buf) {
+            _ if info.evicted() => return "evicted to make room for a new connection".into(),
             Ok(0) => return "closed by peer".into(),
             Ok(n) => n,
             Err(e) if is_timeout(&e) => continue,
@@ -363,6 +375,7 @@ fn serve_connection(
             (true, 0) => Some(record_start.unwrap_or(last_byte)),
             (true, _) => Some(Instant::now()),
         };
+        info.activity(table, last_byte, record_start);
     }
 }
 

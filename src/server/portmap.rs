@@ -3,7 +3,11 @@
 //!
 //! Every registration is an rpcbind entry `(prog, vers, netid, uaddr,
 //! owner)`; portmap v2 sees the `tcp` and `udp` entries as `(prog, vers,
-//! prot, port)`. Behaviour follows Linux rpcbind where RFC 1833 leaves room:
+//! prot, port)`. The wire form of every procedure is
+//! `src/programs/x/rpcbind.x`, through [`super::codec`]: arguments arrive
+//! as values of its types and results leave as values (DUMP's are encoded
+//! once per table state and kept). Behaviour follows Linux rpcbind where
+//! RFC 1833 leaves room:
 //!
 //! * SET refuses (FALSE) an existing `(prog, vers, netid)` and a full table
 //!   (`Limits::server_max_registrations`); SET and UNSET are only honoured
@@ -26,11 +30,13 @@
 //!   UNSETs; the per-address and remote-call lists are empty.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
-use super::service::{CallCtx, Caller, Indirect, IndirectStyle, Outcome, Request};
+use super::codec::{make, Bug, Garbage, Shape};
+use super::service::{CallCtx, Caller, Indirect, IndirectStyle, Outcome, ProcResult, Request};
 use crate::limits::Limits;
-use crate::rpc::xdr::{XdrReader, XdrWriter};
-use crate::rpc::{AcceptBody, RpcError};
+use crate::programs::value::Value;
+use crate::rpc::AcceptBody;
 
 /// The portmapper's program number.
 pub const PORTMAP: u32 = 100000;
@@ -65,14 +71,30 @@ pub struct Portmap {
     stats: [[u32; STAT_PROCS]; 3],
     sets: [u32; 3],
     unsets: [u32; 3],
+    /// The DUMP results, encoded through the schema when first asked for
+    /// and kept until the table changes: portmap v2's `pmaplist_ptr`
+    /// ([`PMAPLIST`]) and rpcbind v3/v4's `rpcblist_ptr` ([`RPCBLIST`]).
+    /// A DUMP load then costs a copy, not a value tree per call.
+    dumps: [Option<Arc<[u8]>>; 2],
 }
 
-type Proc = for<'a> fn(&mut Portmap, &mut Request<'a>, &mut XdrWriter<'_>) -> ProcResult<'a>;
-type ProcResult<'a> = Result<Outcome<'a>, RpcError>;
+/// Index of portmap v2's DUMP result in [`Portmap::dumps`].
+const PMAPLIST: usize = 0;
+/// Index of rpcbind v3/v4's DUMP result (the same type in both versions).
+const RPCBLIST: usize = 1;
+
+/// A procedure: the call in, its outcome (results as a value of the
+/// procedure's `.x` result type) out.
+type Proc = fn(&mut Portmap, &Request<'_>) -> ProcResult;
+
+/// NULL: no arguments, no results.
+fn null(_: &mut Portmap, _: &Request<'_>) -> ProcResult {
+    Ok(Outcome::ok(Value::Void))
+}
 
 /// portmap v2 (RFC 1833 section 3), indexed by procedure.
 const V2: &[Proc] = &[
-    |_, _, _| Ok(Outcome::SUCCESS),
+    null,
     Portmap::pmap_set,
     Portmap::pmap_unset,
     Portmap::pmap_getport,
@@ -81,7 +103,7 @@ const V2: &[Proc] = &[
 ];
 /// rpcbind v3 (RFC 1833 section 2.2).
 const V3: &[Proc] = &[
-    |_, _, _| Ok(Outcome::SUCCESS),
+    null,
     Portmap::rpcb_set,
     Portmap::rpcb_unset,
     Portmap::rpcb_getaddr,
@@ -93,7 +115,7 @@ const V3: &[Proc] = &[
 ];
 /// rpcbind v4: v3 with 5 as BCAST, plus four more.
 const V4: &[Proc] = &[
-    |_, _, _| Ok(Outcome::SUCCESS),
+    null,
     Portmap::rpcb_set,
     Portmap::rpcb_unset,
     Portmap::rpcb_getaddr,
@@ -127,17 +149,19 @@ struct Mapping {
 }
 
 impl Mapping {
-    fn read(r: &mut XdrReader<'_>) -> Result<Self, RpcError> {
+    /// `struct mapping { prog; vers; prot; port; }`.
+    fn of(v: &Value) -> Result<Self, Bug> {
+        let [prog, vers, prot, port] = v.members()?;
         Ok(Mapping {
-            program: r.u32("mapping.prog")?,
-            version: r.u32("mapping.vers")?,
-            prot: r.u32("mapping.prot")?,
-            port: r.u32("mapping.port")?,
+            program: prog.u32()?,
+            version: vers.u32()?,
+            prot: prot.u32()?,
+            port: port.u32()?,
         })
     }
 }
 
-/// rpcbind `struct rpcb`, borrowed.
+/// rpcbind `struct rpcb`, borrowed from its value.
 struct Rpcb<'a> {
     program: u32,
     version: u32,
@@ -146,16 +170,28 @@ struct Rpcb<'a> {
 }
 
 impl<'a> Rpcb<'a> {
-    fn read(r: &mut XdrReader<'a>, max: u32) -> Result<Self, RpcError> {
+    /// `struct rpcb { r_prog; r_vers; r_netid; r_addr; r_owner; }`; each
+    /// string at most `max` bytes (the `.x` leaves them unbounded). The
+    /// owner is not kept: it comes from the credential.
+    fn of(v: &'a Value, max: u32) -> Result<Self, super::service::Fault> {
+        let [prog, vers, netid, addr, owner] = v.members()?;
         let rpcb = Rpcb {
-            program: r.u32("rpcb.r_prog")?,
-            version: r.u32("rpcb.r_vers")?,
-            netid: r.string(max, "rpcb.r_netid")?,
-            addr: r.string(max, "rpcb.r_addr")?,
+            program: prog.u32()?,
+            version: vers.u32()?,
+            netid: bounded(netid.bytes()?, max)?,
+            addr: bounded(addr.bytes()?, max)?,
         };
-        r.string(max, "rpcb.r_owner")?; // the owner comes from the credential
+        bounded(owner.bytes()?, max)?;
         Ok(rpcb)
     }
+}
+
+/// `b` when it is at most `max` bytes, else GARBAGE_ARGS.
+fn bounded(b: &[u8], max: u32) -> Result<&[u8], Garbage> {
+    if b.len() > max as usize {
+        return Err(Garbage);
+    }
+    Ok(b)
 }
 
 fn netid_of_prot(prot: u32) -> Option<&'static str> {
@@ -184,6 +220,7 @@ impl Portmap {
             stats: [[0; STAT_PROCS]; 3],
             sets: [0; 3],
             unsets: [0; 3],
+            dumps: [None, None],
         }
     }
 
@@ -202,6 +239,7 @@ impl Portmap {
             return false;
         }
         self.regs.push(reg);
+        self.dumps = [None, None];
         true
     }
 
@@ -211,7 +249,11 @@ impl Portmap {
         let before = self.regs.len();
         self.regs
             .retain(|r| !(r.program == program && r.version == version && netid(&r.netid)));
-        self.regs.len() != before
+        let changed = self.regs.len() != before;
+        if changed {
+            self.dumps = [None, None];
+        }
+        changed
     }
 
     /// Find `(prog, vers, netid)`, or with `any_version` another version of
@@ -259,12 +301,7 @@ impl Portmap {
         }
     }
 
-    pub(super) fn dispatch<'a>(
-        &mut self,
-        procedure: u32,
-        req: &mut Request<'a>,
-        w: &mut XdrWriter<'_>,
-    ) -> ProcResult<'a> {
+    pub(super) fn dispatch(&mut self, procedure: u32, req: &Request<'_>) -> ProcResult {
         let table = match req.version {
             2 => V2,
             3 => V3,
@@ -277,7 +314,7 @@ impl Portmap {
         let v = (req.version - 2) as usize;
         let counter = &mut self.stats[v][procedure as usize];
         *counter = counter.saturating_add(1);
-        proc_fn(self, req, w)
+        proc_fn(self, req)
     }
 
     fn count_change(&mut self, version: u32, set: bool, ok: bool) {
@@ -294,8 +331,8 @@ impl Portmap {
 
     // ---- portmap v2 ------------------------------------------------------
 
-    fn pmap_set<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let m = Mapping::read(&mut req.args)?;
+    fn pmap_set(&mut self, req: &Request<'_>) -> ProcResult {
+        let m = Mapping::of(&req.args()?)?;
         let ok = match (netid_of_prot(m.prot), u16::try_from(m.port)) {
             (Some(netid), Ok(port)) if req.ctx.peer.ip().is_loopback() => self.set(Registration {
                 program: m.program,
@@ -307,58 +344,77 @@ impl Portmap {
             _ => false,
         };
         self.count_change(2, true, ok);
-        w.put_bool(ok);
-        Ok(Outcome::SUCCESS)
+        Ok(Outcome::ok(make::bool(ok)))
     }
 
-    fn pmap_unset<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let m = Mapping::read(&mut req.args)?;
+    fn pmap_unset(&mut self, req: &Request<'_>) -> ProcResult {
+        let m = Mapping::of(&req.args()?)?;
         let ok = req.ctx.peer.ip().is_loopback()
             && self.unset(m.program, m.version, |n| n == "tcp" || n == "udp");
         self.count_change(2, false, ok);
-        w.put_bool(ok);
-        Ok(Outcome::SUCCESS)
+        Ok(Outcome::ok(make::bool(ok)))
     }
 
-    fn pmap_getport<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let m = Mapping::read(&mut req.args)?;
+    fn pmap_getport(&mut self, req: &Request<'_>) -> ProcResult {
+        let m = Mapping::of(&req.args()?)?;
         let port = netid_of_prot(m.prot)
             .and_then(|netid| self.find(m.program, m.version, netid, true))
             .and_then(|r| parse_uaddr(&r.uaddr))
             .map_or(0, |a| a.port());
-        w.put_u32(port.into());
-        Ok(Outcome::SUCCESS)
+        Ok(Outcome::ok(make::uint(port.into())))
     }
 
-    fn pmap_dump<'a>(&mut self, _req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        // pmaplist: a linked list as optional-data, one `true` per entry.
-        for r in &self.regs {
-            let prot = match r.netid.as_str() {
-                "tcp" => IPPROTO_TCP,
-                "udp" => IPPROTO_UDP,
-                _ => continue,
-            };
-            let Some(addr) = parse_uaddr(&r.uaddr) else {
-                continue;
-            };
-            w.put_bool(true)
-                .put_u32(r.program)
-                .put_u32(r.version)
-                .put_u32(prot)
-                .put_u32(addr.port().into());
+    fn pmap_dump(&mut self, req: &Request<'_>) -> ProcResult {
+        self.dump(req, PMAPLIST, |regs| {
+            // pmaplist_ptr: a list of `struct pmaplist { mapping pml_map;
+            // }` (the link is the list's), the tcp and udp entries.
+            let mut list = Vec::with_capacity(regs.len());
+            for r in regs {
+                let prot = match r.netid.as_str() {
+                    "tcp" => IPPROTO_TCP,
+                    "udp" => IPPROTO_UDP,
+                    _ => continue,
+                };
+                let Some(addr) = parse_uaddr(&r.uaddr) else {
+                    continue;
+                };
+                let mapping = make::record(vec![
+                    make::uint(r.program),
+                    make::uint(r.version),
+                    make::uint(prot),
+                    make::uint(addr.port().into()),
+                ]);
+                list.push(make::record(vec![mapping]));
+            }
+            make::list(list)
+        })
+    }
+
+    /// A DUMP result: the cached encoding `which`, or `listing` of the
+    /// table encoded through the procedure's result type and cached.
+    fn dump(
+        &mut self,
+        req: &Request<'_>,
+        which: usize,
+        listing: impl FnOnce(&[Registration]) -> Value,
+    ) -> ProcResult {
+        if let Some(bytes) = &self.dumps[which] {
+            return Ok(Outcome::Encoded(bytes.clone()));
         }
-        w.put_bool(false);
-        Ok(Outcome::SUCCESS)
+        let bytes: Arc<[u8]> = req.encode_result(&listing(&self.regs))?.into();
+        self.dumps[which] = Some(bytes.clone());
+        Ok(Outcome::Encoded(bytes))
     }
 
-    fn pmap_callit<'a>(&mut self, req: &mut Request<'a>, _w: &mut XdrWriter<'_>) -> ProcResult<'a> {
+    fn pmap_callit(&mut self, req: &Request<'_>) -> ProcResult {
         indirect(req, IndirectStyle::Callit)
     }
 
     // ---- rpcbind v3 and v4 -----------------------------------------------
 
-    fn rpcb_set<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let rpcb = Rpcb::read(&mut req.args, self.max_str)?;
+    fn rpcb_set(&mut self, req: &Request<'_>) -> ProcResult {
+        let args = req.args()?;
+        let rpcb = Rpcb::of(&args, self.max_str)?;
         let netid = String::from_utf8_lossy(rpcb.netid).into_owned();
         let uaddr = String::from_utf8_lossy(rpcb.addr).into_owned();
         let ok = req.ctx.peer.ip().is_loopback()
@@ -372,115 +428,98 @@ impl Portmap {
                 owner: owner_of(req.caller),
             });
         self.count_change(req.version, true, ok);
-        w.put_bool(ok);
-        Ok(Outcome::SUCCESS)
+        Ok(Outcome::ok(make::bool(ok)))
     }
 
-    fn rpcb_unset<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let rpcb = Rpcb::read(&mut req.args, self.max_str)?;
+    fn rpcb_unset(&mut self, req: &Request<'_>) -> ProcResult {
+        let args = req.args()?;
+        let rpcb = Rpcb::of(&args, self.max_str)?;
         let ok = req.ctx.peer.ip().is_loopback()
             && self.unset(rpcb.program, rpcb.version, |n| {
                 rpcb.netid.is_empty() || n.as_bytes() == rpcb.netid
             });
         self.count_change(req.version, false, ok);
-        w.put_bool(ok);
-        Ok(Outcome::SUCCESS)
+        Ok(Outcome::ok(make::bool(ok)))
     }
 
-    fn rpcb_getaddr<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        self.getaddr(req, w, true)
+    fn rpcb_getaddr(&mut self, req: &Request<'_>) -> ProcResult {
+        self.getaddr(req, true)
     }
 
-    fn rpcb_getversaddr<'a>(
-        &mut self,
-        req: &mut Request<'a>,
-        w: &mut XdrWriter<'_>,
-    ) -> ProcResult<'a> {
-        self.getaddr(req, w, false)
+    fn rpcb_getversaddr(&mut self, req: &Request<'_>) -> ProcResult {
+        self.getaddr(req, false)
     }
 
-    fn getaddr<'a>(
-        &mut self,
-        req: &mut Request<'a>,
-        w: &mut XdrWriter<'_>,
-        any_version: bool,
-    ) -> ProcResult<'a> {
-        let rpcb = Rpcb::read(&mut req.args, self.max_str)?;
+    fn getaddr(&mut self, req: &Request<'_>, any_version: bool) -> ProcResult {
+        let args = req.args()?;
+        let rpcb = Rpcb::of(&args, self.max_str)?;
         let netid = match std::str::from_utf8(rpcb.netid) {
             Ok("") | Err(_) => req.ctx.netid(),
             Ok(n) => n,
         };
         let addr = self.addr_on(rpcb.program, rpcb.version, netid, &req.ctx, any_version);
-        w.put_string(addr.as_bytes());
-        Ok(Outcome::SUCCESS)
+        Ok(Outcome::ok(make::string(addr)))
     }
 
-    fn rpcb_dump<'a>(&mut self, _req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        for r in &self.regs {
-            w.put_bool(true)
-                .put_u32(r.program)
-                .put_u32(r.version)
-                .put_string(r.netid.as_bytes())
-                .put_string(r.uaddr.as_bytes())
-                .put_string(r.owner.as_bytes());
-        }
-        w.put_bool(false);
-        Ok(Outcome::SUCCESS)
+    fn rpcb_dump(&mut self, req: &Request<'_>) -> ProcResult {
+        self.dump(req, RPCBLIST, |regs| {
+            // rpcblist_ptr: a list of `struct rp__list { rpcb rpcb_map; }`.
+            let list = regs
+                .iter()
+                .map(|r| {
+                    make::record(vec![make::record(vec![
+                        make::uint(r.program),
+                        make::uint(r.version),
+                        make::string(r.netid.as_bytes()),
+                        make::string(r.uaddr.as_bytes()),
+                        make::string(r.owner.as_bytes()),
+                    ])])
+                })
+                .collect();
+            make::list(list)
+        })
     }
 
-    fn rpcb_callit<'a>(&mut self, req: &mut Request<'a>, _w: &mut XdrWriter<'_>) -> ProcResult<'a> {
+    fn rpcb_callit(&mut self, req: &Request<'_>) -> ProcResult {
         indirect(req, IndirectStyle::Broadcast)
     }
 
-    fn rpcb_indirect<'a>(
-        &mut self,
-        req: &mut Request<'a>,
-        _w: &mut XdrWriter<'_>,
-    ) -> ProcResult<'a> {
+    fn rpcb_indirect(&mut self, req: &Request<'_>) -> ProcResult {
         indirect(req, IndirectStyle::Indirect)
     }
 
-    fn rpcb_gettime<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
+    fn rpcb_gettime(&mut self, req: &Request<'_>) -> ProcResult {
         // `unsigned int` seconds: wraps in 2106, as rpcbind's does.
-        w.put_u32(req.ctx.now_unix as u32);
-        Ok(Outcome::SUCCESS)
+        Ok(Outcome::ok(make::uint(req.ctx.now_unix as u32)))
     }
 
-    fn rpcb_uaddr2taddr<'a>(
-        &mut self,
-        req: &mut Request<'a>,
-        w: &mut XdrWriter<'_>,
-    ) -> ProcResult<'a> {
-        let uaddr = req.args.string(self.max_str, "uaddr")?;
+    fn rpcb_uaddr2taddr(&mut self, req: &Request<'_>) -> ProcResult {
+        let args = req.args()?;
+        let uaddr = bounded(args.bytes()?, self.max_str)?;
         let taddr = std::str::from_utf8(uaddr)
             .ok()
             .and_then(parse_uaddr)
             .map(|a| to_taddr(&a))
             .unwrap_or_default();
         // struct netbuf { unsigned int maxlen; opaque buf<>; }
-        w.put_u32(taddr.len() as u32).put_opaque_var(&taddr);
-        Ok(Outcome::SUCCESS)
+        let maxlen = make::uint(taddr.len() as u32);
+        Ok(Outcome::ok(make::record(vec![maxlen, make::opaque(taddr)])))
     }
 
-    fn rpcb_taddr2uaddr<'a>(
-        &mut self,
-        req: &mut Request<'a>,
-        w: &mut XdrWriter<'_>,
-    ) -> ProcResult<'a> {
-        req.args.u32("netbuf.maxlen")?;
-        let buf = req.args.opaque_var(self.max_str, "netbuf.buf")?;
+    fn rpcb_taddr2uaddr(&mut self, req: &Request<'_>) -> ProcResult {
+        let args = req.args()?;
+        let [_maxlen, buf] = args.members()?;
+        let buf = bounded(buf.bytes()?, self.max_str)?;
         let uaddr = from_taddr(buf).map(|a| to_uaddr(&a)).unwrap_or_default();
-        w.put_string(uaddr.as_bytes());
-        Ok(Outcome::SUCCESS)
+        Ok(Outcome::ok(make::string(uaddr)))
     }
 
-    fn rpcb_getaddrlist<'a>(
-        &mut self,
-        req: &mut Request<'a>,
-        w: &mut XdrWriter<'_>,
-    ) -> ProcResult<'a> {
-        let rpcb = Rpcb::read(&mut req.args, self.max_str)?;
-        // rpcb_entry_list_ptr: every netid of (prog, vers).
+    fn rpcb_getaddrlist(&mut self, req: &Request<'_>) -> ProcResult {
+        let args = req.args()?;
+        let rpcb = Rpcb::of(&args, self.max_str)?;
+        // rpcb_entry_list_ptr: every netid of (prog, vers), as a list of
+        // `struct rpcb_entry_list { rpcb_entry rpcb_entry_map; }`.
+        let mut list = Vec::new();
         for r in &self.regs {
             if (r.program, r.version) != (rpcb.program, rpcb.version) {
                 continue;
@@ -492,45 +531,47 @@ impl Portmap {
                 "udp6" => (1, "inet6", "udp"),
                 _ => continue,
             };
-            w.put_bool(true)
-                .put_string(merge_addr(&r.uaddr, &req.ctx).as_bytes())
-                .put_string(r.netid.as_bytes())
-                .put_u32(semantics) // NC_TPI_CLTS = 1, NC_TPI_COTS_ORD = 3
-                .put_string(family.as_bytes())
-                .put_string(proto.as_bytes());
+            let entry = make::record(vec![
+                make::string(merge_addr(&r.uaddr, &req.ctx)),
+                make::string(r.netid.as_bytes()),
+                make::uint(semantics), // NC_TPI_CLTS = 1, NC_TPI_COTS_ORD = 3
+                make::string(family),
+                make::string(proto),
+            ]);
+            list.push(make::record(vec![entry]));
         }
-        w.put_bool(false);
-        Ok(Outcome::SUCCESS)
+        Ok(Outcome::ok(make::list(list)))
     }
 
-    fn rpcb_getstat<'a>(
-        &mut self,
-        _req: &mut Request<'a>,
-        w: &mut XdrWriter<'_>,
-    ) -> ProcResult<'a> {
+    fn rpcb_getstat(&mut self, _req: &Request<'_>) -> ProcResult {
         // rpcb_stat_byvers: rpcb_stat[3], indexed as rpcbind does:
-        // portmap v2 = 0, rpcbind v3 = 1, rpcbind v4 = 2.
-        for v in 0..3 {
-            for &n in &self.stats[v] {
-                w.put_u32(n);
-            }
-            w.put_u32(self.sets[v])
-                .put_u32(self.unsets[v])
-                .put_bool(false) // addrinfo: none kept
-                .put_bool(false); // rmtinfo: none kept
-        }
-        Ok(Outcome::SUCCESS)
+        // portmap v2 = 0, rpcbind v3 = 1, rpcbind v4 = 2. The counters are
+        // `int` on the wire.
+        let stats = (0..3)
+            .map(|v| {
+                make::record(vec![
+                    make::list(self.stats[v].iter().map(|&n| make::int_bits(n)).collect()),
+                    make::int_bits(self.sets[v]),
+                    make::int_bits(self.unsets[v]),
+                    make::list(Vec::new()), // addrinfo: none kept
+                    make::list(Vec::new()), // rmtinfo: none kept
+                ])
+            })
+            .collect();
+        Ok(Outcome::ok(make::list(stats)))
     }
 }
 
-/// Decode `call_args` / `rpcb_rmtcallargs` (same layout) into an indirect
-/// call for the service to run.
-fn indirect<'a>(req: &mut Request<'a>, style: IndirectStyle) -> ProcResult<'a> {
+/// Read `call_args` / `rpcb_rmtcallargs` (the same layout: `prog, vers,
+/// proc, opaque args<>`) into an indirect call for the service to run.
+fn indirect(req: &Request<'_>, style: IndirectStyle) -> ProcResult {
+    let args = req.args()?;
+    let [prog, vers, proc_, inner] = args.members()?;
     Ok(Outcome::Indirect(Indirect {
-        program: req.args.u32("call_args.prog")?,
-        version: req.args.u32("call_args.vers")?,
-        procedure: req.args.u32("call_args.proc")?,
-        args: req.args.opaque_var(u32::MAX, "call_args.args")?,
+        program: prog.u32()?,
+        version: vers.u32()?,
+        procedure: proc_.u32()?,
+        args: inner.bytes()?.to_vec(),
         style,
     }))
 }

@@ -5,18 +5,20 @@
 //! earlier run would make SET fail), then SET with rpcbind v4; when the
 //! rpcbind only speaks portmap v2, `tcp` and `udp` are SET with portmap v2
 //! instead. Calls go over UDP with AUTH_SYS uid 0, as libtirpc's
-//! `rpcb_set`/`pmap_set` do.
+//! `rpcb_set`/`pmap_set` do; their arguments and results are values of the
+//! built-in `rpcbind.x` types, the definition the server itself answers
+//! with.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use super::portmap::{to_uaddr, IPPROTO_TCP, IPPROTO_UDP, PORTMAP};
 use super::service::Served;
+use crate::client::typed::{call_value, Builtin};
 use crate::client::wire::Cred;
-use crate::client::{call_once, wire::ReplyStatus};
 use crate::limits::Limits;
 use crate::net::Transport;
-use crate::rpc::xdr::{XdrReader, XdrWriter};
+use crate::programs::value::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -43,45 +45,47 @@ fn cred() -> Cred {
 }
 
 /// Call the local rpcbind; the boolean result of SET/UNSET.
-fn call_bool(version: u32, procedure: u32, args: &[u8], limits: &Limits) -> Result<bool, String> {
-    let (st, res) = call_once(
-        rpcbind(),
-        Transport::Udp,
-        PORTMAP,
+fn call_bool(version: u32, procedure: u32, args: &Value, limits: &Limits) -> Result<bool, String> {
+    let to = Builtin {
+        program: PORTMAP,
         version,
         procedure,
+    };
+    let (st, res) = call_value(
+        rpcbind(),
+        Transport::Udp,
+        to,
         &cred(),
         args,
         TIMEOUT,
         limits,
     )?;
-    if st != ReplyStatus::Accepted(crate::rpc::AcceptBody::Success) {
-        return Err(format!("rpcbind v{version} answered {st}"));
+    match res {
+        Some(Value::Bool(b)) => Ok(b),
+        Some(other) => Err(format!("rpcbind v{version} answered {other:?}, not a bool")),
+        None => Err(format!("rpcbind v{version} answered {st}")),
     }
-    XdrReader::new(&res)
-        .bool("result")
-        .map_err(|e| e.to_string())
 }
 
-fn rpcb_args(program: u32, version: u32, netid: &str, uaddr: &str) -> Vec<u8> {
-    let mut a = Vec::new();
-    XdrWriter::new(&mut a)
-        .put_u32(program)
-        .put_u32(version)
-        .put_string(netid.as_bytes())
-        .put_string(uaddr.as_bytes())
-        .put_string(b"superuser");
-    a
+/// `struct rpcb { r_prog; r_vers; r_netid; r_addr; r_owner; }`.
+fn rpcb_args(program: u32, version: u32, netid: &str, uaddr: &str) -> Value {
+    Value::Struct(vec![
+        Value::UInt(program.into()),
+        Value::UInt(version.into()),
+        Value::Str(netid.into()),
+        Value::Str(uaddr.into()),
+        Value::Str(b"superuser".to_vec()),
+    ])
 }
 
-fn pmap_args(program: u32, version: u32, prot: u32, port: u16) -> Vec<u8> {
-    let mut a = Vec::new();
-    XdrWriter::new(&mut a)
-        .put_u32(program)
-        .put_u32(version)
-        .put_u32(prot)
-        .put_u32(port.into());
-    a
+/// `struct mapping { prog; vers; prot; port; }`.
+fn pmap_args(program: u32, version: u32, prot: u32, port: u16) -> Value {
+    Value::Struct(vec![
+        Value::UInt(program.into()),
+        Value::UInt(version.into()),
+        Value::UInt(prot.into()),
+        Value::UInt(port.into()),
+    ])
 }
 
 /// Register every version of every served program on every netid.

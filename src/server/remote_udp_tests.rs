@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::client::wire::{build_call, Cred};
+use crate::rpc::xdr::XdrWriter;
 use crate::server::portmap::Registration;
 use crate::server::testprog::{procs, PROGRAM};
 

@@ -12,10 +12,13 @@
 //! the input is garbage and gets no reply); `rpcvers` other than 2 gets
 //! RPC_MISMATCH (2..2); then the credential and verifier are checked
 //! (AUTH_ERROR); then the program (PROG_UNAVAIL), version (PROG_MISMATCH with
-//! the supported range) and procedure (PROC_UNAVAIL); then the procedure
+//! the supported range) and procedure (PROC_UNAVAIL: the procedure is not
+//! in the program's `.x` definition or its table); then the procedure
 //! decodes its arguments (GARBAGE_ARGS when they do not decode or are out of
 //! range) and runs (SUCCESS, SYSTEM_ERR, or AUTH_ERROR/TOOWEAK when it needs
-//! AUTH_SYS).
+//! AUTH_SYS). Arguments are decoded and results encoded through the
+//! built-in `.x` definitions ([`super::codec`]): procedures handle values,
+//! never bytes.
 //!
 //! Credentials: AUTH_NONE (empty body) and AUTH_SYS are accepted. A
 //! malformed body, or a body over `max_auth_bytes`, is AUTH_BADCRED; AUTH_SHORT
@@ -29,11 +32,14 @@
 //! registrations, the test store) are bounded by their own limits.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use super::codec::{make, Bug, Codecs, Garbage, ProcCodec};
 use super::portmap::{Portmap, PORTMAP};
 use super::testprog::{self, TestProgram};
 use crate::limits::Limits;
-use crate::rpc::xdr::{XdrReader, XdrWriter};
+use crate::programs::value::Value;
+use crate::rpc::xdr::XdrReader;
 use crate::rpc::{
     AcceptBody, AuthFlavor, AuthRole, AuthStat, CallHeader, Message, MessageBody, OpaqueAuth,
     RejectBody, ReplyHeader, RpcError, RpcErrorKind, Xid,
@@ -159,57 +165,117 @@ pub enum Caller {
     },
 }
 
-/// A decoded call, as a procedure sees it.
+/// A call, as a procedure sees it.
 #[derive(Debug, Clone)]
 pub(super) struct Request<'a> {
-    /// The procedure arguments, undecoded.
-    pub args: XdrReader<'a>,
+    /// The procedure arguments, undecoded: [`Request::args`] decodes them.
+    args: &'a [u8],
+    /// The procedure's argument and result types.
+    codec: ProcCodec<'a>,
     pub caller: Caller,
     pub ctx: CallCtx,
     pub version: u32,
 }
 
+impl Request<'_> {
+    /// The arguments, decoded through the procedure's `.x` argument type.
+    pub fn args(&self) -> Result<Value, Garbage> {
+        self.codec.decode_args(self.args)
+    }
+
+    /// `result` encoded through the procedure's `.x` result type, for a
+    /// procedure that keeps its encoded results ([`Outcome::Encoded`]).
+    pub fn encode_result(&self, result: &Value) -> Result<Vec<u8>, Bug> {
+        let mut out = Vec::new();
+        self.codec
+            .encode_result(result, &mut out)
+            .map_err(|_| Bug)?;
+        Ok(out)
+    }
+}
+
+/// Why a procedure did not run: its arguments do not decode or are out of
+/// the server's bounds (GARBAGE_ARGS), or a value had a shape its `.x`
+/// type does not give it (a bug in the server: SYSTEM_ERR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fault {
+    Garbage,
+    Bug,
+}
+
+impl From<Garbage> for Fault {
+    fn from(_: Garbage) -> Self {
+        Fault::Garbage
+    }
+}
+
+impl From<Bug> for Fault {
+    fn from(_: Bug) -> Self {
+        Fault::Bug
+    }
+}
+
+/// What a procedure returns.
+pub(super) type ProcResult = Result<Outcome, Fault>;
+
 /// What a procedure did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Outcome<'a> {
-    /// Results were written; reply after `delay_ms`.
-    Success { delay_ms: u32 },
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Outcome {
+    /// Reply SUCCESS with `result` (encoded through the procedure's `.x`
+    /// result type) after `delay_ms`.
+    Success { result: Value, delay_ms: u32 },
+    /// Reply SUCCESS at once with results already encoded through the
+    /// procedure's result type ([`Request::encode_result`]).
+    Encoded(Arc<[u8]>),
     /// Reply with this (non-SUCCESS) accept state and no results.
     Fail(AcceptBody),
     /// AUTH_ERROR with this status (TOOWEAK: the procedure needs AUTH_SYS).
     Denied(AuthStat),
-    /// Send nothing.
-    NoReply,
     /// Run another procedure of this service and wrap its results
     /// (portmap CALLIT, rpcbind CALLIT/BCAST/INDIRECT).
-    Indirect(Indirect<'a>),
+    Indirect(Indirect),
 }
 
-impl Outcome<'_> {
-    pub const SUCCESS: Outcome<'static> = Outcome::Success { delay_ms: 0 };
+impl Outcome {
+    /// SUCCESS with `result`, at once.
+    pub fn ok(result: Value) -> Self {
+        Outcome::Success {
+            result,
+            delay_ms: 0,
+        }
+    }
 }
 
 /// An indirect call asked of the portmapper.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Indirect<'a> {
+pub(super) struct Indirect {
     pub program: u32,
     pub version: u32,
     pub procedure: u32,
-    pub args: &'a [u8],
+    pub args: Vec<u8>,
     pub style: IndirectStyle,
 }
 
 /// How an indirect call's reply is wrapped and how failures are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum IndirectStyle {
-    /// portmap v2 CALLIT: `{ port, opaque res }`; silent on failure.
+    /// portmap v2 CALLIT: `call_result { port, res }`; silent on failure.
     Callit,
-    /// rpcbind v3 CALLIT / v4 BCAST: `{ string addr, opaque res }`; silent
-    /// on failure.
+    /// rpcbind v3 CALLIT / v4 BCAST: `rpcb_rmtcallres { addr, results }`;
+    /// silent on failure.
     Broadcast,
     /// rpcbind v4 INDIRECT: like BCAST, but a failure is answered with the
     /// target's own accept state.
     Indirect,
+}
+
+/// What a call came to; on `Success` its results are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Success { delay_ms: u32 },
+    Fail(AcceptBody),
+    Denied(AuthStat),
+    NoReply,
 }
 
 /// A program this service answers, with its version range.
@@ -227,6 +293,7 @@ pub struct Served {
 #[derive(Debug)]
 pub struct Service {
     limits: Limits,
+    codecs: Codecs,
     portmap: Option<Portmap>,
     test: TestProgram,
     allow_remote_udp: bool,
@@ -238,6 +305,7 @@ impl Service {
     pub fn new(limits: &Limits, portmapper: bool) -> Self {
         Service {
             limits: limits.clone(),
+            codecs: Codecs::new(limits, &[PORTMAP, testprog::PROGRAM]),
             portmap: portmapper.then(|| Portmap::new(limits)),
             test: TestProgram::new(limits),
             allow_remote_udp: false,
@@ -257,20 +325,27 @@ impl Service {
 
     /// The programs and versions answered here.
     pub fn served(&self) -> Vec<Served> {
-        let mut v = Vec::new();
-        if self.portmap.is_some() {
-            v.push(Served {
-                program: PORTMAP,
+        [PORTMAP, testprog::PROGRAM]
+            .into_iter()
+            .filter_map(|p| self.served_program(p))
+            .collect()
+    }
+
+    /// The served program `program`, without building the list.
+    fn served_program(&self, program: u32) -> Option<Served> {
+        match program {
+            PORTMAP if self.portmap.is_some() => Some(Served {
+                program,
                 low: 2,
                 high: 4,
-            });
+            }),
+            testprog::PROGRAM => Some(Served {
+                program,
+                low: testprog::VERSION,
+                high: testprog::VERSION,
+            }),
+            _ => None,
         }
-        v.push(Served {
-            program: testprog::PROGRAM,
-            low: testprog::VERSION,
-            high: testprog::VERSION,
-        });
-        v
     }
 
     /// The portmapper's table, when this service is the portmapper.
@@ -338,146 +413,164 @@ impl Service {
         };
         let header_at = out.len();
         emit_reply(out, head.xid, accepted(AcceptBody::Success), &[]);
-        let outcome = self.dispatch(
-            head.program,
-            head.version,
-            head.procedure,
-            head.args,
-            caller,
-            ctx,
-            out,
-        );
-        let outcome = match outcome {
-            Outcome::Indirect(ind) => self.indirect(ind, caller, ctx, out),
-            o => o,
+        let target = Target {
+            program: head.program,
+            version: head.version,
+            procedure: head.procedure,
         };
-        match outcome {
-            Outcome::Success { delay_ms } => Disposition::Reply { delay_ms },
-            Outcome::NoReply => {
+        match self.dispatch(target, head.args, caller, ctx, out, false) {
+            Answer::Success { delay_ms } => Disposition::Reply { delay_ms },
+            Answer::NoReply => {
                 out.clear();
                 Disposition::NoReply
             }
-            Outcome::Fail(body) => {
+            Answer::Fail(body) => {
                 out.truncate(header_at);
                 emit_reply(out, head.xid, accepted(body), &[]);
                 Disposition::Reply { delay_ms: 0 }
             }
-            Outcome::Denied(stat) => {
+            Answer::Denied(stat) => {
                 out.truncate(header_at);
                 let body = RejectBody::AuthError(stat);
                 emit_reply(out, head.xid, ReplyHeader::Denied(body), &[]);
                 Disposition::Reply { delay_ms: 0 }
             }
-            Outcome::Indirect(_) => {
-                // `indirect` never yields another indirect call.
-                out.clear();
-                Disposition::NoReply
-            }
         }
     }
 
-    /// Look up program, version and procedure, and run it, appending
-    /// results to `out`. On anything but success `out` may hold partial
-    /// results; the caller truncates.
-    #[allow(clippy::too_many_arguments)]
-    fn dispatch<'a>(
+    /// Look up program, version and procedure, run it, and append its
+    /// results, encoded through its `.x` result type, to `out`. On anything
+    /// but success `out` may hold partial results; the caller truncates.
+    /// `nested`: this is the target of an indirect call, which may not make
+    /// another.
+    fn dispatch(
         &mut self,
-        program: u32,
-        version: u32,
-        procedure: u32,
-        args: &'a [u8],
+        target: Target,
+        args: &[u8],
         caller: Caller,
         ctx: &CallCtx,
         out: &mut Vec<u8>,
-    ) -> Outcome<'a> {
-        let Some(served) = self.served().into_iter().find(|s| s.program == program) else {
-            return Outcome::Fail(AcceptBody::ProgUnavail);
+        nested: bool,
+    ) -> Answer {
+        let Target {
+            program,
+            version,
+            procedure,
+        } = target;
+        let Some(served) = self.served_program(program) else {
+            return Answer::Fail(AcceptBody::ProgUnavail);
         };
         if version < served.low || version > served.high {
-            return Outcome::Fail(AcceptBody::ProgMismatch {
+            return Answer::Fail(AcceptBody::ProgMismatch {
                 low: served.low,
                 high: served.high,
             });
         }
-        let mut req = Request {
-            args: XdrReader::with_base(args, 0),
+        let Some(codec) = self.codecs.procedure(program, version, procedure) else {
+            return Answer::Fail(AcceptBody::ProcUnavail);
+        };
+        let req = Request {
+            args,
+            codec,
             caller,
             ctx: *ctx,
             version,
         };
-        let mut w = XdrWriter::new(out);
-        let result = if program == PORTMAP {
-            match self.portmap.as_mut() {
-                Some(pm) => pm.dispatch(procedure, &mut req, &mut w),
-                None => return Outcome::Fail(AcceptBody::ProgUnavail),
-            }
-        } else {
-            self.test.dispatch(procedure, &mut req, &mut w)
+        let outcome = match self.portmap.as_mut() {
+            Some(pm) if program == PORTMAP => pm.dispatch(procedure, &req),
+            _ => self.test.dispatch(procedure, &req),
         };
-        // Argument decoding errors (truncated, invalid, too large) are
-        // GARBAGE_ARGS: the header was fine, the arguments are not.
-        result.unwrap_or(Outcome::Fail(AcceptBody::GarbageArgs))
+        let (result, delay_ms) = match outcome {
+            Ok(Outcome::Success { result, delay_ms }) => (result, delay_ms),
+            Ok(Outcome::Encoded(bytes)) => {
+                out.extend_from_slice(&bytes);
+                return Answer::Success { delay_ms: 0 };
+            }
+            Ok(Outcome::Indirect(ind)) if !nested => match self.indirect(ind, caller, ctx) {
+                Ok(wrapped) => wrapped,
+                Err(answer) => return answer,
+            },
+            // A target may not make an indirect call of its own.
+            Ok(Outcome::Indirect(_)) => return Answer::NoReply,
+            Ok(Outcome::Fail(body)) => return Answer::Fail(body),
+            Ok(Outcome::Denied(stat)) => return Answer::Denied(stat),
+            // Argument decoding errors (truncated, invalid, too large) are
+            // GARBAGE_ARGS: the header was fine, the arguments are not.
+            Err(Fault::Garbage) => return Answer::Fail(AcceptBody::GarbageArgs),
+            Err(Fault::Bug) => return Answer::Fail(AcceptBody::SystemErr),
+        };
+        // Looked up again: an indirect call borrowed the service meanwhile.
+        let Some(codec) = self.codecs.procedure(program, version, procedure) else {
+            return Answer::Fail(AcceptBody::SystemErr);
+        };
+        match codec.encode_result(&result, out) {
+            Ok(()) => Answer::Success { delay_ms },
+            // A result that does not fit its type (a key longer than the
+            // `.x` bound when the limits allow one): our fault.
+            Err(_) => Answer::Fail(AcceptBody::SystemErr),
+        }
     }
 
-    /// Run an indirect call against this service and wrap its results.
-    fn indirect<'a>(
+    /// Run an indirect call against this service: its results wrapped as
+    /// the indirect procedure's result (`call_result` or
+    /// `rpcb_rmtcallres`) and its delay, or how the call is answered
+    /// instead.
+    fn indirect(
         &mut self,
-        ind: Indirect<'_>,
+        ind: Indirect,
         caller: Caller,
         ctx: &CallCtx,
-        out: &mut Vec<u8>,
-    ) -> Outcome<'a> {
+    ) -> Result<(Value, u32), Answer> {
         let silent = ind.style != IndirectStyle::Indirect;
         // rpcbind refuses to forward calls to itself (a loop, and a way to
         // SET/UNSET from afar); so do we.
         let inner = if ind.program == PORTMAP {
-            Outcome::Fail(AcceptBody::ProgUnavail)
+            Answer::Fail(AcceptBody::ProgUnavail)
         } else {
+            let target = Target {
+                program: ind.program,
+                version: ind.version,
+                procedure: ind.procedure,
+            };
             let mut results = Vec::new();
-            let o = self.dispatch(
-                ind.program,
-                ind.version,
-                ind.procedure,
-                ind.args,
-                caller,
-                ctx,
-                &mut results,
-            );
-            match o {
-                Outcome::Success { delay_ms } => {
-                    let mut w = XdrWriter::new(out);
-                    match ind.style {
-                        IndirectStyle::Callit => {
-                            let port = self
-                                .portmap
+            match self.dispatch(target, &ind.args, caller, ctx, &mut results, true) {
+                Answer::Success { delay_ms } => {
+                    let place = match ind.style {
+                        IndirectStyle::Callit => make::uint(
+                            self.portmap
                                 .as_ref()
                                 .and_then(|pm| pm.port_of(ind.program, ind.version, ctx))
-                                .unwrap_or(0);
-                            w.put_u32(port.into());
-                        }
-                        IndirectStyle::Broadcast | IndirectStyle::Indirect => {
-                            let addr = self
-                                .portmap
+                                .unwrap_or(0)
+                                .into(),
+                        ),
+                        IndirectStyle::Broadcast | IndirectStyle::Indirect => make::string(
+                            self.portmap
                                 .as_ref()
                                 .map(|pm| pm.addr_of(ind.program, ind.version, ctx, true))
-                                .unwrap_or_default();
-                            w.put_string(addr.as_bytes());
-                        }
-                    }
-                    w.put_opaque_var(&results);
-                    return Outcome::Success { delay_ms };
+                                .unwrap_or_default(),
+                        ),
+                    };
+                    let wrapped = make::record(vec![place, make::opaque(results)]);
+                    return Ok((wrapped, delay_ms));
                 }
-                Outcome::Indirect(_) | Outcome::NoReply => Outcome::NoReply,
                 other => other,
             }
         };
-        match inner {
-            _ if silent => Outcome::NoReply,
-            Outcome::Fail(body) => Outcome::Fail(body),
-            Outcome::Denied(stat) => Outcome::Denied(stat),
-            _ => Outcome::NoReply,
-        }
+        Err(match inner {
+            _ if silent => Answer::NoReply,
+            Answer::Fail(body) => Answer::Fail(body),
+            Answer::Denied(stat) => Answer::Denied(stat),
+            _ => Answer::NoReply,
+        })
     }
+}
+
+/// The procedure a call asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Target {
+    program: u32,
+    version: u32,
+    procedure: u32,
 }
 
 /// A call header, decoded.

@@ -737,3 +737,49 @@ fn never_panics_on_mutated_calls() {
         }
     }
 }
+
+#[test]
+fn dump_results_are_kept_until_the_table_changes() {
+    // DUMP results are encoded once per table state: every change (SET,
+    // UNSET over the wire, `set`/`unset` in-process) shows in the next DUMP
+    // of every version, and an unchanged table gives the same bytes.
+    let mut t = T::new();
+    let dump = |t: &mut T, v: u32| t.call(100000, v, 4, &[]).1;
+    let (v2, v3, v4) = (dump(&mut t, 2), dump(&mut t, 3), dump(&mut t, 4));
+    assert_eq!(v3, v4, "rpcbind v3 and v4 DUMP have the same type");
+    assert_eq!(dump(&mut t, 2), v2);
+    assert_eq!(u32s(&v2).len(), 2 * 5 + 1);
+    assert_eq!(
+        t.call(100000, 2, 1, &mapping(300000, 1, 6, 2000)).1,
+        [0, 0, 0, 1]
+    );
+    let v2b = dump(&mut t, 2);
+    assert_eq!(&u32s(&v2b)[10..], [1, 300000, 1, 6, 2000, 0]);
+    let v4b = dump(&mut t, 4);
+    assert_ne!(v4b, v4);
+    assert_eq!(dump(&mut t, 3), v4b);
+    // A refused SET changes nothing.
+    assert_eq!(
+        t.call(100000, 2, 1, &mapping(300000, 1, 6, 2001)).1,
+        [0, 0, 0, 0]
+    );
+    assert_eq!(dump(&mut t, 2), v2b);
+    assert_eq!(
+        t.call(100000, 4, 2, &rpcb(300000, 1, "", "")).1,
+        [0, 0, 0, 1]
+    );
+    assert_eq!((dump(&mut t, 2), dump(&mut t, 4)), (v2.clone(), v4.clone()));
+    let pm = t.svc.portmap_mut().unwrap();
+    assert!(pm.set(Registration {
+        program: 300001,
+        version: 2,
+        netid: "udp6".into(),
+        uaddr: "::.0.7".into(),
+        owner: "1000".into(),
+    }));
+    assert_eq!(dump(&mut t, 2), v2, "portmap v2 lists tcp and udp only");
+    assert!(dump(&mut t, 4).windows(6).any(|w| w == b"::.0.7"));
+    let pm = t.svc.portmap_mut().unwrap();
+    assert!(pm.unset(300001, 2, |_| true));
+    assert_eq!(dump(&mut t, 4), v4);
+}

@@ -18,17 +18,21 @@
 //! struct upload_res { unsigned count; unsigned fnv1a32; };
 //! ```
 //!
-//! The bounds (sleep, echo, upload, key, value, entries) come from
-//! [`Limits`]; an argument past its bound is GARBAGE_ARGS. PUT on a full
+//! The wire form is `src/programs/x/rpcscope_test.x` (the same bytes as the
+//! sketch above, with each argument a named struct), read and written
+//! through [`super::codec`]. The bounds (sleep, echo, upload, key, value,
+//! entries) come from [`Limits`], whose defaults the `.x` records; an
+//! argument past its bound is GARBAGE_ARGS. PUT on a full
 //! store returns FALSE (replacing an existing key always works); PUT and
 //! DELETE with AUTH_NONE are AUTH_ERROR/TOOWEAK. The store never evicts.
 
 use std::collections::BTreeMap;
 
-use super::service::{Caller, Outcome, Request};
+use super::codec::{make, Garbage, Shape};
+use super::service::{Caller, Outcome, ProcResult, Request};
 use crate::limits::Limits;
-use crate::rpc::xdr::XdrWriter;
-use crate::rpc::{AcceptBody, AuthStat, RpcError};
+use crate::programs::value::Value;
+use crate::rpc::{AcceptBody, AuthStat};
 
 /// The program number (user-defined range 0x20000000-0x3fffffff).
 pub const PROGRAM: u32 = 0x2000_0099;
@@ -57,21 +61,30 @@ pub mod procs {
     pub const DELETE: u32 = 8;
 }
 
-type Proc = for<'a> fn(&mut TestProgram, &mut Request<'a>, &mut XdrWriter<'_>) -> ProcResult<'a>;
-type ProcResult<'a> = Result<Outcome<'a>, RpcError>;
+/// A procedure: the call in, its outcome (results as a value of the
+/// procedure's `.x` result type) out.
+type Proc = fn(&mut TestProgram, &Request<'_>) -> ProcResult;
 
 /// The dispatch table, indexed by procedure number.
 const PROCS: [Proc; 9] = [
-    |_, _, _| Ok(Outcome::SUCCESS),
+    |_, _| Ok(Outcome::ok(Value::Void)),
     TestProgram::echo,
     TestProgram::sleep,
-    |_, _, _| Ok(Outcome::Fail(AcceptBody::SystemErr)),
+    |_, _| Ok(Outcome::Fail(AcceptBody::SystemErr)),
     TestProgram::put,
     TestProgram::get,
     TestProgram::list,
     TestProgram::upload,
     TestProgram::delete,
 ];
+
+/// `b` when it is at most `max` bytes, else GARBAGE_ARGS.
+fn bounded(b: &[u8], max: u32) -> Result<&[u8], Garbage> {
+    if b.len() > max as usize {
+        return Err(Garbage);
+    }
+    Ok(b)
+}
 
 /// The test program's state: the bounded key-value store.
 #[derive(Debug)]
@@ -94,42 +107,41 @@ impl TestProgram {
         self.store.len()
     }
 
-    pub(super) fn dispatch<'a>(
-        &mut self,
-        procedure: u32,
-        req: &mut Request<'a>,
-        w: &mut XdrWriter<'_>,
-    ) -> ProcResult<'a> {
+    pub(super) fn dispatch(&mut self, procedure: u32, req: &Request<'_>) -> ProcResult {
         match PROCS.get(procedure as usize) {
-            Some(p) => p(self, req, w),
+            Some(p) => p(self, req),
             None => Ok(Outcome::Fail(AcceptBody::ProcUnavail)),
         }
     }
 
-    fn echo<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let data = req
-            .args
-            .opaque_var(self.limits.server_max_echo, "echo.data")?;
-        w.put_opaque_var(data);
-        Ok(Outcome::SUCCESS)
+    /// `echo_args { opaque data<>; }` -> `echo_res`, the same bytes.
+    fn echo(&mut self, req: &Request<'_>) -> ProcResult {
+        let args = req.args()?;
+        let [data] = args.members()?;
+        let data = bounded(data.bytes()?, self.limits.server_max_echo)?;
+        Ok(Outcome::ok(make::opaque(data)))
     }
 
-    fn sleep<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let at = req.args.offset();
-        let ms = req.args.u32("sleep.ms")?;
-        let max = self.limits.server_max_sleep_ms;
-        if ms > max {
-            return Err(RpcError::too_large("sleep.ms", at, ms.into(), max.into()));
+    /// `sleep_args { unsigned int ms; }` -> `ms`, after `ms`.
+    fn sleep(&mut self, req: &Request<'_>) -> ProcResult {
+        let args = req.args()?;
+        let [ms] = args.members()?;
+        let ms = ms.u32()?;
+        if ms > self.limits.server_max_sleep_ms {
+            return Err(Garbage.into());
         }
-        w.put_u32(ms);
-        Ok(Outcome::Success { delay_ms: ms })
+        Ok(Outcome::Success {
+            result: make::uint(ms),
+            delay_ms: ms,
+        })
     }
 
-    fn put<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let key = req.args.string(self.limits.server_store_key, "put.key")?;
-        let value = req
-            .args
-            .opaque_var(self.limits.server_store_value, "put.value")?;
+    /// `put_args { store_key key; store_value value; }` -> `bool`.
+    fn put(&mut self, req: &Request<'_>) -> ProcResult {
+        let args = req.args()?;
+        let [key, value] = args.members()?;
+        let key = bounded(key.bytes()?, self.limits.server_store_key)?;
+        let value = bounded(value.bytes()?, self.limits.server_store_value)?;
         if req.caller == Caller::Anonymous {
             return Ok(Outcome::Denied(AuthStat::TOOWEAK));
         }
@@ -142,43 +154,47 @@ impl TestProgram {
         } else {
             false
         };
-        w.put_bool(stored);
-        Ok(Outcome::SUCCESS)
+        Ok(Outcome::ok(make::bool(stored)))
     }
 
-    fn get<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let key = req.args.string(self.limits.server_store_key, "get.key")?;
-        w.put_optional(self.store.get(key), |w, v| {
-            w.put_opaque_var(v);
-        });
-        Ok(Outcome::SUCCESS)
+    /// `get_args { store_key key; }` -> `get_res`, the value if any.
+    fn get(&mut self, req: &Request<'_>) -> ProcResult {
+        let args = req.args()?;
+        let [key] = args.members()?;
+        let key = bounded(key.bytes()?, self.limits.server_store_key)?;
+        let value = self
+            .store
+            .get(key)
+            .map(|v| Box::new(make::opaque(v.as_slice())));
+        Ok(Outcome::ok(Value::Optional(value)))
     }
 
-    fn list<'a>(&mut self, _req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        w.put_u32(self.store.len() as u32);
-        for key in self.store.keys() {
-            w.put_string(key);
-        }
-        Ok(Outcome::SUCCESS)
+    /// `list_res`: every key, sorted.
+    fn list(&mut self, _req: &Request<'_>) -> ProcResult {
+        let keys = self.store.keys().map(|k| make::string(k.as_slice()));
+        Ok(Outcome::ok(make::list(keys.collect())))
     }
 
-    fn upload<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let data = req
-            .args
-            .opaque_var(self.limits.server_max_upload, "upload.data")?;
-        w.put_u32(data.len() as u32).put_u32(fnv1a32(data));
-        Ok(Outcome::SUCCESS)
+    /// `upload_args { opaque data<>; }` -> `upload_res { count; fnv1a32; }`.
+    fn upload(&mut self, req: &Request<'_>) -> ProcResult {
+        let args = req.args()?;
+        let [data] = args.members()?;
+        let data = bounded(data.bytes()?, self.limits.server_max_upload)?;
+        Ok(Outcome::ok(make::record(vec![
+            make::uint(data.len() as u32),
+            make::uint(fnv1a32(data)),
+        ])))
     }
 
-    fn delete<'a>(&mut self, req: &mut Request<'a>, w: &mut XdrWriter<'_>) -> ProcResult<'a> {
-        let key = req
-            .args
-            .string(self.limits.server_store_key, "delete.key")?;
+    /// `delete_args { store_key key; }` -> `bool`, whether it was there.
+    fn delete(&mut self, req: &Request<'_>) -> ProcResult {
+        let args = req.args()?;
+        let [key] = args.members()?;
+        let key = bounded(key.bytes()?, self.limits.server_store_key)?;
         if req.caller == Caller::Anonymous {
             return Ok(Outcome::Denied(AuthStat::TOOWEAK));
         }
-        w.put_bool(self.store.remove(key).is_some());
-        Ok(Outcome::SUCCESS)
+        Ok(Outcome::ok(make::bool(self.store.remove(key).is_some())))
     }
 }
 

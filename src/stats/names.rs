@@ -47,15 +47,16 @@ pub fn opt_name(n: Option<u32>, name: Option<&str>) -> String {
 }
 
 /// The name of the program status of `ex` when it reports a failure
-/// (anything but the status enum's 0, which is OK in every status enum:
-/// NFS3_OK, MNT3_OK, NLM4_GRANTED, NFS4_OK...).
+/// (anything but the program's success value: NFS3_OK, MNT3_OK,
+/// NLM4_GRANTED, NFS4_OK, rquota's Q_OK...).
 pub fn body_error_name<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<&'r str> {
     let st = ex.facts.status?;
-    if st.value == 0 {
+    let c = ex.call.as_ref()?;
+    let (p, v) = (c.program?, c.version?);
+    if registry.version(p, v)?.semantics.is_ok(st.value) {
         return None;
     }
-    let c = ex.call.as_ref()?;
-    registry.status_name(c.program?, c.version?, st.ty, st.value)
+    registry.status_name(p, v, st.ty, st.value)
 }
 
 /// Why an exchange failed, as `stats` counts it: a non-success RPC reply

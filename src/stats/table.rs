@@ -8,7 +8,14 @@
 //! - an unmatched call: one call (and `unanswered`);
 //! - an orphan reply: one reply, in the row of its (unknown) procedure;
 //! - a duplicate reply (`duplicate_reply`): nothing, it was counted with its
-//!   exchange. A retransmitted call counts once, as one call.
+//!   exchange (only the call's repeats since then, as retransmissions).
+//!
+//! Every call message is counted exactly once, as a call or as a
+//! retransmission, so `calls + retransmissions` of a row is the number of
+//! call messages of that procedure (tshark's count): the first transmission
+//! is the call; each repeat is a retransmission, including repeats after the
+//! call was answered (a slow server: they come back as a `duplicate_reply`
+//! exchange, or an unanswered one when the second reply was lost too).
 //!
 //! Memory is bounded by `Limits::max_stats_rows`: later keys are merged into
 //! one row whose program is `null` ([`Stats::overflowed`] counts them).
@@ -119,8 +126,9 @@ impl StatsRow {
 pub fn counts(ev: &Event<'_>) -> bool {
     match ev.kind {
         ExchangeKind::CallSeen | ExchangeKind::Retransmitted => false,
-        ExchangeKind::Complete => !ev.exchange.duplicate_reply,
-        ExchangeKind::Unmatched | ExchangeKind::Orphan => true,
+        ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
+            !ev.exchange.duplicate_reply
+        }
     }
 }
 
@@ -185,10 +193,20 @@ impl Stats {
 
     /// Counts one event (only the final ones count; see the module docs).
     pub fn add(&mut self, ev: &Event) {
+        let ex = &ev.exchange;
         if !counts(ev) {
+            // The call was answered before and counted with its exchange:
+            // only its repeats since then are new call messages.
+            let final_ = !matches!(
+                ev.kind,
+                ExchangeKind::CallSeen | ExchangeKind::Retransmitted
+            );
+            let n = u64::from(ex.retransmit_frames.count);
+            if final_ && ex.duplicate_reply && n > 0 {
+                self.row(ex).retransmissions += n;
+            }
             return;
         }
-        let ex = &ev.exchange;
         let lat = ex.latency_ns();
         let registry = self.registry.clone();
         let failure = names::failure(&registry, ex);
@@ -196,9 +214,7 @@ impl Stats {
         if let Some(c) = &ex.call {
             row.calls += 1;
             row.call_bytes += c.meta.bytes;
-            if ex.is_retransmission() {
-                row.retransmissions += 1;
-            }
+            row.retransmissions += u64::from(ex.retransmit_frames.count);
         }
         match &ex.reply {
             Some(r) => {

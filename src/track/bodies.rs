@@ -13,22 +13,32 @@
 //! - a successful reply whose call named (directory, name) and which returns
 //!   a handle teaches `handle = name in directory` (LOOKUP, CREATE, MKDIR,
 //!   SYMLINK, MKNOD);
-//! - directory entries with handles teach their names (READDIRPLUS);
+//! - directory entries with handles teach the names of handles not yet
+//!   known (READDIRPLUS: a file with two hard links keeps its first name);
 //! - a reply with a handle to a call naming an absolute path teaches an
 //!   export root (MOUNT MNT);
-//! - the semantics' renames move a handle between places.
+//! - the semantics' renames move a handle between places, and their
+//!   removals forget the handle at a place;
+//! - portmap and rpcbind messages teach where programs listen
+//!   ([`super::ports`]), in every [`BodyMode`]: what is read as RPC must
+//!   not depend on the output chosen.
 //!
 //! Contract: memory is bounded by `Limits::max_pending_body_bytes` for the
-//! kept arguments and `Limits::max_paths` for the table; a body that does not
-//! decode teaches nothing and fails nothing.
+//! kept arguments, `Limits::max_paths` and `Limits::max_learned_ports` for
+//! the tables; a body that does not decode teaches nothing and fails
+//! nothing. With bodies off, events carry no body.
 
 use std::sync::Arc;
 
 use super::paths::Paths;
+use super::ports::Ports;
 use crate::anomaly::{Anomalies, Anomaly};
-use crate::event::{Body, BodyStatus, CallRec, ReplyRec};
+use crate::capture::Timestamp;
+use crate::event::{AuthSummary, Body, BodyPart, BodyStatus, CallRec, ReplyRec, Sealed};
 use crate::limits::Limits;
+use crate::net::{Endpoint, Transport};
 use crate::programs::facts::{self, Facts, Marks, Scratch, Want};
+use crate::programs::mappings::{self, PORTMAP};
 use crate::programs::registry::{Registry, VersionEntry};
 use crate::programs::walk::WalkLimits;
 
@@ -68,6 +78,21 @@ pub struct BodyState {
     max_entries: usize,
     paths: Paths,
     scratch: Scratch,
+    /// Keep bulk data of waiting calls (else arguments are kept up to
+    /// where their bulk data starts: a WRITE keeps its handle, offset and
+    /// count, not 8 KiB of payload nobody shows).
+    pub(super) keep_bulk: bool,
+    ports: Ports,
+    max_mappings: usize,
+}
+
+/// Where a message travelled: the exchange's transport, its server (the
+/// callee) and the capture time.
+#[derive(Debug, Clone, Copy)]
+pub struct Via {
+    pub transport: Transport,
+    pub server: Endpoint,
+    pub ts: Timestamp,
 }
 
 impl BodyState {
@@ -82,6 +107,111 @@ impl BodyState {
             max_entries: limits.max_dir_entries,
             paths: Paths::new(limits.max_paths),
             scratch: Scratch::default(),
+            keep_bulk: false,
+            ports: Ports::new(limits.max_learned_ports),
+            max_mappings: limits.max_learned_ports,
+        }
+    }
+
+    /// The endpoints learned from portmap and rpcbind.
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    /// What of `body` (the `part` of a message whose call had the
+    /// credential `auth`) the decoders can read: RPCSEC_GSS protection
+    /// removed or reported ([`super::gss`]); nothing is reported with
+    /// bodies off.
+    pub fn unwrap<'b>(
+        &self,
+        auth: Option<&AuthSummary>,
+        body: Option<Body<'b>>,
+        part: BodyPart,
+    ) -> (Option<Body<'b>>, Option<Sealed>) {
+        let (body, sealed) = super::gss::unwrap(auth, body, part);
+        (body, sealed.filter(|_| self.mode != BodyMode::Off))
+    }
+
+    /// A body as events carry it: none with bodies off (`--no-bodies`),
+    /// even where one was kept to learn ports.
+    pub fn shown<'b>(&self, body: Option<Body<'b>>) -> Option<Body<'b>> {
+        body.filter(|_| self.mode != BodyMode::Off)
+    }
+
+    /// Learns the mappings a portmap/rpcbind message tells (in every mode:
+    /// they decide what is read as RPC, which must not depend on the
+    /// output). `reply`: the results, with the call's arguments in `call`.
+    fn learn_ports(
+        &mut self,
+        call: &CallRec,
+        args: Option<&Body<'_>>,
+        reply: Option<&Body<'_>>,
+        via: Via,
+        anomalies: &mut Anomalies,
+    ) {
+        let (Some(version), Some(proc_no)) = (call.version, call.procedure) else {
+            return;
+        };
+        let Some(entry) = self.registry.version(PORTMAP, version) else {
+            return;
+        };
+        let Some(proc_def) = entry.procedure(proc_no) else {
+            return;
+        };
+        let mut found = Vec::new();
+        let args = args.map(Body::bytes);
+        match reply {
+            None => {
+                if let Some(a) = &args {
+                    mappings::from_call(
+                        entry.schema(),
+                        version,
+                        proc_no,
+                        &proc_def.args,
+                        a,
+                        via.transport,
+                        &self.walk,
+                        self.max_mappings,
+                        &mut found,
+                    );
+                }
+            }
+            Some(r) => mappings::from_reply(
+                entry.schema(),
+                version,
+                proc_no,
+                &proc_def.args,
+                args.as_ref(),
+                proc_def.result,
+                &r.bytes(),
+                via.transport,
+                &self.walk,
+                self.max_mappings,
+                &mut found,
+            ),
+        }
+        for m in &found {
+            self.ports.learn(m, via.server.addr, via.ts, anomalies);
+        }
+    }
+
+    /// Keeps a copy of `body` within the budget (counted when refused).
+    /// Keeps a copy of at most `limit` bytes of `body` within the budget
+    /// (counted when refused).
+    fn keep(
+        &mut self,
+        body: &Body<'_>,
+        limit: usize,
+        anomalies: &mut Anomalies,
+    ) -> Option<Body<'static>> {
+        let limit = limit.min(self.keep);
+        if self.kept_bytes + body.data.len().min(limit) <= self.max_kept_bytes {
+            let k = body.to_kept(limit);
+            self.kept_bytes += k.data.len();
+            Some(k)
+        } else {
+            anomalies.add(Anomaly::BodyNotKept);
+            None
         }
     }
 
@@ -98,6 +228,7 @@ impl BodyState {
         &mut self,
         call: &CallRec,
         body: Option<&Body<'_>>,
+        via: Via,
         anomalies: &mut Anomalies,
     ) -> Seen {
         let none = Seen {
@@ -106,6 +237,17 @@ impl BodyState {
             fh_hash: None,
             marks: Marks::default(),
         };
+        if call.program == Some(PORTMAP) {
+            // Portmap calls are kept in every mode: their replies are read
+            // with them (GETPORT answers a port for the mapping asked).
+            self.learn_ports(call, body, None, via, anomalies);
+            if self.mode != BodyMode::Full {
+                return Seen {
+                    kept: body.and_then(|b| self.keep(b, usize::MAX, anomalies)),
+                    ..none
+                };
+            }
+        }
         if self.mode != BodyMode::Full {
             return none;
         }
@@ -135,14 +277,11 @@ impl BodyState {
         count_malformed(&facts, anomalies);
         let path = self.call_path(&facts);
         let fh_hash = facts.first_fh.map(crc32fast::hash);
-        let kept = if self.kept_bytes + body.data.len().min(self.keep) <= self.max_kept_bytes {
-            let k = body.to_kept(self.keep);
-            self.kept_bytes += k.data.len();
-            Some(k)
-        } else {
-            anomalies.add(Anomaly::BodyNotKept);
-            None
+        let limit = match facts.marks.bulk_at() {
+            Some(at) if !self.keep_bulk => at,
+            _ => usize::MAX,
         };
+        let kept = self.keep(body, limit, anomalies);
         Seen {
             kept,
             path,
@@ -178,11 +317,15 @@ impl BodyState {
         call_marks: Marks,
         reply: &ReplyRec,
         body: Option<&Body<'_>>,
+        via: Via,
         anomalies: &mut Anomalies,
     ) -> Option<BodyStatus> {
         let body = body?;
         if !reply.status.is_success() {
             return None;
+        }
+        if call.program == Some(PORTMAP) {
+            self.learn_ports(call, call_body, Some(body), via, anomalies);
         }
         let mode = self.mode;
         // A clone of the entry (an `Arc` and two indexes) frees `self` for
@@ -208,28 +351,48 @@ impl BodyState {
         if status_only {
             return status;
         }
-        // Only a success teaches: status 0 is OK in every status enum we
-        // know (NFS3_OK, MNT3_OK, NFS4_OK...), and no status means success.
-        if status.is_some_and(|s| s.value != 0) {
+        // Only a success teaches (no status means success).
+        if status.is_some_and(|s| !entry.semantics.is_ok(s.value)) {
             return status;
         }
         let Some(call_body) = call_body else {
             return status;
         };
-        let renames = entry.semantics.renames.contains(&(version, proc_no));
+        let sem = entry.semantics;
+        let kind = if sem.renames.contains(&(version, proc_no)) {
+            Change::Rename
+        } else if sem.removes.contains(&(version, proc_no)) {
+            Change::Remove
+        } else {
+            Change::Learn
+        };
+        // A reply that returns no handle teaches nothing new (most
+        // replies: GETATTR, READ, WRITE...).
+        if kind == Change::Learn && rf.first_fh.is_none() && rf.entries.is_empty() {
+            return status;
+        }
         // The call's facts, found when it was seen, in its kept arguments.
         let cf = call_marks.resolve(&call_body.data);
-        self.learn(&cf, &rf, renames);
+        self.learn(&cf, &rf, kind);
         status
     }
 
-    fn learn(&mut self, call: &Facts<'_>, reply: &Facts<'_>, rename: bool) {
-        if rename {
-            let mut pairs = call.dir_names();
-            if let (Some((od, on)), Some((nd, nn))) = (pairs.next(), pairs.next()) {
-                self.paths.rename(od, on, nd, nn);
+    fn learn(&mut self, call: &Facts<'_>, reply: &Facts<'_>, kind: Change) {
+        match kind {
+            Change::Rename => {
+                let mut pairs = call.dir_names();
+                if let (Some((od, on)), Some((nd, nn))) = (pairs.next(), pairs.next()) {
+                    self.paths.rename(od, on, nd, nn);
+                }
+                return;
             }
-            return;
+            Change::Remove => {
+                if let Some((dir, name)) = call.first_dir_name() {
+                    self.paths.forget(dir, name);
+                }
+                return;
+            }
+            Change::Learn => {}
         }
         if let (Some((dir, name)), Some(fh)) = (call.first_dir_name(), reply.first_fh) {
             self.paths.learn_child(fh, dir, name);
@@ -238,10 +401,21 @@ impl BodyState {
         }
         if let Some(dir) = call.first_fh {
             for &(name, fh) in &reply.entries {
-                self.paths.learn_child(fh, dir, name);
+                self.paths.learn_entry(fh, dir, name);
             }
         }
     }
+}
+
+/// What a successful reply does to the path table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// Handles returned are learned (LOOKUP, CREATE, MNT, READDIRPLUS...).
+    Learn,
+    /// The first (directory, name) moves to the second.
+    Rename,
+    /// The (directory, name) no longer names its handle.
+    Remove,
 }
 
 /// A body that broke its type is an anomaly; one cut short by the capture

@@ -19,27 +19,35 @@
 //! Bodies: the tracker is where program bodies meet their semantics
 //! ([`bodies`]), because a reply's meaning depends on the call it answers.
 //! It keeps a bounded copy of each call's arguments while the call waits,
-//! extracts the result's status, and feeds the path table ([`paths`]).
+//! extracts the result's status, and feeds the path table ([`paths`]) and
+//! the ports learned from portmap and rpcbind ([`ports`]), which
+//! [`Tracker::is_rpc_server`] reports as RPC servers.
 //!
 //! Sans-IO: time comes from frame timestamps passed in, events go out through
 //! a callback. Memory is bounded by `Limits::max_pending_calls`,
 //! `Limits::max_answered`, `Limits::max_rpc_flows`,
-//! `Limits::max_pending_body_bytes` and `Limits::max_paths`.
+//! `Limits::max_pending_body_bytes`, `Limits::max_paths` and
+//! `Limits::max_learned_ports`.
 
 mod bodies;
+pub mod gss;
 mod paths;
 mod pending;
+mod ports;
 
 pub use bodies::BodyMode;
+use bodies::Via;
 pub use paths::Paths;
 pub use pending::AgedMap;
+pub use ports::{Learned, Ports};
 
 use std::sync::Arc;
 
 use crate::anomaly::{Anomalies, Anomaly};
 use crate::capture::Timestamp;
 use crate::event::{
-    Body, BodyFacts, CallRec, Event, Exchange, ExchangeKind, ReplyRec, RetransmitFrames,
+    Body, BodyFacts, BodyPart, CallRec, Event, Exchange, ExchangeKind, ReplyRec, RetransmitFrames,
+    Sealed,
 };
 use crate::limits::Limits;
 use crate::net::{Endpoint, Transport};
@@ -67,6 +75,8 @@ struct Pending {
     fh_hash: Option<u32>,
     /// Where the call's facts sit in `body`.
     marks: crate::programs::facts::Marks,
+    /// Its arguments could not be read (RPCSEC_GSS privacy).
+    sealed: Option<Sealed>,
 }
 
 struct Answered {
@@ -127,6 +137,13 @@ impl Tracker {
         Self::with_bodies(limits, Registry::builtin(), BodyMode::Full)
     }
 
+    /// Keep the bulk data of waiting calls (`--data hex`); see
+    /// [`crate::pipeline::Options::keep_bulk`].
+    pub fn keep_bulk(mut self, on: bool) -> Self {
+        self.bodies.keep_bulk = on;
+        self
+    }
+
     /// A tracker with `registry`'s programs, decoding bodies as `mode` says.
     pub fn with_bodies(limits: &Limits, registry: Arc<Registry>, mode: BodyMode) -> Self {
         Tracker {
@@ -156,9 +173,16 @@ impl Tracker {
         self.pending.contains_key(key) || self.answered.contains_key(key)
     }
 
-    /// True when `server` on `transport` has answered or received RPC calls.
+    /// True when `server` on `transport` has answered or received RPC
+    /// calls, or portmap/rpcbind said a program listens there.
     pub fn is_rpc_server(&self, transport: Transport, server: Endpoint) -> bool {
         self.rpc_servers.contains_key(&(transport, server))
+            || self.bodies.ports().contains(transport, server)
+    }
+
+    /// The endpoints learned from portmap and rpcbind.
+    pub fn learned_ports(&self) -> &Ports {
+        self.bodies.ports()
     }
 
     /// A call from `caller` to `callee`, with its arguments as captured.
@@ -186,9 +210,10 @@ impl Tracker {
             p.retransmits.push(call.meta.frame);
             self.stats.retransmissions += 1;
             let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
-            ex.call_body = p.body.as_ref().map(Body::borrow);
+            ex.call_body = self.bodies.shown(p.body.as_ref().map(Body::borrow));
             ex.facts.path = p.path.clone();
             ex.facts.fh_hash = p.fh_hash;
+            ex.facts.sealed_args = p.sealed;
             out(Event {
                 kind: ExchangeKind::Retransmitted,
                 frame: call.meta.frame,
@@ -197,7 +222,13 @@ impl Tracker {
             });
             return;
         }
-        let seen = self.bodies.on_call(&call, body.as_ref(), anomalies);
+        let via = Via {
+            transport,
+            server: callee,
+            ts: call.meta.ts,
+        };
+        let (body, sealed) = self.bodies.unwrap(call.auth.as_ref(), body, BodyPart::Args);
+        let seen = self.bodies.on_call(&call, body.as_ref(), via, anomalies);
         let mut pending = Pending {
             call,
             retransmits: RetransmitFrames::default(),
@@ -206,6 +237,7 @@ impl Tracker {
             path: seen.path,
             fh_hash: seen.fh_hash,
             marks: seen.marks,
+            sealed,
         };
         if let Some(a) = self.answered.remove(&key) {
             // Same XID again after the reply: a retransmission whose reply
@@ -227,9 +259,10 @@ impl Tracker {
             pending.retransmits,
             pending.after_answer,
         );
-        ex.call_body = body;
+        ex.call_body = self.bodies.shown(body);
         ex.facts.path = pending.path.clone();
         ex.facts.fh_hash = pending.fh_hash;
+        ex.facts.sealed_args = pending.sealed;
         out(Event {
             kind,
             frame: call.meta.frame,
@@ -264,6 +297,11 @@ impl Tracker {
             xid: reply.xid,
         };
         self.note_server(transport, from, reply.meta.ts);
+        let via = Via {
+            transport,
+            server: from,
+            ts: reply.meta.ts,
+        };
         if let Some(p) = self.pending.remove(&key) {
             if p.after_answer {
                 self.stats.duplicate_replies += 1;
@@ -271,12 +309,16 @@ impl Tracker {
                 self.stats.exchanges += 1;
             }
             self.bodies.release(p.body.as_ref());
+            let (body, sealed) = self
+                .bodies
+                .unwrap(p.call.auth.as_ref(), body, BodyPart::Result);
             let status = self.bodies.on_reply(
                 &p.call,
                 p.body.as_ref(),
                 p.marks,
                 &reply,
                 body.as_ref(),
+                via,
                 anomalies,
             );
             let mut ex = exchange(
@@ -286,12 +328,14 @@ impl Tracker {
                 p.retransmits,
                 p.after_answer,
             );
-            ex.call_body = p.body;
-            ex.reply_body = body;
+            ex.call_body = self.bodies.shown(p.body);
+            ex.reply_body = self.bodies.shown(body);
             ex.facts = BodyFacts {
                 status,
                 path: p.path,
                 fh_hash: p.fh_hash,
+                sealed_args: p.sealed,
+                sealed_result: sealed,
             };
             out(Event {
                 kind: ExchangeKind::Complete,
@@ -311,12 +355,16 @@ impl Tracker {
         if let Some(a) = self.answered.get(&key) {
             self.stats.duplicate_replies += 1;
             let call = a.call;
+            let (body, sealed) = self
+                .bodies
+                .unwrap(call.auth.as_ref(), body, BodyPart::Result);
             let status = self.bodies.on_reply(
                 &call,
                 None,
                 Default::default(),
                 &reply,
                 body.as_ref(),
+                via,
                 anomalies,
             );
             let mut ex = exchange(
@@ -326,8 +374,9 @@ impl Tracker {
                 RetransmitFrames::default(),
                 true,
             );
-            ex.reply_body = body;
+            ex.reply_body = self.bodies.shown(body);
             ex.facts.status = status;
+            ex.facts.sealed_result = sealed;
             out(Event {
                 kind: ExchangeKind::Orphan,
                 frame: reply.meta.frame,
@@ -339,7 +388,7 @@ impl Tracker {
         self.stats.orphan_replies += 1;
         let mut ex = exchange(&key, None, Some(reply), RetransmitFrames::default(), false);
         // Without the call the results cannot be read: the program is unknown.
-        ex.reply_body = body;
+        ex.reply_body = self.bodies.shown(body);
         out(Event {
             kind: ExchangeKind::Orphan,
             frame: reply.meta.frame,
@@ -387,9 +436,10 @@ impl Tracker {
         }
         self.bodies.release(p.body.as_ref());
         let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
-        ex.call_body = p.body;
+        ex.call_body = self.bodies.shown(p.body);
         ex.facts.path = p.path;
         ex.facts.fh_hash = p.fh_hash;
+        ex.facts.sealed_args = p.sealed;
         out(Event {
             kind: ExchangeKind::Unmatched,
             frame: p.call.meta.frame,

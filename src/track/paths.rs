@@ -102,6 +102,33 @@ impl Paths {
         );
     }
 
+    /// `fh` is listed as `name` in the directory `dir` (a READDIRPLUS
+    /// entry). A handle already known keeps its place: a file with several
+    /// hard links is listed under each of its names, and the name a LOOKUP
+    /// or CREATE taught is the one the client uses (tshark's name snooping
+    /// also keeps the first name).
+    pub fn learn_entry(&mut self, fh: &[u8], dir: &[u8], name: &[u8]) {
+        if !self.map.contains_key(fh) {
+            self.learn_child(fh, dir, name);
+        }
+    }
+
+    /// `name` in `dir` was removed (REMOVE, RMDIR): the handle known by that
+    /// place is forgotten (a file with another hard link loses its path
+    /// rather than keep a name it no longer has).
+    pub fn forget(&mut self, dir: &[u8], name: &[u8]) {
+        let key = self.place(dir, name);
+        let at_place = self.rev.get(&key).is_some_and(|fh| {
+            matches!(&self.map.get(&fh[..]).map(|s| &s.node),
+                Some(Node::Child { parent, name: n }) if **parent == *dir && **n == *name)
+        });
+        if at_place {
+            if let Some(fh) = self.rev.remove(&key) {
+                self.map.remove(&fh[..]);
+            }
+        }
+    }
+
     /// What was `old_name` in `old_dir` is now `new_name` in `new_dir`:
     /// the handle known by the old place moves (everything below follows).
     pub fn rename(&mut self, old_dir: &[u8], old_name: &[u8], new_dir: &[u8], new_name: &[u8]) {
@@ -248,6 +275,43 @@ mod tests {
         p.learn_child(b"F", b"D", b"f");
         p.rename(b"R", b"old", b"R", b"new");
         assert_eq!(p.path(b"F").as_deref(), Some("/x/new/f"));
+    }
+
+    #[test]
+    fn entries_do_not_rename_a_known_handle() {
+        // zeek-nfs_base.pcap: LINK gives testfile a second name in the same
+        // directory; READDIRPLUS lists both with the same handle.
+        let mut p = Paths::new(100);
+        p.learn_root(b"R", b"/x");
+        p.learn_child(b"F", b"R", b"testfile");
+        p.learn_entry(b"F", b"R", b"testfile-link");
+        p.learn_entry(b"G", b"R", b"other");
+        assert_eq!(p.path(b"F").as_deref(), Some("/x/testfile"));
+        assert_eq!(p.path(b"G").as_deref(), Some("/x/other"));
+        // Removing the other link leaves the file's name alone.
+        p.forget(b"R", b"testfile-link");
+        assert_eq!(p.path(b"F").as_deref(), Some("/x/testfile"));
+        // An explicit LOOKUP result does move it.
+        p.learn_child(b"F", b"R", b"testfile-link");
+        assert_eq!(p.path(b"F").as_deref(), Some("/x/testfile-link"));
+    }
+
+    #[test]
+    fn remove_forgets_the_handle_at_that_place() {
+        let mut p = Paths::new(100);
+        p.learn_root(b"R", b"/x");
+        p.learn_child(b"F", b"R", b"f");
+        p.learn_child(b"D", b"R", b"d");
+        p.forget(b"R", b"nothing");
+        p.forget(b"D", b"f"); // another directory: not that place
+        assert_eq!(p.path(b"F").as_deref(), Some("/x/f"));
+        p.forget(b"R", b"f");
+        assert_eq!(p.path(b"F"), None);
+        assert_eq!(p.len(), 2);
+        // A place reused by a new file teaches the new handle.
+        p.learn_child(b"F2", b"R", b"f");
+        assert_eq!(p.path(b"F2").as_deref(), Some("/x/f"));
+        assert_eq!(p.path(b"D").as_deref(), Some("/x/d"));
     }
 
     #[test]

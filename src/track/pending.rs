@@ -87,6 +87,22 @@ impl<K: Hash + Eq + Copy, V> AgedMap<K, V> {
         evicted
     }
 
+    /// Marks `k` as the newest entry (least recently used eviction), keeping
+    /// its insertion time for [`AgedMap::pop_older_than`].
+    pub fn touch(&mut self, k: &K) {
+        if let Some(s) = self.map.get_mut(k) {
+            s.seq = self.next_seq;
+            self.next_seq += 1;
+            self.order.push_back((*k, s.seq));
+            self.compact();
+        }
+    }
+
+    /// The keys, in no particular order.
+    pub fn keys(&self) -> Vec<K> {
+        self.map.keys().copied().collect()
+    }
+
     /// Removes and returns the oldest entry.
     pub fn pop_oldest(&mut self) -> Option<(K, V)> {
         while let Some((k, seq)) = self.order.pop_front() {
@@ -164,6 +180,21 @@ mod tests {
         assert_eq!(m.pop_older_than(t(6)), Some((2, 'b')));
         assert_eq!(m.pop_older_than(t(6)), None);
         assert_eq!(m.len(), 1);
+    }
+
+    #[test]
+    fn touch_makes_an_entry_the_newest() {
+        let mut m = AgedMap::new(3);
+        m.insert(1, 'a', t(0));
+        m.insert(2, 'b', t(1));
+        m.insert(3, 'c', t(2));
+        m.touch(&1);
+        assert_eq!(m.insert(4, 'd', t(3)), Some((2, 'b')));
+        for _ in 0..1000 {
+            m.touch(&3);
+        }
+        assert!(m.order.len() <= 2 * m.map.len() + 65);
+        assert_eq!(m.pop_oldest(), Some((1, 'a')));
     }
 
     #[test]

@@ -248,3 +248,104 @@ fn servers_are_learned_from_calls() {
         xid: 1
     }));
 }
+
+/// Runs one NFSv3 LOOKUP exchange (directory handle "D", name "f") whose
+/// reply is `res`, in `mode`; returns the complete exchange and anomalies.
+fn lookup_in(mode: BodyMode, res: &[u8]) -> (Event<'static>, Anomalies) {
+    let limits = Limits::default();
+    let mut t = Tracker::with_bodies(&limits, Registry::builtin(), mode);
+    let mut a = Anomalies::default();
+    let mut events = Vec::new();
+    let (c, s) = (ep(1, 700), ep(2, 2049));
+    let mut lookup = call(1, 1, 0);
+    lookup.procedure = Some(3);
+    let args = [
+        0, 0, 0, 1, b'D', 0, 0, 0, // dir: data<64> of 1 byte, padded
+        0, 0, 0, 1, b'f', 0, 0, 0, // name "f", padded
+    ];
+    fn body(b: &[u8]) -> Option<Body<'_>> {
+        Some(Body::borrowed(
+            b,
+            b.len() as u64,
+            crate::event::Missing::None,
+        ))
+    }
+    t.on_call(
+        Transport::Tcp,
+        c,
+        s,
+        lookup,
+        body(&args),
+        &mut a,
+        &mut |e| events.push(e.into_owned()),
+    );
+    t.on_reply(
+        Transport::Tcp,
+        s,
+        c,
+        reply(1, 2, 0),
+        body(res),
+        &mut a,
+        &mut |e| events.push(e.into_owned()),
+    );
+    let ex = events.pop().unwrap();
+    assert_eq!(ex.kind, ExchangeKind::Complete);
+    (ex, a)
+}
+
+#[test]
+fn statistics_decode_only_the_status() {
+    // NFS3ERR_NOENT, then bytes that break the type (a bool of 7 where
+    // post_op_attr's attributes_follow is).
+    let res = [0, 0, 0, 2, 0, 0, 0, 7];
+    let (full, a_full) = lookup_in(BodyMode::Full, &res);
+    let (stats, a_stats) = lookup_in(BodyMode::Status, &res);
+    let (off, a_off) = lookup_in(BodyMode::Off, &res);
+    // The status is there for reading and for statistics...
+    assert_eq!(full.exchange.facts.status.map(|s| s.value), Some(2));
+    assert_eq!(stats.exchange.facts.status.map(|s| s.value), Some(2));
+    assert_eq!(off.exchange.facts.status, None);
+    // ...but statistics stop at it: the malformed rest is never walked, no
+    // argument is kept and no path is looked for.
+    assert_eq!(a_full.get("body_malformed"), 1);
+    assert_eq!(a_stats.get("body_malformed"), 0);
+    assert!(full.exchange.call_body.is_some());
+    assert!(stats.exchange.call_body.is_none());
+    assert_eq!(a_off.total(), 0);
+    // With bodies off, events carry none.
+    assert!(off.exchange.call_body.is_none() && off.exchange.reply_body.is_none());
+}
+
+/// A WRITE call waiting for its reply keeps its arguments up to where its
+/// payload starts (not `body_keep` bytes of data nobody shows), unless
+/// bulk data is wanted (`--data hex`).
+#[test]
+fn waiting_writes_keep_no_payload_unless_asked() {
+    let limits = Limits::default();
+    let mut args = vec![0, 0, 0, 1, b'F', 0, 0, 0]; // file: data<64> "F"
+    args.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0x10, 0]); // offset 4096
+    args.extend_from_slice(&[0, 0, 0x10, 0]); // count 4096
+    args.extend_from_slice(&[0, 0, 0, 2]); // FILE_SYNC
+    let head = args.len() + 4; // up to the payload, after its length
+    args.extend_from_slice(&[0, 0, 0x10, 0]);
+    args.extend(std::iter::repeat_n(0xab, 4096));
+    for (keep_bulk, kept) in [(false, head), (true, 4096 + head)] {
+        let mut t =
+            Tracker::with_bodies(&limits, Registry::builtin(), BodyMode::Full).keep_bulk(keep_bulk);
+        let mut a = Anomalies::default();
+        let mut events = Vec::new();
+        let (c, s) = (ep(1, 700), ep(2, 2049));
+        let mut write = call(1, 1, 0);
+        write.procedure = Some(7);
+        let body = Body::borrowed(&args, args.len() as u64, crate::event::Missing::None);
+        t.on_call(Transport::Tcp, c, s, write, Some(body), &mut a, &mut |e| {
+            events.push(e.into_owned())
+        });
+        t.finish(&mut |e| events.push(e.into_owned()));
+        let ex = &events.last().unwrap().exchange;
+        let b = ex.call_body.as_ref().expect("arguments kept");
+        assert_eq!(b.data.len(), kept, "keep_bulk {keep_bulk}");
+        assert_eq!(b.len, args.len() as u64);
+        assert_eq!(ex.facts.fh_hash, Some(crc32fast::hash(b"F")));
+    }
+}

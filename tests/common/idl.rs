@@ -34,6 +34,43 @@ pub fn have(tool: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// What building and running the rpcgen demo peer needs that is missing
+/// here (`None`: everything is): rpcgen, a C compiler, libtirpc-dev, and
+/// `tools` besides.
+pub fn rpcgen_demo_missing(tools: &[&str]) -> Option<String> {
+    for tool in ["rpcgen", "cc"].iter().chain(tools) {
+        if !have(tool) {
+            return Some(format!("{tool} is not installed"));
+        }
+    }
+    if !Path::new("/usr/include/tirpc/rpc/rpc.h").exists() {
+        return Some("libtirpc-dev is not installed".into());
+    }
+    None
+}
+
+/// Builds the rpcgen demo's `demo_server` and `demo_client` from
+/// `captures/rpcgen-demo` into `dir` with the steps of
+/// `captures/make-rpcgen.sh` (`--build DIR`, the one place they are
+/// written).
+pub fn build_rpcgen_demo(dir: &Path) {
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(repo().join("captures/make-rpcgen.sh"))
+        .arg("--build")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run captures/make-rpcgen.sh --build");
+    assert!(
+        out.status.success() && dir.join("demo_server").exists(),
+        "captures/make-rpcgen.sh --build failed ({}):\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// True when this process may make a private network namespace (root).
 pub fn can_unshare() -> bool {
     Command::new("timeout")

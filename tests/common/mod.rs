@@ -11,6 +11,8 @@ use rpcscope::limits::Limits;
 use rpcscope::output::Sink;
 use rpcscope::pipeline::Summary;
 
+pub mod prereq;
+
 /// True when `CI=true`: tests that need root, tools or `../shared` must
 /// run there, never skip.
 pub fn in_ci() -> bool {
@@ -25,14 +27,11 @@ pub fn skip(test: &str, why: &str) {
 }
 
 /// `../shared` next to the crate, where CI keeps the public corpus and its
-/// tshark references. A user's clone has none: tests that need it skip.
+/// tshark references. A user's clone has none: tests that need it skip with
+/// a note, and fail under `CI=true` ([`prereq::shared`]).
+#[track_caller]
 pub fn shared_dir() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if p.join("captures/public").is_dir() {
-        return Some(p);
-    }
-    let alt = PathBuf::from("/work/shared");
-    alt.join("captures/public").is_dir().then_some(alt)
+    prereq::shared()
 }
 
 /// The capture files of `SHARED/captures/public`, sorted by name.
@@ -161,8 +160,14 @@ pub fn decode_bytes(bytes: Vec<u8>) -> Collect {
     c
 }
 
-/// Runs tshark (if installed) with `args` and returns its stdout.
+/// Runs tshark with `args` and returns its stdout; `None` when tshark is not
+/// installed (a skip, or a failure under `CI=true`: [`prereq::missing`]) or
+/// fails.
+#[track_caller]
 pub fn tshark(args: &[&str]) -> Option<String> {
+    if !prereq::tools(&["tshark"]) {
+        return None;
+    }
     let out = std::process::Command::new("tshark")
         .args(args)
         .stderr(std::process::Stdio::null())
@@ -221,3 +226,4 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&p, bytes).unwrap();
     p
 }
+pub mod bodies;

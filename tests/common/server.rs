@@ -1,6 +1,6 @@
 //! Helpers for the `server_*` integration tests: running the built binary,
 //! private network namespaces, raw RPC over sockets. Included with
-//! `#[path]` by each `server_*` test file.
+//! `#[path]` by each `server_*` test file, next to `mod common`.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -11,6 +11,8 @@ use std::time::Duration;
 use rpcscope::client::wire::{build_call, Cred, ReplyStatus};
 use rpcscope::limits::Limits;
 use rpcscope::rpc::encode_record;
+
+pub use crate::common::prereq;
 
 /// The `rpcscope` binary under test.
 pub fn bin() -> &'static str {
@@ -24,7 +26,8 @@ const NETNS_ENV: &str = "RPCSCOPE_TEST_NETNS";
 /// does. Outside the namespace this re-runs the test binary, filtered to
 /// `test_name`, under `unshare`, checks that it passed, and returns false
 /// (the caller returns). Inside it sets up the namespace and returns true.
-/// Where unshare is unavailable (not root), prints a note and returns false.
+/// Where unshare is unavailable (not root), prints a note and returns false
+/// (under `CI=true`, fails: [`prereq::missing`]).
 pub fn enter_netns(test_name: &str) -> bool {
     if std::env::var_os(NETNS_ENV).is_some() {
         let ok = Command::new("mount")
@@ -44,19 +47,7 @@ pub fn enter_netns(test_name: &str) -> bool {
         std::fs::create_dir_all("/run/rpcbind").ok();
         return true;
     }
-    let probe = Command::new("timeout")
-        .args(["10", "unshare", "--net", "--mount", "--fork", "true"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !matches!(probe, Ok(s) if s.success()) {
-        let why = "needs root and unshare(1) for a private network namespace";
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "{test_name}: {why}; CI=true, so this test must run"
-        );
-        eprintln!("note: skipping {test_name}: {why}");
+    if !prereq::netns() {
         return false;
     }
     let exe = std::env::current_exe().expect("test binary path");
@@ -80,14 +71,10 @@ pub fn enter_netns(test_name: &str) -> bool {
     false
 }
 
-/// True when `tool` can be run (`tool --version` or `-h` starts).
+/// True when `tool` is installed; else a skip with a note, or a failure
+/// under `CI=true` ([`prereq::tools`]).
 pub fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
+    prereq::tools(&[tool])
 }
 
 /// Run a command under `timeout SECS`, stdin from /dev/null.

@@ -36,9 +36,11 @@ pub fn from_json(
 
 /// Reads `json` as the sequence `types`, by [`super::decode`]'s
 /// convention and the JSON writer's: one type reads `json` itself; several
-/// read a JSON array with one element per non-void type into a
-/// [`Value::Struct`]; none reads `null` as [`Value::Void`]. Errors name the
-/// argument by its index (`[1].name: ...`).
+/// (rpcgen `-N` arguments) read the writer's object `{"arg1": .., "arg2":
+/// ..}`, keyed by the argument's position among all the types, or a JSON
+/// array with one element per non-void type, into a [`Value::Struct`];
+/// none reads `null` as [`Value::Void`]. Errors name the argument
+/// (`arg2.name: ...`, or `[1].name: ...` in the array form).
 pub fn from_json_all(
     schema: &Schema,
     types: &[TypeId],
@@ -52,28 +54,51 @@ pub fn from_json_all(
         },
         [ty] => from_json(schema, *ty, json, roles),
         _ => {
-            let Json::Array(items) = json else {
-                return Err(wrong("an array of the arguments", json));
+            let real = || {
+                types
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| !matches!(schema.resolve(**t).1, Kind::Void))
             };
-            let real: Vec<TypeId> = types
-                .iter()
-                .copied()
-                .filter(|t| !matches!(schema.resolve(*t).1, Kind::Void))
-                .collect();
-            if items.len() != real.len() {
-                return Err(ValueError::new(format!(
-                    "{} values for {} arguments",
-                    items.len(),
-                    real.len()
-                )));
+            let count = real().count();
+            match json {
+                Json::Object(m) => {
+                    let mut values = Vec::with_capacity(count);
+                    for (i, &t) in real() {
+                        let key = format!("arg{}", i + 1);
+                        let Some(j) = m.get(&key) else {
+                            return Err(ValueError::new("missing").with_root(&key));
+                        };
+                        values.push(from_json(schema, t, j, roles).map_err(|e| e.with_root(&key))?);
+                    }
+                    if m.len() != count {
+                        if let Some(k) = m
+                            .keys()
+                            .find(|k| !real().any(|(i, _)| **k == format!("arg{}", i + 1)))
+                        {
+                            return Err(ValueError::new(format!("unknown argument {k:?}")));
+                        }
+                    }
+                    Ok(Value::Struct(values))
+                }
+                Json::Array(items) => {
+                    if items.len() != count {
+                        return Err(ValueError::new(format!(
+                            "{} values for {count} arguments",
+                            items.len(),
+                        )));
+                    }
+                    let values = real()
+                        .zip(items)
+                        .enumerate()
+                        .map(|(i, ((_, &t), j))| {
+                            from_json(schema, t, j, roles).map_err(|e| e.at_index(i))
+                        })
+                        .collect::<Result<_, _>>()?;
+                    Ok(Value::Struct(values))
+                }
+                _ => Err(wrong("an object {\"arg1\": .., ..} of the arguments", json)),
             }
-            let values = real
-                .iter()
-                .zip(items)
-                .enumerate()
-                .map(|(i, (&t, j))| from_json(schema, t, j, roles).map_err(|e| e.at_index(i)))
-                .collect::<Result<_, _>>()?;
-            Ok(Value::Struct(values))
         }
     }
 }

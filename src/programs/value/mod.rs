@@ -66,6 +66,59 @@ pub enum Value {
     Optional(Option<Box<Value>>),
 }
 
+/// Typed accessors, for code that reads a value decoded through a schema it
+/// knows (the reference server reads its arguments so): `None` when the
+/// value does not have that shape.
+impl Value {
+    /// An `int`, `unsigned int`, `hyper` or enum value that fits a `u32`.
+    pub fn as_u32(&self) -> Option<u32> {
+        match *self {
+            Value::UInt(u) => u32::try_from(u).ok(),
+            Value::Int(i) => u32::try_from(i).ok(),
+            Value::Enum(e) => u32::try_from(e).ok(),
+            _ => None,
+        }
+    }
+
+    /// A `bool`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match *self {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The bytes of opaque data or a string.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Opaque(b) | Value::Str(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The members of a struct (non-void, in order).
+    pub fn as_struct(&self) -> Option<&[Value]> {
+        match self {
+            Value::Struct(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// A struct of exactly `N` members, for slice patterns:
+    /// `let [prog, vers, prot, port] = v.fields()?;`.
+    pub fn fields<const N: usize>(&self) -> Option<&[Value; N]> {
+        self.as_struct()?.try_into().ok()
+    }
+
+    /// The elements of an array or list.
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
 /// Where and why a value does not fit its type (encoding, JSON input).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueError {

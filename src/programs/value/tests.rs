@@ -699,3 +699,95 @@ fn nfs_prot_x_renders_readdir_as_the_contract_says() {
         r#"{"status":"NFS_OK","reply":{"entries":[{"fileid":7,"name":"a","cookie":{"len":4}}],"eof":true}}"#
     );
 }
+
+#[test]
+fn typed_accessors_read_their_shape_only() {
+    let v = Value::Struct(vec![
+        Value::UInt(100000),
+        Value::Int(-1),
+        Value::Str(b"tcp".to_vec()),
+        Value::Opaque(vec![1, 2]),
+        Value::Bool(true),
+        Value::Enum(3),
+        Value::Array(vec![Value::UInt(1)]),
+    ]);
+    let [prog, neg, netid, data, yes, en, arr] = v.fields().unwrap();
+    assert_eq!(prog.as_u32(), Some(100000));
+    assert_eq!(neg.as_u32(), None, "-1 is not a u32");
+    assert_eq!(Value::UInt(1 << 32).as_u32(), None);
+    assert_eq!(Value::Int(7).as_u32(), Some(7));
+    assert_eq!(en.as_u32(), Some(3));
+    assert_eq!(netid.as_bytes(), Some(&b"tcp"[..]));
+    assert_eq!(data.as_bytes(), Some(&[1, 2][..]));
+    assert_eq!(prog.as_bytes(), None);
+    assert_eq!(yes.as_bool(), Some(true));
+    assert_eq!(prog.as_bool(), None);
+    assert_eq!(arr.as_array().map(<[Value]>::len), Some(1));
+    assert_eq!(arr.as_struct(), None);
+    assert_eq!(v.fields::<6>(), None, "seven members, not six");
+    assert_eq!(netid.fields::<0>(), None);
+}
+
+#[test]
+fn argument_lists_read_from_the_writers_json_and_from_arrays() {
+    // rpcgen -N arguments (int, void, bool): the JSON writer's object keyed
+    // by position among all the types, read back to what decode gives.
+    let s = Schema::new();
+    let roles = Roles::new();
+    let types = [TypeId::INT, TypeId::VOID, TypeId::BOOL];
+    let body = words(&[5, 1]);
+    let mut text = Vec::new();
+    let err = body_to_json(
+        &s,
+        &types,
+        &BodyBytes::whole(&body),
+        &exact(&roles),
+        &BIG,
+        &mut text,
+    );
+    assert_eq!(err, None);
+    let written: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    assert_eq!(written, json!({"arg1": 5, "arg3": true}));
+    let want = decode(&s, &types, &BodyBytes::whole(&body), &BIG).unwrap();
+    assert_eq!(
+        from_json_all(&s, &types, &written, &roles),
+        Ok(want.clone())
+    );
+    assert_eq!(
+        from_json_all(&s, &types, &json!([5, true]), &roles),
+        Ok(want)
+    );
+    let err = |j: serde_json::Value| {
+        from_json_all(&s, &types, &j, &roles)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(err(json!({"arg1": 5})), "arg3: missing");
+    assert_eq!(
+        err(json!({"arg1": 5, "arg3": 1})),
+        "arg3: expected true or false, got a number"
+    );
+    assert_eq!(
+        err(json!({"arg1": 5, "arg2": 0, "arg3": true})),
+        "unknown argument \"arg2\""
+    );
+    assert_eq!(err(json!([5])), "1 values for 2 arguments");
+    assert_eq!(
+        err(json!([5, 7])),
+        "[1]: expected true or false, got a number"
+    );
+    assert_eq!(
+        err(json!(5)),
+        "expected an object {\"arg1\": .., ..} of the arguments, got a number"
+    );
+    // One type reads the value itself; none reads null.
+    assert_eq!(
+        from_json_all(&s, &[TypeId::INT], &json!(-3), &roles),
+        Ok(Value::Int(-3))
+    );
+    assert_eq!(
+        from_json_all(&s, &[], &json!(null), &roles),
+        Ok(Value::Void)
+    );
+    assert!(from_json_all(&s, &[], &json!(1), &roles).is_err());
+}

@@ -3,6 +3,7 @@
 //! and the public entry points; `resync.rs` holds the search for framing.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use super::resync::Search;
 use super::RecordMark;
@@ -47,6 +48,23 @@ pub enum RecordEvent<'a> {
         /// Bytes between the loss of framing (or stream start) and `offset`.
         skipped: u64,
     },
+    /// The record in progress will never be whole: it broke a bound (too
+    /// many fragments, longer than `max_record`: then `LostSync` follows and
+    /// its bytes are dropped), or the stream ended inside it (then it is
+    /// still reported, as a `Record` with `gap`). Where and why, for the
+    /// anomaly report.
+    Abandoned {
+        /// Stream offset of the record's first mark.
+        start: u64,
+        /// Record bytes that arrived (marks not counted).
+        received: u64,
+        /// Fragments begun.
+        fragments: u32,
+        /// The first kept bytes of the record (to tell whether it was RPC).
+        data: &'a [u8],
+        /// Why it is abandoned.
+        reason: &'static str,
+    },
 }
 
 /// Bytes waiting to be fed again after a resync (already-seen stream bytes).
@@ -62,20 +80,35 @@ pub(super) struct Partial {
     pub(super) len: u64,
     pub(super) fragments: u32,
     pub(super) gap: bool,
+    /// Stream offset of the record's first mark.
+    pub(super) start: u64,
+    /// Record bytes received so far (after a gap, counted as received).
+    pub(super) received: u64,
 }
+
+/// A record buffer grown past this is freed after its record, not kept for
+/// the next: a stream that once carried a large record must not hold
+/// `record_keep` bytes for ever (the pipeline's stream budget counts them).
+const KEEP_CAPACITY: usize = 4096;
 
 impl Partial {
     fn reset(&mut self) {
+        if self.data.capacity() > KEEP_CAPACITY {
+            self.data = Vec::new();
+        }
         self.data.clear();
         self.len = 0;
         self.fragments = 0;
         self.gap = false;
+        self.start = 0;
+        self.received = 0;
     }
 }
 
 /// Streaming record-marking decoder for one direction of a TCP connection.
 pub struct RecordReader {
-    pub(super) limits: Limits,
+    /// Shared by every reader of a pipeline (one copy, not one per stream).
+    pub(super) limits: Arc<Limits>,
     /// Stream offset of the next byte to process.
     pub(super) offset: u64,
     pub(super) synced: bool,
@@ -94,9 +127,20 @@ impl RecordReader {
     /// A reader; `synced` when the stream is known to start at a record
     /// boundary (the TCP SYN was seen).
     pub fn new(limits: &Limits, synced: bool) -> Self {
+        Self::at(limits, synced, 0)
+    }
+
+    /// A reader whose first byte is stream offset `offset` (a reader
+    /// replaced mid-stream, so that offsets keep mapping to frames).
+    pub fn at(limits: &Limits, synced: bool, offset: u64) -> Self {
+        Self::shared(Arc::new(limits.clone()), synced, offset)
+    }
+
+    /// [`RecordReader::at`] with limits shared with other readers.
+    pub fn shared(limits: Arc<Limits>, synced: bool, offset: u64) -> Self {
         RecordReader {
-            limits: limits.clone(),
-            offset: 0,
+            limits,
+            offset,
             synced,
             mark: [0; 4],
             mark_have: 0,
@@ -104,8 +148,23 @@ impl RecordReader {
             frag_len: 0,
             frag_last: false,
             rec: Partial::default(),
-            search: Search::new(0, 0),
+            search: Search::new(offset, offset),
             replay: VecDeque::new(),
+        }
+    }
+
+    /// The smallest stream offset whose frame a message not yet reported
+    /// may still be reported at (a record in progress, or a resync
+    /// candidate waiting for its successor), or `None` when nothing is
+    /// pending. A message is reported at the frame that completed it or, when
+    /// bytes of it are missing, the frame that carried the prefix before
+    /// the gap: never before this offset. The pipeline uses it to hand
+    /// messages on in capture order.
+    pub fn hold_offset(&self) -> Option<u64> {
+        if self.synced {
+            (self.rec.fragments > 0).then(|| self.rec.start + 4 + self.rec.data.len() as u64)
+        } else {
+            self.search_hold()
         }
     }
 
@@ -123,6 +182,33 @@ impl RecordReader {
             .map(|r| if let Replay::Bytes(b) = r { b.len() } else { 0 })
             .sum();
         self.rec.data.len() + self.search.held() + replay
+    }
+
+    /// The stream will bring no more bytes, but the reader is not finished
+    /// yet: a resync candidate or buffered bytes are decided now (as
+    /// [`RecordReader::finish`] would), so that the other direction can
+    /// still settle its replies against this one before both finish.
+    pub fn end_search(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) {
+        if !self.synced && self.search_finish(out) {
+            self.drain_replay(out);
+        }
+    }
+
+    /// Heap bytes the reader holds (buffer capacities): what the pipeline's
+    /// budget of stream buffers counts.
+    pub fn heap_bytes(&self) -> usize {
+        let replay: usize = self
+            .replay
+            .iter()
+            .map(|r| {
+                if let Replay::Bytes(b) = r {
+                    b.capacity()
+                } else {
+                    0
+                }
+            })
+            .sum();
+        self.rec.data.capacity() + self.search.heap_bytes() + replay
     }
 
     /// Stream offset of the next byte expected.
@@ -147,13 +233,15 @@ impl RecordReader {
         }
     }
 
-    /// End of stream: a record in progress is emitted with `gap = true`; a
-    /// resync candidate whose whole record arrived counts as chained.
+    /// End of stream: a record in progress is reported `Abandoned`, then
+    /// emitted with `gap = true`; a resync candidate whose whole record
+    /// arrived counts as chained.
     pub fn finish(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) {
         if !self.synced && self.search_finish(out) {
             self.drain_replay(out);
         }
         if self.synced && self.rec.fragments > 0 {
+            self.abandon("the input ended inside the record", out);
             self.rec.gap = true;
             self.emit_record(self.offset, out);
         }
@@ -181,7 +269,7 @@ impl RecordReader {
 
     /// Feed queued replay bytes, in order, before any new input. A resync
     /// during the replay queues its own replay in front of what remains.
-    fn drain_replay(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) {
+    pub(super) fn drain_replay(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) {
         while let Some(item) = self.replay.pop_front() {
             let rest = std::mem::take(&mut self.replay);
             match item {
@@ -215,6 +303,7 @@ impl RecordReader {
         }
         let n = self.frag_left.min(data.len() as u64) as usize;
         let keep = self.limits.record_keep;
+        self.rec.received += n as u64;
         if self.rec.fragments == 1
             && self.frag_last
             && self.frag_left == self.frag_len
@@ -262,6 +351,9 @@ impl RecordReader {
         };
         if let Some(reason) = reason {
             // The record's framing is broken, so its bytes are not trusted.
+            if self.rec.fragments > 0 {
+                self.abandon(reason, out);
+            }
             self.rec = Partial::default();
             let mark = self.mark;
             self.lose_sync(at, reason, out);
@@ -269,6 +361,9 @@ impl RecordReader {
             self.search = Search::new(at, at + 1);
             self.search.buf.extend_from_slice(&mark[1..]);
             return;
+        }
+        if self.rec.fragments == 0 {
+            self.rec.start = at;
         }
         self.rec.fragments += 1;
         self.rec.len += u64::from(m.len);
@@ -283,6 +378,7 @@ impl RecordReader {
     fn sync_gap(&mut self, len: u64, out: &mut dyn FnMut(RecordEvent<'_>)) {
         if self.frag_left >= len {
             // Inside a known fragment: framing survives.
+            self.rec.received += len;
             self.frag_left -= len;
             self.offset += len;
             self.rec.gap = true;
@@ -315,6 +411,17 @@ impl RecordReader {
             clipped: self.rec.len > keep,
         });
         self.rec.reset();
+    }
+
+    /// Reports the record in progress as [`RecordEvent::Abandoned`].
+    fn abandon(&mut self, reason: &'static str, out: &mut dyn FnMut(RecordEvent<'_>)) {
+        out(RecordEvent::Abandoned {
+            start: self.rec.start,
+            received: self.rec.received,
+            fragments: self.rec.fragments,
+            data: &self.rec.data,
+            reason,
+        });
     }
 
     fn lose_sync(&mut self, at: u64, reason: &'static str, out: &mut dyn FnMut(RecordEvent<'_>)) {

@@ -32,15 +32,31 @@ pub(super) struct Search {
     detached: bool,
     /// Positions before `scan` are ruled out.
     scan: u64,
-    cand: Option<Candidate>,
+    /// Boxed: most streams never search, and the box keeps them small.
+    cand: Option<Box<Candidate>>,
     /// Where captured bytes resumed after the last gap: with a snapshot
     /// length, the start of a segment, which often starts a record.
     resume: Option<u64>,
     /// The same, for the gap before the last one.
     prev_resume: Option<u64>,
+    /// The stream ended: a position that needs more bytes is ruled out.
+    ending: bool,
+    /// Bytes [`RecordReader::settle_call`] may still scan: grows by twice
+    /// the bytes the search takes in (up to twice the window), so replies
+    /// asking to settle cost work in proportion to this stream's own
+    /// bytes, however many of them come.
+    settle_allowance: usize,
 }
 
 impl Search {
+    /// Heap bytes of the search buffer and candidate (capacities).
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.buf.capacity()
+            + self.cand.as_ref().map_or(0, |c| {
+                std::mem::size_of::<Candidate>() + c.data.capacity() + c.next.capacity()
+            })
+    }
+
     /// Bytes held by the search buffer and candidate.
     pub(super) fn held(&self) -> usize {
         self.buf.len()
@@ -62,6 +78,8 @@ impl Search {
             // first byte seen).
             resume: Some(base),
             prev_resume: None,
+            ending: false,
+            settle_allowance: 0,
         }
     }
 }
@@ -217,6 +235,98 @@ impl Candidate {
 }
 
 impl RecordReader {
+    /// [`RecordReader::hold_offset`] while searching: a candidate reports at
+    /// or after the end of its kept prefix; buffered bytes not yet ruled
+    /// out may still hold a candidate.
+    pub(super) fn search_hold(&self) -> Option<u64> {
+        let s = &self.search;
+        if let Some(c) = &s.cand {
+            return Some(c.at + 4 + c.data.len() as u64);
+        }
+        let buf_end = s.base + s.buf.len() as u64;
+        let scan = s.scan.max(s.base);
+        (scan + 4 <= buf_end).then_some(scan + 4)
+    }
+
+    /// Accepts the waiting candidate at once when its whole record arrived
+    /// and decodes as a call with `xid`: the reply to it, seen on the other
+    /// direction, is the proof of framing the next record mark would have
+    /// been. True when it was accepted (its records were reported).
+    pub fn settle_call(&mut self, xid: u32, out: &mut dyn FnMut(RecordEvent<'_>)) -> bool {
+        if self.synced {
+            return false;
+        }
+        let Some(c) = &self.search.cand else {
+            return self.settle_in_buffer(xid, out);
+        };
+        let whole = c.last && self.offset >= c.end && !c.gap;
+        let is_call = c.data.len() >= 12
+            && c.data[..4] == xid.to_be_bytes()
+            && c.data[4..8] == [0, 0, 0, 0]
+            && plausible_within(&c.data, c.len as usize, &self.limits) == Plausible::Call;
+        if !(whole && is_call) {
+            // The candidate is something else: the call may be a whole
+            // record further on in the bytes kept for rescanning.
+            return self.settle_in_buffer(xid, out);
+        }
+        self.accept(out);
+        self.drain_replay(out);
+        true
+    }
+
+    /// [`RecordReader::settle_call`] with no candidate yet (the scan waits
+    /// at an earlier position that needs more bytes): a whole record in the
+    /// buffered bytes that is a plausible call with `xid` becomes the
+    /// candidate and is accepted.
+    fn settle_in_buffer(&mut self, xid: u32, out: &mut dyn FnMut(RecordEvent<'_>)) -> bool {
+        let (keep, cap) = (self.limits.record_keep, next_cap(&self.limits));
+        let s = &mut self.search;
+        let buf_end = s.base + s.buf.len() as u64;
+        let mut p = s.scan.max(s.base);
+        let work = (buf_end.saturating_sub(p)) as usize;
+        if work > s.settle_allowance {
+            return false;
+        }
+        s.settle_allowance -= work;
+        let s = &self.search;
+        let found = loop {
+            if p + 16 > buf_end {
+                break None;
+            }
+            let i = (p - s.base) as usize;
+            let m = RecordMark::from_bytes([s.buf[i], s.buf[i + 1], s.buf[i + 2], s.buf[i + 3]]);
+            let end = p + 4 + u64::from(m.len);
+            if m.last && m.len >= 8 && m.len <= self.limits.max_record && end <= buf_end {
+                let body = &s.buf[i + 4..(end - s.base) as usize];
+                if body[..4] == xid.to_be_bytes()
+                    && body[4..8] == [0, 0, 0, 0]
+                    && plausible_within(body, body.len(), &self.limits) == Plausible::Call
+                {
+                    break Some(Candidate {
+                        at: p,
+                        last: true,
+                        len: m.len,
+                        end,
+                        data: body[..body.len().min(keep)].to_vec(),
+                        gap: false,
+                        next: s.buf[(end - s.base) as usize..]
+                            [..((buf_end - end) as usize).min(cap)]
+                            .to_vec(),
+                        next_cut: false,
+                    });
+                }
+            }
+            p += 1;
+        };
+        let Some(c) = found else {
+            return false;
+        };
+        self.search.cand = Some(Box::new(c));
+        self.accept(out);
+        self.drain_replay(out);
+        true
+    }
+
     /// Search-mode counterpart of `sync_step`.
     pub(super) fn search_step(
         &mut self,
@@ -258,6 +368,7 @@ impl RecordReader {
         }
         let n = (win - s.buf.len()).min(data.len());
         s.buf.extend_from_slice(&data[..n]);
+        s.settle_allowance = (s.settle_allowance + 2 * n).min(2 * win);
         self.offset += n as u64;
         self.scan(out);
         n
@@ -279,6 +390,7 @@ impl RecordReader {
         let room = window(&self.limits).saturating_sub(s.buf.len());
         let take = room.min(bytes.len());
         s.buf.extend_from_slice(&bytes[..take]);
+        s.settle_allowance = (s.settle_allowance + 2 * take).min(2 * window(&self.limits));
         if take < bytes.len() {
             s.detached = true;
         }
@@ -323,6 +435,11 @@ impl RecordReader {
                     continue;
                 }
                 Plausible::NeedMore if s.detached => {}
+                // The stream ended: no more bytes will decide it.
+                Plausible::NeedMore if s.ending => {
+                    s.scan = p + 1;
+                    continue;
+                }
                 Plausible::NeedMore => break,
                 Plausible::Call | Plausible::Reply => {}
             }
@@ -342,7 +459,7 @@ impl RecordReader {
                 lone_call(&c, s.prev_resume, self.limits.record_keep, out);
                 continue;
             }
-            s.cand = Some(c);
+            s.cand = Some(Box::new(c));
             if !self.decide(out) {
                 return;
             }
@@ -381,7 +498,9 @@ impl RecordReader {
     /// queue the bytes after it for the synced reader.
     fn accept(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) {
         let s = std::mem::replace(&mut self.search, Search::new(0, 0));
-        let Some(c) = s.cand else { return };
+        let Some(c) = s.cand.map(|c| *c) else {
+            return;
+        };
         out(RecordEvent::Resynced {
             offset: c.at,
             skipped: c.at.saturating_sub(s.origin),
@@ -394,11 +513,14 @@ impl RecordReader {
             (c.next, known_end)
         };
         let lost = self.offset.saturating_sub(known_end);
+        let received = c.end.min(self.offset).saturating_sub(c.at + 4);
         let first = Partial {
             data: c.data,
             len: c.len.into(),
             fragments: 1,
             gap: c.gap,
+            start: c.at,
+            received,
         };
         self.offset = c.end;
         self.enter_sync(first, c.last, c.end, out);
@@ -447,6 +569,12 @@ impl RecordReader {
     /// header is decoded, when that header is plausibly a call: replies are
     /// too weak to trust without the chain.
     pub(super) fn search_finish(&mut self, out: &mut dyn FnMut(RecordEvent<'_>)) -> bool {
+        if self.search.cand.is_none() {
+            // Positions that waited for more bytes are decided now: a whole
+            // record after them may still be found.
+            self.search.ending = true;
+            self.scan(out);
+        }
         match &self.search.cand {
             Some(c) if c.last && self.offset >= c.end => {
                 self.accept(out);
@@ -460,6 +588,13 @@ impl RecordReader {
                     offset: c.at,
                     skipped: c.at.saturating_sub(self.search.origin),
                 });
+                out(RecordEvent::Abandoned {
+                    start: c.at,
+                    received: self.offset.saturating_sub(c.at + 4),
+                    fragments: 1,
+                    data: &c.data,
+                    reason: "the input ended inside the record",
+                });
                 out(RecordEvent::Record {
                     data: &c.data,
                     len: c.len.into(),
@@ -468,6 +603,9 @@ impl RecordReader {
                     gap: true,
                     clipped: u64::from(c.len) > self.limits.record_keep as u64,
                 });
+                // The rest of the stream is inside that record: nothing
+                // else to find (and a second call finds it no more).
+                self.search.scan = c.end;
                 self.search.cand = None;
                 false
             }

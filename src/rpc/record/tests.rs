@@ -19,6 +19,7 @@ enum Ev {
     },
     Lost(u64, &'static str),
     Resynced(u64, u64),
+    Abandoned(u64, u64, &'static str),
 }
 
 fn own(e: RecordEvent<'_>) -> Ev {
@@ -40,6 +41,12 @@ fn own(e: RecordEvent<'_>) -> Ev {
         },
         RecordEvent::LostSync { offset, reason } => Ev::Lost(offset, reason),
         RecordEvent::Resynced { offset, skipped } => Ev::Resynced(offset, skipped),
+        RecordEvent::Abandoned {
+            start,
+            received,
+            reason,
+            ..
+        } => Ev::Abandoned(start, received, reason),
     }
 }
 
@@ -408,8 +415,69 @@ fn bad_marks_lose_sync() {
     let mut flood = vec![0u8; 4 * 5]; // five empty non-last fragments
     flood.extend_from_slice(&stream);
     let evs = run(&l, true, &[Op::Data(&flood)]);
-    assert_eq!(evs[0], Ev::Lost(16, "too many record fragments"));
+    // The record given up is reported first: where it started, what came.
+    assert_eq!(evs[0], Ev::Abandoned(0, 0, "too many record fragments"));
+    assert_eq!(evs[1], Ev::Lost(16, "too many record fragments"));
     assert_eq!(records(&evs), msgs);
+}
+
+/// Regression (issue 11): a record that never ends (100,000 fragments of 16
+/// bytes, the last-fragment bit never set) was dropped silently. It is
+/// reported `Abandoned` where it started, with what arrived, in bounded
+/// time and memory, and the records after it are found again.
+#[test]
+fn record_that_never_ends_is_abandoned_and_reported() {
+    let l = Limits::default();
+    let (stream, msgs) = small_stream();
+    let mut wire = Vec::new();
+    for i in 0..100_000u32 {
+        RecordMark {
+            last: false,
+            len: 16,
+        }
+        .emit(&mut wire);
+        wire.extend_from_slice(&[(i % 251) as u8 | 1; 16]);
+    }
+    let flood_end = wire.len() as u64;
+    wire.extend_from_slice(&stream);
+    let t = std::time::Instant::now();
+    let evs = run(&l, true, &[Op::Data(&wire)]);
+    assert!(t.elapsed().as_secs() < 5, "bounded time");
+    let frags = u64::from(l.max_record_fragments);
+    assert_eq!(
+        evs[0],
+        Ev::Abandoned(0, frags * 16, "too many record fragments")
+    );
+    assert_eq!(evs[1], Ev::Lost(frags * 20, "too many record fragments"));
+    let abandoned = evs
+        .iter()
+        .filter(|e| matches!(e, Ev::Abandoned(..)))
+        .count();
+    assert_eq!(abandoned, 1, "once, not once per fragment");
+    assert_eq!(records(&evs), msgs, "found again after {flood_end} bytes");
+}
+
+/// Regression (issue 11): a capture ending inside a record reported no
+/// anomaly. The reader says the record was abandoned because the input
+/// ended, then reports the prefix with a gap.
+#[test]
+fn input_ending_inside_a_record_is_reported() {
+    let l = Limits::default();
+    let msg = big_call(7, 3000);
+    let mut wire = Vec::new();
+    encode_record(&msg, 1000, &mut wire);
+    let cut = &wire[..2500];
+    let evs = run(&l, true, &[Op::Data(cut)]);
+    let n = evs.len();
+    assert_eq!(
+        evs[n - 2],
+        Ev::Abandoned(0, 2500 - 12, "the input ended inside the record")
+    );
+    match &evs[n - 1] {
+        // Its length is what the marks seen announce: three fragments of 1000.
+        Ev::Rec { gap, len, .. } => assert!(*gap && *len == 3000, "gap {gap} len {len}"),
+        e => panic!("{e:?}"),
+    }
 }
 
 #[test]
@@ -512,16 +580,21 @@ fn memory_stays_bounded_on_hostile_input() {
         r.push(&m, &mut |_| evs += 1);
         assert!(r.buffered() <= 1024 + 2 * 8192 + 4096, "{}", r.buffered());
     }
-    // At the end, at most the last candidate is reported, with a gap.
-    let mut gaps = 0;
+    // At the end, at most the last candidate is reported, with a gap (and
+    // as abandoned: the input ended inside it).
+    let (mut gaps, mut abandoned) = (0, 0);
     r.finish(&mut |e| match e {
         RecordEvent::Record { gap, .. } => {
             assert!(gap);
             gaps += 1;
         }
+        RecordEvent::Abandoned { .. } => abandoned += 1,
         _ => evs += 1,
     });
-    assert!(gaps <= 1 && evs <= 1, "{gaps} {evs}");
+    assert!(
+        gaps <= 1 && evs <= 1 && abandoned == gaps,
+        "{gaps} {evs} {abandoned}"
+    );
 }
 
 /// A 96-byte snapshot keeps 26 bytes of each segment's first record. When a
@@ -554,4 +627,41 @@ fn snaplen_cut_segments_with_several_records_lose_no_first_header() {
         evs.iter().any(|e| e.starts_with("Resynced { offset: 1400")),
         "{evs:#?}"
     );
+}
+
+/// `settle_call` finds a whole call with the reply's xid in the bytes kept
+/// for rescanning, even behind a position the scan waits at; and scanning
+/// for it costs work in proportion to the stream's own bytes: a reply that
+/// asks for nothing there uses up the allowance until more bytes come.
+#[test]
+fn settle_finds_the_call_and_its_scans_are_paid_for_by_the_stream() {
+    let l = Limits::default();
+    // A plausible-looking header whose record never ends stalls the scan;
+    // the whole call (xid 0x42) follows it.
+    let mut stall = vec![0x80, 0x01, 0, 0]; // last fragment, 65536 bytes
+    stall.extend_from_slice(&CALL_AUTH_SYS[..24]);
+    let mut wire = stall.clone();
+    let mut call = CALL_AUTH_SYS.to_vec();
+    call[..4].copy_from_slice(&0x42u32.to_be_bytes());
+    encode_record(&call, 1 << 20, &mut wire);
+    let mut r = RecordReader::new(&l, false);
+    let mut evs = Vec::new();
+    r.push(&wire, &mut |e| evs.push(own(e)));
+    assert!(
+        records(&evs).is_empty(),
+        "waiting for the stalled candidate"
+    );
+    // Replies for other xids scan the buffer in vain and spend the
+    // allowance (twice the bytes taken in).
+    assert!(!r.settle_call(0x99, &mut |e| evs.push(own(e))));
+    assert!(!r.settle_call(0x98, &mut |e| evs.push(own(e))));
+    assert!(
+        !r.settle_call(0x42, &mut |e| evs.push(own(e))),
+        "allowance spent"
+    );
+    // The stream's next bytes (as many again) pay for another scan: the
+    // call is found.
+    r.push(&[0u8; 400], &mut |e| evs.push(own(e)));
+    assert!(r.settle_call(0x42, &mut |e| evs.push(own(e))));
+    assert_eq!(records(&evs), [call]);
 }

@@ -1,0 +1,283 @@
+//! Bounded memory under a flood: 200,000 TCP flows within 20 s of capture
+//! time, each holding the start of a record that never completes. The whole
+//! process must stay within the bound written in `src/limits.rs` (128 MiB),
+//! with the streams it had to drop counted and reported.
+
+mod common;
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::synth::call;
+use rpcscope::capture::{LinkType, PcapWriter, Timestamp};
+use rpcscope::rpc::RecordMark;
+
+/// The bound the worst-case arithmetic in `src/limits.rs` promises.
+const BOUND_KIB: u64 = 128 * 1024;
+
+/// Writes `flows` TCP flows spread over `secs` seconds: each client sends
+/// the first 1400 bytes of a 64 KiB NFS WRITE record and nothing more. Even
+/// flows start with a SYN (a synced reader holds the record's start), odd
+/// ones mid-stream (a resync candidate holds it, with its search buffer).
+fn write_flood(path: &Path, flows: u32, secs: u32) {
+    let f = BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut w = PcapWriter::new(f, LinkType::ETHERNET, 65535).unwrap();
+    let server = ([10, 255, 0, 1], 2049);
+    let step = secs as i64 * 1_000_000_000 / flows as i64;
+    let mut payload = Vec::new();
+    for i in 0..flows {
+        let client = (
+            [10, (i >> 16) as u8, (i >> 8) as u8, i as u8],
+            700 + (i % 300) as u16,
+        );
+        let ts = Timestamp(1_700_000_000_000_000_000 + i as i64 * step);
+        let mut frame = |seq: u32, syn: bool, data: &[u8]| {
+            let frame = common::synth::tcp(client, server, seq, 1, syn, data);
+            w.write_frame(ts, &frame, frame.len() as u32).unwrap();
+        };
+        if i % 2 == 0 {
+            frame(999, true, &[]);
+        }
+        payload.clear();
+        RecordMark {
+            last: true,
+            len: 65536,
+        }
+        .emit(&mut payload);
+        payload.extend(call(i, 100003, 3, 7, &[0x5a; 1400]));
+        payload.truncate(1400);
+        frame(1000, false, &payload);
+    }
+    w.into_inner().flush().unwrap();
+}
+
+/// Runs `rpcscope ARGS FILE`, polling its peak RSS (`VmHWM`); returns the
+/// peak in KiB and the stderr.
+fn peak_rss(args: &[&str], file: &Path) -> (u64, String, Option<i32>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rpcscope"))
+        .args(args)
+        .arg(file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    let code = loop {
+        if let Ok(s) = std::fs::read_to_string(&status) {
+            if let Some(kb) = s
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(st) = child.try_wait().unwrap() {
+            break st.code();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let mut err = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (peak, err, code)
+}
+
+/// An IPv4 fragment (Ethernet) of a UDP datagram: `offset` in bytes (a
+/// multiple of 8), `more` fragments follow.
+fn ip_fragment(src: [u8; 4], id: u16, offset: usize, more: bool, payload: &[u8]) -> Vec<u8> {
+    let mut v = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0];
+    let total = (20 + payload.len()) as u16;
+    let flags = ((offset / 8) as u16) | if more { 0x2000 } else { 0 };
+    v.extend_from_slice(&[0x45, 0]);
+    v.extend_from_slice(&total.to_be_bytes());
+    v.extend_from_slice(&id.to_be_bytes());
+    v.extend_from_slice(&flags.to_be_bytes());
+    v.extend_from_slice(&[64, 17, 0, 0]);
+    v.extend_from_slice(&src);
+    v.extend_from_slice(&[10, 255, 0, 1]);
+    v.extend_from_slice(payload);
+    v
+}
+
+/// Every table at its cap at once: 40,000 TCP flows holding record starts
+/// (directions, RPC streams, stream buffers, holds, the reorder queue),
+/// 30,000 unanswered UDP calls with 2 KiB arguments to 30,000 servers
+/// (pending calls, kept arguments, known servers), 30,000 answered ones
+/// (answered calls), out-of-order TCP bytes behind holes on 2,000 flows,
+/// 1,000 IP datagrams whose fragments never complete, and malformed calls
+/// (anomaly records), all within 20 s of capture time.
+fn write_every_table(path: &Path) {
+    use common::synth::{reply, tcp, udp};
+    let f = BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut w = PcapWriter::new(f, LinkType::ETHERNET, 65535).unwrap();
+    let mut n = 0i64;
+    let mut put = |w: &mut PcapWriter<BufWriter<std::fs::File>>, frame: Vec<u8>| {
+        n += 1;
+        let ts = Timestamp(1_700_000_000_000_000_000 + n * 100_000);
+        w.write_frame(ts, &frame, frame.len() as u32).unwrap();
+    };
+    let server = ([10, 255, 0, 1], 2049);
+    let args = vec![0x11u8; 2048];
+    let mut bad = call(0, 100003, 3, 1, &[]);
+    bad[28..32].copy_from_slice(&1000u32.to_be_bytes());
+    for i in 0..40_000u32 {
+        let client = (
+            [10, 1 + (i >> 16) as u8, (i >> 8) as u8, i as u8],
+            700 + (i % 300) as u16,
+        );
+        let mut p = Vec::new();
+        RecordMark {
+            last: true,
+            len: 65536,
+        }
+        .emit(&mut p);
+        p.extend(call(i, 100003, 3, 7, &[0x5a; 1400]));
+        p.truncate(1400);
+        if i % 2 == 0 {
+            put(&mut w, tcp(client, server, 999, 1, true, &[]));
+        }
+        put(&mut w, tcp(client, server, 1000, 1, false, &p));
+        if i < 2_000 {
+            // Bytes after a hole: they wait out of order.
+            put(
+                &mut w,
+                tcp(client, server, 1000 + 3000, 1, false, &[0x77; 1400]),
+            );
+        }
+        if i < 30_000 {
+            let srv = ([10, 200 + (i >> 16) as u8, (i >> 8) as u8, i as u8], 2049);
+            let c = ([10, 100, 0, 1], 800);
+            put(&mut w, udp(c, srv, &call(i, 100003, 3, 7, &args)));
+            put(
+                &mut w,
+                udp(c, server, &call(0x8000_0000 | i, 100003, 3, 1, &[1; 32])),
+            );
+            put(
+                &mut w,
+                udp(
+                    server,
+                    c,
+                    &reply(
+                        0x8000_0000 | i,
+                        rpcscope::rpc::AcceptBody::Success,
+                        &[0; 64],
+                    ),
+                ),
+            );
+        }
+        if i < 1_000 {
+            put(
+                &mut w,
+                ip_fragment(
+                    [10, 50, (i >> 8) as u8, i as u8],
+                    i as u16,
+                    0,
+                    true,
+                    &[0x33; 1480],
+                ),
+            );
+            put(
+                &mut w,
+                ip_fragment(
+                    [10, 50, (i >> 8) as u8, i as u8],
+                    i as u16,
+                    40_000,
+                    true,
+                    &[0x33; 1480],
+                ),
+            );
+        }
+        if i % 10 == 0 {
+            bad[..4].copy_from_slice(&i.to_be_bytes());
+            put(&mut w, udp(([10, 99, 0, 1], 900), server, &bad));
+        }
+    }
+    w.into_inner().flush().unwrap();
+}
+
+fn flood_file() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rpcscope-flood-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("flood-200k.pcap");
+    write_flood(&p, 200_000, 20);
+    p
+}
+
+/// Regression (issue 11): rpcscope peaked at 395 MB on this flood.
+#[test]
+fn flood_of_200k_flows_stays_within_the_memory_bound() {
+    let file = flood_file();
+    for args in [
+        &["read", "--format", "json"][..],
+        &["read"][..],
+        &["stats"][..],
+    ] {
+        let (peak, err, code) = peak_rss(args, &file);
+        eprintln!("{args:?}: peak RSS {peak} KiB");
+        assert_eq!(code, Some(0), "{err}");
+        assert!(
+            peak > 0 && peak <= BOUND_KIB,
+            "{args:?}: peak RSS {peak} KiB > {BOUND_KIB} KiB"
+        );
+        if !args.contains(&"json") {
+            // The summary (stderr in these modes) counts what was dropped.
+            assert!(
+                err.contains("rpc_stream_evicted="),
+                "evictions reported: {err}"
+            );
+            assert!(err.contains("200000 calls"), "every flow's call: {err}");
+        }
+    }
+    if std::env::var_os("RPCSCOPE_FLOOD_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(file.parent().unwrap());
+    } else {
+        eprintln!("kept {}", file.display());
+    }
+}
+
+/// Every table full at once: the worst case the arithmetic in
+/// `src/limits.rs` adds up, measured.
+#[test]
+fn every_table_full_at_once_stays_within_the_memory_bound() {
+    let dir = std::env::temp_dir().join(format!("rpcscope-tables-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("every-table.pcap");
+    write_every_table(&file);
+    for args in [
+        &["read", "--format", "json"][..],
+        &["read"][..],
+        &["stats", "--by", "server"][..],
+    ] {
+        let (peak, err, code) = peak_rss(args, &file);
+        eprintln!("{args:?}: peak RSS {peak} KiB");
+        assert_eq!(code, Some(0), "{err}");
+        assert!(
+            peak > 0 && peak <= BOUND_KIB,
+            "{args:?}: peak RSS {peak} KiB > {BOUND_KIB} KiB"
+        );
+        if !args.contains(&"json") {
+            for evicted in [
+                "pending_call_evicted=",
+                "tcp_stream_evicted=",
+                "rpc_stream_evicted=",
+            ] {
+                assert!(err.contains(evicted), "{evicted} reported: {err}");
+            }
+        }
+    }
+    if std::env::var_os("RPCSCOPE_FLOOD_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        eprintln!("kept {}", file.display());
+    }
+}
