@@ -97,10 +97,12 @@ impl Analysis {
 
     /// Counts one event (the same events as [`Stats::add`]).
     pub fn add(&mut self, ev: &Event<'_>) {
+        // The table sees every event (a duplicate reply still adds the
+        // call's late repeats as retransmissions); the rest counts once.
+        self.table.add(ev);
         if !counts(ev) {
             return;
         }
-        self.table.add(ev);
         let ex = &ev.exchange;
         let call = ex.call.as_ref();
         let reply = ex.reply.as_ref();
