@@ -230,6 +230,8 @@ fn run(
     analysis.begin_file(name);
     let mut input_error = None;
     let mut next_draw = start;
+    // Kernel counts (live only: files have none).
+    #[cfg_attr(not(feature = "live"), allow(unused_mut))]
     let mut counts = None;
     let mut finished = false;
     loop {
