@@ -45,9 +45,17 @@ pub enum Command {
     /// status, latency percentiles, bytes.
     #[command(after_help = EXIT_STATUS_HELP)]
     Stats(StatsArgs),
+    /// A self-contained HTML report of capture files: overview, latency
+    /// histograms and percentiles, rates over time, top clients, servers
+    /// and files, slowest exchanges and errors with frame numbers.
+    Report(ReportArgs),
     /// Capture from a network interface (libpcap) and decode as it happens.
     #[command(after_help = EXIT_STATUS_HELP)]
     Live(LiveArgs),
+    /// A full-screen view refreshed every second, like nfsiostat/nfswatch:
+    /// per procedure rate, p50/p99 latency and errors; top clients and
+    /// files; kernel drops. Live (-i) or replaying a capture file (-r).
+    Top(TopArgs),
     /// List the capture devices libpcap can open.
     #[command(after_help = EXIT_STATUS_HELP)]
     Interfaces,
@@ -69,6 +77,21 @@ pub enum Format {
     /// JSON Lines: one object per exchange, then a summary object
     /// (schema: docs/json.md).
     Json,
+    /// `read`: CSV, one row per exchange with typed columns
+    /// (docs/export.md); to -o FILE or standard output.
+    Csv,
+    /// `read`: Parquet files in the directory -o DIR, one row per exchange
+    /// (docs/export.md; needs the `export` feature).
+    Parquet,
+}
+
+/// `--partition`: how Parquet files are split into directories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PartitionBy {
+    /// `date=YYYY-MM-DD/` (UTC, by call time).
+    Day,
+    /// `date=YYYY-MM-DD/hour=HH/`.
+    Hour,
 }
 
 #[derive(Debug, Parser)]
@@ -82,6 +105,15 @@ pub struct ReadArgs {
     /// Detail view: after each line, the whole decoded body (text output).
     #[arg(short = 'V', long)]
     pub verbose: bool,
+    /// Where the output goes: a file (text, json, csv; created, never
+    /// overwritten) or, for parquet, a directory (created if missing; the
+    /// files in it are new).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Parquet: one directory per day or hour of call time, in the Hive
+    /// layout (`date=YYYY-MM-DD/hour=HH/`) engines read as partitions.
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub partition: Option<PartitionBy>,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]
@@ -201,6 +233,58 @@ pub struct StatsArgs {
     /// its own status), instead of one row per compound's main operation.
     #[arg(long)]
     pub ops: bool,
+    /// Text: after the table, each row's latency histogram on log buckets
+    /// (1-2-5 per decade), with the buckets of p50, p90 and p99 marked.
+    #[arg(long)]
+    pub histogram: bool,
+    #[command(flatten)]
+    pub bodies: BodyArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+#[derive(Debug, Parser)]
+pub struct ReportArgs {
+    /// Capture files to read, in order; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The HTML file to write (replaced if it exists).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE.html",
+        required = true
+    )]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub bodies: BodyArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+#[derive(Debug, Parser)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["interface", "read"])))]
+pub struct TopArgs {
+    /// Interface to capture on (see `rpcscope interfaces`).
+    #[arg(short = 'i', long, value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// Replay this capture file instead (pcap, pcapng, snoop; gzip too).
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Option<PathBuf>,
+    /// Replay speed: N times capture speed (0.5, 1, 10...), or `max` for
+    /// as fast as it decodes.
+    #[arg(long, default_value = "1", value_name = "N|max")]
+    pub speed: String,
+    /// Live: bytes captured per packet.
+    #[arg(long, default_value_t = 262144, value_name = "BYTES")]
+    pub snaplen: u32,
+    /// Live: the user to become after opening the capture (as `live -Z`).
+    #[arg(short = 'Z', long = "relinquish-privileges", value_name = "USER")]
+    pub user: Option<String>,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]
@@ -243,6 +327,11 @@ pub struct LiveArgs {
     /// With --stats: one row per NFSv4 operation inside COMPOUNDs.
     #[arg(long, requires = "stats")]
     pub ops: bool,
+    /// At the end (--count, --duration, Ctrl-C), also write an HTML report
+    /// of everything captured to this file (replaced if it exists), as
+    /// `rpcscope report` does.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
     /// Detail view: after each line, the whole decoded body (text output).
     #[arg(short = 'V', long)]
     pub verbose: bool,

@@ -59,6 +59,17 @@ pub fn live_checks(a: &crate::cli::LiveArgs) -> Result<(), AppError> {
     if a.count == Some(0) {
         return Err(AppError::Usage("--count: must be at least 1".into()));
     }
+    if a.format == crate::cli::Format::Parquet {
+        return Err(AppError::Usage(
+            "live --format parquet: not supported (write a capture with -w, then `read --format parquet`)"
+                .into(),
+        ));
+    }
+    if a.stats && a.format == crate::cli::Format::Csv {
+        return Err(AppError::Usage(
+            "live --stats --format: text or json".into(),
+        ));
+    }
     if a.snaplen == 0 {
         return Err(AppError::Usage("--snaplen: must be at least 1".into()));
     }
@@ -129,4 +140,14 @@ pub fn body_view(
     limits: &crate::limits::Limits,
 ) -> crate::output::bodies::BodyView {
     crate::output::bodies::BodyView::new(registry, limits, a.data == crate::cli::DataMode::Hex)
+}
+
+/// The file of `report -o` / `live --report`, created (or truncated) now,
+/// before the sandbox.
+pub fn create_report(
+    path: &std::path::Path,
+) -> Result<std::io::BufWriter<std::fs::File>, AppError> {
+    std::fs::File::create(path)
+        .map(|f| std::io::BufWriter::with_capacity(1 << 16, f))
+        .map_err(|e| AppError::Fatal(format!("{}: cannot create the report: {e}", path.display())))
 }

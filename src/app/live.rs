@@ -32,9 +32,10 @@ use crate::cli::{Format, LiveArgs};
 use crate::filter::FilteredSink;
 use crate::limits::Limits;
 use crate::output::jsonl::JsonLinesSink;
+use crate::output::report::ReportSink;
 use crate::output::stats::{Stats, StatsFormat, StatsSink};
 use crate::output::text::TextSink;
-use crate::output::Sink;
+use crate::output::{Sink, Tee};
 use crate::pipeline::{Pipeline, Summary};
 
 /// How often `--stats` redraws its table on a terminal.
@@ -78,6 +79,11 @@ pub fn live(
             )?)
         }
     };
+    let report_file = args
+        .report
+        .as_deref()
+        .map(config::create_report)
+        .transpose()?;
     let stop = Stop::install()
         .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
     crate::sandbox::relinquish(&identity).map_err(|e| AppError::Fatal(e.0))?;
@@ -87,25 +93,38 @@ pub fn live(
         duration,
         stop: &stop,
         limits: &limits,
-        options: config::pipeline_options(&args.bodies, registry, args.stats),
+        options: config::pipeline_options(
+            &args.bodies,
+            registry,
+            args.stats && args.report.is_none(),
+        ),
     };
+    let report = report_file.map(|f| ReportSink::new(run.options.registry.clone(), &limits, f));
     let tty = io::stdout().is_terminal();
     let view = config::body_view(&args.bodies, run.options.registry.clone(), &limits);
     match (args.stats, args.format) {
         (false, Format::Text) => {
             let text = TextSink::with_bodies(out, &mut *err, view, args.verbose)
                 .unanswered_lines(filter.needs_reply());
-            let mut sink = FilteredSink::new(text, &filter);
+            let mut sink = FilteredSink::new(Tee { a: text, b: report }, &filter);
             run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (false, Format::Json) => {
-            let mut sink = FilteredSink::new(JsonLinesSink::new(out, view), &filter);
+            let json = JsonLinesSink::new(out, view);
+            let mut sink = FilteredSink::new(Tee { a: json, b: report }, &filter);
             run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
         }
+        (false, Format::Csv) => {
+            let csv = crate::output::export::csv::CsvWriter::new(out);
+            let export = crate::output::export::ExportSink::new(csv, view, &mut *err);
+            let mut sink = FilteredSink::new(Tee { a: export, b: report }, &filter);
+            run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
+        }
+        (false, Format::Parquet) => unreachable!("live_checks refuses parquet"),
         (true, format) => {
             let format = match format {
-                Format::Text => StatsFormat::Text,
                 Format::Json => StatsFormat::Json,
+                _ => StatsFormat::Text,
             };
             let stats = Stats::with_registry(
                 config::group_by(args.by),
@@ -113,11 +132,12 @@ pub fn live(
                 run.options.registry.clone(),
             )
             .with_ops(args.ops);
-            let mut sink = FilteredSink::new(StatsSink::new(stats, format, out, &mut *err), &filter);
+            let printer = StatsSink::new(stats, format, out, &mut *err);
+            let mut sink = FilteredSink::new(Tee { a: printer, b: report }, &filter);
             let redraw = tty && format == StatsFormat::Text;
             run.go(&mut cap, &mut sink, writer.as_mut(), |s| {
                 if redraw {
-                    s.inner_mut().redraw()
+                    s.inner_mut().a.redraw()
                 } else {
                     Ok(())
                 }

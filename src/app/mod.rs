@@ -12,6 +12,7 @@
 //! its frames and hands the events to the sinks.
 
 pub mod config;
+mod export;
 #[cfg(feature = "live")]
 pub mod live;
 mod progress;
@@ -19,6 +20,7 @@ mod progress;
 mod rpc_writer;
 pub mod signals;
 mod source;
+pub mod top;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -140,8 +142,8 @@ pub fn restrict(a: &SandboxArgs, err: &mut dyn Write) -> Result<(), AppError> {
 }
 
 /// `rpcscope read`. Enters the sandbox (see [`restrict`]) once the options
-/// are checked: call it only from a process that is done with everything
-/// else (the binary's `main`).
+/// are checked and the output is open: call it only from a process that is
+/// done with everything else (the binary's `main`).
 pub fn read(
     args: &ReadArgs,
     out: &mut dyn Write,
@@ -150,12 +152,29 @@ pub fn read(
     let registry = config::registry(&args.bodies)?;
     let (filter, mut opts) = file_options(&args.filter, false, &registry)?;
     opts.pipeline = config::pipeline_options(&args.bodies, registry.clone(), false);
-    restrict(&args.sandbox, err)?;
+    let target = export::Target::open(args)?;
+    match &target {
+        export::Target::Dir(dir) if !args.sandbox.no_sandbox => {
+            crate::sandbox::enter_export_sandbox(dir).map_err(|e| AppError::Fatal(e.0))?
+        }
+        _ => restrict(&args.sandbox, err)?,
+    }
     let limits = Limits::default();
     let view = config::body_view(&args.bodies, registry, &limits);
+    let mut file_out;
+    let out: &mut dyn Write = match target {
+        export::Target::File(f) => {
+            file_out = f;
+            &mut file_out
+        }
+        export::Target::Stdout => out,
+        export::Target::Dir(dir) => {
+            return export::parquet(args, &dir, &limits, view, &filter, &mut opts, err)
+        }
+    };
     let r = match args.format {
         Format::Text => {
-            let mut text = TextSink::with_bodies(out, Vec::new(), view, args.verbose)
+            let mut text = TextSink::with_bodies(&mut *out, Vec::new(), view, args.verbose)
                 .unanswered_lines(filter.needs_reply());
             let mut sink = FilteredSink::new(&mut text, &filter);
             let r = read_files_with(&args.files, &limits, &mut sink, err, &mut opts);
@@ -164,11 +183,23 @@ pub fn read(
             r
         }
         Format::Json => {
-            let mut json = JsonLinesSink::new(out, view);
+            let mut json = JsonLinesSink::new(&mut *out, view);
             let mut sink = FilteredSink::new(&mut json, &filter);
             read_files_with(&args.files, &limits, &mut sink, err, &mut opts)
         }
+        Format::Csv => {
+            let csv = crate::output::export::csv::CsvWriter::new(&mut *out);
+            let mut summary = Vec::new();
+            let mut export = crate::output::export::ExportSink::new(csv, view, &mut summary);
+            let mut sink = FilteredSink::new(&mut export, &filter);
+            let r = read_files_with(&args.files, &limits, &mut sink, err, &mut opts);
+            drop(export);
+            err.write_all(&summary)?;
+            r
+        }
+        Format::Parquet => unreachable!("Target::open gives parquet a directory"),
     };
+    out.flush()?;
     Ok(r?)
 }
 
@@ -196,7 +227,8 @@ pub fn stats(
         opts.pipeline.registry.clone(),
     )
     .with_ops(args.ops);
-    let mut printer = StatsSink::new(stats, format, out, &mut summary);
+    let mut printer =
+        StatsSink::new(stats, format, out, &mut summary).with_histogram(args.histogram);
     let r = read_files_with(
         &args.files,
         &limits,
@@ -206,6 +238,34 @@ pub fn stats(
     );
     drop(printer);
     err.write_all(&summary)?;
+    Ok(r?)
+}
+
+/// `rpcscope report`: the HTML page of [`crate::output::report`], written
+/// to `-o` (opened before the sandbox). Enters the sandbox like [`read`].
+pub fn report(args: &crate::cli::ReportArgs, err: &mut dyn Write) -> Result<Outcome, AppError> {
+    let registry = config::registry(&args.bodies)?;
+    let (filter, mut opts) = file_options(&args.filter, true, &registry)?;
+    opts.pipeline = config::pipeline_options(&args.bodies, registry.clone(), false);
+    let file = config::create_report(&args.output)?;
+    restrict(&args.sandbox, err)?;
+    let limits = Limits::default();
+    let mut report = crate::output::report::ReportSink::new(registry, &limits, file);
+    let r = read_files_with(
+        &args.files,
+        &limits,
+        &mut FilteredSink::new(&mut report, &filter),
+        err,
+        &mut opts,
+    );
+    let s = &report.analysis;
+    writeln!(
+        err,
+        "rpcscope: report of {} exchanges in {} procedures written to {}",
+        s.table.iter().map(|(_, r)| r.calls).sum::<u64>(),
+        s.table.len(),
+        args.output.display()
+    )?;
     Ok(r?)
 }
 

@@ -9,11 +9,15 @@
 //!   end as a table or a JSON array.
 
 pub mod bodies;
+pub mod export;
+pub mod histogram;
 pub mod jsonl;
 pub mod jsonw;
+pub mod report;
 pub mod schema;
 pub mod stats;
 pub mod text;
+pub mod top_view;
 
 use std::io;
 
@@ -66,6 +70,40 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
     fn flush(&mut self) -> io::Result<()> {
         (**self).flush()
+    }
+}
+
+/// Events to two sinks: `a`, and `b` when present (`live --report`: the
+/// chosen output and the report). `a`'s errors come first; both always see
+/// every call.
+pub struct Tee<A, B> {
+    pub a: A,
+    pub b: Option<B>,
+}
+
+impl<A: Sink, B: Sink> Sink for Tee<A, B> {
+    fn begin_file(&mut self, file: &str) -> io::Result<()> {
+        let r = self.a.begin_file(file);
+        let q = self.b.as_mut().map_or(Ok(()), |b| b.begin_file(file));
+        r.and(q)
+    }
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        let r = self.a.event(ev);
+        let q = self.b.as_mut().map_or(Ok(()), |b| b.event(ev));
+        r.and(q)
+    }
+    fn capture_counts(&mut self, c: &CaptureCounts) -> io::Result<()> {
+        let r = self.a.capture_counts(c);
+        let q = self.b.as_mut().map_or(Ok(()), |b| b.capture_counts(c));
+        r.and(q)
+    }
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let r = self.a.finish(summary);
+        let q = self.b.as_mut().map_or(Ok(()), |b| b.finish(summary));
+        r.and(q)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.a.flush()
     }
 }
 
