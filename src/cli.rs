@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// rpcscope: see what ONC RPC traffic is really doing.
 #[derive(Debug, Parser)]
-#[command(name = "rpcscope", version, about, long_about = None)]
+#[command(name = "rpcscope", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -48,8 +48,8 @@ pub enum Command {
     /// Capture from a network interface (libpcap) and decode as it happens.
     #[command(after_help = EXIT_STATUS_HELP)]
     Live(LiveArgs),
-    /// List the capture devices libpcap can open.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    /// List the capture devices libpcap can open (`rpcscope -D`, as tcpdump -D).
+    #[command(short_flag = 'D', after_help = EXIT_STATUS_HELP)]
     Interfaces,
     /// Serve the portmapper and the rpcscope_test program over TCP and UDP
     /// (docs/server.md).
@@ -59,6 +59,18 @@ pub enum Command {
     /// percentiles.
     // Its own help (client::ARGS_HELP) ends with the exit status table.
     Call(crate::client::CallArgs),
+    /// Print a shell completion script: `source <(rpcscope completions bash)`
+    /// (README "Shell completions and man page").
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `rpcscope man > rpcscope.1`, or
+    /// `rpcscope man | man -l -`.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Man,
 }
 
 /// Output format of `read` and `live`.
@@ -73,15 +85,16 @@ pub enum Format {
 
 #[derive(Debug, Parser)]
 pub struct ReadArgs {
-    /// Capture files to read, in order; `-` reads standard input.
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Detail view: after each line, the whole decoded body (text output).
     #[arg(short = 'V', long)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub display: DisplayArgs,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]
@@ -152,9 +165,108 @@ pub struct FilterArgs {
     #[arg(long, value_name = "ADDR")]
     pub host: Vec<String>,
     /// BPF filter expression (libpcap syntax) applied to frames before
-    /// decoding, e.g. 'port 2049'. Live: in the kernel.
-    #[arg(short = 'f', long = "bpf", value_name = "EXPR")]
+    /// decoding, e.g. 'port 2049' (tcpdump's expression, tshark -f). Files:
+    /// compiled by libpcap and run here; live: in the kernel.
+    #[arg(short = 'f', long = "bpf", visible_alias = "filter", value_name = "EXPR")]
     pub bpf: Option<String>,
+    /// Only the exchange with this XID (hex with 0x, or decimal), e.g.
+    /// `--xid 0x455575c3`.
+    #[arg(long, value_name = "XID")]
+    pub xid: Option<String>,
+    /// Only the exchange that frame N belongs to (its call, its reply or a
+    /// retransmission); frame numbers as `-#` prints them (per file, from 1).
+    #[arg(long, value_name = "N")]
+    pub frame: Option<u64>,
+}
+
+/// The inputs of the file commands (`read`, `stats`), with tcpdump's
+/// `-r`, `-c`, `-w` and `-n`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct InputArgs {
+    /// Capture files to read, in order; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// A capture file to read (as tcpdump -r and tshark -r); repeatable,
+    /// read before the files given without -r.
+    #[arg(short = 'r', long = "read-file", value_name = "FILE")]
+    pub read_files: Vec<PathBuf>,
+    /// Stop after this many exchange records (complete exchanges, unanswered
+    /// calls, replies without call) that pass the filters (tcpdump -c).
+    #[arg(short = 'c', long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Write the frames of the exchanges that pass the filters (their whole
+    /// flows, handshakes included) to this pcap file (tcpdump -w).
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Accepted for tcpdump habits: rpcscope never resolves addresses,
+    /// ports or names (it always prints numbers).
+    #[arg(short = 'n')]
+    pub numeric: bool,
+}
+
+impl InputArgs {
+    /// The files to read: those of `-r`, then the others.
+    pub fn all_files(&self) -> Vec<PathBuf> {
+        self.read_files
+            .iter()
+            .chain(&self.files)
+            .cloned()
+            .collect()
+    }
+}
+
+/// How text lines look (`read`, `live`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DisplayArgs {
+    /// Time stamps of text lines: absolute (UTC time of day, the default),
+    /// date (UTC date and time), local (date and time in the local time
+    /// zone, TZ), epoch (seconds since 1970), relative (since the first
+    /// frame), delta (since the previous line). JSON always has epoch seconds.
+    #[arg(short = 't', long = "time", value_enum, default_value_t = TimeFormat::Absolute, value_name = "FORMAT")]
+    pub time: TimeFormat,
+    /// Start each text line with the number of its frame (tcpdump -#), as
+    /// `--frame` takes it.
+    #[arg(short = '#', long = "number")]
+    pub number: bool,
+    /// Colour failed statuses, unanswered calls, anomalies and slow calls:
+    /// auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+    /// Calls at least this slow (milliseconds) are highlighted in colour.
+    #[arg(long, value_name = "MS")]
+    pub slow: Option<f64>,
+    /// Quiet: print only the summary, no exchange lines (JSON: only the
+    /// summary object).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `-t/--time`: how text lines show time (tcpdump -tt/-ttt/-tttt, tshark -t).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TimeFormat {
+    /// UTC time of day, `08:35:27.382298` (tshark -t a with TZ=UTC).
+    #[default]
+    Absolute,
+    /// UTC date and time, `2026-11-24 08:35:27.382298` (tshark -t ad with TZ=UTC).
+    Date,
+    /// Date and time in the local time zone (TZ; tcpdump -tttt, tshark -t ad).
+    Local,
+    /// Seconds since 1970-01-01 UTC (tcpdump -tt, tshark -t e).
+    Epoch,
+    /// Seconds since the first frame of the input (tshark -t r).
+    Relative,
+    /// Seconds since the previous line (tcpdump -ttt, tshark -t dd).
+    Delta,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// Extra grouping of statistics rows.
@@ -182,9 +294,8 @@ pub enum TableFormat {
 
 #[derive(Debug, Parser)]
 pub struct StatsArgs {
-    /// Capture files to read, in order; `-` reads standard input.
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format of the statistics.
     #[arg(long, value_enum, default_value_t = TableFormat::Text)]
     pub format: TableFormat,
@@ -208,8 +319,8 @@ pub struct LiveArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Stop after this many exchange records (complete exchanges, unanswered
-    /// calls, replies without call) that pass the filters.
-    #[arg(long, value_name = "N")]
+    /// calls, replies without call) that pass the filters (tcpdump -c).
+    #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<u64>,
     /// Stop after this many seconds (fractions allowed).
     #[arg(long, value_name = "SECONDS")]
@@ -223,6 +334,10 @@ pub struct LiveArgs {
     /// Write the frames of flows that carried (matching) RPC to this pcap file.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
+    /// Accepted for tcpdump habits: rpcscope never resolves addresses,
+    /// ports or names (it always prints numbers).
+    #[arg(short = 'n')]
+    pub numeric: bool,
     /// Show statistics instead of exchanges: a table refreshed every few
     /// seconds on a terminal, and a final one at the end.
     #[arg(long)]
@@ -233,6 +348,8 @@ pub struct LiveArgs {
     /// Detail view: after each line, the whole decoded body (text output).
     #[arg(short = 'V', long)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub display: DisplayArgs,
     #[command(flatten)]
     pub bodies: BodyArgs,
     /// After opening the capture (and the -w file), drop root for good and

@@ -31,6 +31,8 @@ fn main() -> ExitCode {
         Command::Stats(args) => app::stats(args, &mut out, &mut err),
         Command::Live(args) => app::live(args, &mut out, &mut err),
         Command::Interfaces => app::interfaces(&mut out),
+        Command::Completions { shell } => app::docs::completions(*shell, &mut out),
+        Command::Man => app::docs::man(&mut out),
         Command::Serve(args) => {
             // The server stops on its own flag; this one only tells which
             // signal it was, for the exit status.

@@ -34,7 +34,7 @@ use crate::limits::Limits;
 use crate::output::jsonl::JsonLinesSink;
 use crate::output::stats::{Stats, StatsFormat, StatsSink};
 use crate::output::text::TextSink;
-use crate::output::Sink;
+use crate::output::{Quiet, Sink};
 use crate::pipeline::{Pipeline, Summary};
 
 /// How often `--stats` redraws its table on a terminal.
@@ -54,6 +54,8 @@ pub fn live(
     let registry = config::registry(&args.bodies)?;
     let filter = config::filter(&args.filter, &registry)?;
     let duration = config::duration(args.duration)?;
+    let look = config::text_look(&args.display)?;
+    let quiet = args.display.quiet;
     let limits = Limits::default();
     let identity = crate::sandbox::plan(args.user.as_deref()).map_err(|e| AppError::Fatal(e.0))?;
     let opts = LiveOptions {
@@ -94,12 +96,14 @@ pub fn live(
     match (args.stats, args.format) {
         (false, Format::Text) => {
             let text = TextSink::with_bodies(out, &mut *err, view, args.verbose)
-                .unanswered_lines(filter.needs_reply());
-            let mut sink = FilteredSink::new(text, &filter);
+                .unanswered_lines(filter.needs_reply())
+                .look(look);
+            let mut sink = FilteredSink::new(Quiet { inner: text, quiet }, &filter);
             run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (false, Format::Json) => {
-            let mut sink = FilteredSink::new(JsonLinesSink::new(out, view), &filter);
+            let json = JsonLinesSink::new(out, view);
+            let mut sink = FilteredSink::new(Quiet { inner: json, quiet }, &filter);
             run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (true, format) => {
@@ -172,6 +176,7 @@ impl Run<'_> {
         let mut marks: Vec<ConvKey> = Vec::new();
         let mut dirty = false;
         sink.begin_file(&self.args.interface)?;
+        let mut first = true;
         loop {
             if self.stop.requested()
                 || self.duration.is_some_and(|d| start.elapsed() >= d)
@@ -181,6 +186,10 @@ impl Run<'_> {
             }
             match cap.next_frame() {
                 Ok(Some(frame)) => {
+                    if first {
+                        sink.first_frame(frame.ts)?;
+                        first = false;
+                    }
                     marks.clear();
                     let want_marks = writer.is_some();
                     pipeline.handle_frame(&frame, &mut |ev| {

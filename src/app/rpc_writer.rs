@@ -1,4 +1,5 @@
-//! `live -w`: writes the frames of flows that carried RPC to a pcap file.
+//! `-w` (`read`, `stats`, `live`): writes the frames of flows that carried
+//! RPC to a pcap file.
 //!
 //! A conversation (transport and its two endpoints, either direction) is
 //! "RPC" once the pipeline reported an RPC message on it that passed the
@@ -64,6 +65,89 @@ struct FragKey {
     dst: IpAddr,
     id: u32,
 }
+
+/// `-w` of the file commands: the file is created before the sandbox is
+/// entered, its pcap header written at the first frame (whose link type it
+/// takes; frames of other link types are not written, and counted).
+pub struct FileFrameWriter {
+    file: Option<io::BufWriter<std::fs::File>>,
+    writer: Option<RpcFrameWriter<io::BufWriter<std::fs::File>>>,
+    limits: Limits,
+    /// Frames not written because their link type differs from the first.
+    pub other_link: u64,
+}
+
+impl FileFrameWriter {
+    /// Creates `path` (a one-line error naming it when it cannot be).
+    pub fn create(path: &std::path::Path, limits: &Limits) -> Result<Self, String> {
+        let f = std::fs::File::create(path)
+            .map_err(|e| format!("-w: cannot create {}: {e}", path.display()))?;
+        Ok(FileFrameWriter {
+            file: Some(io::BufWriter::new(f)),
+            writer: None,
+            limits: limits.clone(),
+            other_link: 0,
+        })
+    }
+
+    /// The writer, its header written for `link` on first use.
+    fn get(&mut self, link: LinkType) -> io::Result<&mut RpcFrameWriter<io::BufWriter<std::fs::File>>> {
+        if self.writer.is_none() {
+            let f = self.file.take().ok_or_else(|| io::Error::other("-w file gone"))?;
+            self.writer = Some(RpcFrameWriter::new(f, link, FILE_SNAPLEN, &self.limits)?);
+        }
+        Ok(self.writer.as_mut().expect("set above"))
+    }
+
+    /// One frame after the pipeline has seen it; `marks`: the conversations
+    /// its (matching) messages marked.
+    pub fn frame(&mut self, frame: &Frame<'_>, marks: &[ConvKey]) -> io::Result<()> {
+        if self.writer.as_ref().is_some_and(|w| w.link != frame.link) {
+            self.other_link += 1;
+            return Ok(());
+        }
+        let w = self.get(frame.link)?;
+        for m in marks {
+            w.mark(*m, frame.ts)?;
+        }
+        w.frame(frame)
+    }
+
+    /// Conversations marked by events with no frame of their own (the
+    /// calls given up at the end of an input).
+    pub fn mark(&mut self, marks: &[ConvKey], now: Timestamp) -> io::Result<()> {
+        if let Some(w) = &mut self.writer {
+            for m in marks {
+                w.mark(*m, now)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes the file; returns (frames written, held frames dropped).
+    pub fn finish(&mut self) -> io::Result<(u64, u64)> {
+        match &mut self.writer {
+            Some(w) => {
+                w.flush()?;
+                Ok((w.written, w.dropped))
+            }
+            None => Ok((0, 0)),
+        }
+    }
+}
+
+impl std::fmt::Debug for FileFrameWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileFrameWriter")
+            .field("started", &self.writer.is_some())
+            .field("other_link", &self.other_link)
+            .finish()
+    }
+}
+
+/// The snapshot length the pcap header of a file command's `-w` states:
+/// the largest libpcap accepts, as frames keep the length they were read with.
+const FILE_SNAPLEN: u32 = 262_144;
 
 /// Which held frames to write.
 #[derive(Clone, Copy)]

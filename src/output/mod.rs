@@ -14,10 +14,12 @@ pub mod jsonw;
 pub mod schema;
 pub mod stats;
 pub mod text;
+pub mod time;
 
 use std::io;
 
 use crate::anomaly::AnomalyRecord;
+use crate::capture::Timestamp;
 use crate::event::Event;
 use crate::pipeline::Summary;
 
@@ -25,6 +27,11 @@ use crate::pipeline::Summary;
 pub trait Sink {
     /// The events that follow come from this input (`-` for stdin).
     fn begin_file(&mut self, _file: &str) -> io::Result<()> {
+        Ok(())
+    }
+    /// The time of the first frame of the input begun last (before any
+    /// filter): what `-t relative` counts from.
+    fn first_frame(&mut self, _ts: Timestamp) -> io::Result<()> {
         Ok(())
     }
     /// One event.
@@ -52,6 +59,9 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     fn begin_file(&mut self, file: &str) -> io::Result<()> {
         (**self).begin_file(file)
     }
+    fn first_frame(&mut self, ts: Timestamp) -> io::Result<()> {
+        (**self).first_frame(ts)
+    }
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         (**self).event(ev)
     }
@@ -66,6 +76,44 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
     fn flush(&mut self) -> io::Result<()> {
         (**self).flush()
+    }
+}
+
+/// `-q`: when `quiet`, a sink that passes on everything but the records
+/// themselves (events and anomaly records), so only the summary is printed;
+/// otherwise the sink itself.
+pub struct Quiet<S: Sink> {
+    pub inner: S,
+    pub quiet: bool,
+}
+
+impl<S: Sink> Sink for Quiet<S> {
+    fn begin_file(&mut self, file: &str) -> io::Result<()> {
+        self.inner.begin_file(file)
+    }
+    fn first_frame(&mut self, ts: Timestamp) -> io::Result<()> {
+        self.inner.first_frame(ts)
+    }
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        self.inner.event(ev)
+    }
+    fn anomaly(&mut self, a: &AnomalyRecord) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        self.inner.anomaly(a)
+    }
+    fn capture_counts(&mut self, counts: &CaptureCounts) -> io::Result<()> {
+        self.inner.capture_counts(counts)
+    }
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.inner.finish(summary)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 
