@@ -167,7 +167,12 @@ pub struct FilterArgs {
     /// BPF filter expression (libpcap syntax) applied to frames before
     /// decoding, e.g. 'port 2049' (tcpdump's expression, tshark -f). Files:
     /// compiled by libpcap and run here; live: in the kernel.
-    #[arg(short = 'f', long = "bpf", visible_alias = "filter", value_name = "EXPR")]
+    #[arg(
+        short = 'f',
+        long = "bpf",
+        visible_alias = "filter",
+        value_name = "EXPR"
+    )]
     pub bpf: Option<String>,
     /// Only the exchange with this XID (hex with 0x, or decimal), e.g.
     /// `--xid 0x455575c3`.
@@ -207,11 +212,7 @@ pub struct InputArgs {
 impl InputArgs {
     /// The files to read: those of `-r`, then the others.
     pub fn all_files(&self) -> Vec<PathBuf> {
-        self.read_files
-            .iter()
-            .chain(&self.files)
-            .cloned()
-            .collect()
+        self.read_files.iter().chain(&self.files).cloned().collect()
     }
 }
 

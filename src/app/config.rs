@@ -32,9 +32,7 @@ pub fn filter(
 
 /// How text lines look: `-t`, `-#`, `--color`, `--slow` (the local time
 /// zone is loaded now, before the sandbox).
-pub fn text_look(
-    a: &crate::cli::DisplayArgs,
-) -> Result<crate::output::text::Look, AppError> {
+pub fn text_look(a: &crate::cli::DisplayArgs) -> Result<crate::output::text::Look, AppError> {
     use crate::cli::ColorWhen;
     use crate::output::time::Clock;
     let clock = Clock::new(a.time).map_err(AppError::Fatal)?;

@@ -65,4 +65,3 @@ fn demote_sections(roff: &[u8]) -> Vec<u8> {
     }
     out.into_bytes()
 }
-

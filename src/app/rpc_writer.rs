@@ -91,9 +91,15 @@ impl FileFrameWriter {
     }
 
     /// The writer, its header written for `link` on first use.
-    fn get(&mut self, link: LinkType) -> io::Result<&mut RpcFrameWriter<io::BufWriter<std::fs::File>>> {
+    fn get(
+        &mut self,
+        link: LinkType,
+    ) -> io::Result<&mut RpcFrameWriter<io::BufWriter<std::fs::File>>> {
         if self.writer.is_none() {
-            let f = self.file.take().ok_or_else(|| io::Error::other("-w file gone"))?;
+            let f = self
+                .file
+                .take()
+                .ok_or_else(|| io::Error::other("-w file gone"))?;
             self.writer = Some(RpcFrameWriter::new(f, link, FILE_SNAPLEN, &self.limits)?);
         }
         Ok(self.writer.as_mut().expect("set above"))

@@ -31,8 +31,8 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use super::bodies::BodyView;
-use super::time::Clock;
 use super::schema::status_fields;
+use super::time::Clock;
 use super::{CaptureCounts, Sink};
 use crate::capture::Timestamp;
 use crate::event::{AuthSummary, CallRec, Event, ExchangeKind};
@@ -77,7 +77,12 @@ const ANOMALY: Style = AnsiColor::Magenta.on_default();
 const SLOW: Style = AnsiColor::Yellow.on_default().bold();
 
 /// Writes `text` in `style` when `on`, plain otherwise.
-fn paint(w: &mut impl Write, on: bool, style: Style, text: impl std::fmt::Display) -> io::Result<()> {
+fn paint(
+    w: &mut impl Write,
+    on: bool,
+    style: Style,
+    text: impl std::fmt::Display,
+) -> io::Result<()> {
     if on {
         write!(w, "{}{text}{}", style.render(), style.render_reset())
     } else {
@@ -91,7 +96,11 @@ fn body_failed(registry: &Registry, ex: &crate::event::Exchange<'_>) -> bool {
     let (Some(st), Some(c)) = (ex.facts.status, ex.call.as_ref()) else {
         return false;
     };
-    match c.program.zip(c.version).and_then(|(p, v)| registry.version(p, v)) {
+    match c
+        .program
+        .zip(c.version)
+        .and_then(|(p, v)| registry.version(p, v))
+    {
         Some(e) => !e.semantics.is_ok(st.value),
         None => false,
     }
@@ -254,10 +263,7 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                 write!(
                     w,
                     " {} {} > {} xid {:#010x} call",
-                    ex.transport,
-                    ex.client,
-                    ex.server,
-                    ex.xid
+                    ex.transport, ex.client, ex.server, ex.xid
                 )?;
                 write_proc(w, c, self.bodies.registry())?;
                 self.summary.clear();
@@ -305,10 +311,7 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                 write!(
                     w,
                     " {} {} > {} xid {:#010x} reply",
-                    ex.transport,
-                    ex.server,
-                    ex.client,
-                    ex.xid
+                    ex.transport, ex.server, ex.client, ex.xid
                 )?;
                 if let Some(c) = &ex.call {
                     write_proc(w, c, self.bodies.registry())?;
@@ -319,7 +322,8 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                     // The summary starts with a space, then the status.
                     match self.summary.strip_prefix(' ') {
                         Some(rest) if failed => {
-                            let (status, tail) = rest.split_at(rest.find(' ').unwrap_or(rest.len()));
+                            let (status, tail) =
+                                rest.split_at(rest.find(' ').unwrap_or(rest.len()));
                             write!(w, " ")?;
                             paint(w, true, FAIL, status)?;
                             w.write_all(tail.as_bytes())?;
@@ -354,7 +358,12 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                     Some(ns) if !ex.duplicate_reply => {
                         let slow = slow_ns.is_some_and(|s| ns >= s);
                         write!(w, " ")?;
-                        paint(w, color && slow, SLOW, format_args!("{:.3} ms", ns as f64 / 1e6))?;
+                        paint(
+                            w,
+                            color && slow,
+                            SLOW,
+                            format_args!("{:.3} ms", ns as f64 / 1e6),
+                        )?;
                     }
                     _ => {}
                 }
@@ -398,32 +407,87 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
     }
 }
 
-/// The text summary lines (stderr): totals, kernel counts of a live
-/// capture, anomalies.
+/// The widest summary line: longer ones wrap, each line starting with
+/// `rpcscope: ` (so each still reads alone and greps alike).
+pub const SUMMARY_WIDTH: usize = 100;
+
+/// `1 call`, `2 calls`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Writes `head` then `items` joined by `sep`, wrapped at
+/// [`SUMMARY_WIDTH`] columns, each line starting with `rpcscope: `.
+fn wrapped(e: &mut impl Write, head: &str, items: &[String], sep: &str) -> io::Result<()> {
+    const PREFIX: &str = "rpcscope: ";
+    let mut line = format!("{PREFIX}{head}");
+    for (i, item) in items.iter().enumerate() {
+        let last = i + 1 == items.len();
+        let piece = if last {
+            item.clone()
+        } else {
+            format!("{item}{}", sep.trim_end())
+        };
+        if line.len() + 1 + piece.len() > SUMMARY_WIDTH && line.len() > PREFIX.len() + head.len() {
+            writeln!(e, "{line}")?;
+            line = format!("{PREFIX}{piece}");
+        } else {
+            line.push(' ');
+            line.push_str(&piece);
+        }
+    }
+    writeln!(e, "{line}")
+}
+
+/// The text summary lines (stderr): totals (singular or plural, files
+/// that could not be read counted as in JSON's `files_failed`), kernel
+/// counts of a live capture, anomalies; no line wider than
+/// [`SUMMARY_WIDTH`] unless one item alone is.
 pub fn write_summary(
     e: &mut impl Write,
     s: &Summary,
     counts: Option<&CaptureCounts>,
 ) -> io::Result<()> {
     let t = &s.track;
-    writeln!(
-        e,
-        "rpcscope: {} frames in {} file(s): {} calls, {} replies, {} exchanges, {} unanswered calls, {} replies without call, {} retransmissions, {} duplicate replies",
-        s.frames, s.files, t.calls, t.replies, t.exchanges, t.unmatched_calls, t.orphan_replies, t.retransmissions, t.duplicate_replies
-    )?;
+    let mut head = format!(
+        "{} in {}",
+        count(s.frames, "frame", "frames"),
+        count(s.files, "file", "files")
+    );
+    if s.files_failed > 0 {
+        head.push_str(&format!(" ({} could not be read)", s.files_failed));
+    }
+    head.push(':');
+    let items = [
+        count(t.calls, "call", "calls"),
+        count(t.replies, "reply", "replies"),
+        count(t.exchanges, "exchange", "exchanges"),
+        count(t.unmatched_calls, "unanswered call", "unanswered calls"),
+        count(
+            t.orphan_replies,
+            "reply without call",
+            "replies without call",
+        ),
+        count(t.retransmissions, "retransmission", "retransmissions"),
+        count(t.duplicate_replies, "duplicate reply", "duplicate replies"),
+    ];
+    wrapped(e, &head, &items, ", ")?;
     if let Some(c) = counts {
         writeln!(
             e,
-            "rpcscope: capture: {} packets received by filter, {} dropped by kernel, {} dropped by interface",
-            c.received, c.dropped, c.if_dropped
+            "rpcscope: capture: {} received by filter, {} dropped by kernel, {} dropped by interface",
+            count(c.received, "packet", "packets"),
+            c.dropped,
+            c.if_dropped
         )?;
     }
     if s.anomalies.total() > 0 {
-        write!(e, "rpcscope: anomalies:")?;
-        for (k, v) in s.anomalies.iter() {
-            write!(e, " {k}={v}")?;
-        }
-        writeln!(e)?;
+        let items: Vec<String> = s
+            .anomalies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        wrapped(e, "anomalies:", &items, " ")?;
     }
     e.flush()
 }
