@@ -9,8 +9,20 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// rpcscope: see what ONC RPC traffic is really doing.
 #[derive(Debug, Parser)]
-#[command(name = "rpcscope", version, about, long_about = None, propagate_version = true)]
+// `--version` on every subcommand, long only: `-V` is `--verbose` there
+// (tcpdump's and tshark's -V).
+#[command(
+    name = "rpcscope",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    disable_version_flag = true
+)]
 pub struct Cli {
+    /// Print the version.
+    #[arg(id = "print_version", long = "version", action = clap::ArgAction::Version, global = true)]
+    pub version: Option<bool>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -363,4 +375,33 @@ pub struct LiveArgs {
     pub filter: FilterArgs,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks (no two options with one name, e.g.
+    /// `-V` for both --verbose and --version).
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dash_capital_v_is_verbose_and_version_is_long_only() {
+        let c = Cli::try_parse_from(["rpcscope", "read", "-V", "-r", "f.pcap"]).unwrap();
+        match c.command {
+            Command::Read(a) => {
+                assert!(a.verbose);
+                assert_eq!(a.input.read_files, [PathBuf::from("f.pcap")]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = Cli::try_parse_from(["rpcscope", "stats", "--version"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
+        let e = Cli::try_parse_from(["rpcscope", "-D"]).unwrap();
+        assert!(matches!(e.command, Command::Interfaces));
+    }
 }
