@@ -65,7 +65,23 @@ pub fn live(
         timeout_ms: limits.live_read_timeout_ms,
         bpf: args.filter.bpf.clone(),
     };
+    if args.snaplen < crate::limits::MIN_RPC_SNAPLEN {
+        writeln!(
+            err,
+            "rpcscope: warning: --snaplen {} is below the {} bytes an RPC call header needs over Ethernet, IPv4 and TCP: program, version and procedure may be cut",
+            args.snaplen,
+            crate::limits::MIN_RPC_SNAPLEN
+        )?;
+    }
     let mut cap = LiveCapture::open(&opts).map_err(|e| AppError::Fatal(e.0))?;
+    // tcpdump's banner, on stderr.
+    writeln!(
+        err,
+        "rpcscope: listening on {}, link-type {}, snapshot length {} bytes",
+        args.interface,
+        link_type_name(cap.link()),
+        args.snaplen
+    )?;
     let mut writer = match &args.write {
         None => None,
         Some(path) => {
@@ -140,6 +156,17 @@ pub fn live(
         }
         Ok(outcome)
     })
+}
+
+/// A link type as tcpdump names it: libpcap's name and description
+/// (`EN10MB (Ethernet)`), or the number.
+fn link_type_name(link: crate::capture::LinkType) -> String {
+    let l = pcap::Linktype(link.0 as i32);
+    match (l.get_name(), l.get_description()) {
+        (Ok(n), Ok(d)) => format!("{n} ({d})"),
+        (Ok(n), Err(_)) => n,
+        _ => link.0.to_string(),
+    }
 }
 
 /// The time now, as capture timestamps count it.
