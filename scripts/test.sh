@@ -7,7 +7,8 @@
 #   rpcbind (real rpcbind and rpcinfo peers), tcpdump, rpcsvc-proto and
 #   libtirpc-dev (rpcgen and libtirpc: the demo program of
 #   captures/make-rpcgen.sh, built from source by tests/idl_rpcgen.rs),
-#   man-db (tests/cli_look.rs renders the man page with `man -l`).
+#   man-db (tests/cli_look.rs renders the man page with `man -l`), jq
+#   (tests/readme.rs runs the README examples that pipe into jq).
 #   Installed with apt-get when missing (as root, or through sudo).
 # - cargo test for the library, the binary and the integration tests (the
 #   committed fuzz corpora replay there too), with and without the default
@@ -22,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in libpcap-dev tshark rpcbind tcpdump rpcsvc-proto libtirpc-dev man-db; do
+for p in libpcap-dev tshark rpcbind tcpdump rpcsvc-proto libtirpc-dev man-db jq; do
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
