@@ -40,7 +40,7 @@ mod tests {
         let long = "/very/long/directory/name/that/goes/on/capture-2026.pcap.gz";
         let s = super::short_name(long, 20);
         assert_eq!(s.chars().count(), 20);
-        assert_eq!(s, "…capture-2026.pcap.gz");
+        assert_eq!(s, "…apture-2026.pcap.gz");
     }
 }
 
