@@ -231,7 +231,7 @@ fn man_page_renders_with_man() {
     let _ = std::fs::remove_file(&roff);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // man's output: overstrike bold may double letters; keep the plain text.
-    let text = String::from_utf8_lossy(&o.stdout).replace(|c: char| c == '\u{8}', "");
+    let text = String::from_utf8_lossy(&o.stdout).replace('\u{8}', "");
     assert!(text.contains("rpcscope(1)"), "{text}");
     for heading in [
         "NAME",

@@ -47,7 +47,7 @@ pub fn text_look(a: &crate::cli::DisplayArgs) -> Result<crate::output::text::Loo
     };
     let slow_ns = match a.slow {
         None => None,
-        Some(ms) if ms.is_finite() && ms >= 0.0 && ms < 1e12 => Some((ms * 1e6).round() as u64),
+        Some(ms) if (0.0..1e12).contains(&ms) => Some((ms * 1e6).round() as u64),
         Some(ms) => {
             return Err(AppError::Usage(format!(
                 "--slow: '{ms}' must be a number of milliseconds (e.g. 10 or 0.5)"

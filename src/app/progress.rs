@@ -32,18 +32,6 @@ fn short_name(name: &str, max: usize) -> String {
     format!("…{tail}")
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn long_names_keep_their_end() {
-        assert_eq!(super::short_name("a.pcap", 32), "a.pcap");
-        let long = "/very/long/directory/name/that/goes/on/capture-2026.pcap.gz";
-        let s = super::short_name(long, 20);
-        assert_eq!(s.chars().count(), 20);
-        assert_eq!(s, "…apture-2026.pcap.gz");
-    }
-}
-
 /// A bar for one regular file of at least [`MIN_FILE_SIZE`] bytes.
 pub fn file_bar(path: &Path, name: &str) -> Option<ProgressBar> {
     if name == "-" {
@@ -64,4 +52,16 @@ pub fn file_bar(path: &Path, name: &str) -> Option<ProgressBar> {
     }
     bar.set_message(short_name(name, MAX_NAME));
     Some(bar)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_names_keep_their_end() {
+        assert_eq!(super::short_name("a.pcap", 32), "a.pcap");
+        let long = "/very/long/directory/name/that/goes/on/capture-2026.pcap.gz";
+        let s = super::short_name(long, 20);
+        assert_eq!(s.chars().count(), 20);
+        assert_eq!(s, "…apture-2026.pcap.gz");
+    }
 }
