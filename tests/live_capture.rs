@@ -261,8 +261,9 @@ echo "json=$a text=$b"
     );
     assert!(sum["packets_received"].as_u64().unwrap() > 0);
     let err = std::fs::read_to_string(d.join("live.txt.err")).unwrap();
-    assert!(err.contains("unanswered calls"), "{err}");
+    assert!(err.contains(" unanswered call"), "{err}");
     assert!(err.contains("packets received by filter"), "{err}");
+    assert!(err.starts_with("rpcscope: listening on lo, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n"), "{err}");
     let text = std::fs::read_to_string(d.join("live.txt")).unwrap();
     assert!(text.contains("call nfs v3 NULL"), "{text}");
     let _ = std::fs::remove_dir_all(&d);
