@@ -668,6 +668,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn xids_in_hex_as_text_prints_them_or_decimal_as_json_has_them() {
+        assert_eq!(parse_xid("0x455575c3"), Ok(0x455575c3));
+        assert_eq!(parse_xid("0X455575C3"), Ok(0x455575c3));
+        assert_eq!(parse_xid("1163228611"), Ok(0x455575c3));
+        assert_eq!(parse_xid(" 0xffffffff "), Ok(u32::MAX));
+        for bad in ["0x", "0x1ffffffff", "4294967296", "-1", "xid", "0xzz", ""] {
+            let e = parse_xid(bad).unwrap_err();
+            assert!(e.0.starts_with(&format!("--xid: '{bad}'")), "{e}");
+        }
+        let f = Filter {
+            frame: Some(7),
+            ..Filter::default()
+        };
+        assert!(f.needs_reply(), "the frame may be the reply's");
+        assert!(!Filter {
+            xid: Some(1),
+            ..Filter::default()
+        }
+        .needs_reply());
+    }
+
+    #[test]
     fn programs_by_number_and_name() {
         assert_eq!(parse_program("100003", &Registry::builtin()), Ok(100003));
         assert_eq!(parse_program("0x186a3", &Registry::builtin()), Ok(100003));
