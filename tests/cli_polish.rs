@@ -159,3 +159,77 @@ fn live_prints_the_tcpdump_banner_and_warns_of_a_small_snaplen() {
         "{err}"
     );
 }
+
+#[test]
+fn live_takes_the_same_text_flags_as_read() {
+    if !enter_netns("live_takes_the_same_text_flags_as_read") {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_rpcscope");
+    let mut serve = Command::new(bin)
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let live = |args: &[&str]| {
+        Command::new("timeout")
+            .args(["20", bin, "live", "-i", "lo", "-Z", "root"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let numbered = live(&["-#", "-t", "relative", "-c", "2", "--program", "portmapper"]);
+    let quiet = live(&["-q", "-c", "1", "--format", "json"]);
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    for _ in 0..3 {
+        let o = Command::new(bin)
+            .args(["call", "--udp", "127.0.0.1", "portmapper", "2", "NULL"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let n = numbered.wait_with_output().unwrap();
+    let q = quiet.wait_with_output().unwrap();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert!(n.status.success(), "{}", stderr(&n));
+    let out = String::from_utf8(n.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "-c 2: two calls and their replies\n{out}");
+    for (i, l) in lines.iter().enumerate() {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        let frame: u64 = w[0]
+            .parse()
+            .unwrap_or_else(|_| panic!("frame number first: {l}"));
+        assert!(frame >= 1, "{l}");
+        let secs: f64 = w[1]
+            .parse()
+            .unwrap_or_else(|_| panic!("relative seconds: {l}"));
+        assert!((0.0..20.0).contains(&secs), "{l}");
+        assert_eq!(w[2], "udp", "{l}");
+        assert!(
+            l.contains(if i % 2 == 0 {
+                "call portmapper v2 NULL"
+            } else {
+                "reply portmapper v2 NULL"
+            }),
+            "{l}"
+        );
+    }
+    assert!(q.status.success(), "{}", stderr(&q));
+    let qout = String::from_utf8(q.stdout).unwrap();
+    assert_eq!(
+        qout.lines().count(),
+        1,
+        "-q: the summary object only\n{qout}"
+    );
+    let s: serde_json::Value = serde_json::from_str(qout.trim()).unwrap();
+    assert_eq!(s["type"], "summary");
+    assert!(s["exchanges"].as_u64().unwrap() >= 1, "{s}");
+}
