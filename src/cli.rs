@@ -21,7 +21,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 )]
 pub struct Cli {
     /// Print the version.
-    #[arg(id = "print_version", long = "version", action = clap::ArgAction::Version, global = true)]
+    #[arg(
+        id = "print_version",
+        long = "version",
+        action = clap::ArgAction::Version,
+        global = true,
+        display_order = 9000
+    )]
     pub version: Option<bool>,
     #[command(subcommand)]
     pub command: Command,
@@ -181,8 +187,8 @@ pub struct FilterArgs {
     /// compiled by libpcap and run here; live: in the kernel.
     #[arg(
         short = 'f',
-        long = "bpf",
-        visible_alias = "filter",
+        long = "filter",
+        visible_alias = "bpf",
         value_name = "EXPR"
     )]
     pub bpf: Option<String>,
