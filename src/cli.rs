@@ -218,7 +218,8 @@ pub struct InputArgs {
     #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<u64>,
     /// Write the frames of the exchanges that pass the filters (their whole
-    /// flows, handshakes included) to this pcap file (tcpdump -w).
+    /// flows, handshakes included) to this pcap file (tcpdump -w); a name
+    /// ending in .pcapng gets pcapng, which keeps every link type.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// Accepted for tcpdump habits: rpcscope never resolves addresses,
@@ -350,7 +351,8 @@ pub struct LiveArgs {
     /// Kernel capture buffer size in bytes (libpcap's default when absent).
     #[arg(long, value_name = "BYTES")]
     pub buffer_size: Option<u32>,
-    /// Write the frames of flows that carried (matching) RPC to this pcap file.
+    /// Write the frames of flows that carried (matching) RPC to this pcap
+    /// file (pcapng when the name ends in .pcapng).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// Accepted for tcpdump habits: rpcscope never resolves addresses,

@@ -311,6 +311,22 @@ fn read_w_writes_the_frames_of_the_matching_flows_as_tshark_filters_them() {
     ]);
     assert!(s.status.success(), "{}", stderr(&s));
     assert_eq!(frames_of(&out2.to_string_lossy(), None).unwrap(), want);
+    // A .pcapng name gets pcapng (section header block first), same frames.
+    let ng = temp_dir().join("dump.pcapng");
+    let o = rpcscope(&[
+        "read",
+        "-q",
+        "--program",
+        "portmapper",
+        "--procedure",
+        "DUMP",
+        "-w",
+        &ng.to_string_lossy(),
+        &f,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&ng).unwrap()[..4], [0x0a, 0x0d, 0x0d, 0x0a]);
+    assert_eq!(frames_of(&ng.to_string_lossy(), None).unwrap(), want);
     // Unwritable -w: status 1, the path named.
     let bad = rpcscope(&["read", "-w", "/nonexistent-dir/x.pcap", &f]);
     assert_eq!(bad.status.code(), Some(1));

@@ -88,12 +88,14 @@ pub fn live(
             let f = File::create(path).map_err(|e| {
                 AppError::Fatal(format!("-w: cannot create {}: {e}", path.display()))
             })?;
-            Some(RpcFrameWriter::new(
-                BufWriter::new(f),
-                cap.link(),
-                args.snaplen,
-                &limits,
-            )?)
+            let pcapng = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("pcapng"));
+            Some(if pcapng {
+                RpcFrameWriter::pcapng(BufWriter::new(f), args.snaplen, &limits)?
+            } else {
+                RpcFrameWriter::new(BufWriter::new(f), cap.link(), args.snaplen, &limits)?
+            })
         }
     };
     let stop = Stop::install()
