@@ -322,6 +322,9 @@ pub struct StatsArgs {
     /// Also group by client or server address.
     #[arg(long, value_enum)]
     pub by: Option<By>,
+    /// Quiet: print only the run summary (stderr), no table.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]

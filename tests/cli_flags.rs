@@ -179,6 +179,14 @@ fn dash_q_prints_only_the_summary() {
         "{}",
         stderr(&q)
     );
+    let sq = rpcscope(&["stats", "-q", &f]);
+    assert!(sq.status.success());
+    assert_eq!(stdout(&sq), "", "stats -q: no table");
+    assert!(
+        stderr(&sq).contains("17 calls, 17 replies"),
+        "{}",
+        stderr(&sq)
+    );
     let j = stdout(&rpcscope(&["read", "--quiet", "--format", "json", &f]));
     assert_eq!(j.lines().count(), 1, "{j}");
     let s: serde_json::Value = serde_json::from_str(j.trim()).unwrap();

@@ -271,6 +271,9 @@ pub fn stats(
         limits.max_stats_rows,
         opts.pipeline.registry.clone(),
     );
+    // -q: the table goes nowhere, the run summary still to stderr.
+    let mut nowhere = io::sink();
+    let out: &mut dyn Write = if args.quiet { &mut nowhere } else { out };
     let mut printer = StatsSink::new(stats, format, out, &mut summary);
     let r = read_files_with(
         &files,
