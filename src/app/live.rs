@@ -310,8 +310,11 @@ impl Run<'_> {
                 last_refresh = Instant::now();
             }
         }
+        // After -c N records, no more: calls still waiting are counted in
+        // the summary but not printed (as `read -c`).
+        let count = self.args.count;
         pipeline.finish(&mut |ev| {
-            if out_err.is_none() {
+            if out_err.is_none() && !count.is_some_and(|n| sink.records() >= n) {
                 if let Err(e) = sink.offer(&ev) {
                     out_err = Some(e);
                 }
