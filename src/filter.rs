@@ -171,6 +171,11 @@ pub fn parse_procedure(
             }
         }
     }
+    // An NFSv4 operation name selects compounds by their main operation
+    // (see `Filter::main_ops`).
+    if pairs.is_empty() && !crate::programs::nfs4::ops_named(registry, Some(p), s).is_empty() {
+        return Ok(ProcedureMatch::Named(pairs));
+    }
     if pairs.is_empty() {
         let pname = registry
             .program_name(p)
@@ -326,6 +331,11 @@ pub struct Filter {
     /// `--frame`: only the exchange this frame belongs to (call, reply or
     /// a retransmission).
     pub frame: Option<u64>,
+    /// NFSv4 operations a `--procedure` name gives, `(callback, number)`:
+    /// a COMPOUND whose main operation is one of them matches it too.
+    pub main_ops: Vec<(bool, u32)>,
+    /// `--op`: only COMPOUNDs holding one of these operations; empty: any.
+    pub ops: Vec<(bool, u32)>,
 }
 
 /// `--xid`: `0x`-prefixed hex (as the text output prints it) or decimal
@@ -341,6 +351,22 @@ pub fn parse_xid(s: &str) -> Result<u32, FilterError> {
             "--xid: '{s}' is not an XID: 0x followed by up to 8 hex digits, or a decimal number below 2^32"
         ))
     })
+}
+
+/// `--op`: comma-separated NFSv4 operation names (`OP_LAYOUTGET`,
+/// `LAYOUTGET`, `CB_RECALL`, any case), as `(callback, number)`.
+pub fn parse_ops(s: &str, registry: &Registry) -> Result<Vec<(bool, u32)>, FilterError> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim) {
+        let found = crate::programs::nfs4::ops_named(registry, None, part);
+        if found.is_empty() {
+            return err(format!(
+                "--op: unknown NFSv4 operation '{part}' (e.g. OP_READ, LAYOUTGET, CB_RECALL; comma-separated)"
+            ));
+        }
+        out.extend(found);
+    }
+    Ok(out)
 }
 
 impl Filter {
@@ -376,8 +402,16 @@ impl Filter {
             .map(|s| parse_status(s, registry))
             .transpose()?
             .unwrap_or_default();
+        let main_ops = match (procedure, program) {
+            (Some(name), Some(p)) if parse_number(name).is_none() => {
+                crate::programs::nfs4::ops_named(registry, Some(p), name)
+            }
+            _ => Vec::new(),
+        };
         Ok(Filter {
             program,
+            main_ops,
+            ops: Vec::new(),
             procedure: procedure
                 .map(|p| parse_procedure(p, program, registry))
                 .transpose()?,
@@ -393,6 +427,14 @@ impl Filter {
             xid: None,
             frame: None,
         })
+    }
+
+    /// Adds `--op` (comma-separated NFSv4 operation names).
+    pub fn with_ops(mut self, op: Option<&str>, registry: &Registry) -> Result<Self, FilterError> {
+        if let Some(s) = op {
+            self.ops = parse_ops(s, registry)?;
+        }
+        Ok(self)
     }
 
     /// True when the filter matches everything.
@@ -421,6 +463,18 @@ impl Filter {
         {
             return false;
         }
+        if !self.ops.is_empty() {
+            let Some(c) = ex.facts.compound.as_deref() else {
+                return false;
+            };
+            if !self
+                .ops
+                .iter()
+                .any(|&(cb, op)| cb == c.callback && c.contains(op))
+            {
+                return false;
+            }
+        }
         if self.program.is_none() && self.procedure.is_none() {
             return true;
         }
@@ -433,10 +487,17 @@ impl Filter {
         match &self.procedure {
             None => true,
             Some(ProcedureMatch::Number(n)) => c.procedure == Some(*n),
-            Some(ProcedureMatch::Named(pairs)) => match (c.version, c.procedure) {
-                (Some(v), Some(q)) => pairs.contains(&(v, q)),
-                _ => false,
-            },
+            Some(ProcedureMatch::Named(pairs)) => {
+                let named = match (c.version, c.procedure) {
+                    (Some(v), Some(q)) => pairs.contains(&(v, q)),
+                    _ => false,
+                };
+                named
+                    || ex.facts.compound.as_deref().is_some_and(|cp| {
+                        cp.main_op()
+                            .is_some_and(|m| self.main_ops.contains(&(cp.callback, m)))
+                    })
+            }
         }
     }
 

@@ -7,7 +7,7 @@ use crate::filter::{BpfFilter, Filter};
 use crate::output::stats::GroupBy;
 
 /// The exchange filter of `--program`, `--procedure`, `--status`,
-/// `--min-latency` and `--host`.
+/// `--min-latency`, `--host` and `--op`.
 pub fn filter(
     a: &FilterArgs,
     registry: &crate::programs::registry::Registry,
@@ -19,7 +19,8 @@ pub fn filter(
         a.min_latency.as_deref(),
         &a.host,
         registry,
-    )?;
+    )?
+    .with_ops(a.op.as_deref(), registry)?;
     f.xid = a.xid.as_deref().map(crate::filter::parse_xid).transpose()?;
     if a.frame == Some(0) {
         return Err(AppError::Usage(
@@ -40,8 +41,8 @@ pub fn text_look(a: &crate::cli::DisplayArgs) -> Result<crate::output::text::Loo
         ColorWhen::Always => true,
         ColorWhen::Never => false,
         ColorWhen::Auto => {
-            // anstream's rule: CLICOLOR_FORCE forces colour, NO_COLOR
-            // (set and not empty) turns it off, then only a terminal.
+            // anstream's rule: NO_COLOR (set, not empty) turns it off,
+            // CLICOLOR_FORCE on, else only on a terminal.
             auto_color()
         }
     };

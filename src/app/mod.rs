@@ -270,7 +270,8 @@ pub fn stats(
         config::group_by(args.by),
         limits.max_stats_rows,
         opts.pipeline.registry.clone(),
-    );
+    )
+    .with_ops(args.ops);
     // -q: the table goes nowhere, the run summary still to stderr.
     let mut nowhere = io::sink();
     let out: &mut dyn Write = if args.quiet { &mut nowhere } else { out };
