@@ -315,7 +315,7 @@ impl Run<'_> {
         // the summary but not printed (as `read -c`).
         let count = self.args.count;
         pipeline.finish(&mut |ev| {
-            if out_err.is_none() && !count.is_some_and(|n| sink.records() >= n) {
+            if out_err.is_none() && count.is_none_or(|n| sink.records() < n) {
                 if let Err(e) = sink.offer(&ev) {
                     out_err = Some(e);
                 }
