@@ -9,8 +9,26 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// rpcscope: see what ONC RPC traffic is really doing.
 #[derive(Debug, Parser)]
-#[command(name = "rpcscope", version, about, long_about = None)]
+// `--version` on every subcommand, long only: `-V` is `--verbose` there
+// (tcpdump's and tshark's -V).
+#[command(
+    name = "rpcscope",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    disable_version_flag = true
+)]
 pub struct Cli {
+    /// Print the version.
+    #[arg(
+        id = "print_version",
+        long = "version",
+        action = clap::ArgAction::Version,
+        global = true,
+        display_order = 9000
+    )]
+    pub version: Option<bool>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -56,8 +74,8 @@ pub enum Command {
     /// per procedure rate, p50/p99 latency and errors; top clients and
     /// files; kernel drops. Live (-i) or replaying a capture file (-r).
     Top(TopArgs),
-    /// List the capture devices libpcap can open.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    /// List the capture devices libpcap can open (`rpcscope -D`, as tcpdump -D).
+    #[command(short_flag = 'D', after_help = EXIT_STATUS_HELP)]
     Interfaces,
     /// Serve the portmapper and the rpcscope_test program over TCP and UDP
     /// (docs/server.md).
@@ -67,6 +85,18 @@ pub enum Command {
     /// percentiles.
     // Its own help (client::ARGS_HELP) ends with the exit status table.
     Call(crate::client::CallArgs),
+    /// Print a shell completion script: `source <(rpcscope completions bash)`
+    /// (README "Shell completions and man page").
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `rpcscope man > rpcscope.1`, or
+    /// `rpcscope man | man -l -`.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Man,
 }
 
 /// Output format of `read` and `live`.
@@ -96,9 +126,8 @@ pub enum PartitionBy {
 
 #[derive(Debug, Parser)]
 pub struct ReadArgs {
-    /// Capture files to read, in order; `-` reads standard input.
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -114,6 +143,8 @@ pub struct ReadArgs {
     /// layout (`date=YYYY-MM-DD/hour=HH/`) engines read as partitions.
     #[arg(long, value_enum, value_name = "PERIOD")]
     pub partition: Option<PartitionBy>,
+    #[command(flatten)]
+    pub display: DisplayArgs,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]
@@ -190,9 +221,110 @@ pub struct FilterArgs {
     #[arg(long, value_name = "ADDR")]
     pub host: Vec<String>,
     /// BPF filter expression (libpcap syntax) applied to frames before
-    /// decoding, e.g. 'port 2049'. Live: in the kernel.
-    #[arg(short = 'f', long = "bpf", value_name = "EXPR")]
+    /// decoding, e.g. 'port 2049' (tcpdump's expression, tshark -f). Files:
+    /// compiled by libpcap and run here; live: in the kernel.
+    #[arg(
+        short = 'f',
+        long = "filter",
+        visible_alias = "bpf",
+        value_name = "EXPR"
+    )]
     pub bpf: Option<String>,
+    /// Only the exchange with this XID (hex with 0x, or decimal), e.g.
+    /// `--xid 0x455575c3`.
+    #[arg(long, value_name = "XID")]
+    pub xid: Option<String>,
+    /// Only the exchange that frame N belongs to (its call, its reply or a
+    /// retransmission); frame numbers as `-#` prints them (per file, from 1).
+    #[arg(long, value_name = "N")]
+    pub frame: Option<u64>,
+}
+
+/// The inputs of the file commands (`read`, `stats`), with tcpdump's
+/// `-r`, `-c`, `-w` and `-n`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct InputArgs {
+    /// Capture files to read, in order; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// A capture file to read (as tcpdump -r and tshark -r); repeatable,
+    /// read before the files given without -r.
+    #[arg(short = 'r', long = "read-file", value_name = "FILE")]
+    pub read_files: Vec<PathBuf>,
+    /// Stop after this many exchange records (complete exchanges, unanswered
+    /// calls, replies without call) that pass the filters (tcpdump -c).
+    #[arg(short = 'c', long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Write the frames of the exchanges that pass the filters (their whole
+    /// flows, handshakes included) to this pcap file (tcpdump -w); a name
+    /// ending in .pcapng gets pcapng, which keeps every link type.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Accepted for tcpdump habits: rpcscope never resolves addresses,
+    /// ports or names (it always prints numbers).
+    #[arg(short = 'n')]
+    pub numeric: bool,
+}
+
+impl InputArgs {
+    /// The files to read: those of `-r`, then the others.
+    pub fn all_files(&self) -> Vec<PathBuf> {
+        self.read_files.iter().chain(&self.files).cloned().collect()
+    }
+}
+
+/// How text lines look (`read`, `live`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DisplayArgs {
+    /// Time stamps of text lines: absolute (UTC time of day, the default),
+    /// date (UTC date and time), local (date and time in the local time
+    /// zone, TZ), epoch (seconds since 1970), relative (since the first
+    /// frame), delta (since the previous line). JSON always has epoch seconds.
+    #[arg(short = 't', long = "time", value_enum, default_value_t = TimeFormat::Absolute, value_name = "FORMAT")]
+    pub time: TimeFormat,
+    /// Start each text line with the number of its frame (tcpdump -#), as
+    /// `--frame` takes it.
+    #[arg(short = '#', long = "number")]
+    pub number: bool,
+    /// Colour failed statuses, unanswered calls, anomalies and slow calls:
+    /// auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+    /// Calls at least this slow (milliseconds) are highlighted in colour.
+    #[arg(long, value_name = "MS")]
+    pub slow: Option<f64>,
+    /// Quiet: print only the summary, no exchange lines (JSON: only the
+    /// summary object).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `-t/--time`: how text lines show time (tcpdump -tt/-ttt/-tttt, tshark -t).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TimeFormat {
+    /// UTC time of day, `08:35:27.382298` (tshark -t a with TZ=UTC).
+    #[default]
+    Absolute,
+    /// UTC date and time, `2026-11-24 08:35:27.382298` (tshark -t ad with TZ=UTC).
+    Date,
+    /// Date and time in the local time zone (TZ; tcpdump -tttt, tshark -t ad).
+    Local,
+    /// Seconds since 1970-01-01 UTC (tcpdump -tt, tshark -t e).
+    Epoch,
+    /// Seconds since the first frame of the input (tshark -t r).
+    Relative,
+    /// Seconds since the previous line (tcpdump -ttt, tshark -t dd).
+    Delta,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// Extra grouping of statistics rows.
@@ -220,15 +352,17 @@ pub enum TableFormat {
 
 #[derive(Debug, Parser)]
 pub struct StatsArgs {
-    /// Capture files to read, in order; `-` reads standard input.
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format of the statistics.
     #[arg(long, value_enum, default_value_t = TableFormat::Text)]
     pub format: TableFormat,
     /// Also group by client or server address.
     #[arg(long, value_enum)]
     pub by: Option<By>,
+    /// Quiet: print only the run summary (stderr), no table.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     /// NFSv4: one row per operation inside COMPOUNDs (each counted with
     /// its own status), instead of one row per compound's main operation.
     #[arg(long)]
@@ -302,8 +436,8 @@ pub struct LiveArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Stop after this many exchange records (complete exchanges, unanswered
-    /// calls, replies without call) that pass the filters.
-    #[arg(long, value_name = "N")]
+    /// calls, replies without call) that pass the filters (tcpdump -c).
+    #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<u64>,
     /// Stop after this many seconds (fractions allowed).
     #[arg(long, value_name = "SECONDS")]
@@ -314,9 +448,14 @@ pub struct LiveArgs {
     /// Kernel capture buffer size in bytes (libpcap's default when absent).
     #[arg(long, value_name = "BYTES")]
     pub buffer_size: Option<u32>,
-    /// Write the frames of flows that carried (matching) RPC to this pcap file.
+    /// Write the frames of flows that carried (matching) RPC to this pcap
+    /// file (pcapng when the name ends in .pcapng).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
+    /// Accepted for tcpdump habits: rpcscope never resolves addresses,
+    /// ports or names (it always prints numbers).
+    #[arg(short = 'n')]
+    pub numeric: bool,
     /// Show statistics instead of exchanges: a table refreshed every few
     /// seconds on a terminal, and a final one at the end.
     #[arg(long)]
@@ -336,6 +475,8 @@ pub struct LiveArgs {
     #[arg(short = 'V', long)]
     pub verbose: bool,
     #[command(flatten)]
+    pub display: DisplayArgs,
+    #[command(flatten)]
     pub bodies: BodyArgs,
     /// After opening the capture (and the -w file), drop root for good and
     /// run as this user, with no supplementary groups and no capabilities
@@ -347,4 +488,33 @@ pub struct LiveArgs {
     pub filter: FilterArgs,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks (no two options with one name, e.g.
+    /// `-V` for both --verbose and --version).
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dash_capital_v_is_verbose_and_version_is_long_only() {
+        let c = Cli::try_parse_from(["rpcscope", "read", "-V", "-r", "f.pcap"]).unwrap();
+        match c.command {
+            Command::Read(a) => {
+                assert!(a.verbose);
+                assert_eq!(a.input.read_files, [PathBuf::from("f.pcap")]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = Cli::try_parse_from(["rpcscope", "stats", "--version"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
+        let e = Cli::try_parse_from(["rpcscope", "-D"]).unwrap();
+        assert!(matches!(e.command, Command::Interfaces));
+    }
 }

@@ -503,6 +503,14 @@ impl Default for Limits {
 /// Nanoseconds in one second.
 pub const NS_PER_SEC: u64 = 1_000_000_000;
 
+/// The smallest `live --snaplen` that keeps an RPC call's program, version
+/// and procedure over the usual path: Ethernet (14) + IPv4 (20) + TCP with
+/// timestamps (32) + record mark (4) + XID, message type, RPC version,
+/// program, version, procedure (24) = 94, rounded up to tcpdump's old
+/// default of 96 (the cut captures of tests/formats.rs). Below it `live`
+/// warns; it still captures (a smaller snaplen may be a deliberate choice).
+pub const MIN_RPC_SNAPLEN: u32 = 96;
+
 // ---- fixed-size bounds (compile time) ----------------------------------
 // These size inline arrays, so they are constants rather than `Limits`
 // fields; they live here so every bound can be reviewed in one place.

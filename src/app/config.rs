@@ -12,7 +12,7 @@ pub fn filter(
     a: &FilterArgs,
     registry: &crate::programs::registry::Registry,
 ) -> Result<Filter, AppError> {
-    Ok(Filter::with_registry(
+    let mut f = Filter::with_registry(
         a.program.as_deref(),
         a.procedure.as_deref(),
         a.status.as_deref(),
@@ -20,7 +20,57 @@ pub fn filter(
         &a.host,
         registry,
     )?
-    .with_ops(a.op.as_deref(), registry)?)
+    .with_ops(a.op.as_deref(), registry)?;
+    f.xid = a.xid.as_deref().map(crate::filter::parse_xid).transpose()?;
+    if a.frame == Some(0) {
+        return Err(AppError::Usage(
+            "--frame: frames are numbered from 1".into(),
+        ));
+    }
+    f.frame = a.frame;
+    Ok(f)
+}
+
+/// How text lines look: `-t`, `-#`, `--color`, `--slow` (the local time
+/// zone is loaded now, before the sandbox).
+pub fn text_look(a: &crate::cli::DisplayArgs) -> Result<crate::output::text::Look, AppError> {
+    use crate::cli::ColorWhen;
+    use crate::output::time::Clock;
+    let clock = Clock::new(a.time).map_err(AppError::Fatal)?;
+    let color = match a.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            // anstream's rule: NO_COLOR (set, not empty) turns it off,
+            // CLICOLOR_FORCE on, else only on a terminal.
+            auto_color()
+        }
+    };
+    let slow_ns = match a.slow {
+        None => None,
+        Some(ms) if (0.0..1e12).contains(&ms) => Some((ms * 1e6).round() as u64),
+        Some(ms) => {
+            return Err(AppError::Usage(format!(
+                "--slow: '{ms}' must be a number of milliseconds (e.g. 10 or 0.5)"
+            )))
+        }
+    };
+    Ok(crate::output::text::Look {
+        clock,
+        number: a.number,
+        color,
+        slow_ns,
+    })
+}
+
+/// `--color auto`: the choice anstream makes for standard output, from
+/// `CLICOLOR_FORCE`, `NO_COLOR`, `CLICOLOR`, `TERM` and whether it is a
+/// terminal.
+fn auto_color() -> bool {
+    !matches!(
+        anstream::AutoStream::choice(&std::io::stdout()),
+        anstream::ColorChoice::Never
+    )
 }
 
 /// The offline BPF filter of `-f` (files only; live capture hands the

@@ -81,6 +81,7 @@ fn partition(p: Option<PartitionBy>) -> crate::output::export::Partition {
 #[cfg(feature = "export")]
 pub fn parquet(
     args: &ReadArgs,
+    files: &[std::path::PathBuf],
     dir: &Path,
     limits: &Limits,
     view: BodyView,
@@ -95,9 +96,9 @@ pub fn parquet(
     let mut summary = Vec::new();
     let mut export = ExportSink::new(writer, view, &mut summary);
     let r = read_files_with(
-        &args.files,
+        files,
         limits,
-        &mut FilteredSink::new(&mut export, filter),
+        &mut FilteredSink::new(&mut export as &mut dyn crate::output::Sink, filter),
         err,
         opts,
     );
@@ -116,6 +117,7 @@ pub fn parquet(
 #[cfg(not(feature = "export"))]
 pub fn parquet(
     _args: &ReadArgs,
+    _files: &[std::path::PathBuf],
     _dir: &Path,
     _limits: &Limits,
     _view: BodyView,

@@ -35,7 +35,7 @@ use crate::output::jsonl::JsonLinesSink;
 use crate::output::report::ReportSink;
 use crate::output::stats::{Stats, StatsFormat, StatsSink};
 use crate::output::text::TextSink;
-use crate::output::{Sink, Tee};
+use crate::output::{Quiet, Sink, Tee};
 use crate::pipeline::{Pipeline, Summary};
 
 /// How often `--stats` redraws its table on a terminal.
@@ -55,6 +55,8 @@ pub fn live(
     let registry = config::registry(&args.bodies)?;
     let filter = config::filter(&args.filter, &registry)?;
     let duration = config::duration(args.duration)?;
+    let look = config::text_look(&args.display)?;
+    let quiet = args.display.quiet;
     let limits = Limits::default();
     let identity = crate::sandbox::plan(args.user.as_deref()).map_err(|e| AppError::Fatal(e.0))?;
     let opts = LiveOptions {
@@ -64,19 +66,37 @@ pub fn live(
         timeout_ms: limits.live_read_timeout_ms,
         bpf: args.filter.bpf.clone(),
     };
+    if args.snaplen < crate::limits::MIN_RPC_SNAPLEN {
+        writeln!(
+            err,
+            "rpcscope: warning: --snaplen {} is below the {} bytes an RPC call header needs over Ethernet, IPv4 and TCP: program, version and procedure may be cut",
+            args.snaplen,
+            crate::limits::MIN_RPC_SNAPLEN
+        )?;
+    }
     let mut cap = LiveCapture::open(&opts).map_err(|e| AppError::Fatal(e.0))?;
+    // tcpdump's banner, on stderr.
+    writeln!(
+        err,
+        "rpcscope: listening on {}, link-type {}, snapshot length {} bytes",
+        args.interface,
+        link_type_name(cap.link()),
+        args.snaplen
+    )?;
     let mut writer = match &args.write {
         None => None,
         Some(path) => {
             let f = File::create(path).map_err(|e| {
                 AppError::Fatal(format!("-w: cannot create {}: {e}", path.display()))
             })?;
-            Some(RpcFrameWriter::new(
-                BufWriter::new(f),
-                cap.link(),
-                args.snaplen,
-                &limits,
-            )?)
+            let pcapng = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("pcapng"));
+            Some(if pcapng {
+                RpcFrameWriter::pcapng(BufWriter::new(f), args.snaplen, &limits)?
+            } else {
+                RpcFrameWriter::new(BufWriter::new(f), cap.link(), args.snaplen, &limits)?
+            })
         }
     };
     let report_file = args
@@ -105,13 +125,26 @@ pub fn live(
     match (args.stats, args.format) {
         (false, Format::Text) => {
             let text = TextSink::with_bodies(out, &mut *err, view, args.verbose)
-                .unanswered_lines(filter.needs_reply());
-            let mut sink = FilteredSink::new(Tee { a: text, b: report }, &filter);
+                .unanswered_lines(filter.needs_reply())
+                .look(look);
+            let mut sink = FilteredSink::new(
+                Tee {
+                    a: Quiet { inner: text, quiet },
+                    b: report,
+                },
+                &filter,
+            );
             run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (false, Format::Json) => {
             let json = JsonLinesSink::new(out, view);
-            let mut sink = FilteredSink::new(Tee { a: json, b: report }, &filter);
+            let mut sink = FilteredSink::new(
+                Tee {
+                    a: Quiet { inner: json, quiet },
+                    b: report,
+                },
+                &filter,
+            );
             run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (false, Format::Csv) => {
@@ -159,6 +192,17 @@ pub fn live(
     })
 }
 
+/// A link type as tcpdump names it: libpcap's name and description
+/// (`EN10MB (Ethernet)`), or the number.
+fn link_type_name(link: crate::capture::LinkType) -> String {
+    let l = pcap::Linktype(link.0 as i32);
+    match (l.get_name(), l.get_description()) {
+        (Ok(n), Ok(d)) => format!("{n} ({d})"),
+        (Ok(n), Err(_)) => n,
+        _ => link.0.to_string(),
+    }
+}
+
 /// The time now, as capture timestamps count it.
 fn wall_clock() -> Timestamp {
     let d = std::time::SystemTime::now()
@@ -193,6 +237,7 @@ impl Run<'_> {
         let mut marks: Vec<ConvKey> = Vec::new();
         let mut dirty = false;
         sink.begin_file(&self.args.interface)?;
+        let mut first = true;
         loop {
             if self.stop.requested()
                 || self.duration.is_some_and(|d| start.elapsed() >= d)
@@ -202,6 +247,10 @@ impl Run<'_> {
             }
             match cap.next_frame() {
                 Ok(Some(frame)) => {
+                    if first {
+                        sink.first_frame(frame.ts)?;
+                        first = false;
+                    }
                     marks.clear();
                     let want_marks = writer.is_some();
                     pipeline.handle_frame(&frame, &mut |ev| {
@@ -293,8 +342,11 @@ impl Run<'_> {
                 last_refresh = Instant::now();
             }
         }
+        // After -c N records, no more: calls still waiting are counted in
+        // the summary but not printed (as `read -c`).
+        let count = self.args.count;
         pipeline.finish(&mut |ev| {
-            if out_err.is_none() {
+            if out_err.is_none() && count.is_none_or(|n| sink.records() < n) {
                 if let Err(e) = sink.offer(&ev) {
                     out_err = Some(e);
                 }
