@@ -79,6 +79,7 @@ fn partition(p: Option<PartitionBy>) -> crate::output::export::Partition {
 /// `read --format parquet -o DIR`: the files, then the summary on `err`
 /// with the number of rows and files written.
 #[cfg(feature = "export")]
+#[allow(clippy::too_many_arguments)]
 pub fn parquet(
     args: &ReadArgs,
     files: &[std::path::PathBuf],
@@ -115,6 +116,7 @@ pub fn parquet(
 
 /// Without the `export` feature, [`Target::open`] refuses parquet.
 #[cfg(not(feature = "export"))]
+#[allow(clippy::too_many_arguments)]
 pub fn parquet(
     _args: &ReadArgs,
     _files: &[std::path::PathBuf],
