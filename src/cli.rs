@@ -217,8 +217,10 @@ pub struct FilterArgs {
     /// Only exchanges at least this slow, e.g. 250us, 10ms, 1.5s.
     #[arg(long, value_name = "DURATION")]
     pub min_latency: Option<String>,
-    /// Only exchanges with this IP address on either side (repeatable).
-    #[arg(long, value_name = "ADDR")]
+    /// Only exchanges with this IP address, or an address inside this
+    /// network (CIDR: 10.0.0.0/8, fd00::/8), on either side; repeatable
+    /// (any of them).
+    #[arg(long, value_name = "ADDR[/PREFIX]")]
     pub host: Vec<String>,
     /// BPF filter expression (libpcap syntax) applied to frames before
     /// decoding, e.g. 'port 2049' (tcpdump's expression, tshark -f). Files:

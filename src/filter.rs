@@ -301,15 +301,95 @@ pub fn parse_duration(opt: &str, s: &str) -> Result<u64, FilterError> {
     }
 }
 
-/// `--host`: an IPv4 or IPv6 address.
-pub fn parse_host(s: &str) -> Result<IpAddr, FilterError> {
-    s.trim()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse()
-        .map_err(|_| {
+/// A `--host` value: an address, or a network as `ADDR/PREFIX` (CIDR).
+/// Host bits under the prefix are ignored (`10.1.2.3/8` is `10.0.0.0/8`).
+/// An IPv4 network matches IPv4 addresses only, an IPv6 network IPv6
+/// addresses only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostNet {
+    /// The network address, host bits cleared.
+    pub addr: IpAddr,
+    /// Leading bits that must match: 0..=32 (IPv4), 0..=128 (IPv6); a
+    /// plain address has the full length.
+    pub prefix: u8,
+}
+
+impl HostNet {
+    /// One address (`/32` or `/128`).
+    pub fn addr(addr: IpAddr) -> Self {
+        let prefix = if addr.is_ipv4() { 32 } else { 128 };
+        HostNet { addr, prefix }
+    }
+
+    /// `addr` with the bits past `prefix` cleared; `None` when `prefix` is
+    /// longer than the address.
+    pub fn new(addr: IpAddr, prefix: u8) -> Option<Self> {
+        let addr = match addr {
+            IpAddr::V4(a) if prefix <= 32 => {
+                IpAddr::V4((u32::from(a) & mask32(prefix)).into())
+            }
+            IpAddr::V6(a) if prefix <= 128 => {
+                IpAddr::V6((u128::from(a) & mask128(prefix)).into())
+            }
+            _ => return None,
+        };
+        Some(HostNet { addr, prefix })
+    }
+
+    /// True when `a` is inside the network.
+    pub fn contains(&self, a: IpAddr) -> bool {
+        match (self.addr, a) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => u32::from(a) & mask32(self.prefix) == u32::from(n),
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                u128::from(a) & mask128(self.prefix) == u128::from(n)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for HostNet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+/// The IPv4 netmask of `prefix` (0..=32) leading ones.
+fn mask32(prefix: u8) -> u32 {
+    u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)
+}
+
+/// The IPv6 netmask of `prefix` (0..=128) leading ones.
+fn mask128(prefix: u8) -> u128 {
+    u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0)
+}
+
+/// `--host`: an IPv4 or IPv6 address (`10.0.0.5`, `::1`, `[::1]`) or a
+/// network in CIDR notation (`10.0.0.0/8`, `fd00::/8`, `[fd00::]/8`).
+pub fn parse_host(s: &str) -> Result<HostNet, FilterError> {
+    let t = s.trim();
+    let (addr, prefix) = match t.rsplit_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (t, None),
+    };
+    let addr = addr.strip_prefix('[').unwrap_or(addr);
+    let addr = addr.strip_suffix(']').unwrap_or(addr);
+    let addr: IpAddr = addr.parse().map_err(|_| {
+        FilterError(format!(
+            "--host: '{s}' is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8; host names are not resolved)"
+        ))
+    })?;
+    let Some(p) = prefix else {
+        return Ok(HostNet::addr(addr));
+    };
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    p.parse::<u8>()
+        .ok()
+        .filter(|_| p.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| HostNet::new(addr, n))
+        .ok_or_else(|| {
             FilterError(format!(
-                "--host: '{s}' is not an IP address (host names are not resolved)"
+                "--host: '{s}': the prefix length after '/' must be a number from 0 to {max}"
             ))
         })
 }
@@ -324,8 +404,9 @@ pub struct Filter {
     /// Program status terms (`NFS3ERR_NOENT`, `!NFS3_OK`).
     pub body_status: Vec<BodyStatusTerm>,
     pub min_latency_ns: Option<u64>,
-    /// Either side of the exchange must be one of these; empty: any.
-    pub hosts: Vec<IpAddr>,
+    /// Either side of the exchange must be in one of these (addresses or
+    /// networks); empty: any.
+    pub hosts: Vec<HostNet>,
     /// `--xid`: only the exchange with this XID.
     pub xid: Option<u32>,
     /// `--frame`: only the exchange this frame belongs to (call, reply or
@@ -459,7 +540,7 @@ impl Filter {
             && !self
                 .hosts
                 .iter()
-                .any(|h| *h == ex.client.addr || *h == ex.server.addr)
+                .any(|h| h.contains(ex.client.addr) || h.contains(ex.server.addr))
         {
             return false;
         }
@@ -812,12 +893,78 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(
-            parse_host("127.0.0.1"),
-            Ok("127.0.0.1".parse::<IpAddr>().unwrap())
-        );
-        assert_eq!(parse_host("[::1]"), Ok("::1".parse::<IpAddr>().unwrap()));
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(parse_host("127.0.0.1"), Ok(HostNet::addr(ip("127.0.0.1"))));
+        assert_eq!(parse_host("127.0.0.1").unwrap().prefix, 32);
+        assert_eq!(parse_host("[::1]"), Ok(HostNet::addr(ip("::1"))));
+        assert_eq!(parse_host("::1").unwrap().prefix, 128);
         assert!(parse_host("localhost").is_err());
+    }
+
+    #[test]
+    fn host_networks_in_cidr_notation() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let n = parse_host("10.0.0.0/8").unwrap();
+        assert_eq!((n.addr, n.prefix), (ip("10.0.0.0"), 8));
+        assert!(n.contains(ip("10.0.0.1")));
+        assert!(n.contains(ip("10.255.255.255")));
+        assert!(!n.contains(ip("11.0.0.0")));
+        assert!(!n.contains(ip("9.255.255.255")));
+        // An IPv4 network never matches an IPv6 address (nor a mapped one).
+        assert!(!n.contains(ip("::ffff:10.0.0.1")));
+        // Host bits are cleared.
+        let n = parse_host("192.168.1.77/24").unwrap();
+        assert_eq!(n.addr, ip("192.168.1.0"));
+        assert_eq!(n.to_string(), "192.168.1.0/24");
+        assert!(n.contains(ip("192.168.1.200")));
+        assert!(!n.contains(ip("192.168.2.1")));
+        // /0 is everything of its family; /32 one address.
+        let all = parse_host("0.0.0.0/0").unwrap();
+        assert!(all.contains(ip("1.2.3.4")) && all.contains(ip("255.255.255.255")));
+        assert!(!all.contains(ip("::1")));
+        let one = parse_host("127.0.0.1/32").unwrap();
+        assert_eq!(one, HostNet::addr(ip("127.0.0.1")));
+        assert!(!one.contains(ip("127.0.0.2")));
+        let n = parse_host("10.0.0.1/31").unwrap();
+        assert!(n.contains(ip("10.0.0.0")) && n.contains(ip("10.0.0.1")));
+        assert!(!n.contains(ip("10.0.0.2")));
+        // IPv6.
+        let n = parse_host("fd00::/8").unwrap();
+        assert!(n.contains(ip("fd12:3456::1")));
+        assert!(!n.contains(ip("fe80::1")));
+        assert!(!n.contains(ip("10.0.0.1")));
+        assert_eq!(parse_host("[fd00::]/8"), Ok(n));
+        let n = parse_host("2001:db8::1/127").unwrap();
+        assert!(n.contains(ip("2001:db8::")) && !n.contains(ip("2001:db8::2")));
+        assert_eq!(parse_host("::/0").unwrap().prefix, 0);
+        assert!(parse_host("::/0").unwrap().contains(ip("ffff::1")));
+        assert_eq!(parse_host("::1/128"), Ok(HostNet::addr(ip("::1"))));
+        assert_eq!(
+            parse_host("ff00::1/1").unwrap().addr,
+            ip("8000::"),
+            "one bit kept"
+        );
+    }
+
+    #[test]
+    fn bad_host_networks_say_why() {
+        for (bad, why) in [
+            ("10.0.0.0/33", "from 0 to 32"),
+            ("fd00::/129", "from 0 to 128"),
+            ("10.0.0.0/", "from 0 to 32"),
+            ("10.0.0.0/-1", "from 0 to 32"),
+            ("10.0.0.0/+8", "from 0 to 32"),
+            ("10.0.0.0/8/8", "not an IP address"),
+            ("10.0.0.0/x", "from 0 to 32"),
+            ("10.0.0.0/256", "from 0 to 32"),
+            ("10.0.0/8", "not an IP address"),
+            ("/8", "not an IP address"),
+            ("host.example/8", "not an IP address"),
+        ] {
+            let e = parse_host(bad).unwrap_err().0;
+            assert!(e.contains(why) && e.starts_with("--host: "), "{bad}: {e}");
+            assert!(!e.contains('\n'), "{e}");
+        }
     }
 
     #[test]
