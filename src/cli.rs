@@ -329,27 +329,54 @@ pub enum ColorWhen {
     Never,
 }
 
-/// Extra grouping of statistics rows.
+/// Grouping of statistics rows (`--by`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum By {
     /// One row per procedure and client address.
     Client,
     /// One row per procedure and server address.
     Server,
+    /// One row per procedure and connection: transport, client address and
+    /// port, server address and port.
+    Connection,
+    /// One row per program and version, all its procedures together.
+    Program,
     /// One row per procedure and file: its path, or the handle's hash
     /// (`fh:0x...`) where the path is not known.
     Path,
 }
 
+/// The order of statistics rows (`--sort`): biggest first, ties in
+/// program, version, procedure order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum SortBy {
+    /// Calls.
+    Calls,
+    /// Failed exchanges.
+    Errors,
+    /// Mean latency.
+    Mean,
+    /// 99th percentile of latency.
+    P99,
+    /// Longest latency.
+    Max,
+    /// Sum of the latencies: where the time went (the default).
+    #[default]
+    Total,
+}
+
 /// Output format of statistics (`stats`, `live --stats`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TableFormat {
-    /// An aligned table, one row per procedure, slowest first; the run
-    /// summary on stderr.
+    /// An aligned table, one row per procedure, then the errors by status;
+    /// the run summary on stderr.
     Text,
-    /// One JSON array of row objects (schema: docs/json.md); the run summary
-    /// on stderr.
+    /// One JSON array of row objects (with --interval, of interval objects;
+    /// schema: docs/json.md); the run summary on stderr.
     Json,
+    /// A header line, then one line per row (RFC 4180; latencies in
+    /// microseconds, the JSON's values); the run summary on stderr.
+    Csv,
 }
 
 #[derive(Debug, Parser)]
@@ -359,9 +386,18 @@ pub struct StatsArgs {
     /// Output format of the statistics.
     #[arg(long, value_enum, default_value_t = TableFormat::Text)]
     pub format: TableFormat,
-    /// Also group by client or server address.
+    /// Group rows by procedure and client or server address, connection or
+    /// file, or by program only (default: by procedure).
     #[arg(long, value_enum)]
     pub by: Option<By>,
+    /// Order of the rows, biggest first.
+    #[arg(long, value_enum, default_value_t = SortBy::Total, value_name = "KEY")]
+    pub sort: SortBy,
+    /// A table per interval of this many seconds of capture time (e.g.
+    /// 0.5, 1, 60), from the first frame; exchanges count in the interval
+    /// of their call.
+    #[arg(long, value_name = "SECONDS")]
+    pub interval: Option<f64>,
     /// Quiet: print only the run summary (stderr), no table.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -434,7 +470,8 @@ pub struct LiveArgs {
     /// Interface to capture on (see `rpcscope interfaces`).
     #[arg(short = 'i', long, value_name = "IFACE")]
     pub interface: String,
-    /// Output format (with --stats: text is a table, json one array).
+    /// Output format (with --stats: text is a table, json one array, csv a
+    /// header and a line per row).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Stop after this many exchange records (complete exchanges, unanswered
@@ -462,9 +499,13 @@ pub struct LiveArgs {
     /// seconds on a terminal, and a final one at the end.
     #[arg(long)]
     pub stats: bool,
-    /// With --stats: also group by client or server address.
+    /// With --stats: group rows by procedure and client or server address,
+    /// connection or file, or by program only.
     #[arg(long, value_enum, requires = "stats")]
     pub by: Option<By>,
+    /// With --stats: order of the rows, biggest first.
+    #[arg(long, value_enum, requires = "stats", default_value_t = SortBy::Total, value_name = "KEY")]
+    pub sort: SortBy,
     /// With --stats: one row per NFSv4 operation inside COMPOUNDs.
     #[arg(long, requires = "stats")]
     pub ops: bool,

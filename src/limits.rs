@@ -33,6 +33,11 @@
 //! | statistics rows (`stats`, `live --stats`) | `max_stats_rows` x ~20 KiB | 10 MiB |
 //! | **total** | | **122 MiB** |
 //!
+//! `stats --interval` holds a table per interval instead of one:
+//! `max_interval_rows` x ~20 KiB = 40 MiB in place of the 10 MiB above
+//! (152 MiB in total; rows whose latencies stay under a second hold ~5
+//! KiB, so ~10 MiB in practice).
+//!
 //! `tests/flood.rs` checks it: 200,000 TCP flows within 20 s of capture time,
 //! each holding the start of a record that never completes (the streams
 //! dropped are counted as `rpc_stream_evicted` and `tcp_stream_evicted`),
@@ -191,6 +196,17 @@ pub struct Limits {
     /// than a readable table and caps memory at 10 MiB; exchanges of later
     /// keys go into one overflow row (reported on stderr).
     pub max_stats_rows: usize,
+    /// Rows of all the tables of `stats --interval` together, each table's
+    /// overflow row included: 2048 rows hold ~130 intervals of 15
+    /// procedures, at most 40 MiB. Past it an interval with rows counts new
+    /// keys in its overflow row, and an exchange that would need a new
+    /// interval is counted in none (stderr says how many).
+    pub max_interval_rows: usize,
+    /// The span of `stats --interval`, in intervals: an empty interval
+    /// costs no memory but is printed (JSON: `{"start", "end", "rows": []}`,
+    /// ~60 bytes), so 100,000 bounds the output to a few MB. An exchange
+    /// past it is counted in no interval (stderr says how many).
+    pub max_stats_intervals: u64,
     /// Read timeout of a live capture handle, in milliseconds, on platforms
     /// where libpcap honours it in immediate mode: 100 ms keeps Ctrl-C prompt.
     pub live_read_timeout_ms: u32,
@@ -449,6 +465,8 @@ impl Default for Limits {
             max_probe_record: 1024 * 1024 + 4096,
             max_capture_interfaces: 4096,
             max_stats_rows: 512,
+            max_interval_rows: 2048,
+            max_stats_intervals: 100_000,
             live_read_timeout_ms: 100,
             live_idle_sleep_us: 2000,
             max_write_backlog_bytes: 4 * 1024 * 1024,

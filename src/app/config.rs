@@ -85,7 +85,48 @@ pub fn group_by(by: Option<By>) -> GroupBy {
         None => GroupBy::Procedure,
         Some(By::Client) => GroupBy::Client,
         Some(By::Server) => GroupBy::Server,
+        Some(By::Connection) => GroupBy::Connection,
+        Some(By::Program) => GroupBy::Program,
         Some(By::Path) => GroupBy::Path,
+    }
+}
+
+/// `--sort`.
+pub fn sort_key(s: crate::cli::SortBy) -> crate::stats::SortKey {
+    use crate::cli::SortBy;
+    use crate::stats::SortKey;
+    match s {
+        SortBy::Calls => SortKey::Calls,
+        SortBy::Errors => SortKey::Errors,
+        SortBy::Mean => SortKey::Mean,
+        SortBy::P99 => SortKey::P99,
+        SortBy::Max => SortKey::Max,
+        SortBy::Total => SortKey::Total,
+    }
+}
+
+/// `--ops` with `--by`: `--by program` merges every procedure, so it has
+/// no operations to split.
+pub fn ops_with_by(ops: bool, by: Option<By>) -> Result<(), AppError> {
+    if ops && by == Some(By::Program) {
+        return Err(AppError::Usage(
+            "--ops splits NFSv4 compounds by operation and --by program merges all procedures: give one of them".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `--interval`: a positive number of seconds (fractions allowed), at
+/// least a microsecond; in nanoseconds.
+pub fn interval(secs: Option<f64>) -> Result<Option<u64>, AppError> {
+    match secs {
+        None => Ok(None),
+        Some(s) if s.is_finite() && (1e-6..1e9).contains(&s) => {
+            Ok(Some((s * 1e9).round() as u64))
+        }
+        Some(s) => Err(AppError::Usage(format!(
+            "--interval: '{s}' must be a positive number of seconds, from 0.000001 (e.g. 0.5, 1, 60)"
+        ))),
     }
 }
 
@@ -115,11 +156,7 @@ pub fn live_checks(a: &crate::cli::LiveArgs) -> Result<(), AppError> {
                 .into(),
         ));
     }
-    if a.stats && a.format == crate::cli::Format::Csv {
-        return Err(AppError::Usage(
-            "live --stats --format: text or json".into(),
-        ));
-    }
+    ops_with_by(a.ops, a.by)?;
     if a.snaplen == 0 {
         return Err(AppError::Usage("--snaplen: must be at least 1".into()));
     }

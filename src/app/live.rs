@@ -157,6 +157,7 @@ pub fn live(
         (true, format) => {
             let format = match format {
                 Format::Json => StatsFormat::Json,
+                Format::Csv => StatsFormat::Csv,
                 _ => StatsFormat::Text,
             };
             let stats = Stats::with_registry(
@@ -164,7 +165,8 @@ pub fn live(
                 limits.max_stats_rows,
                 run.options.registry.clone(),
             )
-            .with_ops(args.ops);
+            .with_ops(args.ops)
+            .with_sort(config::sort_key(args.sort));
             let printer = StatsSink::new(stats, format, out, &mut *err);
             let mut sink = FilteredSink::new(Tee { a: printer, b: report }, &filter);
             let redraw = tty && format == StatsFormat::Text;

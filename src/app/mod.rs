@@ -285,6 +285,8 @@ pub fn stats(
 ) -> Result<Outcome, AppError> {
     let files = input_files(&args.input)?;
     let registry = config::registry(&args.bodies)?;
+    config::ops_with_by(args.ops, args.by)?;
+    let interval = config::interval(args.interval)?;
     let (filter, opts) = file_options(&args.filter, true, &registry)?;
     let mut opts = opts.with_input(&args.input, &Limits::default())?;
     // Paths need every body; the rest of the table only statuses.
@@ -295,6 +297,7 @@ pub fn stats(
     let format = match args.format {
         TableFormat::Text => StatsFormat::Text,
         TableFormat::Json => StatsFormat::Json,
+        TableFormat::Csv => StatsFormat::Csv,
     };
     let mut summary = Vec::new();
     let stats = Stats::with_registry(
@@ -302,12 +305,14 @@ pub fn stats(
         limits.max_stats_rows,
         opts.pipeline.registry.clone(),
     )
-    .with_ops(args.ops);
+    .with_ops(args.ops)
+    .with_sort(config::sort_key(args.sort));
     // -q: the table goes nowhere, the run summary still to stderr.
     let mut nowhere = io::sink();
     let out: &mut dyn Write = if args.quiet { &mut nowhere } else { out };
-    let mut printer =
-        StatsSink::new(stats, format, out, &mut summary).with_histogram(args.histogram);
+    let mut printer = StatsSink::new(stats, format, out, &mut summary)
+        .with_histogram(args.histogram)
+        .with_intervals(interval, &limits);
     let r = read_files_with(
         &files,
         &limits,

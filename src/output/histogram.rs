@@ -7,8 +7,7 @@
 use std::io::{self, Write};
 
 use crate::stats::latency::{human_us, log_bucket, LOG_BUCKET_BOUNDS_US};
-use crate::stats::names::{program_label, row_name};
-use crate::stats::{GroupBy, Stats, StatsRow};
+use crate::stats::{Stats, StatsRow};
 
 /// Width of the longest bar, in character cells.
 const BAR_WIDTH: usize = 40;
@@ -20,17 +19,8 @@ pub fn write_histograms(stats: &Stats, out: &mut dyn Write) -> io::Result<()> {
         if r.latency.count() == 0 {
             continue;
         }
-        let mut title = format!(
-            "{} {} {}",
-            program_label(registry, k.program),
-            k.version.map_or("-".into(), |v| v.to_string()),
-            row_name(registry, k)
-        );
-        match stats.by() {
-            GroupBy::Procedure => {}
-            GroupBy::Path => title += &format!(" {}", k.path.as_deref().unwrap_or("-")),
-            _ => title += &format!(" {}", k.peer.map_or("-".into(), |a| a.to_string())),
-        }
+        let title =
+            super::stats::text::identity_cells(registry, stats.by(), k).join(" ");
         writeln!(out)?;
         write_one(&title, r, out)?;
     }

@@ -4,8 +4,11 @@
 //! aggregates.
 //!
 //! - [`Stats`] (`table`): rows keyed by program, version, procedure (and an
-//!   NFSv4 compound's operation, and optionally a peer or a file), with
-//!   counters, errors by name and a [`Latency`] distribution.
+//!   NFSv4 compound's operation, and optionally a peer, a connection or a
+//!   file; or per program only), with counters, errors by name and a
+//!   [`Latency`] distribution.
+//! - [`Intervals`] (`intervals`): one such table per interval of capture
+//!   time (`stats --interval`).
 //! - [`Latency`] (`latency`): HDR percentiles, exact min/mean/max and exact
 //!   counts on 1-2-5 log buckets; [`CoarseHist`] for many small cells.
 //! - [`Series`] (`series`): calls, errors and p50/p99 per interval and key.
@@ -18,6 +21,7 @@
 //! bound is counted, never a panic.
 
 pub mod analysis;
+pub mod intervals;
 pub mod latency;
 pub mod names;
 pub mod notable;
@@ -29,5 +33,6 @@ pub use analysis::{Analysis, SeriesShape};
 pub use latency::{CoarseHist, Latency, LOG_BUCKETS, LOG_BUCKET_BOUNDS_US};
 pub use notable::{ErrorList, Notable, Slowest};
 pub use series::{Cell, Point, Series};
-pub use table::{GroupBy, Stats, StatsKey, StatsRow};
+pub use intervals::Intervals;
+pub use table::{Conn, GroupBy, SortKey, Stats, StatsKey, StatsRow};
 pub use top::{Rank, TopEntry, TopTable};

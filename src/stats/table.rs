@@ -1,6 +1,6 @@
 //! The statistics table: per program, version and procedure (optionally per
-//! client or server address, or per file), calls, replies, errors by
-//! status, latency and bytes.
+//! client or server address, connection or file; or per program and
+//! version only), calls, replies, errors by status, latency and bytes.
 //!
 //! What is counted, once per exchange:
 //! - a complete exchange: one call, one reply, its status, its latency (from
@@ -27,6 +27,9 @@
 //! counts as `unanswered`; bytes count in the row of the main operation
 //! only, so the byte columns still add up to the traffic.
 //!
+//! Rows come out in a [`SortKey`] order (the total latency by default),
+//! descending, ties broken by the key, so the order is the same every run.
+//!
 //! Memory is bounded by `Limits::max_stats_rows`: later keys are merged into
 //! one row whose program is `null` ([`Stats::overflowed`] counts them).
 
@@ -37,6 +40,7 @@ use std::sync::Arc;
 use super::latency::Latency;
 use super::names;
 use crate::event::{Event, Exchange, ExchangeKind};
+use crate::net::{Endpoint, Transport};
 use crate::programs::nfs4::Compound;
 use crate::programs::registry::Registry;
 
@@ -53,6 +57,44 @@ pub enum GroupBy {
     /// One row per procedure and file: its path, or `fh:0x...` (the
     /// handle's hash) where the path is not known.
     Path,
+    /// One row per procedure and connection: transport, client address and
+    /// port, server address and port.
+    Connection,
+    /// One row per program and version: every procedure merged (the key's
+    /// `procedure` and `operation` are `None`).
+    Program,
+}
+
+/// The order of rows: by this value, descending (biggest first), then by
+/// key ([`StatsKey`]'s order), so that equal rows always come in the same
+/// order. Rows with no latency have none of the latency values and come
+/// after the rows that have one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// The sum of the latencies (the total time spent waiting: tshark's
+    /// "Sum SRT").
+    #[default]
+    Total,
+    /// Calls.
+    Calls,
+    /// Failed exchanges ([`StatsRow::errors_total`]).
+    Errors,
+    /// The mean latency.
+    Mean,
+    /// The 99th percentile of latency.
+    P99,
+    /// The longest latency.
+    Max,
+}
+
+/// A connection of a `--by connection` row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Conn {
+    pub transport: Transport,
+    /// The caller's address and port.
+    pub client: Endpoint,
+    /// The callee's address and port.
+    pub server: Endpoint,
 }
 
 /// A row's key.
@@ -68,6 +110,8 @@ pub struct StatsKey {
     pub peer: Option<IpAddr>,
     /// The file, with `--by path`.
     pub path: Option<Arc<str>>,
+    /// The connection, with `--by connection`.
+    pub conn: Option<Conn>,
 }
 
 impl StatsKey {
@@ -79,6 +123,7 @@ impl StatsKey {
         operation: None,
         peer: None,
         path: None,
+        conn: None,
     };
 
     /// The procedure key of an exchange (no peer, no path): an NFSv4
@@ -92,6 +137,7 @@ impl StatsKey {
             operation: ex.facts.compound.as_ref().and_then(|c| c.main_op()),
             peer: None,
             path: None,
+            conn: None,
         }
     }
 }
@@ -116,6 +162,19 @@ impl StatsRow {
     /// All failed exchanges of the row.
     pub fn errors_total(&self) -> u64 {
         self.errors.values().sum()
+    }
+    /// The value rows are ordered by under `sort` (`None`: a latency value
+    /// of a row with no reply).
+    pub fn sort_value(&self, sort: SortKey) -> Option<f64> {
+        let l = &self.latency;
+        match sort {
+            SortKey::Total => (l.count() > 0).then(|| l.sum_ns() as f64),
+            SortKey::Calls => Some(self.calls as f64),
+            SortKey::Errors => Some(self.errors_total() as f64),
+            SortKey::Mean => l.min_mean_max_us().map(|m| m.1),
+            SortKey::P99 => l.percentile_us(99.0),
+            SortKey::Max => l.min_mean_max_us().map(|m| m.2),
+        }
     }
     /// Adds another row's counts (rows shown together).
     pub fn merge(&mut self, o: &StatsRow) {
@@ -149,6 +208,7 @@ pub fn counts(ev: &Event<'_>) -> bool {
 pub struct Stats {
     registry: Arc<Registry>,
     by: GroupBy,
+    sort: SortKey,
     max_rows: usize,
     rows: crate::hash::FastMap<StatsKey, StatsRow>,
     /// One row per operation inside compounds (`--ops`).
@@ -168,6 +228,7 @@ impl Stats {
         Stats {
             registry,
             by,
+            sort: SortKey::default(),
             max_rows: max_rows.max(1),
             rows: crate::hash::map(),
             ops: false,
@@ -180,6 +241,37 @@ impl Stats {
     pub fn with_ops(mut self, ops: bool) -> Self {
         self.ops = ops;
         self
+    }
+
+    /// Orders the rows by `sort` (see [`SortKey`]).
+    pub fn with_sort(mut self, sort: SortKey) -> Self {
+        self.sort = sort;
+        self
+    }
+
+    /// The order of the rows.
+    pub fn sort(&self) -> SortKey {
+        self.sort
+    }
+
+    /// An empty table with the same registry, grouping, order, `--ops` and
+    /// row bound.
+    pub fn empty_like(&self) -> Self {
+        Stats {
+            registry: self.registry.clone(),
+            by: self.by,
+            sort: self.sort,
+            max_rows: self.max_rows,
+            rows: crate::hash::map(),
+            ops: self.ops,
+            overflowed: 0,
+        }
+    }
+
+    /// Changes the row bound (see [`super::intervals`]: a budget shared by
+    /// several tables).
+    pub(crate) fn set_max_rows(&mut self, max_rows: usize) {
+        self.max_rows = max_rows.max(1);
     }
 
     /// The registry names come from.
@@ -200,13 +292,24 @@ impl Stats {
             GroupBy::Client => key.peer = Some(ex.client.addr),
             GroupBy::Server => key.peer = Some(ex.server.addr),
             GroupBy::Path => key.path = names::file_key(ex),
+            GroupBy::Connection => {
+                key.conn = Some(Conn {
+                    transport: ex.transport,
+                    client: ex.client,
+                    server: ex.server,
+                })
+            }
+            GroupBy::Program => {
+                key.procedure = None;
+                key.operation = None;
+            }
         }
         key
     }
 
     fn row(&mut self, ex: &Exchange, operation: Option<Option<u32>>) -> &mut StatsRow {
         let mut key = self.key_of(ex);
-        if let Some(op) = operation {
+        if let (Some(op), false) = (operation, self.by == GroupBy::Program) {
             key.operation = op;
         }
         if !self.rows.contains_key(&key) && self.rows.len() + 1 >= self.max_rows {
@@ -333,21 +436,37 @@ impl Stats {
         self.rows.iter()
     }
 
-    /// The rows, slowest first (mean latency descending; rows without
-    /// latency last, by key).
+    /// The rows in the table's order ([`Stats::with_sort`]; by default
+    /// the total latency): biggest first, rows without the value (no
+    /// latency) last, ties by key.
     pub fn rows(&self) -> Vec<(&StatsKey, &StatsRow)> {
         let mut v: Vec<_> = self.rows.iter().collect();
-        v.sort_by(|a, b| {
-            let ma = a.1.latency.min_mean_max_us().map(|m| m.1);
-            let mb = b.1.latency.min_mean_max_us().map(|m| m.1);
-            match (ma, mb) {
-                (Some(x), Some(y)) => y.total_cmp(&x).then(a.0.cmp(b.0)),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => a.0.cmp(b.0),
-            }
+        let sort = self.sort;
+        v.sort_by_cached_key(|(k, r)| {
+            (
+                std::cmp::Reverse(r.sort_value(sort).map(OrdF64)),
+                (*k).clone(),
+            )
         });
         v
+    }
+}
+
+/// A float ordered by [`f64::total_cmp`] (sort keys are never NaN).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrdF64(f64);
+
+impl Eq for OrdF64 {}
+
+impl PartialOrd for OrdF64 {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for OrdF64 {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0)
     }
 }
 
