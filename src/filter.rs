@@ -325,12 +325,8 @@ impl HostNet {
     /// longer than the address.
     pub fn new(addr: IpAddr, prefix: u8) -> Option<Self> {
         let addr = match addr {
-            IpAddr::V4(a) if prefix <= 32 => {
-                IpAddr::V4((u32::from(a) & mask32(prefix)).into())
-            }
-            IpAddr::V6(a) if prefix <= 128 => {
-                IpAddr::V6((u128::from(a) & mask128(prefix)).into())
-            }
+            IpAddr::V4(a) if prefix <= 32 => IpAddr::V4((u32::from(a) & mask32(prefix)).into()),
+            IpAddr::V6(a) if prefix <= 128 => IpAddr::V6((u128::from(a) & mask128(prefix)).into()),
             _ => return None,
         };
         Some(HostNet { addr, prefix })
@@ -340,9 +336,7 @@ impl HostNet {
     pub fn contains(&self, a: IpAddr) -> bool {
         match (self.addr, a) {
             (IpAddr::V4(n), IpAddr::V4(a)) => u32::from(a) & mask32(self.prefix) == u32::from(n),
-            (IpAddr::V6(n), IpAddr::V6(a)) => {
-                u128::from(a) & mask128(self.prefix) == u128::from(n)
-            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => u128::from(a) & mask128(self.prefix) == u128::from(n),
             _ => false,
         }
     }

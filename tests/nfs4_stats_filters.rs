@@ -157,7 +157,11 @@ fn stats_split_compounds_by_main_operation() {
         .find(|l| l.contains("COMPOUND:LOOKUP "))
         .expect(&text);
     let w: Vec<&str> = lookup.split_whitespace().collect();
-    assert_eq!(w, ["nfs", "4", "COMPOUND:LOOKUP", "NFS4ERR_NOENT", "1"], "{lookup}");
+    assert_eq!(
+        w,
+        ["nfs", "4", "COMPOUND:LOOKUP", "NFS4ERR_NOENT", "1"],
+        "{lookup}"
+    );
 }
 
 #[test]

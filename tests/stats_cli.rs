@@ -200,9 +200,7 @@ fn default_order_is_total_latency_and_total_ms_is_the_sum_of_latencies() {
                 continue;
             }
             if let Some(l) = e["latency_us"].as_f64() {
-                let s = sums
-                    .entry(format!("{:?}", exchange_key(&e)))
-                    .or_default();
+                let s = sums.entry(format!("{:?}", exchange_key(&e))).or_default();
                 s.0 += l;
                 s.1 += 1;
             }
@@ -213,7 +211,10 @@ fn default_order_is_total_latency_and_total_ms_is_the_sum_of_latencies() {
                 Some(&(sum, n)) => {
                     assert_eq!(l["count"].as_u64(), Some(n), "{name}: {r}");
                     let total = l["total"].as_f64().unwrap();
-                    assert!((total - sum).abs() < 1e-3 * n as f64, "{name}: {total} vs {sum}");
+                    assert!(
+                        (total - sum).abs() < 1e-3 * n as f64,
+                        "{name}: {total} vs {sum}"
+                    );
                     let mean = l["mean"].as_f64().unwrap();
                     assert!((total / n as f64 - mean).abs() < 1e-6 * total.max(1.0));
                 }
@@ -274,7 +275,7 @@ fn each_sort_key_orders_rows_biggest_first_in_json_and_text() {
                 .map(|r| {
                     (
                         r["calls"].to_string(),
-                        sort_value(r, "errors").unwrap().to_string(),
+                        (sort_value(r, "errors").unwrap() as u64).to_string(),
                         ms(r["latency_us"]["p99"].as_f64()),
                     )
                 })
@@ -538,7 +539,12 @@ fn by_program_merges_every_procedure_of_a_version() {
             let w = &want[&format!("{} {}", r["program"], r["version"])];
             let u = |k: &str| r[k].as_u64().unwrap();
             assert_eq!(
-                (u("calls"), u("replies"), u("unanswered"), u("retransmissions")),
+                (
+                    u("calls"),
+                    u("replies"),
+                    u("unanswered"),
+                    u("retransmissions")
+                ),
                 (w.calls, w.replies, w.unanswered, w.retransmissions),
                 "{name}"
             );
@@ -591,14 +597,16 @@ fn intervals_split_the_rows_by_call_time() {
     ] {
         let f = cap(name);
         let width: f64 = secs.parse().unwrap();
-        let ivs: Vec<Value> = serde_json::from_str(&ok(&[
-            "stats", "--format", "json", "--interval", secs, &f,
-        ]))
-        .unwrap();
+        let ivs: Vec<Value> =
+            serde_json::from_str(&ok(&["stats", "--format", "json", "--interval", secs, &f]))
+                .unwrap();
         assert!(ivs.len() >= 3, "{name}: {}", ivs.len());
         // Aligned to the first frame, regular, contiguous.
         let start0 = ivs[0]["start"].as_f64().unwrap();
-        assert!((start0 * 1e6 - first_frame_us(&f) as f64).abs() < 1.0, "{name}");
+        assert!(
+            (start0 * 1e6 - first_frame_us(&f) as f64).abs() < 1.0,
+            "{name}"
+        );
         for (i, iv) in ivs.iter().enumerate() {
             let (s, e) = (iv["start"].as_f64().unwrap(), iv["end"].as_f64().unwrap());
             assert!((e - s - width).abs() < 1e-6, "{name}: {iv}");
@@ -650,9 +658,15 @@ fn intervals_split_the_rows_by_call_time() {
         let heads: Vec<&str> = out.lines().filter(|l| l.starts_with("INTERVAL ")).collect();
         assert_eq!(heads.len(), ivs.len(), "{name}");
         assert!(heads[0].ends_with(" UTC"));
-        let empty = ivs.iter().filter(|iv| iv["rows"] == Value::Array(vec![])).count();
+        let empty = ivs
+            .iter()
+            .filter(|iv| iv["rows"] == Value::Array(vec![]))
+            .count();
         assert_eq!(out.matches("(no RPC exchanges)").count(), empty, "{name}");
-        let rows: usize = ivs.iter().map(|iv| iv["rows"].as_array().unwrap().len()).sum();
+        let rows: usize = ivs
+            .iter()
+            .map(|iv| iv["rows"].as_array().unwrap().len())
+            .sum();
         // Table lines: not a header, not the ERRORS tables (up to the
         // blank line before the next interval).
         let mut in_errors = false;
@@ -703,7 +717,10 @@ fn parse_csv(text: &str) -> Vec<Vec<Option<String>>> {
             _ => field.push(c),
         }
     }
-    assert!(row.is_empty() && field.is_empty(), "CSV ends with a line break");
+    assert!(
+        row.is_empty() && field.is_empty(),
+        "CSV ends with a line break"
+    );
     rows
 }
 
@@ -785,11 +802,26 @@ fn csv_is_the_json_row_for_row() {
         }
         // With --interval: the rows of every interval, with its start.
         let ivs: Vec<Value> = serde_json::from_str(&ok(&[
-            "stats", "--format", "json", "--interval", "0.001", &f,
+            "stats",
+            "--format",
+            "json",
+            "--interval",
+            "0.001",
+            &f,
         ]))
         .unwrap();
-        let csv = parse_csv(&ok(&["stats", "--format", "csv", "--interval", "0.001", &f]));
-        assert_eq!(csv[0][..2], [Some("interval_start".into()), Some("interval_end".into())]);
+        let csv = parse_csv(&ok(&[
+            "stats",
+            "--format",
+            "csv",
+            "--interval",
+            "0.001",
+            &f,
+        ]));
+        assert_eq!(
+            csv[0][..2],
+            [Some("interval_start".into()), Some("interval_end".into())]
+        );
         let mut lines = csv[1..].iter();
         for iv in &ivs {
             for r in iv["rows"].as_array().unwrap() {
@@ -809,7 +841,10 @@ fn csv_is_the_json_row_for_row() {
 fn bad_values_are_one_line_usage_errors() {
     let f = cap("rpcbind-rpcinfo.pcap");
     for (args, says) in [
-        (vec!["stats", "--host", "10.0.0.0/33", &f], "--host: '10.0.0.0/33'"),
+        (
+            vec!["stats", "--host", "10.0.0.0/33", &f],
+            "--host: '10.0.0.0/33'",
+        ),
         (vec!["stats", "--host", "fd00::/129", &f], "from 0 to 128"),
         (vec!["read", "--host", "10.0.0.0/x", &f], "--host"),
         (vec!["stats", "--interval", "0", &f], "--interval: '0'"),
@@ -826,7 +861,10 @@ fn bad_values_are_one_line_usage_errors() {
     }
     // Values clap checks: its error names the option and the values.
     for (args, says) in [
-        (vec!["stats", "--sort", "foo", &f], "possible values: calls, errors, mean, p99, max, total"),
+        (
+            vec!["stats", "--sort", "foo", &f],
+            "possible values: calls, errors, mean, p99, max, total",
+        ),
         (vec!["stats", "--by", "foo", &f], "connection"),
         (vec!["stats", "--interval", "soon", &f], "--interval"),
         (vec!["stats", "--format", "xml", &f], "csv"),
@@ -834,7 +872,13 @@ fn bad_values_are_one_line_usage_errors() {
         let o = run(&args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.lines().next().unwrap().starts_with("error: invalid value"), "{err}");
+        assert!(
+            err.lines()
+                .next()
+                .unwrap()
+                .starts_with("error: invalid value"),
+            "{err}"
+        );
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
@@ -846,13 +890,41 @@ fn bad_values_are_one_line_usage_errors() {
 fn live_stats_takes_sort_by_and_csv() {
     let dev = "no-such-interface0";
     for (args, code) in [
-        (vec!["live", "-i", dev, "--stats", "--format", "csv", "--sort", "calls", "--by", "connection"], 1),
-        (vec!["live", "-i", dev, "--stats", "--by", "program", "--sort", "p99"], 1),
-        (vec!["live", "-i", dev, "--stats", "--host", "10.0.0.0/8"], 1),
+        (
+            vec![
+                "live",
+                "-i",
+                dev,
+                "--stats",
+                "--format",
+                "csv",
+                "--sort",
+                "calls",
+                "--by",
+                "connection",
+            ],
+            1,
+        ),
+        (
+            vec![
+                "live", "-i", dev, "--stats", "--by", "program", "--sort", "p99",
+            ],
+            1,
+        ),
+        (
+            vec!["live", "-i", dev, "--stats", "--host", "10.0.0.0/8"],
+            1,
+        ),
         (vec!["live", "-i", dev, "--sort", "calls"], 2),
         (vec!["live", "-i", dev, "--stats", "--sort", "foo"], 2),
-        (vec!["live", "-i", dev, "--stats", "--ops", "--by", "program"], 2),
-        (vec!["live", "-i", dev, "--stats", "--host", "10.0.0.0/40"], 2),
+        (
+            vec!["live", "-i", dev, "--stats", "--ops", "--by", "program"],
+            2,
+        ),
+        (
+            vec!["live", "-i", dev, "--stats", "--host", "10.0.0.0/40"],
+            2,
+        ),
     ] {
         let o = run(&args);
         let err = String::from_utf8_lossy(&o.stderr);

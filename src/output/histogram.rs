@@ -19,8 +19,7 @@ pub fn write_histograms(stats: &Stats, out: &mut dyn Write) -> io::Result<()> {
         if r.latency.count() == 0 {
             continue;
         }
-        let title =
-            super::stats::text::identity_cells(registry, stats.by(), k).join(" ");
+        let title = super::stats::text::identity_cells(registry, stats.by(), k).join(" ");
         writeln!(out)?;
         write_one(&title, r, out)?;
     }

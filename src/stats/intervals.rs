@@ -173,7 +173,7 @@ impl Intervals {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::event::{CallRec, Exchange, MsgMeta, ReplyRec, ReplyStatus};
     use crate::net::{Endpoint, Transport};
@@ -184,7 +184,7 @@ mod tests {
 
     /// A complete NFSv3 exchange of `procedure` called at `t` (ns), from
     /// client port `port`, answered `lat` ns later.
-    fn ev(t: i64, procedure: u32, port: u16, lat: i64) -> Event<'static> {
+    pub(crate) fn ev(t: i64, procedure: u32, port: u16, lat: i64) -> Event<'static> {
         let meta = |frame, ts| MsgMeta {
             frame,
             ts: Timestamp(ts),
@@ -288,7 +288,11 @@ mod tests {
         for port in 0..3 {
             iv.add(&ev(S, 1, 900 + port, 10));
         }
-        assert_eq!(iv.tables[&1].len(), 2, "one connection and the overflow row");
+        assert_eq!(
+            iv.tables[&1].len(),
+            2,
+            "one connection and the overflow row"
+        );
         assert_eq!(iv.tables[&1].overflowed, 2);
         assert_eq!(calls(&iv.tables[&1]), 3, "every call counted");
         // No room for a third interval.

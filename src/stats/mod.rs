@@ -30,9 +30,9 @@ pub mod table;
 pub mod top;
 
 pub use analysis::{Analysis, SeriesShape};
+pub use intervals::Intervals;
 pub use latency::{CoarseHist, Latency, LOG_BUCKETS, LOG_BUCKET_BOUNDS_US};
 pub use notable::{ErrorList, Notable, Slowest};
 pub use series::{Cell, Point, Series};
-pub use intervals::Intervals;
 pub use table::{Conn, GroupBy, SortKey, Stats, StatsKey, StatsRow};
 pub use top::{Rank, TopEntry, TopTable};

@@ -479,3 +479,91 @@ pub(crate) fn count(errors: &mut BTreeMap<String, u64>, name: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rpc::AcceptBody;
+    use crate::stats::intervals::tests::ev;
+
+    const MS: i64 = 1_000_000;
+
+    /// Procedure 1: 3 calls of 1 ms (3 ms in all); procedure 2: one of
+    /// 2 ms, failed (GARBAGE_ARGS); procedure 3: one unanswered call;
+    /// procedure 4: 2 calls of 1.5 ms (3 ms, as procedure 1).
+    fn table(by: GroupBy, sort: SortKey) -> Stats {
+        let mut s = Stats::new(by, 512).with_sort(sort);
+        for port in [800, 801, 801] {
+            s.add(&ev(0, 1, port, MS));
+        }
+        let mut e = ev(0, 2, 800, 2 * MS);
+        e.exchange.reply.as_mut().unwrap().status =
+            crate::event::ReplyStatus::Accepted(AcceptBody::GarbageArgs);
+        s.add(&e);
+        let mut e = ev(0, 3, 800, 0);
+        e.kind = ExchangeKind::Unmatched;
+        e.exchange.reply = None;
+        s.add(&e);
+        s.add(&ev(0, 4, 800, 3 * MS / 2));
+        s.add(&ev(0, 4, 800, 3 * MS / 2));
+        s
+    }
+
+    fn procs(s: &Stats) -> Vec<Option<u32>> {
+        s.rows().iter().map(|(k, _)| k.procedure).collect()
+    }
+
+    #[test]
+    fn each_sort_key_orders_biggest_first_ties_by_key() {
+        use SortKey::*;
+        let p = |v: &[u32]| v.iter().map(|&n| Some(n)).collect::<Vec<_>>();
+        let by = GroupBy::Procedure;
+        // Total: 1 and 4 tie at 3 ms (key order), 2 has 2 ms, 3 none.
+        assert_eq!(procs(&table(by, Total)), p(&[1, 4, 2, 3]));
+        assert_eq!(procs(&table(by, Calls)), p(&[1, 4, 2, 3]));
+        assert_eq!(procs(&table(by, Errors)), p(&[2, 1, 3, 4]));
+        assert_eq!(procs(&table(by, Mean)), p(&[2, 4, 1, 3]));
+        assert_eq!(procs(&table(by, Max)), p(&[2, 4, 1, 3]));
+        assert_eq!(procs(&table(by, P99)), p(&[2, 4, 1, 3]));
+        let t = table(by, Total);
+        let row1 = t.rows()[0].1;
+        assert_eq!(row1.latency.sum_ns(), 3 * MS as u128);
+        assert_eq!(row1.sort_value(Total), Some(3e6));
+        assert_eq!(t.rows()[3].1.sort_value(Total), None);
+        assert_eq!(t.rows()[3].1.sort_value(Calls), Some(1.0));
+    }
+
+    #[test]
+    fn by_program_merges_procedures_and_by_connection_splits_them() {
+        let t = table(GroupBy::Program, SortKey::Total);
+        assert_eq!(t.len(), 1);
+        let (k, r) = t.rows()[0];
+        assert_eq!(
+            (k.program, k.version, k.procedure),
+            (Some(100_003), Some(3), None)
+        );
+        assert_eq!((r.calls, r.replies, r.unanswered), (7, 6, 1));
+        assert_eq!(r.errors.get("garbage_args"), Some(&1));
+        assert_eq!(r.latency.sum_ns(), 8 * MS as u128);
+        let t = table(GroupBy::Connection, SortKey::Calls);
+        let rows: Vec<(Option<u32>, u16, u64)> = t
+            .rows()
+            .iter()
+            .map(|(k, r)| (k.procedure, k.conn.unwrap().client.port, r.calls))
+            .collect();
+        // Procedure 1: port 801 twice, 800 once.
+        assert_eq!(
+            rows,
+            [
+                (Some(1), 801, 2),
+                (Some(4), 800, 2),
+                (Some(1), 800, 1),
+                (Some(2), 800, 1),
+                (Some(3), 800, 1)
+            ]
+        );
+        let c = t.rows()[0].0.conn.unwrap();
+        assert_eq!(c.transport, Transport::Tcp);
+        assert_eq!(c.server.to_string(), "10.0.0.2:2049");
+    }
+}

@@ -111,11 +111,22 @@ fn row_line(line: &mut String, prefix: &str, by: GroupBy, j: &StatsRowJson<'_>) 
         }
     }
     let errors_total: u64 = j.errors.values().sum();
-    for v in [j.calls, j.replies, j.unanswered, j.retransmissions, errors_total] {
+    for v in [
+        j.calls,
+        j.replies,
+        j.unanswered,
+        j.retransmissions,
+        errors_total,
+    ] {
         opt(line, Some(v));
     }
     let by_status: Vec<String> = j.errors.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    text(line, Some(&by_status.join(";")).filter(|s| !s.is_empty()).map(|s| s.as_str()));
+    text(
+        line,
+        Some(&by_status.join(";"))
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_str()),
+    );
     let l = &j.latency_us;
     opt(line, Some(l.count));
     for v in [l.total, l.min, l.mean, l.p50, l.p90, l.p99, l.max] {
@@ -160,9 +171,8 @@ mod tests {
 
     #[test]
     fn headers_name_the_by_columns() {
-        assert!(header(GroupBy::Procedure, false).starts_with(
-            "program,version,procedure,program_name,procedure_name,operation,calls,"
-        ));
+        assert!(header(GroupBy::Procedure, false)
+            .starts_with("program,version,procedure,program_name,procedure_name,operation,calls,"));
         assert!(header(GroupBy::Connection, true).starts_with(
             "interval_start,interval_end,program,version,procedure,program_name,procedure_name,operation,transport,client,server,calls,"
         ));
