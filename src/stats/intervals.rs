@@ -3,13 +3,14 @@
 //! table would be ([`super::table`]).
 //!
 //! Intervals are `width` long and aligned to the time of the first frame
-//! of the input ([`Intervals::first_frame`]): interval `i` is `[origin + i
-//! * width, origin + (i + 1) * width)`. An exchange counts in the interval
-//! of its call's time (an orphan reply: its reply's time), so its reply
-//! may come in a later interval; a retransmission counted after its
-//! exchange (a duplicate reply) counts in the interval of the call too.
-//! Capture time can go backwards (several files, reordered clocks):
-//! an exchange timed before the first frame counts in a negative interval.
+//! of the input ([`Intervals::first_frame`]): interval `i` runs from
+//! `origin + i * width` (included) to `origin + (i + 1) * width`
+//! (excluded). An exchange counts in the interval of its call's time (an
+//! orphan reply: its reply's time), so its reply may come in a later
+//! interval; a retransmission counted after its exchange (a duplicate
+//! reply) counts in the interval of the call too. Capture time can go
+//! backwards (several files, reordered clocks): an exchange timed before
+//! the first frame counts in a negative interval.
 //!
 //! [`Intervals::iter`] yields every interval from the first to the last
 //! that holds something, the first frame's interval included, empty ones
@@ -143,11 +144,7 @@ impl Intervals {
     /// frame was seen.
     pub fn iter(&self) -> impl Iterator<Item = (Timestamp, Timestamp, Option<&Stats>)> + '_ {
         let origin = self.origin;
-        let span = if origin.is_some() {
-            self.lo..=self.hi
-        } else {
-            1..=0
-        };
+        let span = (self.lo..=self.hi).filter(move |_| origin.is_some());
         span.map(move |i| {
             let o = origin.map_or(0, |o| o.0);
             let start = o.saturating_add(i.saturating_mul(self.width_ns));
