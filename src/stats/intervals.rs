@@ -91,7 +91,7 @@ impl Intervals {
     /// The rows a table costs: its rows, and one reserved for its overflow
     /// row until it has one.
     fn cost(t: &Stats) -> usize {
-        let has_overflow = t.iter().any(|(k, _)| *k == StatsKey::OVERFLOW);
+        let has_overflow = t.contains(&StatsKey::OVERFLOW);
         t.len() + usize::from(!has_overflow)
     }
 

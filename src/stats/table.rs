@@ -431,6 +431,11 @@ impl Stats {
         self.rows.is_empty()
     }
 
+    /// True when the table has a row of key `k`.
+    pub fn contains(&self, k: &StatsKey) -> bool {
+        self.rows.contains_key(k)
+    }
+
     /// The rows in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&StatsKey, &StatsRow)> {
         self.rows.iter()
