@@ -288,12 +288,15 @@ fn count_stops_and_filters_and_stats_apply_live() {
 lc=$!
 "$B" live -i lo --stats --format json --duration 4 </dev/null >"$D/stats.json" 2>"$D/stats.err" &
 ls=$!
+"$B" live -i lo --stats --format csv --sort calls --by program --host 127.0.0.0/8 --duration 4 </dev/null >"$D/stats.csv" 2>/dev/null &
+lv=$!
 sleep 1
 for i in 1 2 3; do timeout 5 rpcinfo -T udp 127.0.0.1 100000 3 </dev/null >/dev/null 2>&1; done
 timeout 5 rpcinfo -T tcp 127.0.0.1 100000 4 </dev/null >/dev/null 2>&1
 wait $lc; a=$?
 wait $ls; b=$?
-[ $a = 0 ] && [ $b = 0 ]
+wait $lv; c=$?
+[ $a = 0 ] && [ $b = 0 ] && [ $c = 0 ]
 "#,
     );
     assert_eq!(st, 0);
@@ -323,5 +326,27 @@ wait $ls; b=$?
     assert_eq!(null_v4["calls"], 1);
     let err = std::fs::read_to_string(d.join("stats.err")).unwrap();
     assert!(err.contains("packets received by filter"), "{err}");
+    // live --stats takes stats's --format csv, --sort, --by program and
+    // --host networks: one line per portmapper version, most calls first.
+    let csv = std::fs::read_to_string(d.join("stats.csv")).unwrap();
+    let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(lines[0][..3], ["program", "version", "procedure"], "{csv}");
+    let calls = lines[0].iter().position(|c| *c == "calls").unwrap();
+    let versions: Vec<(&str, &str, &str)> = lines[1..]
+        .iter()
+        .filter(|l| l[0] == "100000")
+        .map(|l| (l[1], l[2], l[calls]))
+        .collect();
+    // v3: the three NULLs; v4: its NULL and rpcinfo's GETADDRs.
+    assert!(versions.contains(&("3", "", "3")), "{csv}");
+    assert!(
+        versions.iter().any(|v| v.0 == "4" && v.1.is_empty()),
+        "{csv}"
+    );
+    let n: Vec<u64> = lines[1..]
+        .iter()
+        .map(|l| l[calls].parse().unwrap())
+        .collect();
+    assert!(n.windows(2).all(|w| w[0] >= w[1]), "--sort calls: {csv}");
     let _ = std::fs::remove_dir_all(&d);
 }
