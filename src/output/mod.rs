@@ -5,8 +5,8 @@
 //! - [`jsonl::JsonLinesSink`]: one JSON object per exchange and per anomaly
 //!   record (the schema in [`schema`], documented in `docs/json.md`), then a
 //!   summary object.
-//! - [`stats::StatsSink`]: per-procedure counts and latencies, printed at the
-//!   end as a table or a JSON array.
+//! - [`stats::StatsSink`]: per-procedure counts and latencies (optionally
+//!   per interval), printed at the end as a table, a JSON array or CSV.
 
 pub mod bodies;
 pub mod export;
