@@ -214,12 +214,14 @@ pub struct LiveArgs {
     /// Stop after this many seconds (fractions allowed).
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<f64>,
-    /// Bytes captured per packet.
-    #[arg(long, default_value_t = 262144, value_name = "BYTES")]
+    /// Bytes captured per packet (the default keeps whole RPC bodies, even
+    /// offloaded 64 KiB super-frames).
+    #[arg(long, default_value_t = crate::limits::LIVE_SNAPLEN, value_name = "BYTES")]
     pub snaplen: u32,
-    /// Kernel capture buffer size in bytes (libpcap's default when absent).
-    #[arg(long, value_name = "BYTES")]
-    pub buffer_size: Option<u32>,
+    /// Kernel capture buffer (packet ring) size in bytes: what absorbs
+    /// bursts. Drops are reported on stderr as they happen.
+    #[arg(long, default_value_t = crate::limits::LIVE_BUFFER_BYTES, value_name = "BYTES")]
+    pub buffer_size: u32,
     /// Write the frames of flows that carried (matching) RPC to this pcap file.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,

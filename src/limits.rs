@@ -191,15 +191,41 @@ pub struct Limits {
     /// than a readable table and caps memory at 10 MiB; exchanges of later
     /// keys go into one overflow row (reported on stderr).
     pub max_stats_rows: usize,
-    /// Read timeout of a live capture handle, in milliseconds, on platforms
-    /// where libpcap honours it in immediate mode: 100 ms keeps Ctrl-C prompt.
+    /// Read timeout of a live capture handle, in milliseconds. On Linux
+    /// (TPACKET_V3, not immediate mode: `capture::live`) it is also the
+    /// longest a packet waits in a partly filled ring block before the
+    /// kernel hands the block over, so it is the latency of `live` on a
+    /// quiet link. 100 ms keeps it prompt for a person watching. The
+    /// decoder also waits at most this long for a batch before it lets time
+    /// pass for the pipeline (calls time out) and checks for a stop.
     pub live_read_timeout_ms: u32,
-    /// How long the live capture loop sleeps, in microseconds, when no packet
-    /// is waiting on its non-blocking handle, before polling again (and
-    /// checking SIGINT, `--duration`, stats refresh). 2 ms adds at most 2 ms
-    /// of latency to a record and costs ~500 cheap wake-ups a second when
-    /// idle; packets that arrive meanwhile wait in the kernel buffer.
+    /// How long the capture thread sleeps, in microseconds, when no ring
+    /// block is ready on its non-blocking handle, before polling again (and
+    /// checking whether it is asked to stop). 2 ms costs ~500 cheap
+    /// wake-ups a second when idle; packets that arrive meanwhile wait in
+    /// the ring, which holds far more than 2 ms of any link's traffic.
     pub live_idle_sleep_us: u32,
+    /// Batches of frames queued between the capture thread and the decoder
+    /// (`capture::live_feed`). 16 batches of up to 1 MiB absorb a pause of
+    /// the decoder of ~16 MiB of traffic (a terminal scrolling, a stats
+    /// redraw) before the kernel ring has to; with batches recycled, this
+    /// caps the copies in user space at (16 + 2) x ([`Self::live_batch_bytes`]
+    /// + one frame), under 24 MiB.
+    pub live_queue_batches: usize,
+    /// Frames per batch at most: 1024 makes the cost of a channel hand-off
+    /// (a futex wake) negligible per frame at any rate.
+    pub live_batch_frames: usize,
+    /// Bytes per batch at most (a batch may exceed it by its last frame):
+    /// 1 MiB, large enough for bulk traffic to travel in few hand-offs.
+    pub live_batch_bytes: usize,
+    /// Longest a frame waits in a batch being filled, in milliseconds, when
+    /// packets keep trickling in (a batch is also handed over whenever the
+    /// ring is empty). 50 ms: output stays prompt on a slow steady link.
+    pub live_batch_age_ms: u32,
+    /// How often the capture thread reads the kernel's counts, in
+    /// milliseconds: once a second, cheap (one getsockopt), and often enough
+    /// for the drop warnings and the `--stats` view.
+    pub live_counts_ms: u32,
     /// Bytes of frames `live -w` holds back while it does not yet know
     /// whether their flow carries RPC (the handshake and first segments of a
     /// connection). 4 MiB holds the opening frames of hundreds of flows at
@@ -400,6 +426,11 @@ impl Default for Limits {
             max_stats_rows: 512,
             live_read_timeout_ms: 100,
             live_idle_sleep_us: 2000,
+            live_queue_batches: 32,
+            live_batch_frames: 4096,
+            live_batch_bytes: 1024 * 1024,
+            live_batch_age_ms: 50,
+            live_counts_ms: 1000,
             max_write_backlog_bytes: 4 * 1024 * 1024,
             max_write_backlog_frames: 16384,
             max_write_flows: 65536,
@@ -561,3 +592,29 @@ pub const VALUE_MAX_DEPTH: usize = 256;
 /// datagram, and a forgotten source is only ever one whose allowance had
 /// refilled anyway.
 pub const RATE_SWEEP_INTERVAL_NS: u64 = 100_000_000;
+
+/// Default size of the kernel capture buffer (the packet ring) of `live`,
+/// `--buffer-size`: 64 MiB. libpcap's own default is 2 MiB; the ring is
+/// what absorbs a burst while the capture thread is not scheduled (the
+/// machine busy, the decoder behind and the batch queue full). At the
+/// ~1 Gbit/s a loopback NFS bulk copy reaches, 64 MiB is half a second of
+/// traffic; with small RPC packets it is hundreds of thousands of packets
+/// (TPACKET_V3 packs them). It is kernel memory mapped into the process,
+/// and counts in its resident size once the ring has wrapped once: `live`
+/// may thus use this much on top of the decoder's bounds above (a smaller
+/// `--buffer-size` trades it for drops under bursts).
+pub const LIVE_BUFFER_BYTES: u32 = 64 * 1024 * 1024;
+
+/// Default snapshot length of `live`, `--snaplen`: 262144 bytes, libpcap's
+/// MAXIMUM_SNAPLEN and tcpdump's default. RPC bodies are decoded from the
+/// captured bytes, so truncating frames loses them: a loopback interface
+/// has a 64 KiB MTU and segmentation offload hands the capture super-frames
+/// of up to 64 KiB (more with BIG TCP), which must be kept whole for an NFS
+/// READ/WRITE to be followed. With TPACKET_V3 (see `capture::live`) a
+/// large snapshot length costs nothing per small packet.
+pub const LIVE_SNAPLEN: u32 = 262_144;
+
+/// How often, at most, `live` repeats on stderr that the kernel dropped
+/// packets, in seconds, while drops keep growing (the first drop is told at
+/// once).
+pub const LIVE_DROP_WARN_SECS: u64 = 5;

@@ -16,7 +16,8 @@
 //!   decompressed data) and after which frame; then `Ok(None)` for ever.
 //! - Frame numbers count packet records from 1, as tshark's `frame.number`.
 //!
-//! Live capture is in `live` (feature `live`). Not here: link-layer
+//! Live capture is in `live` and its capture thread in `live_feed` (feature
+//! `live`). Not here: link-layer
 //! decoding (`net`), and writing files
 //! other than the two simple writers in [`writer`] (used by tests, fuzzers
 //! and live capture output).
@@ -26,6 +27,8 @@ pub mod frame;
 mod input;
 #[cfg(feature = "live")]
 pub mod live;
+#[cfg(feature = "live")]
+pub mod live_feed;
 mod pcap;
 mod pcapng;
 mod reader;

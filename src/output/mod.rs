@@ -34,8 +34,9 @@ pub trait Sink {
     fn anomaly(&mut self, _a: &AnomalyRecord) -> io::Result<()> {
         Ok(())
     }
-    /// The kernel's packet counts of a live capture, given once just before
-    /// [`Sink::finish`] (never for files).
+    /// The kernel's packet counts of a live capture so far: given whenever
+    /// they change while it runs, and once more just before
+    /// [`Sink::finish`] (never for files). Each call replaces the last.
     fn capture_counts(&mut self, _counts: &CaptureCounts) -> io::Result<()> {
         Ok(())
     }
