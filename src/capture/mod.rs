@@ -8,7 +8,7 @@
 //!
 //! Contract:
 //! - **Never panics and never allocates without a bound**, whatever the
-//!   input: memory is one input buffer (or at most 16 MiB of a mapped file
+//!   input: memory is one input buffer (or a few MiB of a mapped file
 //!   resident at once, `mapped`), one frame buffer of at most
 //!   `Limits::max_frame` bytes, and at most `Limits::max_capture_interfaces`
 //!   pcapng interfaces. A length field above the bound is an error.

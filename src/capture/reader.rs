@@ -41,7 +41,7 @@ impl fmt::Display for CaptureFormat {
 
 /// A mapped reader releases the pages it read and updates its progress
 /// every this many frames (a cheap check; the release is a system call
-/// every 8 MiB at most).
+/// every 2 MiB at most).
 const RELEASE_EVERY: u64 = 1024;
 
 /// The format-specific record reader.
