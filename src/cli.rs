@@ -136,9 +136,15 @@ pub struct FilterArgs {
     /// Only this program: a number or a name (nfs, mountd, portmapper, ...).
     #[arg(long, value_name = "PROGRAM")]
     pub program: Option<String>,
-    /// Only this procedure: a number, or a name (needs --program), e.g. WRITE.
+    /// Only this procedure: a number, or a name (needs --program), e.g.
+    /// WRITE. For NFSv4, a name also selects COMPOUNDs whose main
+    /// operation it is (`--program nfs --procedure READ`).
     #[arg(long, value_name = "PROCEDURE")]
     pub procedure: Option<String>,
+    /// Only NFSv4 COMPOUNDs (and CB_COMPOUNDs) holding one of these
+    /// operations, comma-separated: OP_LAYOUTGET, LAYOUTGET, CB_RECALL...
+    #[arg(long, value_name = "OPERATION")]
+    pub op: Option<String>,
     /// Only these reply statuses, comma-separated, each optionally negated
     /// with '!': success, prog_unavail, prog_mismatch, proc_unavail,
     /// garbage_args, system_err, accepted, denied, rpc_mismatch, auth_error,
@@ -191,6 +197,10 @@ pub struct StatsArgs {
     /// Also group by client or server address.
     #[arg(long, value_enum)]
     pub by: Option<By>,
+    /// NFSv4: one row per operation inside COMPOUNDs (each counted with
+    /// its own status), instead of one row per compound's main operation.
+    #[arg(long)]
+    pub ops: bool,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]
@@ -232,6 +242,9 @@ pub struct LiveArgs {
     /// With --stats: also group by client or server address.
     #[arg(long, value_enum, requires = "stats")]
     pub by: Option<By>,
+    /// With --stats: one row per NFSv4 operation inside COMPOUNDs.
+    #[arg(long, requires = "stats")]
+    pub ops: bool,
     /// Detail view: after each line, the whole decoded body (text output).
     #[arg(short = 'V', long)]
     pub verbose: bool,

@@ -303,6 +303,12 @@ pub struct BodyFacts {
     /// as Wireshark's `nfs.fh.hash`: a name for a file whose path is not
     /// known.
     pub fh_hash: Option<u32>,
+    /// An NFSv4 COMPOUND or CB_COMPOUND: its operations and their statuses.
+    pub compound: Option<Arc<crate::programs::nfs4::Compound>>,
+    /// The program whose definition decoded the bodies, when not the
+    /// call's own number: a callback program number a client announced
+    /// (decoded as NFSv4's callback program).
+    pub decode_as: Option<u32>,
     /// The arguments could not be read (encrypted).
     pub sealed_args: Option<Sealed>,
     /// The results could not be read (encrypted).

@@ -171,6 +171,11 @@ pub fn parse_procedure(
             }
         }
     }
+    // An NFSv4 operation name selects compounds by their main operation
+    // (see `Filter::main_ops`).
+    if pairs.is_empty() && !crate::programs::nfs4::ops_named(registry, Some(p), s).is_empty() {
+        return Ok(ProcedureMatch::Named(pairs));
+    }
     if pairs.is_empty() {
         let pname = registry
             .program_name(p)
@@ -321,6 +326,27 @@ pub struct Filter {
     pub min_latency_ns: Option<u64>,
     /// Either side of the exchange must be one of these; empty: any.
     pub hosts: Vec<IpAddr>,
+    /// NFSv4 operations a `--procedure` name gives, `(callback, number)`:
+    /// a COMPOUND whose main operation is one of them matches it too.
+    pub main_ops: Vec<(bool, u32)>,
+    /// `--op`: only COMPOUNDs holding one of these operations; empty: any.
+    pub ops: Vec<(bool, u32)>,
+}
+
+/// `--op`: comma-separated NFSv4 operation names (`OP_LAYOUTGET`,
+/// `LAYOUTGET`, `CB_RECALL`, any case), as `(callback, number)`.
+pub fn parse_ops(s: &str, registry: &Registry) -> Result<Vec<(bool, u32)>, FilterError> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim) {
+        let found = crate::programs::nfs4::ops_named(registry, None, part);
+        if found.is_empty() {
+            return err(format!(
+                "--op: unknown NFSv4 operation '{part}' (e.g. OP_READ, LAYOUTGET, CB_RECALL; comma-separated)"
+            ));
+        }
+        out.extend(found);
+    }
+    Ok(out)
 }
 
 impl Filter {
@@ -356,8 +382,16 @@ impl Filter {
             .map(|s| parse_status(s, registry))
             .transpose()?
             .unwrap_or_default();
+        let main_ops = match (procedure, program) {
+            (Some(name), Some(p)) if parse_number(name).is_none() => {
+                crate::programs::nfs4::ops_named(registry, Some(p), name)
+            }
+            _ => Vec::new(),
+        };
         Ok(Filter {
             program,
+            main_ops,
+            ops: Vec::new(),
             procedure: procedure
                 .map(|p| parse_procedure(p, program, registry))
                 .transpose()?,
@@ -371,6 +405,14 @@ impl Filter {
                 .map(|h| parse_host(h))
                 .collect::<Result<_, _>>()?,
         })
+    }
+
+    /// Adds `--op` (comma-separated NFSv4 operation names).
+    pub fn with_ops(mut self, op: Option<&str>, registry: &Registry) -> Result<Self, FilterError> {
+        if let Some(s) = op {
+            self.ops = parse_ops(s, registry)?;
+        }
+        Ok(self)
     }
 
     /// True when the filter matches everything.
@@ -393,6 +435,18 @@ impl Filter {
         {
             return false;
         }
+        if !self.ops.is_empty() {
+            let Some(c) = ex.facts.compound.as_deref() else {
+                return false;
+            };
+            if !self
+                .ops
+                .iter()
+                .any(|&(cb, op)| cb == c.callback && c.contains(op))
+            {
+                return false;
+            }
+        }
         if self.program.is_none() && self.procedure.is_none() {
             return true;
         }
@@ -405,10 +459,17 @@ impl Filter {
         match &self.procedure {
             None => true,
             Some(ProcedureMatch::Number(n)) => c.procedure == Some(*n),
-            Some(ProcedureMatch::Named(pairs)) => match (c.version, c.procedure) {
-                (Some(v), Some(q)) => pairs.contains(&(v, q)),
-                _ => false,
-            },
+            Some(ProcedureMatch::Named(pairs)) => {
+                let named = match (c.version, c.procedure) {
+                    (Some(v), Some(q)) => pairs.contains(&(v, q)),
+                    _ => false,
+                };
+                named
+                    || ex.facts.compound.as_deref().is_some_and(|cp| {
+                        cp.main_op()
+                            .is_some_and(|m| self.main_ops.contains(&(cp.callback, m)))
+                    })
+            }
         }
     }
 

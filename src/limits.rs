@@ -260,6 +260,14 @@ pub struct Limits {
     /// a reply is bounded by the client's `maxcount` (typically 32-64 KiB,
     /// a few hundred entries); more is not a real reply.
     pub max_dir_entries: usize,
+    /// Operations decoded per NFSv4 COMPOUND (and CB_COMPOUND). Servers
+    /// cap compounds far lower (RFC 8881 `ca_maxoperations`; Linux nfsd
+    /// and nfs-ganesha accept at most a few tens to a couple of hundred
+    /// operations) and real clients send under twenty; a longer one is
+    /// decoded up to this many operations and ends in a `limit` body error.
+    /// Bounds the operation list kept with each pending call (4 bytes an
+    /// operation, counted in `max_pending_body_bytes`) and the output.
+    pub max_compound_ops: usize,
     /// Endpoints learned from portmap and rpcbind as serving RPC (GETPORT,
     /// GETADDR, DUMP, SET...), so that their traffic is read as RPC. A
     /// DUMP lists a few dozen mappings per host; 4096 covers a hundred
@@ -438,6 +446,7 @@ impl Default for Limits {
             max_pending_body_bytes: 8 * 1024 * 1024,
             max_paths: 32768,
             max_dir_entries: 4096,
+            max_compound_ops: 256,
             max_learned_ports: 4096,
             anomaly_burst: 100,
             anomaly_per_sec: 10,
@@ -537,6 +546,21 @@ pub const MAX_FH_BYTES: usize = 128;
 /// Longest file name remembered for paths: `NAME_MAX` on Linux and most
 /// servers is 255 bytes.
 pub const MAX_NAME_BYTES: usize = 255;
+
+/// Attribute numbers of an attribute bag (NFSv4 `fattr4`) that are
+/// decoded: NFSv4.2 with RFC 8275/8276 defines 83 (three bitmap words),
+/// so 256 (eight words) leaves room for later ones. A bit past it ends the
+/// decoding of its bag (the rest is shown as bytes); bounds the table a
+/// user's `.x` file can make (`const FATTR4_X = 1000000;`).
+pub const MAX_BAG_BITS: usize = 256;
+
+/// Callback program numbers learned from NFSv4 clients (SETCLIENTID
+/// `cb_program`, CREATE_SESSION `csa_cb_program`, BACKCHANNEL_CTL
+/// `bca_cb_program`), so that callbacks on a number other than the usual
+/// 0x40000000 decode. Linux and FreeBSD clients use one number; Solaris one
+/// per mount. 64 numbers cover many clients; past it the oldest learned is
+/// forgotten.
+pub const MAX_CB_PROGRAMS: usize = 64;
 
 /// Path components followed up to a root: `PATH_MAX` (4096) allows at most
 /// 2048 one-character components; real trees are far shallower, and the

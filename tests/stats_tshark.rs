@@ -130,7 +130,8 @@ struct Ours {
 }
 
 /// `rpcscope stats --format json` rows as ((prog, vers, proc) -> (replies
-/// with latency, min, max, mean) in seconds).
+/// with latency, min, max, mean) in seconds). NFSv4 COMPOUND rows split by
+/// `operation` are summed back into one per procedure, as tshark counts.
 fn cli_stats(file: &Path) -> BTreeMap<ProcKey, (u64, f64, f64, f64)> {
     let out = Command::new(env!("CARGO_BIN_EXE_rpcscope"))
         .arg("stats")
@@ -155,10 +156,14 @@ fn cli_stats(file: &Path) -> BTreeMap<ProcKey, (u64, f64, f64, f64)> {
             continue;
         }
         let s = |k: &str| l[k].as_f64().unwrap() / 1e6;
-        m.insert(
-            (p as u32, ve as u32, q as u32),
-            (n, s("min"), s("max"), s("mean")),
-        );
+        let row = m
+            .entry((p as u32, ve as u32, q as u32))
+            .or_insert((0, f64::MAX, 0.0f64, 0.0));
+        let total = row.3 * row.0 as f64 + s("mean") * n as f64;
+        row.0 += n;
+        row.1 = row.1.min(s("min"));
+        row.2 = row.2.max(s("max"));
+        row.3 = total / row.0 as f64;
     }
     m
 }

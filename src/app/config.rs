@@ -7,7 +7,7 @@ use crate::filter::{BpfFilter, Filter};
 use crate::output::stats::GroupBy;
 
 /// The exchange filter of `--program`, `--procedure`, `--status`,
-/// `--min-latency` and `--host`.
+/// `--min-latency`, `--host` and `--op`.
 pub fn filter(
     a: &FilterArgs,
     registry: &crate::programs::registry::Registry,
@@ -19,7 +19,8 @@ pub fn filter(
         a.min_latency.as_deref(),
         &a.host,
         registry,
-    )?)
+    )?
+    .with_ops(a.op.as_deref(), registry)?)
 }
 
 /// The offline BPF filter of `-f` (files only; live capture hands the

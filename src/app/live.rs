@@ -126,7 +126,8 @@ pub fn live(
                 config::group_by(args.by),
                 limits.max_stats_rows,
                 run.options.registry.clone(),
-            );
+            )
+            .with_ops(args.ops);
             let mut sink = FilteredSink::new(StatsSink::new(stats, format, out, &mut *err), &filter);
             let redraw = tty && format == StatsFormat::Text;
             run.go(feed, &mut sink, writer.as_mut(), |s| {

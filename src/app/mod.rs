@@ -194,7 +194,8 @@ pub fn stats(
         config::group_by(args.by),
         limits.max_stats_rows,
         opts.pipeline.registry.clone(),
-    );
+    )
+    .with_ops(args.ops);
     let mut printer = StatsSink::new(stats, format, out, &mut summary);
     let r = read_files_with(
         &args.files,

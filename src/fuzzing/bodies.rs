@@ -1,124 +1,152 @@
-//! [`program_bodies`]: procedure arguments and results, by
-//! `(program, version, procedure)`.
+//! [`program_bodies`]: the arguments and results of every procedure of
+//! every built-in program, through the real program table.
 //!
-//! rpcscope has no body decoders yet (`programs` holds only the name table).
-//! This target is shaped for them: [`BODY_DECODERS`] is the table a decoder
-//! joins, keyed like `programs`; every entry is driven with arbitrary bodies
-//! for every procedure of its program and version. Until entries exist, the
-//! target checks the name table and drives the XDR reader primitives the way
-//! a body decoder reads a `.x` structure, one field per step, from a script
-//! in the input; what reads must encode back to the same bytes.
+//! The input picks a (program, version) of [`Registry::builtin`] (portmap,
+//! rpcbind, NFSv2/v3/v4 and its callbacks, MOUNT, NLM, NSM, NFS_ACL,
+//! rquota...), one of its procedures and a direction; the body is the rest
+//! of the input, or a random valid value of the procedure's type encoded
+//! and then damaged, cut by the snapshot length, a gap or the keep limit
+//! (as [`super::walk`] builds them). Every visitor the decoder runs on a
+//! body runs on it: the walker (with and without skipping), the JSON
+//! writer, the value decoder and encoder, the fact extraction (statuses,
+//! handles, names, directory entries, bulk data), the one-line summary and
+//! the `-V` tree. A short script of XDR primitives also drives
+//! [`XdrReader`] the way hand-written decoders use it.
 
 use super::Input;
 use crate::limits::Limits;
-use crate::programs::{self, procedure_name, program, program_by_name, program_name};
+use crate::programs::facts::{self, Scratch, Want};
+use crate::programs::registry::Registry;
+use crate::programs::summary::summarize;
+use crate::programs::tree::write_tree;
+use crate::programs::walk::{BodyBytes, WalkLimits};
+use crate::programs::{procedure_name, program, program_by_name, program_name};
 use crate::rpc::xdr::{XdrReader, XdrWriter};
 use crate::rpc::{RpcError, RpcErrorKind};
 
-/// Call arguments or reply results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Procedure arguments.
-    Call,
-    /// Procedure results (of a SUCCESS reply).
-    Reply,
-}
-
-/// A body decoder: how many bytes of `body` it consumed, or why it failed.
-pub type DecodeBody =
-    fn(procedure: u32, dir: Direction, body: &[u8], limits: &Limits) -> Result<usize, RpcError>;
-
-/// One entry of the decoder table.
-pub struct BodyDecoder {
-    /// Program number.
-    pub program: u32,
-    /// Program version.
-    pub version: u32,
-    /// The decoder for every procedure of that version.
-    pub decode: DecodeBody,
-}
-
-/// Body decoders to fuzz. Empty today: when `programs` gains decoders, list
-/// them here (or point this at the `programs` table) and the target drives
-/// them with no other change.
-pub const BODY_DECODERS: &[BodyDecoder] = &[];
-
-/// Input layout: `select` (u8: below the number of known programs, the
-/// index of one, then a version index byte and a procedure byte; else a raw
-/// program u32, version u32 and procedure u32), `direction` (bit 0: reply),
-/// `strict` (bit 0: strict padding), `script length` (u8) and that many
-/// script bytes, then the body.
+/// Input layout: `select` (u16: a (program, version) of the built-in
+/// table, modulo its size), `procedure` (u8: an index into that version's
+/// procedures, modulo), `direction` (u8: bit 0 results, else arguments;
+/// bit 1 strict padding for the script), `script length` (u8) and that many
+/// script bytes, `mode` (u8, as [`super::fuzz_walk`]'s: bit 0 a generated
+/// body, bits 1-2 what is missing, bit 3 bulk hex, bit 4 short strings,
+/// bit 5 damage) and what that mode reads, else the body.
 ///
-/// Properties: names come from the table consistently (a procedure name
-/// exists exactly when the table has a non-empty entry, a program name maps
-/// back to its number); a body decoder never panics and never claims more
-/// bytes than it was given; the XDR walk never reads past the body, errors
-/// point inside it, and every value read encodes back to the bytes read
-/// (strict padding) or to bytes that read back the same (lax padding).
+/// Properties: nothing panics; everything [`super::fuzz_walk`] checks
+/// holds on the real types with their real roles; facts point inside the
+/// body, a statistics walk (status only) finds the status the full walk
+/// finds, directory entries stay within their bound; the procedure's names
+/// in the table agree with the legacy name table; the XDR script's values
+/// re-encode to the bytes read (strict) or to bytes that read back the
+/// same (lax).
 pub fn program_bodies(data: &[u8]) {
     let limits = Limits::default();
+    let walk_limits = WalkLimits::from(&limits);
+    let registry = Registry::builtin();
     let mut inp = Input::new(data);
-    let table = programs::programs();
-    let select = inp.u8() as usize;
-    let (prog, vers, proc_) = if select < table.len() {
-        let p = &table[select];
-        let v = inp.u8() as usize;
-        let vers = match p.versions.get(v % p.versions.len().max(1)) {
-            Some(v) => v.version,
-            None => v as u32,
-        };
-        (p.number, vers, inp.u8() as u32)
-    } else {
-        (inp.u32(), inp.u32(), inp.u32())
-    };
-    let dir = if inp.u8() & 1 == 1 {
-        Direction::Reply
-    } else {
-        Direction::Call
-    };
-    let strict = inp.u8() & 1 == 1;
+    let versions = registry.versions();
+    let entry = &versions[usize::from(inp.u16()) % versions.len()];
+    let procs = &entry.version_def().procedures;
+    let pick = inp.u8() as usize;
+    let direction = inp.u8();
     let script_len = inp.u8() as usize;
     let script = inp.bytes(script_len);
-    let body = inp.rest();
+    let mode = inp.u8();
+    let Some(proc_def) = procs.get(pick % procs.len().max(1)) else {
+        return;
+    };
+    let (prog, vers) = (entry.program, entry.version);
+    check_names(&registry, prog, vers, proc_def.number);
 
-    check_names(prog, vers, proc_);
-    if let Ok(name) = std::str::from_utf8(script) {
-        if let Some(n) = program_by_name(name) {
-            assert!(
-                program(n).is_some(),
-                "alias {name} names an unknown program"
-            );
-        }
+    let reply = direction & 1 == 1;
+    let types = if reply {
+        std::slice::from_ref(&proc_def.result)
+    } else {
+        &proc_def.args[..]
+    };
+    // The engine's own checks on one type at a time (multi-argument
+    // procedures: the first argument).
+    let Some(&ty) = types.first() else {
+        walk_checked(script, inp.rest(), direction & 2 != 0);
+        return;
+    };
+    let (body, held, missing) =
+        super::walk::drive(entry.schema(), ty, entry.roles(), mode, &mut inp);
+    let b = BodyBytes {
+        data: &body[..held],
+        len: body.len() as u64,
+        missing,
+    };
+    // Facts, as the tracker extracts them, with the real limits.
+    let mut scratch = Scratch::default();
+    let want = Want {
+        status_only: false,
+        max_entries: limits.max_dir_entries,
+    };
+    let schema = entry.schema();
+    let roles = entry.roles();
+    let f = facts::extract(schema, roles, types, &b, &walk_limits, want, &mut scratch);
+    let inside = |x: &[u8]| {
+        let start = x.as_ptr() as usize;
+        let base = b.data.as_ptr() as usize;
+        x.is_empty() || (start >= base && start + x.len() <= base + b.data.len())
+    };
+    assert!(f.first_fh.is_none_or(inside), "handle outside the body");
+    assert!(f.pathname.is_none_or(inside), "path outside the body");
+    assert!(f.dir_names().all(|(d, n)| inside(d) && inside(n)));
+    assert!(f.entries.len() <= limits.max_dir_entries);
+    assert!(f.entries.iter().all(|(n, h)| inside(n) && inside(h)));
+    if let Some(e) = &f.error {
+        assert!(e.offset <= b.len, "fact walk error {e:?} past {}", b.len);
     }
-    for d in BODY_DECODERS
-        .iter()
-        .filter(|d| (d.program, d.version) == (prog, vers))
-    {
-        if let Ok(n) = (d.decode)(proc_, dir, body, &limits) {
-            assert!(
-                n <= body.len(),
-                "decoder consumed {n} of {} bytes",
-                body.len()
-            );
-        }
+    let resolved = f.marks.resolve(b.data);
+    assert_eq!(resolved.first_fh, f.first_fh, "marks lose the handle");
+    assert_eq!(resolved.pathname, f.pathname, "marks lose the path");
+    if let Some(at) = f.marks.bulk_at() {
+        assert!(at <= b.data.len(), "bulk data starts past the body");
     }
-    walk_checked(script, body, strict);
+    let status_only = facts::extract(
+        schema,
+        roles,
+        types,
+        &b,
+        &walk_limits,
+        Want {
+            status_only: true,
+            max_entries: 0,
+        },
+        &mut scratch,
+    );
+    if f.error.is_none() {
+        assert_eq!(
+            status_only.status, f.status,
+            "statistics see another status"
+        );
+    }
+    // The text views.
+    let mut line = String::new();
+    summarize(schema, roles, types, &b, &walk_limits, &mut line);
+    assert!(!line.contains('\n'), "a summary spans lines: {line:?}");
+    let mut tree = String::new();
+    if let Some(e) = write_tree(schema, roles, types, &b, &walk_limits, 4, &mut tree) {
+        assert!(e.offset <= b.len, "tree error {e:?} past {}", b.len);
+    }
+    walk_checked(script, &body, direction & 2 != 0);
 }
 
-fn check_names(prog: u32, vers: u32, proc_: u32) {
-    let name = procedure_name(prog, vers, proc_);
-    let entry = program(prog)
-        .and_then(|p| p.version(vers))
-        .and_then(|v| v.procedures.get(proc_ as usize))
-        .copied();
-    match (name, entry) {
-        (Some(n), Some(e)) => assert_eq!(n, e),
-        (None, Some(e)) => assert!(e.is_empty(), "procedure {e} not found by number"),
-        (None, None) => {}
-        (Some(n), None) => panic!("procedure name {n} with no table entry"),
-    }
+/// The registry names a procedure as its definition does, and the legacy
+/// name table agrees where it knows the procedure.
+fn check_names(registry: &Registry, prog: u32, vers: u32, proc_: u32) {
+    let shown = registry.procedure_name(prog, vers, proc_);
+    assert!(
+        shown.is_some(),
+        "procedure {proc_} of {prog} v{vers} has no name"
+    );
     if let Some(n) = program_name(prog) {
         assert_eq!(program_by_name(n), Some(prog), "{n} does not map back");
+    }
+    if let (Some(legacy), Some(_)) = (procedure_name(prog, vers, proc_), program(prog)) {
+        assert!(!legacy.is_empty());
     }
 }
 

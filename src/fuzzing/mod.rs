@@ -20,10 +20,11 @@
 //! | [`record_stream`] | `encode_record`, `RecordReader` | any segmentation gives exactly the records of a one-shot push |
 //! | [`tcp_reassembly`] | `NetDecoder` TCP streams, then `RecordReader` | reorder, duplication, overlap, loss: never a panic, bytes are true to the stream; with nothing lost, the same bytes and records as in order |
 //! | [`capture_file`] | `CaptureReader` + `Pipeline` + `PcapngWriter` | never a panic, bounded work; frames survive a pcapng write and re-read |
-//! | [`program_bodies`] | the `(program, version)` table, XDR reader primitives, body decoders | never a panic; what decodes re-encodes to the bytes read |
+//! | [`program_bodies`] | every procedure of every built-in program (the real registry, types and roles): walker, JSON, values, facts, summary, tree; XDR reader primitives | never a panic; the [`fuzz_walk`] properties on real types; facts inside the body, statistics see the full walk's status |
 //! | [`differential`] | client-side encoding, the server's `Service`, synthetic pcap, `Pipeline` | the analyzer reports exactly the exchanges that were sent and answered |
 //! | [`server_service`] | operation lists into the server's `Service` and `RecordAssembler` | every reply parses with the call's xid and the right state for the obvious cases; state within its limits |
 //! | [`body_walk`] ([`fuzz_walk`]) | the body engine: `walk`, the JSON writer, `decode`/`encode`/`from_json` on hand-built and random schemas | bounded events, offsets within the body, skipping consumes the same bytes, valid JSON always, decode -> encode stable |
+//! | [`nfs4_compound`] | NFSv4 and callback compounds: `walk_compound`, summaries, attributes by name through JSON and back, the tracker (paths, callback numbers) and the JSON, text and stats sinks | at most the bound of operations, stops inside the body, a valid compound decodes whole, JSON -> value -> XDR -> JSON is stable, valid JSON lines |
 //! | [`idl_parse`] ([`fuzz_idl`]) | the `.x` parser (`programs::idl`), with includes | never a panic; a schema it returns passes `idl::invariants::check`; errors point at a real place; deterministic |
 //!
 //! Seeds live in `fuzz/corpus/<target>/`; [`seeds`] builds the hand-made ones.
@@ -35,6 +36,7 @@ mod capture;
 mod differential;
 mod idl;
 mod message;
+pub mod nfs4;
 mod record;
 pub mod seeds;
 pub mod server;
@@ -48,6 +50,7 @@ pub use idl::fuzz_idl;
 /// The `idl_parse` target: [`fuzz_idl`].
 pub use idl::fuzz_idl as idl_parse;
 pub use message::{rpc_message, xdr_roundtrip};
+pub use nfs4::nfs4_compound;
 pub use record::record_stream;
 pub use server::{server_limits, server_service};
 pub use tcp::tcp_reassembly;
@@ -71,6 +74,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("server_service", server_service),
     ("idl_parse", idl_parse),
     ("body_walk", body_walk),
+    ("nfs4_compound", nfs4_compound),
 ];
 
 /// Small bounds, so that a fuzzer hits every cap within a few kilobytes of

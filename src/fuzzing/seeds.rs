@@ -15,7 +15,7 @@ use crate::rpc::{
 };
 
 /// One seed: target, file name, contents.
-pub type Seed = (&'static str, &'static str, Vec<u8>);
+pub type Seed = (&'static str, String, Vec<u8>);
 
 fn call(xid: u32, prog: u32, vers: u32, proc_: u32, cred: &Auth<'_>, args: &[u8]) -> Vec<u8> {
     let mut buf = Vec::new();
@@ -365,59 +365,127 @@ pub fn captures() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// Seeds for `program_bodies`: selector, direction, strict, script, body.
-pub fn bodies() -> Vec<(&'static str, Vec<u8>)> {
-    let spec = |head: &[u8], strict: u8, script: &[u8], body: &[u8]| {
-        let mut v = head.to_vec();
-        v.push(0); // call
-        v.push(strict);
-        v.push(script.len() as u8);
+/// Seeds for `program_bodies` (layout in `fuzzing::bodies`): for every
+/// (program, version) of the built-in table, the arguments of its
+/// procedures as generated values, a damaged result, a result cut by the
+/// snapshot length; and hand-made bodies (GETPORT, LOOKUP, a count far over
+/// the input) with a script of XDR primitives.
+pub fn bodies() -> Vec<(String, Vec<u8>)> {
+    let registry = crate::programs::registry::Registry::builtin();
+    let spec = |entry: u16, proc_index: u8, dir: u8, script: &[u8], mode: u8, rest: &[u8]| {
+        let mut v = entry.to_be_bytes().to_vec();
+        v.extend_from_slice(&[proc_index, dir, script.len() as u8]);
         v.extend_from_slice(script);
-        v.extend_from_slice(body);
+        v.push(mode);
+        v.extend_from_slice(rest);
         v
     };
-    // Raw numbers: selector 255, then program, version, procedure.
-    let raw = |p: u32, v: u32, c: u32| {
-        let mut h = vec![255];
-        for x in [p, v, c] {
-            h.extend_from_slice(&x.to_be_bytes());
-        }
-        h
+    let find = |p: u32, vers: u32| {
+        registry
+            .versions()
+            .iter()
+            .position(|e| (e.program, e.version) == (p, vers))
+            .map_or(0, |i| i as u16)
     };
-    // portmap GETPORT args: struct mapping { prog; vers; prot; port; }.
-    let getport = spec(&raw(100000, 2, 3), 1, &[0, 0, 0, 0], &GETPORT_ARGS);
-    // NFSv3 LOOKUP args: diropargs3 { nfs_fh3 dir (opaque<64>); filename3 name (string<>) }.
+    let mut out = Vec::new();
+    for (i, e) in registry.versions().iter().enumerate() {
+        let n = e.version_def().procedures.len().max(1);
+        for k in 0..n.min(64) {
+            let seed = (i * 131 + k) as u32;
+            // Generated arguments, whole.
+            out.push((
+                format!("{}-v{}-proc{k}-args", e.program, e.version),
+                spec(i as u16, k as u8, 0, &[], 1, &seed.to_be_bytes()),
+            ));
+        }
+        // A generated result of the first few procedures, damaged (byte 9
+        // xor 0x80, 3 bytes cut), and one cut by the snapshot length.
+        let mut damage = 7u32.to_be_bytes().to_vec();
+        damage.extend_from_slice(&[0, 9, 0x80, 0, 3]);
+        out.push((
+            format!("{}-v{}-result-damaged", e.program, e.version),
+            spec(i as u16, 1, 1, &[], 1 | 32, &damage),
+        ));
+        out.push((
+            format!("{}-v{}-result-snaplen", e.program, e.version),
+            spec(i as u16, 2, 1, &[], 1 | 2, &11u32.to_be_bytes()),
+        ));
+    }
+    // portmap GETPORT args with the script of its mapping (4 x u32).
+    out.push((
+        "portmap-getport-args".into(),
+        spec(find(100000, 2), 3, 2, &[0, 0, 0, 0], 0, &GETPORT_ARGS),
+    ));
+    // NFSv3 LOOKUP args: diropargs3 { nfs_fh3 dir; filename3 name }.
     let mut lookup_body = vec![0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8];
     lookup_body.extend_from_slice(&[0, 0, 0, 5, b'h', b'e', b'l', b'l', b'o', 0, 0, 0]);
-    let lookup = spec(&raw(100003, 3, 3), 1, &[7, 16, 8, 255], &lookup_body);
-    // Every primitive once, lax padding, non-zero padding in the body.
-    let mut all_body = vec![0, 0, 0, 1, 0xff, 0xff, 0xff, 0xfe];
-    all_body.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 9, 0x80, 0, 0, 0, 0, 0, 0, 0]);
-    all_body.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 42, 0xaa, 0xbb, 0xcc, 0xdd]);
-    all_body.extend_from_slice(&[0, 0, 0, 3, b'a', b'b', b'c', 0x77]);
-    all_body.extend_from_slice(&[0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2]);
-    all_body.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0, 1, 0, 0, 0, 0]);
-    let all = spec(
-        &raw(100021, 4, 7),
-        0,
-        &[0, 1, 2, 4, 5, 6, 4, 8, 16, 9, 4, 10, 4, 11],
-        &all_body,
-    );
-    // A program from the table by index, its first version, procedure 2.
-    let table = spec(&[3, 0, 2], 0, &[0], &[0, 0, 0, 1]);
+    out.push((
+        "nfs3-lookup-args".into(),
+        spec(find(100003, 3), 3, 2, &[7, 16, 8, 255], 0, &lookup_body),
+    ));
     // A count far over the input: bounded allocation.
-    let huge = spec(
-        &raw(100005, 3, 5),
-        0,
-        &[9, 255, 10, 255],
-        &[0x7f, 0xff, 0xff, 0xff],
-    );
+    out.push((
+        "array-count-over-input".into(),
+        spec(
+            find(100005, 3),
+            5,
+            1,
+            &[9, 255, 10, 255],
+            0,
+            &[0x7f, 0xff, 0xff, 0xff],
+        ),
+    ));
+    out
+}
+
+/// `nfs4_compound` inputs (layout in `fuzzing::nfs4`): generated compounds
+/// of each side and program, one damaged, and a 4.1 call as raw bytes
+/// (SEQUENCE PUTROOTFH LOOKUP "export" GETFH) with its reply.
+pub fn nfs4() -> Vec<(&'static str, Vec<u8>)> {
+    let generated = |flags: u8, seed: u32, budget: u8| {
+        let mut v = vec![flags | 4];
+        v.extend_from_slice(&seed.to_be_bytes());
+        v.push(budget);
+        v
+    };
+    let mut damaged = generated(32, 9, 60);
+    damaged.extend_from_slice(&[0, 40, 0xff, 3]); // byte 40 ^= 0xff, cut 3
+    let word = |v: &mut Vec<u8>, w: u32| v.extend_from_slice(&w.to_be_bytes());
+    let mut call = Vec::new();
+    for w in [0, 1, 4, 53] {
+        word(&mut call, w); // tag "", minorversion 1, 4 ops, OP_SEQUENCE
+    }
+    call.extend_from_slice(b"session-id-16byt"); // sa_sessionid
+    for w in [1, 0, 0, 0, 24, 15, 6] {
+        word(&mut call, w); // seq, slot, highest, cachethis, PUTROOTFH, LOOKUP, len
+    }
+    call.extend_from_slice(b"export\0\0"); // objname, padded
+    word(&mut call, 10); // OP_GETFH
+    let mut reply = Vec::new();
+    for w in [0, 0, 4, 53, 0] {
+        word(&mut reply, w); // NFS4_OK, tag "", 4 results, SEQUENCE OK
+    }
+    reply.extend_from_slice(b"session-id-16byt"); // sr_sessionid
+    for w in [1, 0, 7, 7, 0, 24, 0, 15, 0, 10, 0, 8] {
+        word(&mut reply, w); // SEQUENCE's rest, PUTROOTFH, LOOKUP, GETFH OK, len
+    }
+    reply.extend_from_slice(b"export-1"); // the handle
+                                          // Raw: flags 0 (an NFSv4 call), the call's length, call, reply.
+    let mut raw = vec![0];
+    raw.extend_from_slice(&(call.len() as u16).to_be_bytes());
+    raw.extend_from_slice(&call);
+    raw.extend_from_slice(&reply);
     vec![
-        ("portmap-getport-args", getport),
-        ("nfs3-lookup-args", lookup),
-        ("every-xdr-primitive-lax-padding", all),
-        ("table-program-3-version-0-proc-2", table),
-        ("array-count-over-input", huge),
+        ("nfs4-call-generated", generated(0, 1, 40)),
+        ("nfs4-reply-generated", generated(2, 2, 40)),
+        ("cb-call-generated", generated(1, 3, 40)),
+        ("cb-reply-generated-status-mode", generated(3 | 64, 4, 40)),
+        ("nfs4-call-damaged-snaplen", {
+            let mut d = damaged;
+            d[0] |= 8; // Missing::Snaplen
+            d
+        }),
+        ("nfs4-41-mount-raw", raw),
     ]
 }
 
@@ -641,14 +709,18 @@ pub fn server() -> Vec<(&'static str, Vec<u8>)> {
 pub fn all() -> Vec<Seed> {
     let mut v: Vec<Seed> = Vec::new();
     let mut add = |t: &'static str, seeds: Vec<(&'static str, Vec<u8>)>| {
-        v.extend(seeds.into_iter().map(|(n, b)| (t, n, b)));
+        v.extend(seeds.into_iter().map(|(n, b)| (t, n.to_string(), b)));
     };
     add("rpc_message", messages());
     add("record_stream", records());
     add("tcp_reassembly", tcp());
     add("capture_file", captures());
-    add("program_bodies", bodies());
+    v.extend(bodies().into_iter().map(|(n, b)| ("program_bodies", n, b)));
+    let mut add = |t: &'static str, seeds: Vec<(&'static str, Vec<u8>)>| {
+        v.extend(seeds.into_iter().map(|(n, b)| (t, n.to_string(), b)));
+    };
     add("server_service", server());
+    add("nfs4_compound", nfs4());
     let patterns = || {
         vec![
             ("zeros-64", vec![0u8; 64]),

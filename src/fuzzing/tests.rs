@@ -12,7 +12,7 @@ fn write_seeds() {
     for (target, name, bytes) in seeds::all() {
         let dir = root.join(target);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(name), bytes).unwrap();
+        std::fs::write(dir.join(&name), bytes).unwrap();
     }
 }
 

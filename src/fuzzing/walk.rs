@@ -71,6 +71,19 @@ pub fn fuzz_walk(data: &[u8]) {
             (s, ty, roles)
         }
     };
+    drive(&schema, ty, &roles, mode, &mut inp);
+}
+
+/// Builds the body `mode` asks for from the rest of `inp` (see
+/// [`fuzz_walk`]'s layout from `mode` on), checks every property on it, and
+/// returns it with how much of it is held.
+pub(super) fn drive(
+    schema: &Schema,
+    ty: TypeId,
+    roles: &Roles,
+    mode: u8,
+    inp: &mut Input<'_>,
+) -> (Vec<u8>, usize, Missing) {
     let missing = [
         Missing::None,
         Missing::Snaplen,
@@ -79,11 +92,11 @@ pub fn fuzz_walk(data: &[u8]) {
     ][usize::from(mode >> 1 & 3)];
     let body: Vec<u8> = if mode & 1 == 1 {
         let mut rng = Rng::new(inp.u32().into());
-        let v = arbitrary_value(&schema, ty, &mut rng, 40);
+        let v = arbitrary_value(schema, ty, &mut rng, 40);
         let mut bytes = Vec::new();
         // The generator's values always encode; a schema with a union that
         // has no arm at all has no values, and then bytes stay empty.
-        let _ = encode(&schema, ty, &v, &mut bytes);
+        let _ = encode(schema, ty, &v, &mut bytes);
         if mode & 32 != 0 {
             let at = usize::from(inp.u16());
             let xor = inp.u8();
@@ -108,7 +121,8 @@ pub fn fuzz_walk(data: &[u8]) {
         len: body.len() as u64,
         missing,
     };
-    check(&schema, ty, &b, &roles, mode);
+    check(schema, ty, &b, roles, mode);
+    (body, held, missing)
 }
 
 /// Whether `ty` can be a file handle: opaque, or a struct of one opaque

@@ -10,12 +10,13 @@
 use std::sync::Arc;
 
 use super::schema::BodyErrorJson;
-use crate::event::{Body, BodyPart, Exchange};
+use crate::event::{Body, BodyBytes, BodyPart, Exchange, Missing};
 use crate::limits::Limits;
-use crate::programs::json::{body_to_json, JsonOptions};
+use crate::programs::json::{body_to_json_with, JsonOptions};
+use crate::programs::nfs4::{self, Shape, Stop};
 use crate::programs::registry::{Registry, VersionEntry};
 use crate::programs::schema::{ProcDef, TypeId};
-use crate::programs::walk::{BodyError, WalkLimits};
+use crate::programs::walk::{BodyError, BodyErrorKind, WalkLimits};
 
 /// The rendered bodies of one exchange, borrowed from the [`BodyView`].
 #[derive(Debug, Default)]
@@ -36,6 +37,7 @@ pub struct BodyView {
     data_hex: bool,
     opaque_inline_max: usize,
     string_max: usize,
+    max_ops: usize,
     args: Vec<u8>,
     result: Vec<u8>,
 }
@@ -50,6 +52,7 @@ impl BodyView {
             data_hex,
             opaque_inline_max: limits.body_opaque_inline,
             string_max: limits.body_string_max,
+            max_ops: limits.max_compound_ops,
             args: Vec::with_capacity(512),
             result: Vec::with_capacity(512),
         }
@@ -66,7 +69,8 @@ impl BodyView {
         ex: &Exchange<'_>,
     ) -> Option<(&'r VersionEntry, &'r ProcDef)> {
         let c = ex.call.as_ref()?;
-        let e = registry.version(c.program?, c.version?)?;
+        let program = ex.facts.decode_as.or(c.program)?;
+        let e = registry.version(program, c.version?)?;
         let p = e.procedure(c.procedure?)?;
         Some((e, p))
     }
@@ -84,9 +88,23 @@ impl BodyView {
             opaque_inline_max: self.opaque_inline_max,
             string_max: self.string_max,
         };
-        let one = |types: &[TypeId], body: Option<&Body<'_>>, out: &mut Vec<u8>, part| {
+        let compound = ex.facts.compound.as_deref();
+        let one = |types: &[TypeId],
+                   body: Option<&Body<'_>>,
+                   stop: Option<Stop>,
+                   out: &mut Vec<u8>,
+                   part| {
             let body = body?;
-            let e = body_to_json(entry.schema(), types, &body.bytes(), &opts, &self.walk, out)?;
+            let bytes = cut_at_op_limit(body.bytes(), stop);
+            let e = body_to_json_with(
+                entry.schema(),
+                entry.bags(),
+                types,
+                &bytes,
+                &opts,
+                &self.walk,
+                out,
+            )?;
             Some(error_json(part, e, body.len))
         };
         // The first body that did not decode, the arguments first; one that
@@ -102,6 +120,7 @@ impl BodyView {
         let mut error = one(
             &proc_def.args,
             ex.call_body.as_ref(),
+            compound.and_then(|c| c.call_stop),
             &mut self.args,
             "args",
         )
@@ -111,6 +130,7 @@ impl BodyView {
             let e = one(
                 std::slice::from_ref(&proc_def.result),
                 ex.reply_body.as_ref(),
+                compound.and_then(|c| c.reply_stop),
                 &mut self.result,
                 "result",
             )
@@ -128,7 +148,8 @@ impl BodyView {
     pub fn status_name<'r>(registry: &'r Registry, ex: &Exchange<'_>) -> Option<&'r str> {
         let c = ex.call.as_ref()?;
         let s = ex.facts.status?;
-        registry.status_name(c.program?, c.version?, s.ty, s.value)
+        let program = ex.facts.decode_as.or(c.program)?;
+        registry.status_name(program, c.version?, s.ty, s.value)
     }
 
     /// Appends the one-line summary of the call's arguments (each item
@@ -142,6 +163,19 @@ impl BodyView {
         else {
             return false;
         };
+        if let Some(shape) = Shape::of(entry, proc_def.number) {
+            let bytes = body.bytes();
+            let w = nfs4::walk_compound(
+                entry.schema(),
+                entry.roles(),
+                &shape.args,
+                &bytes,
+                &self.walk,
+                self.max_ops,
+            );
+            let (schema, en) = (entry.schema(), shape.op_enum());
+            return nfs4::summary::call_summary(schema, en, shape.callback, &w, out);
+        }
         crate::programs::summary::summarize(
             entry.schema(),
             entry.roles(),
@@ -166,6 +200,27 @@ impl BodyView {
         };
         if !ex.reply.is_some_and(|r| r.status.is_success()) {
             return false;
+        }
+        if let Some(shape) = Shape::of(entry, proc_def.number) {
+            let bytes = body.bytes();
+            let w = nfs4::walk_compound(
+                entry.schema(),
+                entry.roles(),
+                &shape.result,
+                &bytes,
+                &self.walk,
+                self.max_ops,
+            );
+            let status = w.status.and_then(|(ty, v)| {
+                let e = entry.schema();
+                match e.resolve(ty).1 {
+                    crate::programs::schema::Kind::Enum(en) => en.name_of(v),
+                    _ => None,
+                }
+            });
+            let main = ex.facts.compound.as_ref().and_then(|c| c.main_op());
+            let (schema, en) = (entry.schema(), shape.op_enum());
+            return nfs4::summary::reply_summary(schema, en, shape.callback, status, main, &w, out);
         }
         crate::programs::summary::summarize(
             entry.schema(),
@@ -204,9 +259,10 @@ impl BodyView {
             (&proc_def.args[..], ex.call_body.as_ref())
         };
         let Some(body) = body else { return };
-        let err = crate::programs::tree::write_tree(
+        let err = crate::programs::tree::write_tree_with(
             entry.schema(),
             entry.roles(),
+            entry.bags(),
             types,
             &body.bytes(),
             &self.walk,
@@ -222,6 +278,60 @@ impl BodyView {
                 e.kind.name()
             );
         }
+    }
+}
+
+impl BodyView {
+    /// For an NFSv4 compound: writes its operations into `ops` as a JSON
+    /// array (`["OP_SEQUENCE","OP_PUTFH","OP_READ"]`) and its main
+    /// operation into `main` (`"OP_READ"`; nothing when it has none), each
+    /// operation by name, or by number when the schema names none. False
+    /// for any other exchange.
+    pub fn render_ops(&self, ex: &Exchange<'_>, ops: &mut Vec<u8>, main: &mut Vec<u8>) -> bool {
+        let (Some(c), Some((entry, _))) = (
+            ex.facts.compound.as_deref(),
+            Self::procedure(&self.registry, ex),
+        ) else {
+            return false;
+        };
+        let schema = entry.schema();
+        let write = |out: &mut Vec<u8>, op: u32| match nfs4::op_name(schema, c.op_enum, op) {
+            Some(n) => crate::programs::json::write_str(out, n.as_bytes()),
+            None => out.extend_from_slice(itoa::Buffer::new().format(op).as_bytes()),
+        };
+        ops.push(b'[');
+        let mut first = true;
+        c.for_each_op(|op| {
+            if !first {
+                ops.push(b',');
+            }
+            first = false;
+            write(ops, op);
+        });
+        ops.push(b']');
+        if let Some(m) = c.main_op() {
+            write(main, m);
+        }
+        true
+    }
+}
+
+/// A body cut where its compound's operations stopped for the operation
+/// bound, so the JSON stops there too (a `limit` body error).
+fn cut_at_op_limit(bytes: BodyBytes<'_>, stop: Option<Stop>) -> BodyBytes<'_> {
+    match stop {
+        Some(s) if s.error.kind == BodyErrorKind::Limit => {
+            let at = usize::try_from(s.error.offset).unwrap_or(usize::MAX);
+            if at >= bytes.data.len() {
+                return bytes;
+            }
+            BodyBytes {
+                data: &bytes.data[..at],
+                len: bytes.len,
+                missing: Missing::NotKept,
+            }
+        }
+        _ => bytes,
     }
 }
 

@@ -20,6 +20,9 @@ pub struct JsonLinesSink<W: Write> {
     bodies: BodyView,
     /// The object being written (reused).
     line: Vec<u8>,
+    /// An NFSv4 compound's operation names (reused).
+    ops: Vec<u8>,
+    main_op: Vec<u8>,
 }
 
 impl<W: Write> JsonLinesSink<W> {
@@ -31,6 +34,8 @@ impl<W: Write> JsonLinesSink<W> {
             counts: None,
             bodies,
             line: Vec::with_capacity(1024),
+            ops: Vec::new(),
+            main_op: Vec::new(),
         }
     }
 
@@ -72,12 +77,18 @@ impl<W: Write> Sink for JsonLinesSink<W> {
                 let ex = &ev.exchange;
                 let registry = self.bodies.registry().clone();
                 let mut j = ExchangeJson::new(&self.file, ex, &registry);
+                j.body_status = BodyView::status_name(&registry, ex);
+                j.path = ex.facts.path.as_deref();
+                self.ops.clear();
+                self.main_op.clear();
+                if self.bodies.render_ops(ex, &mut self.ops, &mut self.main_op) {
+                    j.ops = Some(&self.ops);
+                    j.main_op = (!self.main_op.is_empty()).then_some(&self.main_op[..]);
+                }
                 let rendered = self.bodies.render_json(ex);
                 j.args = rendered.args;
                 j.result = rendered.result;
                 j.body_error = rendered.error;
-                j.body_status = BodyView::status_name(&registry, ex);
-                j.path = ex.facts.path.as_deref();
                 j.write(&mut self.line);
                 self.line.push(b'\n');
                 self.out.write_all(&self.line)

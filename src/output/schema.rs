@@ -36,6 +36,11 @@ pub struct ExchangeJson<'a> {
     pub procedure: Option<u32>,
     pub program_name: Option<&'a str>,
     pub procedure_name: Option<&'a str>,
+    /// NFSv4 COMPOUND: the operation names, as a JSON array (text).
+    pub ops: Option<&'a [u8]>,
+    /// NFSv4 COMPOUND: the main operation, as JSON text (`"OP_READ"`, or
+    /// its number when it has no name).
+    pub main_op: Option<&'a [u8]>,
     pub auth: Option<&'a AuthSummary>,
     pub reply_stat: Option<&'static str>,
     pub accept_stat: Option<&'static str>,
@@ -104,6 +109,8 @@ impl ExchangeJson<'_> {
         o.opt_u64("procedure", self.procedure.map(u64::from));
         o.opt_str("program_name", self.program_name);
         o.opt_str("procedure_name", self.procedure_name);
+        o.opt_raw("ops", self.ops);
+        o.opt_raw("main_op", self.main_op);
         match self.auth {
             Some(a) => write_auth(o.key("auth"), a),
             None => o.null("auth"),
@@ -330,8 +337,12 @@ impl<'a> ExchangeJson<'a> {
             Some(c) => (c.program, c.version, c.procedure),
             None => (None, None, None),
         };
-        let program_name = program.and_then(|p| registry.program_name(p));
-        let procedure_name = match (program, version, procedure) {
+        // A learned callback number is named as the program decoding it.
+        let named = ex.facts.decode_as.or(program);
+        let program_name = program
+            .and_then(|p| registry.program_name(p))
+            .or_else(|| named.and_then(|p| registry.program_name(p)));
+        let procedure_name = match (named, version, procedure) {
             (Some(p), Some(v), Some(q)) => registry.procedure_name(p, v, q),
             _ => None,
         };
@@ -360,6 +371,8 @@ impl<'a> ExchangeJson<'a> {
             procedure,
             program_name,
             procedure_name,
+            ops: None,
+            main_op: None,
             auth: call.and_then(|c| c.auth.as_ref()),
             reply_stat,
             accept_stat,

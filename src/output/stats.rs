@@ -21,6 +21,16 @@
 //! call was answered (a slow server: they come back as a `duplicate_reply`
 //! exchange, or an unanswered one when the second reply was lost too).
 //!
+//! NFSv4 COMPOUNDs are split by their main operation (the key's
+//! `operation`: `COMPOUND:READ`), as tshark's `nfs.main_opcode` names them.
+//! With [`Stats::with_ops`] (`stats --ops`) every operation inside a
+//! compound gets its own row instead: one call per operation sent, one
+//! reply per operation answered (a result came back), errors by the
+//! operation's own status, and the compound's latency for each operation
+//! answered; an operation after the one that failed has no result and
+//! counts as `unanswered`; bytes count in the row of the main operation
+//! only, so the byte columns still add up to the traffic.
+//!
 //! Latency percentiles come from an `hdrhistogram` of microseconds with 2
 //! significant digits (within 1%); min, max and mean are exact. Memory is
 //! bounded by `Limits::max_stats_rows`: later keys are merged into one row
@@ -39,6 +49,7 @@ use super::{CaptureCounts, Sink};
 use crate::event::{Event, Exchange, ExchangeKind};
 use crate::filter::status_name;
 use crate::pipeline::Summary;
+use crate::programs::nfs4::{self, Compound, Shape};
 use crate::programs::registry::Registry;
 
 /// How rows are grouped beyond program/version/procedure.
@@ -69,6 +80,8 @@ pub struct StatsKey {
     pub program: Option<u32>,
     pub version: Option<u32>,
     pub procedure: Option<u32>,
+    /// An NFSv4 COMPOUND's main operation (with `--ops`: each operation).
+    pub operation: Option<u32>,
     /// The client or server address, with `--by client|server`.
     pub peer: Option<IpAddr>,
     /// The file, with `--by path`.
@@ -166,6 +179,8 @@ pub struct Stats {
     by: GroupBy,
     max_rows: usize,
     rows: crate::hash::FastMap<StatsKey, StatsRow>,
+    /// One row per operation inside compounds (`--ops`).
+    ops: bool,
     /// Exchanges merged into the overflow row because the table was full.
     pub overflowed: u64,
 }
@@ -183,16 +198,25 @@ impl Stats {
             by,
             max_rows: max_rows.max(1),
             rows: crate::hash::map(),
+            ops: false,
             overflowed: 0,
         }
     }
 
-    fn row(&mut self, ex: &Exchange) -> &mut StatsRow {
+    /// Counts every operation inside NFSv4 compounds in its own row
+    /// (`--ops`; see the module docs).
+    pub fn with_ops(mut self, ops: bool) -> Self {
+        self.ops = ops;
+        self
+    }
+
+    fn row(&mut self, ex: &Exchange, operation: Option<u32>) -> &mut StatsRow {
         let c = ex.call.as_ref();
         let mut key = StatsKey {
             program: c.and_then(|c| c.program),
             version: c.and_then(|c| c.version),
             procedure: c.and_then(|c| c.procedure),
+            operation,
             peer: match self.by {
                 GroupBy::Procedure | GroupBy::Path => None,
                 GroupBy::Client => Some(ex.client.addr),
@@ -209,6 +233,7 @@ impl Stats {
                 program: None,
                 version: None,
                 procedure: None,
+                operation: None,
                 peer: None,
                 path: None,
             };
@@ -228,14 +253,19 @@ impl Stats {
             {
                 let n = u64::from(ex.retransmit_frames.count);
                 if n > 0 {
-                    self.row(ex).retransmissions += n;
+                    let main = ex.facts.compound.as_ref().and_then(|c| c.main_op());
+                    self.row(ex, main).retransmissions += n;
                 }
             }
             ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
+                let compound = ex.facts.compound.clone();
+                if let (true, Some(c)) = (self.ops, &compound) {
+                    return self.add_ops(ex, c);
+                }
                 let lat = ex.latency_ns();
                 let registry = self.registry.clone();
                 let body_error = body_error_name(&registry, ex);
-                let row = self.row(ex);
+                let row = self.row(ex, compound.and_then(|c| c.main_op()));
                 if let Some(c) = &ex.call {
                     row.calls += 1;
                     row.call_bytes += c.meta.bytes;
@@ -257,6 +287,68 @@ impl Stats {
                     }
                     None => row.unanswered += 1,
                 }
+            }
+        }
+    }
+
+    /// One exchange of a compound, operation by operation (`--ops`).
+    fn add_ops(&mut self, ex: &Exchange, c: &Compound) {
+        let lat = ex.latency_ns();
+        let registry = self.registry.clone();
+        let rpc_error = ex
+            .reply
+            .map(|r| status_name(&r.status))
+            .filter(|n| !matches!(*n, "success" | "accepted" | "unknown"));
+        let main = c.main_op();
+        let mut main_done = false;
+        let ops = c.ops();
+        for (i, &op) in ops.iter().enumerate() {
+            // The operation's result: `None` when none came back.
+            let result = match (&ex.reply, &c.results) {
+                (None, _) => None,
+                (Some(_), Some(r)) => r.get(i).map(|&(_, st)| st),
+                // A reply whose results were not decoded: answered, status
+                // unknown.
+                (Some(_), None) => Some(None),
+            };
+            let error = result.flatten().filter(|&v| v != 0).map(|v| {
+                c.status
+                    .and_then(|(ty, _)| op_status_name(&registry, ex, ty, v))
+                    .map_or_else(|| v.to_string(), str::to_string)
+            });
+            let bytes = !main_done && Some(op) == main;
+            main_done |= bytes;
+            let row = self.row(ex, Some(op));
+            if let Some(call) = &ex.call {
+                row.calls += 1;
+                if bytes {
+                    row.call_bytes += call.meta.bytes;
+                }
+                if ex.is_retransmission() {
+                    row.retransmissions += 1;
+                }
+            }
+            match (&ex.reply, result) {
+                (Some(r), _) if rpc_error.is_some() => {
+                    row.replies += 1;
+                    if bytes {
+                        row.reply_bytes += r.meta.bytes;
+                    }
+                    count(&mut row.errors, rpc_error.unwrap_or("unknown"));
+                }
+                (Some(r), Some(_)) => {
+                    row.replies += 1;
+                    if bytes {
+                        row.reply_bytes += r.meta.bytes;
+                    }
+                    if let Some(e) = &error {
+                        count(&mut row.errors, e);
+                    }
+                    if let Some(ns) = lat {
+                        row.latency.record(ns);
+                    }
+                }
+                _ => row.unanswered += 1,
             }
         }
     }
@@ -322,7 +414,7 @@ impl Stats {
                     k.program.and_then(|p| self.registry.program_name(p)),
                 ),
                 k.version.map_or("-".into(), |v| v.to_string()),
-                opt_name(k.procedure, procedure_name(&self.registry, k)),
+                row_name(&self.registry, k),
             ];
             match self.by {
                 GroupBy::Procedure => {}
@@ -408,6 +500,40 @@ fn procedure_name<'r>(registry: &'r Registry, k: &StatsKey) -> Option<&'r str> {
     }
 }
 
+/// The name of a row's operation (`OP_READ`), from the compound's schema.
+fn operation_name<'r>(registry: &'r Registry, k: &StatsKey) -> Option<&'r str> {
+    let (Some(p), Some(v), Some(q), Some(op)) = (k.program, k.version, k.procedure, k.operation)
+    else {
+        return None;
+    };
+    let e = registry.version(p, v)?;
+    let shape = Shape::of(e, q)?;
+    nfs4::op_name(e.schema(), shape.op_enum(), op)
+}
+
+/// The PROCEDURE column: `READ`, or `COMPOUND:READ` for an NFSv4
+/// compound's (main) operation.
+fn row_name(registry: &Registry, k: &StatsKey) -> String {
+    let proc_ = opt_name(k.procedure, procedure_name(registry, k));
+    match (k.operation, operation_name(registry, k)) {
+        (Some(_), Some(n)) => format!("{proc_}:{}", nfs4::short_name(n)),
+        (Some(op), None) => format!("{proc_}:{op}"),
+        (None, _) => proc_,
+    }
+}
+
+/// The name of an operation's status `value` (of the status type `ty`).
+fn op_status_name<'r>(
+    registry: &'r Registry,
+    ex: &Exchange<'_>,
+    ty: crate::programs::schema::TypeId,
+    value: i32,
+) -> Option<&'r str> {
+    let c = ex.call.as_ref()?;
+    let program = ex.facts.decode_as.or(c.program)?;
+    registry.status_name(program, c.version?, ty, value)
+}
+
 /// One more of `name` (allocating only for a name not seen before).
 fn count(errors: &mut BTreeMap<String, u64>, name: &str) {
     match errors.get_mut(name) {
@@ -447,6 +573,9 @@ pub struct StatsRowJson<'a> {
     pub procedure: Option<u32>,
     pub program_name: Option<&'a str>,
     pub procedure_name: Option<&'a str>,
+    /// An NFSv4 COMPOUND's main operation (`OP_READ`); with `--ops`, the
+    /// operation; `null` for other procedures.
+    pub operation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -486,6 +615,11 @@ impl<'a> StatsRowJson<'a> {
             procedure: k.procedure,
             program_name: k.program.and_then(|p| registry.program_name(p)),
             procedure_name: procedure_name(registry, k),
+            operation: match (k.operation, operation_name(registry, k)) {
+                (_, Some(n)) => Some(n.to_string()),
+                (Some(op), None) => Some(op.to_string()),
+                (None, None) => None,
+            },
             client: if by == GroupBy::Client {
                 peer.clone()
             } else {

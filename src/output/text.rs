@@ -98,9 +98,20 @@ pub fn time_of_day(ts: Timestamp) -> impl std::fmt::Display {
     T(ts.0)
 }
 
-fn write_proc(w: &mut impl Write, c: &CallRec, registry: &Registry) -> io::Result<()> {
+/// The program, version and procedure of a call, named as in JSON: a
+/// learned callback number (`decode_as`) by the callback program's names.
+fn write_proc(
+    w: &mut impl Write,
+    c: &CallRec,
+    decode_as: Option<u32>,
+    registry: &Registry,
+) -> io::Result<()> {
+    let named = decode_as.or(c.program);
     match c.program {
-        Some(p) => match registry.program_name(p) {
+        Some(p) => match registry
+            .program_name(p)
+            .or_else(|| named.and_then(|n| registry.program_name(n)))
+        {
             Some(n) => write!(w, " {n}")?,
             None => write!(w, " prog {p}")?,
         },
@@ -110,8 +121,7 @@ fn write_proc(w: &mut impl Write, c: &CallRec, registry: &Registry) -> io::Resul
         write!(w, " v{v}")?;
     }
     if let Some(q) = c.procedure {
-        match c
-            .program
+        match named
             .zip(c.version)
             .and_then(|(p, v)| registry.procedure_name(p, v, q))
         {
@@ -175,7 +185,7 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                     ex.server,
                     ex.xid
                 )?;
-                write_proc(w, c, self.bodies.registry())?;
+                write_proc(w, c, ex.facts.decode_as, self.bodies.registry())?;
                 self.summary.clear();
                 if self.bodies.call_summary(ex, &mut self.summary) {
                     w.write_all(self.summary.as_bytes())?;
@@ -217,7 +227,7 @@ impl<W: Write, E: Write> Sink for TextSink<W, E> {
                     ex.xid
                 )?;
                 if let Some(c) = &ex.call {
-                    write_proc(w, c, self.bodies.registry())?;
+                    write_proc(w, c, ex.facts.decode_as, self.bodies.registry())?;
                 }
                 self.summary.clear();
                 if self.bodies.reply_summary(ex, &mut self.summary) {

@@ -14,6 +14,9 @@
 //! | `float`, `double` | number (shortest form that reads back the same); `null` when not finite |
 //! | `bool` | `true` / `false` |
 //! | `opaque`, `quadruple` | lowercase hex string |
+//! | text opaque ([`Role::TEXT`]: NFSv4 `utf8string`, `component4`, `linktext4`) | as `string` |
+//! | attribute bag ([`Role::INNER`]: NFSv4 `fattr4`, with [`body_to_json_with`]) | the bitmap as an array, the values as an object of named attributes ([`super::attrs`]) |
+//! | typed opaque ([`Role::INNER`]: an NFSv4.1 file layout, with [`body_to_json_with`]) | the value of the type its enum names, in place of the hex |
 //! | bulk opaque | `{"len": N}`: data of the [`Role::BULK`] role, longer than [`JsonOptions::opaque_inline_max`], or not all captured. With [`JsonOptions::data_hex`]: `{"len": N, "hex": "..."}` of the held bytes, plus `"held": n` when fewer than N were captured |
 //! | file handle ([`Role::FILE_HANDLE`]: an opaque type, or a struct wrapping one opaque) | `{"hex": "...", "hash": "0x1a2b3c4d"}`, the hash being the CRC-32 (IEEE) of the handle bytes as Wireshark prints `nfs.fh.hash`; a handle not all captured renders as bulk |
 //! | `string` | JSON string. Valid UTF-8 runs are written as they are (JSON-escaped); each byte that is not part of valid UTF-8 is written as the four characters `\xNN` (so the JSON text holds `\\xNN`). Longer than [`JsonOptions::string_max`] bytes, or not all captured: the first bytes, then the marker `...[N bytes]` with the length on the wire |
@@ -31,11 +34,11 @@
 //! `null`, and every open object and array is closed. The error itself is
 //! the caller's to report.
 
+use super::attrs::{walk_expanded, Bags, NO_BAGS};
 use super::roles::{Role, Roles};
 use super::schema::{Kind, Schema, TypeId};
 use super::walk::{
-    walk, BodyBytes, BodyError, BodyErrorKind, DiscKind, Event, Flow, Malformation, Visitor,
-    WalkLimits,
+    BodyBytes, BodyError, BodyErrorKind, DiscKind, Event, Flow, Malformation, Visitor, WalkLimits,
 };
 use crate::limits::Limits;
 
@@ -79,9 +82,25 @@ pub fn body_to_json(
     limits: &WalkLimits,
     out: &mut Vec<u8>,
 ) -> Option<BodyError> {
+    body_to_json_with(schema, &NO_BAGS, types, body, opts, limits, out)
+}
+
+/// [`body_to_json`] with the attribute bags of `bags` decoded into named
+/// attributes ([`super::attrs`]): an NFSv4 `fattr4` is
+/// `{"attrmask": [...], "attr_vals": {"type": "NF4REG", "size": 30, ...}}`.
+pub fn body_to_json_with(
+    schema: &Schema,
+    bags: &Bags,
+    types: &[TypeId],
+    body: &BodyBytes<'_>,
+    opts: &JsonOptions<'_>,
+    limits: &WalkLimits,
+    out: &mut Vec<u8>,
+) -> Option<BodyError> {
     let mut w = JsonWriter::new(out, *opts);
+    let roles = opts.roles;
     if types.len() <= 1 {
-        let err = walk(schema, types, body, limits, &mut w).err();
+        let err = walk_expanded(schema, roles, bags, types, body, limits, &mut w).err();
         w.finish();
         return err;
     }
@@ -103,7 +122,15 @@ pub fn body_to_json(
             len: body.len.saturating_sub(at),
             missing: body.missing,
         };
-        match walk(schema, std::slice::from_ref(ty), &rest, limits, &mut w) {
+        match walk_expanded(
+            schema,
+            roles,
+            bags,
+            std::slice::from_ref(ty),
+            &rest,
+            limits,
+            &mut w,
+        ) {
             Ok(n) => at += n,
             // An argument that is not the last is followed by the others.
             Err(e) if !last && e.kind == BodyErrorKind::Malformed(Malformation::TrailingBytes) => {
@@ -256,6 +283,8 @@ impl<'o, 'r> JsonWriter<'o, 'r> {
         let whole = data.len() as u64 == len;
         if roles & Role::FILE_HANDLE.bits() != 0 && whole {
             self.handle_value(data);
+        } else if roles & Role::TEXT.bits() != 0 {
+            self.string(data, len);
         } else if roles & Role::BULK.bits() != 0
             || !whole
             || len > self.opts.opaque_inline_max as u64

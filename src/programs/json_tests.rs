@@ -1,7 +1,7 @@
 use super::*;
 use crate::programs::samples::{every_kind, nfs3_readdirplus, Builder};
 use crate::programs::value::{arbitrary_value, encode, Rng};
-use crate::programs::walk::{BodyErrorKind, Malformation, Missing};
+use crate::programs::walk::{walk, BodyErrorKind, Malformation, Missing};
 
 const BIG: WalkLimits = WalkLimits {
     max_depth: 64,

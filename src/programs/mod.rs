@@ -10,12 +10,14 @@
 //! program, version or procedure (or an unassigned gap) is `None`, and the
 //! caller prints the number.
 
+pub mod attrs;
 pub mod builtin;
 pub mod facts;
 pub mod idl;
 pub mod json;
 pub mod mappings;
 mod names;
+pub mod nfs4;
 pub mod registry;
 pub mod roles;
 #[cfg(any(test, feature = "arbitrary"))]

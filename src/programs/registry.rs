@@ -16,6 +16,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use super::attrs::{BagSpec, Bags, SwitchSpec};
 use super::idl::{self, IdlError};
 use super::roles::{Role, Roles};
 use super::schema::{ProcDef, Schema, TypeId, VersionDef};
@@ -36,6 +37,8 @@ pub enum Source {
 pub struct Definition {
     pub schema: Schema,
     pub roles: Roles,
+    /// Attribute bags (NFSv4 `fattr4`) its semantics name.
+    pub bags: Bags,
     pub source: Source,
 }
 
@@ -78,6 +81,11 @@ impl VersionEntry {
     /// The roles of the schema's types.
     pub fn roles(&self) -> &Roles {
         &self.def.roles
+    }
+
+    /// The attribute bags of the schema.
+    pub fn bags(&self) -> &Bags {
+        &self.def.bags
     }
 }
 
@@ -138,15 +146,29 @@ impl Registry {
         let mut roles = Roles::new();
         let numbers: Vec<u32> = schema.programs.iter().map(|p| p.number).collect();
         let mut sems = Vec::new();
+        let mut specs: Vec<BagSpec> = Vec::new();
+        let mut switches: Vec<SwitchSpec> = Vec::new();
         for n in numbers {
             let sem = semantics::for_program(n);
             semantics::assign_roles(sem, &mut schema, &mut roles);
+            for b in sem.bags {
+                if !specs.contains(b) {
+                    specs.push(*b);
+                }
+            }
+            for b in sem.switched {
+                if !switches.contains(b) {
+                    switches.push(*b);
+                }
+            }
             sems.push(sem);
         }
+        let bags = Bags::build(&specs, &switches, &schema, &mut roles);
         roles.mark_inside(&schema);
         let def = Arc::new(Definition {
             schema,
             roles,
+            bags,
             source,
         });
         for (pi, p) in def.schema.programs.iter().enumerate() {

@@ -32,6 +32,13 @@ impl Role {
     pub const FILE_NAME: Role = Role(8);
     /// An absolute path (MOUNT's `dirpath`): the root of an export.
     pub const PATH_NAME: Role = Role(16);
+    /// Opaque data that holds text (NFSv4's `utf8string` and the types
+    /// built on it: names, tags, owners): rendered as a string.
+    pub const TEXT: Role = Role(32);
+    /// A struct holding opaque data with an inner type: an attribute bag
+    /// (NFSv4's `fattr4`: a bitmap and one value per bit set) or a typed
+    /// opaque (an NFSv4.1 layout), decoded by [`super::attrs`].
+    pub const INNER: Role = Role(64);
 
     /// The bit of this role.
     pub const fn bits(self) -> u8 {

@@ -13,6 +13,7 @@
 //! spread to every field sharing the type (NLM's lock `fh` and its `cookie`
 //! are both `netobj`).
 
+use super::attrs::{BagSpec, SwitchSpec};
 use super::roles::{Role, Roles};
 use super::schema::{Kind, Schema, TypeDef, TypeId};
 
@@ -32,6 +33,15 @@ pub struct Semantics {
     /// `(version, procedure)` of renames: their arguments hold the old
     /// (directory, name) then the new one.
     pub renames: &'static [(u32, u32)],
+    /// Opaque types holding text (rendered as strings).
+    pub text: &'static [&'static str],
+    /// Attribute bags (NFSv4 `fattr4`), see [`super::attrs`].
+    pub bags: &'static [BagSpec],
+    /// Typed opaques (NFSv4.1 layouts), see [`super::attrs`].
+    pub switched: &'static [SwitchSpec],
+    /// `(version, procedure)` of COMPOUNDs: arguments and results that are
+    /// a header and an array of operations, see [`super::nfs4`].
+    pub compounds: &'static [(u32, u32)],
     /// `(version, procedure)` of removals (REMOVE, RMDIR): their (directory,
     /// name) no longer names the handle that was there.
     pub removes: &'static [(u32, u32)],
@@ -55,6 +65,10 @@ pub static NONE: Semantics = Semantics {
     bulk: &[],
     status: &[],
     renames: &[],
+    text: &[],
+    bags: &[],
+    switched: &[],
+    compounds: &[],
     removes: &[],
     ok: 0,
 };
@@ -74,6 +88,10 @@ pub static NFS: Semantics = Semantics {
     ],
     status: &["nfsstat", "nfsstat3", "nfsstat4"],
     renames: &[(2, 11), (3, 14)],
+    text: NFS4_TEXT,
+    bags: &[FATTR4],
+    switched: NFS4_LAYOUTS,
+    compounds: &[(4, 1)],
     removes: &[(2, 10), (2, 15), (3, 12), (3, 13)],
     ok: 0,
 };
@@ -86,6 +104,10 @@ pub static MOUNT: Semantics = Semantics {
     bulk: &[],
     status: &["mountstat3"],
     renames: &[],
+    text: &[],
+    bags: &[],
+    switched: &[],
+    compounds: &[],
     removes: &[],
     ok: 0,
 };
@@ -103,6 +125,10 @@ pub static NLM: Semantics = Semantics {
     bulk: &[],
     status: &["nlm_stats", "nlm4_stats"],
     renames: &[],
+    text: &[],
+    bags: &[],
+    switched: &[],
+    compounds: &[],
     removes: &[],
     ok: 0,
 };
@@ -115,6 +141,10 @@ pub static NSM: Semantics = Semantics {
     bulk: &[],
     status: &["res"],
     renames: &[],
+    text: &[],
+    bags: &[],
+    switched: &[],
+    compounds: &[],
     removes: &[],
     ok: 0,
 };
@@ -128,6 +158,10 @@ pub static NFS_ACL: Semantics = Semantics {
     bulk: &[],
     status: &["aclstat2", "aclstat3"],
     renames: &[],
+    text: &[],
+    bags: &[],
+    switched: &[],
+    compounds: &[],
     removes: &[],
     ok: 0,
 };
@@ -140,6 +174,10 @@ pub static RQUOTA: Semantics = Semantics {
     bulk: &[],
     status: &["gqr_status"],
     renames: &[],
+    text: &[],
+    bags: &[],
+    switched: &[],
+    compounds: &[],
     removes: &[],
     ok: 1,
 };
@@ -152,8 +190,49 @@ pub static NFS_CB: Semantics = Semantics {
     bulk: &[],
     status: &["nfsstat4"],
     renames: &[],
+    text: NFS4_TEXT,
+    bags: &[FATTR4],
+    switched: NFS4_LAYOUTS,
+    compounds: &[(1, 1)],
     removes: &[],
     ok: 0,
+};
+
+/// NFSv4 opaque types that hold UTF-8 text (RFC 7530 section 3.2): names,
+/// tags, owners, symlink targets.
+const NFS4_TEXT: &[&str] = &["utf8string", "linktext4"];
+
+/// NFSv4.1 layouts whose content type the layout type names (RFC 8881
+/// section 13.3): the file layout type's body, device address and hint.
+const NFS4_LAYOUTS: &[SwitchSpec] = &[
+    SwitchSpec {
+        container: "layout_content4",
+        tag: "loc_type",
+        body: "loc_body",
+        cases: &[("LAYOUT4_NFSV4_1_FILES", "nfsv4_1_file_layout4")],
+    },
+    SwitchSpec {
+        container: "device_addr4",
+        tag: "da_layout_type",
+        body: "da_addr_body",
+        cases: &[("LAYOUT4_NFSV4_1_FILES", "nfsv4_1_file_layout_ds_addr4")],
+    },
+    SwitchSpec {
+        container: "layouthint4",
+        tag: "loh_type",
+        body: "loh_body",
+        cases: &[("LAYOUT4_NFSV4_1_FILES", "nfsv4_1_file_layouthint4")],
+    },
+];
+
+/// NFSv4's attributes: `fattr4 { bitmap4 attrmask; attrlist4 attr_vals; }`,
+/// one `fattr4_<name>` value per bit, numbered by `FATTR4_<NAME>`.
+const FATTR4: BagSpec = BagSpec {
+    container: "fattr4",
+    mask: "attrmask",
+    vals: "attr_vals",
+    consts: "FATTR4_",
+    types: "fattr4_",
 };
 
 /// The semantics table of a program number.
@@ -179,6 +258,7 @@ pub fn assign_roles(sem: &Semantics, schema: &mut Schema, roles: &mut Roles) {
         (sem.pathnames, Role::PATH_NAME),
         (sem.bulk, Role::BULK),
         (sem.status, Role::STATUS),
+        (sem.text, Role::TEXT),
     ] {
         for name in names {
             if let Some(ty) = target(schema, name) {

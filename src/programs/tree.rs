@@ -14,9 +14,10 @@
 
 use std::fmt::Write as _;
 
+use super::attrs::{walk_expanded, Bags, NO_BAGS};
 use super::roles::{Role, Roles};
 use super::schema::{Kind, Schema, TypeId};
-use super::walk::{walk, BodyBytes, BodyError, Event, Flow, Visitor, WalkLimits};
+use super::walk::{BodyBytes, BodyError, Event, Flow, Visitor, WalkLimits};
 
 /// Bytes of an opaque or string shown before it is cut.
 const MAX_SHOWN: usize = 96;
@@ -32,6 +33,22 @@ pub fn write_tree(
     indent: usize,
     out: &mut String,
 ) -> Option<BodyError> {
+    write_tree_with(schema, roles, &NO_BAGS, types, body, limits, indent, out)
+}
+
+/// [`write_tree`] with attribute bags (NFSv4 `fattr4`) shown as their
+/// named attributes ([`super::attrs`]).
+#[allow(clippy::too_many_arguments)]
+pub fn write_tree_with(
+    schema: &Schema,
+    roles: &Roles,
+    bags: &Bags,
+    types: &[TypeId],
+    body: &BodyBytes<'_>,
+    limits: &WalkLimits,
+    indent: usize,
+    out: &mut String,
+) -> Option<BodyError> {
     let mut t = Tree {
         roles,
         out,
@@ -41,7 +58,7 @@ pub fn write_tree(
         handle: None,
         levels: Vec::new(),
     };
-    walk(schema, types, body, limits, &mut t).err()
+    walk_expanded(schema, roles, bags, types, body, limits, &mut t).err()
 }
 
 struct Tree<'o, 'r> {
@@ -198,13 +215,14 @@ impl Visitor for Tree<'_, '_> {
             }
             Event::Opaque { ty, data, len } => {
                 self.line();
-                if self.handle.is_some() || self.roles.has(ty, Role::FILE_HANDLE) {
+                let roles = self.roles.of(schema, ty);
+                if self.handle.is_some() || roles & Role::FILE_HANDLE.bits() != 0 {
                     let _ = write!(self.out, "fh {:#010x} ", crc32fast::hash(data));
                     self.bytes(data, len, false);
-                } else if self.roles.has(ty, Role::BULK) {
+                } else if roles & Role::BULK.bits() != 0 {
                     let _ = writeln!(self.out, "({len} bytes)");
                 } else {
-                    self.bytes(data, len, false);
+                    self.bytes(data, len, roles & Role::TEXT.bits() != 0);
                 }
             }
             Event::Str { data, len, .. } => {

@@ -23,13 +23,20 @@
 //!   ([`super::ports`]), in every [`BodyMode`]: what is read as RPC must
 //!   not depend on the output chosen.
 //!
+//! NFSv4 COMPOUNDs (and CB_COMPOUNDs) take their own path, [`super::nfs4`]:
+//! their operations are read one by one ([`crate::programs::nfs4`]) even
+//! when only statuses are wanted (statistics split compounds by their main
+//! operation), the current filehandle is followed for paths, and callback
+//! program numbers are learned.
+//!
 //! Contract: memory is bounded by `Limits::max_pending_body_bytes` for the
-//! kept arguments, `Limits::max_paths` and `Limits::max_learned_ports` for
+//! kept arguments and compound records, `Limits::max_paths` and `Limits::max_learned_ports` for
 //! the tables; a body that does not decode teaches nothing and fails
 //! nothing. With bodies off, events carry no body.
 
 use std::sync::Arc;
 
+use super::nfs4::{self, CbPrograms};
 use super::paths::Paths;
 use super::ports::Ports;
 use crate::anomaly::{Anomalies, Anomaly};
@@ -39,8 +46,9 @@ use crate::limits::Limits;
 use crate::net::{Endpoint, Transport};
 use crate::programs::facts::{self, Facts, Marks, Scratch, Want};
 use crate::programs::mappings::{self, PORTMAP};
+use crate::programs::nfs4::{walk_compound, Compound, Shape, Walked};
 use crate::programs::registry::{Registry, VersionEntry};
-use crate::programs::walk::WalkLimits;
+use crate::programs::walk::{BodyErrorKind, WalkLimits};
 
 /// How much of each body the tracker decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +73,28 @@ pub struct Seen {
     /// Where its facts sit in the kept arguments (read again at the reply
     /// without a second walk).
     pub marks: Marks,
+    /// What a pending call keeps besides its arguments.
+    pub extra: CallExtra,
+}
+
+/// What a pending call keeps for its reply besides its arguments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallExtra {
+    /// An NFSv4 COMPOUND's operations.
+    pub compound: Option<Arc<Compound>>,
+    /// The program whose definition decodes it (a learned callback number).
+    pub decode_as: Option<u32>,
+}
+
+/// What a reply's results say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answer {
+    /// The status that heads the result.
+    pub status: Option<BodyStatus>,
+    /// An NFSv4 COMPOUND's operations with their statuses.
+    pub compound: Option<Arc<Compound>>,
+    /// The program whose definition decoded it.
+    pub decode_as: Option<u32>,
 }
 
 /// Bodies' share of the tracker's state. See the module docs.
@@ -76,7 +106,9 @@ pub struct BodyState {
     kept_bytes: usize,
     max_kept_bytes: usize,
     max_entries: usize,
+    max_ops: usize,
     paths: Paths,
+    cb_programs: CbPrograms,
     scratch: Scratch,
     /// Keep bulk data of waiting calls (else arguments are kept up to
     /// where their bulk data starts: a WRITE keeps its handle, offset and
@@ -105,7 +137,9 @@ impl BodyState {
             kept_bytes: 0,
             max_kept_bytes: limits.max_pending_body_bytes,
             max_entries: limits.max_dir_entries,
+            max_ops: limits.max_compound_ops,
             paths: Paths::new(limits.max_paths),
+            cb_programs: CbPrograms::default(),
             scratch: Scratch::default(),
             keep_bulk: false,
             ports: Ports::new(limits.max_learned_ports),
@@ -195,7 +229,6 @@ impl BodyState {
         }
     }
 
-    /// Keeps a copy of `body` within the budget (counted when refused).
     /// Keeps a copy of at most `limit` bytes of `body` within the budget
     /// (counted when refused).
     fn keep(
@@ -215,11 +248,77 @@ impl BodyState {
         }
     }
 
-    fn entry(&self, call: &CallRec) -> Option<&VersionEntry> {
+    /// The definition of the call's program (or of the callback program, for
+    /// a learned callback number: its number is returned too).
+    fn entry_of<'r>(
+        &self,
+        registry: &'r Registry,
+        call: &CallRec,
+    ) -> Option<(&'r VersionEntry, Option<u32>)> {
         if self.mode == BodyMode::Off {
             return None;
         }
-        self.registry.version(call.program?, call.version?)
+        let (p, v) = (call.program?, call.version?);
+        if let Some(e) = registry.version(p, v) {
+            return Some((e, None));
+        }
+        let as_p = self.cb_programs.decode_as(registry, p, v)?;
+        Some((registry.version(as_p, v)?, Some(as_p)))
+    }
+
+    /// A COMPOUND call: its operations, the callback numbers it announces,
+    /// and (in full mode) its path and kept arguments.
+    fn on_compound_call(
+        &mut self,
+        entry: &VersionEntry,
+        shape: &Shape<'_>,
+        decode_as: Option<u32>,
+        body: &Body<'_>,
+        anomalies: &mut Anomalies,
+    ) -> Seen {
+        let bytes = body.bytes();
+        let w = walk_compound(
+            entry.schema(),
+            entry.roles(),
+            &shape.args,
+            &bytes,
+            &self.walk,
+            self.max_ops,
+        );
+        count_stop(&w, anomalies);
+        self.cb_programs.learn(&self.registry, &w);
+        let compound = Compound::from_call(shape, &w);
+        let (path, fh_hash) = if self.mode == BodyMode::Full {
+            nfs4::call_path(&mut self.paths, shape.callback, &w)
+        } else {
+            (None, None)
+        };
+        let cost = compound.heap_bytes();
+        let compound = if self.kept_bytes + cost <= self.max_kept_bytes {
+            self.kept_bytes += cost;
+            Some(Arc::new(compound))
+        } else {
+            anomalies.add(Anomaly::BodyNotKept);
+            None
+        };
+        // Kept whole (up to `body_keep`), bulk data included: operations
+        // after a WRITE's data (GETATTR) are still to be shown and walked
+        // at the reply, and the cap bounds what a WRITE costs.
+        let kept = if self.mode == BodyMode::Full {
+            self.keep(body, usize::MAX, anomalies)
+        } else {
+            None
+        };
+        Seen {
+            kept,
+            path,
+            fh_hash,
+            marks: Marks::default(),
+            extra: CallExtra {
+                compound,
+                decode_as,
+            },
+        }
     }
 
     /// A new call: keeps its arguments (within the budget) and finds the
@@ -236,6 +335,7 @@ impl BodyState {
             path: None,
             fh_hash: None,
             marks: Marks::default(),
+            extra: CallExtra::default(),
         };
         if call.program == Some(PORTMAP) {
             // Portmap calls are kept in every mode: their replies are read
@@ -248,17 +348,21 @@ impl BodyState {
                 };
             }
         }
-        if self.mode != BodyMode::Full {
-            return none;
-        }
         let (Some(body), Some(proc_no)) = (body, call.procedure) else {
             return none;
         };
-        // A clone of the entry (an `Arc` and two indexes) frees `self` for
-        // the scratch stack and the path table.
-        let Some(entry) = self.entry(call).cloned() else {
+        // A clone of the registry frees `self` for the scratch stack and
+        // the path table.
+        let registry = self.registry.clone();
+        let Some((entry, decode_as)) = self.entry_of(&registry, call) else {
             return none;
         };
+        if let Some(shape) = Shape::of(entry, proc_no) {
+            return self.on_compound_call(entry, &shape, decode_as, body, anomalies);
+        }
+        if self.mode != BodyMode::Full {
+            return none;
+        }
         let Some(proc_def) = entry.procedure(proc_no) else {
             return none;
         };
@@ -287,14 +391,19 @@ impl BodyState {
             path,
             fh_hash,
             marks: facts.marks,
+            extra: CallExtra {
+                compound: None,
+                decode_as,
+            },
         }
     }
 
-    /// Kept arguments leave the table (answered, expired, evicted).
-    pub fn release(&mut self, kept: Option<&Body<'static>>) {
-        if let Some(b) = kept {
-            self.kept_bytes = self.kept_bytes.saturating_sub(b.data.len());
-        }
+    /// Kept arguments and records leave the table (answered, expired,
+    /// evicted).
+    pub fn release(&mut self, kept: Option<&Body<'static>>, extra: &CallExtra) {
+        let mut n = kept.map_or(0, |b| b.data.len());
+        n += extra.compound.as_ref().map_or(0, |c| c.heap_bytes());
+        self.kept_bytes = self.kept_bytes.saturating_sub(n);
     }
 
     fn call_path(&mut self, f: &Facts<'_>) -> Option<Arc<str>> {
@@ -307,31 +416,105 @@ impl BodyState {
         f.first_fh.and_then(|fh| self.paths.path(fh))
     }
 
-    /// A reply matched to `call`: the status of its results, and what it
-    /// teaches the path table.
+    /// A reply matched to `call` (whose kept arguments, their facts'
+    /// marks and records are `call_body`, `call_marks` and `extra`): the
+    /// status of its results, and what it teaches the path table.
     #[allow(clippy::too_many_arguments)]
     pub fn on_reply(
         &mut self,
         call: &CallRec,
         call_body: Option<&Body<'_>>,
         call_marks: Marks,
+        extra: &CallExtra,
         reply: &ReplyRec,
         body: Option<&Body<'_>>,
         via: Via,
         anomalies: &mut Anomalies,
-    ) -> Option<BodyStatus> {
-        let body = body?;
-        if !reply.status.is_success() {
-            return None;
-        }
+    ) -> Answer {
+        let mut answer = Answer {
+            status: None,
+            compound: extra.compound.clone(),
+            decode_as: extra.decode_as,
+        };
+        let (Some(body), true) = (body, reply.status.is_success()) else {
+            return answer;
+        };
         if call.program == Some(PORTMAP) {
             self.learn_ports(call, call_body, Some(body), via, anomalies);
         }
+        let registry = self.registry.clone();
+        let Some((entry, decode_as)) = self.entry_of(&registry, call) else {
+            return answer;
+        };
+        answer.decode_as = answer.decode_as.or(decode_as);
+        let Some(proc_no) = call.procedure else {
+            return answer;
+        };
+        if let Some(shape) = Shape::of(entry, proc_no) {
+            self.on_compound_reply(entry, &shape, call_body, body, anomalies, &mut answer);
+            return answer;
+        }
+        answer.status = self.on_plain_reply(entry, proc_no, call_body, call_marks, body, anomalies);
+        answer
+    }
+
+    /// A COMPOUND reply: the compound's and each operation's status, and
+    /// (in full mode) what its operations teach the path table.
+    fn on_compound_reply(
+        &mut self,
+        entry: &VersionEntry,
+        shape: &Shape<'_>,
+        call_body: Option<&Body<'_>>,
+        body: &Body<'_>,
+        anomalies: &mut Anomalies,
+        answer: &mut Answer,
+    ) {
+        let bytes = body.bytes();
+        let (schema, roles) = (entry.schema(), entry.roles());
+        let w = walk_compound(
+            schema,
+            roles,
+            &shape.result,
+            &bytes,
+            &self.walk,
+            self.max_ops,
+        );
+        count_stop(&w, anomalies);
+        answer.status = w.status.map(|(ty, value)| BodyStatus { ty, value });
+        answer.compound = Some(Arc::new(Compound::with_reply(
+            answer.compound.as_deref(),
+            shape,
+            &w,
+        )));
+        if self.mode != BodyMode::Full {
+            return;
+        }
+        if let Some(cb) = call_body {
+            let cbytes = cb.bytes();
+            let cw = walk_compound(
+                schema,
+                roles,
+                &shape.args,
+                &cbytes,
+                &self.walk,
+                self.max_ops,
+            );
+            nfs4::learn(&mut self.paths, &cw, &w);
+        }
+    }
+
+    /// A reply of any other procedure: its status, and what it teaches.
+    fn on_plain_reply(
+        &mut self,
+        entry: &VersionEntry,
+        proc_no: u32,
+        call_body: Option<&Body<'_>>,
+        call_marks: Marks,
+        body: &Body<'_>,
+        anomalies: &mut Anomalies,
+    ) -> Option<BodyStatus> {
         let mode = self.mode;
-        // A clone of the entry (an `Arc` and two indexes) frees `self` for
-        // the path table below.
-        let entry = self.entry(call)?.clone();
-        let (version, proc_no) = (entry.version, call.procedure?);
+        let version = entry.version;
         let proc_def = entry.procedure(proc_no)?;
         let status_only = mode != BodyMode::Full;
         let rf = facts::extract(
@@ -403,6 +586,15 @@ impl BodyState {
             for &(name, fh) in &reply.entries {
                 self.paths.learn_entry(fh, dir, name);
             }
+        }
+    }
+}
+
+/// The same as [`count_malformed`] for a compound's operations.
+fn count_stop(w: &Walked<'_>, anomalies: &mut Anomalies) {
+    if let Some(s) = w.stop {
+        if matches!(s.error.kind, BodyErrorKind::Malformed(_)) {
+            anomalies.add(Anomaly::BodyMalformed);
         }
     }
 }

@@ -31,6 +31,7 @@
 
 mod bodies;
 pub mod gss;
+mod nfs4;
 mod paths;
 mod pending;
 mod ports;
@@ -73,6 +74,8 @@ struct Pending {
     path: Option<Arc<str>>,
     /// The hash of the handle the call acts on.
     fh_hash: Option<u32>,
+    /// An NFSv4 compound's operations; the definition used.
+    extra: bodies::CallExtra,
     /// Where the call's facts sit in `body`.
     marks: crate::programs::facts::Marks,
     /// Its arguments could not be read (RPCSEC_GSS privacy).
@@ -213,6 +216,8 @@ impl Tracker {
             ex.call_body = self.bodies.shown(p.body.as_ref().map(Body::borrow));
             ex.facts.path = p.path.clone();
             ex.facts.fh_hash = p.fh_hash;
+            ex.facts.compound = p.extra.compound.clone();
+            ex.facts.decode_as = p.extra.decode_as;
             ex.facts.sealed_args = p.sealed;
             out(Event {
                 kind: ExchangeKind::Retransmitted,
@@ -236,6 +241,7 @@ impl Tracker {
             body: seen.kept,
             path: seen.path,
             fh_hash: seen.fh_hash,
+            extra: seen.extra,
             marks: seen.marks,
             sealed,
         };
@@ -262,6 +268,8 @@ impl Tracker {
         ex.call_body = self.bodies.shown(body);
         ex.facts.path = pending.path.clone();
         ex.facts.fh_hash = pending.fh_hash;
+        ex.facts.compound = pending.extra.compound.clone();
+        ex.facts.decode_as = pending.extra.decode_as;
         ex.facts.sealed_args = pending.sealed;
         out(Event {
             kind,
@@ -308,14 +316,15 @@ impl Tracker {
             } else {
                 self.stats.exchanges += 1;
             }
-            self.bodies.release(p.body.as_ref());
+            self.bodies.release(p.body.as_ref(), &p.extra);
             let (body, sealed) = self
                 .bodies
                 .unwrap(p.call.auth.as_ref(), body, BodyPart::Result);
-            let status = self.bodies.on_reply(
+            let answer = self.bodies.on_reply(
                 &p.call,
                 p.body.as_ref(),
                 p.marks,
+                &p.extra,
                 &reply,
                 body.as_ref(),
                 via,
@@ -331,9 +340,11 @@ impl Tracker {
             ex.call_body = self.bodies.shown(p.body);
             ex.reply_body = self.bodies.shown(body);
             ex.facts = BodyFacts {
-                status,
+                status: answer.status,
                 path: p.path,
                 fh_hash: p.fh_hash,
+                compound: answer.compound,
+                decode_as: answer.decode_as,
                 sealed_args: p.sealed,
                 sealed_result: sealed,
             };
@@ -358,10 +369,11 @@ impl Tracker {
             let (body, sealed) = self
                 .bodies
                 .unwrap(call.auth.as_ref(), body, BodyPart::Result);
-            let status = self.bodies.on_reply(
+            let answer = self.bodies.on_reply(
                 &call,
                 None,
                 Default::default(),
+                &bodies::CallExtra::default(),
                 &reply,
                 body.as_ref(),
                 via,
@@ -375,7 +387,9 @@ impl Tracker {
                 true,
             );
             ex.reply_body = self.bodies.shown(body);
-            ex.facts.status = status;
+            ex.facts.status = answer.status;
+            ex.facts.compound = answer.compound;
+            ex.facts.decode_as = answer.decode_as;
             ex.facts.sealed_result = sealed;
             out(Event {
                 kind: ExchangeKind::Orphan,
@@ -434,11 +448,13 @@ impl Tracker {
         if !p.after_answer {
             self.stats.unmatched_calls += 1;
         }
-        self.bodies.release(p.body.as_ref());
+        self.bodies.release(p.body.as_ref(), &p.extra);
         let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
         ex.call_body = self.bodies.shown(p.body);
         ex.facts.path = p.path;
         ex.facts.fh_hash = p.fh_hash;
+        ex.facts.compound = p.extra.compound;
+        ex.facts.decode_as = p.extra.decode_as;
         ex.facts.sealed_args = p.sealed;
         out(Event {
             kind: ExchangeKind::Unmatched,

@@ -226,3 +226,4 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 pub mod bodies;
+pub mod nfs4;

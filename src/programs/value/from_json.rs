@@ -12,12 +12,19 @@
 //! with the writer's `\xNN` escapes turned back into bytes (so a string
 //! whose text holds `\x41` reads back as `A`: the writer's rendering of
 //! invalid UTF-8 is ambiguous with that text, which real names avoid);
-//! `null` for a float that was not finite (it reads as NaN).
+//! `null` for a float that was not finite (it reads as NaN); text opaque
+//! data ([`Role::TEXT`], NFSv4's `utf8string`) as a string, as the writer
+//! writes it; and with [`from_json_with`], attribute bags and typed opaques
+//! decoded as [`crate::programs::attrs`] renders them (`attr_vals` as an
+//! object of named attributes, re-encoded in bit order; `attr_N` and
+//! `undecoded` members as the hex of their bytes; `attrmask`, when given,
+//! must agree with the attributes named).
 
 use serde_json::Value as Json;
 
 use super::{Value, ValueError};
-use crate::limits::VALUE_MAX_DEPTH;
+use crate::limits::{MAX_BAG_BITS, VALUE_MAX_DEPTH};
+use crate::programs::attrs::{Bag, Bags, Switched, NO_BAGS};
 use crate::programs::roles::{Role, Roles};
 use crate::programs::schema::{Field, Kind, Schema, TypeId};
 use crate::programs::walk::DiscKind;
@@ -31,7 +38,24 @@ pub fn from_json(
     json: &Json,
     roles: &Roles,
 ) -> Result<Value, ValueError> {
-    Reader { schema, roles }.value(ty, json, 0)
+    from_json_with(schema, ty, json, roles, &NO_BAGS)
+}
+
+/// [`from_json`] that also reads the attribute bags and typed opaques of
+/// `bags` in their decoded form (see the module docs).
+pub fn from_json_with(
+    schema: &Schema,
+    ty: TypeId,
+    json: &Json,
+    roles: &Roles,
+    bags: &Bags,
+) -> Result<Value, ValueError> {
+    Reader {
+        schema,
+        roles,
+        bags,
+    }
+    .value(ty, json, 0)
 }
 
 /// Reads `json` as the sequence `types`, by [`super::decode`]'s
@@ -182,6 +206,7 @@ fn int_in(j: &Json, lo: i128, hi: i128, what: &str) -> Result<i128, ValueError> 
 struct Reader<'s, 'r> {
     schema: &'s Schema,
     roles: &'r Roles,
+    bags: &'r Bags,
 }
 
 impl Reader<'_, '_> {
@@ -234,6 +259,21 @@ impl Reader<'_, '_> {
                 )? as i32),
             },
             Kind::Quadruple => Value::Opaque(self.opaque(j, Some(16), Some(16))?),
+            Kind::FixedOpaque(n) if self.is_text(ty) && j.is_string() => {
+                let b = string_bytes(j.as_str().unwrap_or(""));
+                if b.len() != *n as usize {
+                    return Err(ValueError::new(format!(
+                        "{} bytes, the type has exactly {n}",
+                        b.len()
+                    )));
+                }
+                Value::Opaque(b)
+            }
+            Kind::VarOpaque(max) if self.is_text(ty) && j.is_string() => {
+                let b = string_bytes(j.as_str().unwrap_or(""));
+                check_max(b.len(), *max, "bytes")?;
+                Value::Opaque(b)
+            }
             Kind::FixedOpaque(n) => Value::Opaque(self.opaque(j, Some(*n), Some(*n))?),
             Kind::VarOpaque(max) => Value::Opaque(self.opaque(j, None, *max)?),
             Kind::String(max) => match j {
@@ -245,9 +285,22 @@ impl Reader<'_, '_> {
                 _ => return Err(wrong("a string", j)),
             },
             Kind::Struct(def) => {
-                if self.roles.of(self.schema, ty) & Role::FILE_HANDLE.bits() != 0 {
+                let roles = self.roles.of(self.schema, ty);
+                if roles & Role::FILE_HANDLE.bits() != 0 {
                     if let Some(v) = self.handle_struct(&def.fields, j, depth)? {
                         return Ok(v);
+                    }
+                }
+                if roles & Role::INNER.bits() != 0 {
+                    if let Some(bag) = self.bags.get(self.schema, ty) {
+                        if let Some(v) = self.bag(bag, &def.fields, j, depth)? {
+                            return Ok(v);
+                        }
+                    }
+                    if let Some(sw) = self.bags.switched(self.schema, ty) {
+                        if let Some(v) = self.switched(sw, &def.fields, j, depth)? {
+                            return Ok(v);
+                        }
                     }
                 }
                 Value::Struct(self.fields(&def.fields, j, depth)?)
@@ -331,6 +384,168 @@ impl Reader<'_, '_> {
             }
             Kind::Alias(_) => return Err(ValueError::new("alias cycle")),
         })
+    }
+
+    /// A `FixedOpaque`/`VarOpaque` type that holds text.
+    fn is_text(&self, ty: TypeId) -> bool {
+        self.roles.of(self.schema, ty) & Role::TEXT.bits() != 0
+    }
+
+    /// An attribute bag whose values are given as an object of named
+    /// attributes; `None` when they are given as hex (the plain path).
+    fn bag(
+        &self,
+        bag: &Bag,
+        fields: &[Field],
+        j: &Json,
+        depth: usize,
+    ) -> Result<Option<Value>, ValueError> {
+        let Json::Object(m) = j else { return Ok(None) };
+        let Some(Json::Object(attrs)) = m.get(&bag.vals) else {
+            return Ok(None);
+        };
+        if attrs.contains_key("hex") && !bag.attrs.iter().flatten().any(|a| a.name == "hex") {
+            return Ok(None);
+        }
+        let err = |e: ValueError| e.with_root(&bag.vals);
+        // (bit, bytes) of each member, `raw` for attr_N / undecoded.
+        let mut parts: Vec<(usize, bool, Vec<u8>)> = Vec::with_capacity(attrs.len());
+        for (name, v) in attrs {
+            let raw_bit = name
+                .strip_prefix("attr_")
+                .and_then(|n| n.parse::<usize>().ok());
+            if let Some(bit) = raw_bit.filter(|&b| b <= MAX_BAG_BITS) {
+                let b = self
+                    .opaque(v, None, None)
+                    .map_err(|e| err(e.with_root(name)))?;
+                parts.push((bit, true, b));
+                continue;
+            }
+            if name == "undecoded" {
+                let b = self
+                    .opaque(v, None, None)
+                    .map_err(|e| err(e.with_root(name)))?;
+                parts.push((usize::MAX, true, b));
+                continue;
+            }
+            let Some((bit, attr)) = bag
+                .attrs
+                .iter()
+                .enumerate()
+                .find_map(|(i, a)| a.as_ref().filter(|a| a.name == *name).map(|a| (i, a)))
+            else {
+                return Err(err(ValueError::new(format!("unknown attribute {name:?}"))));
+            };
+            let value = self
+                .value(attr.ty, v, depth + 2)
+                .map_err(|e| err(e.with_root(name)))?;
+            let mut b = Vec::new();
+            super::encode(self.schema, attr.ty, &value, &mut b)
+                .map_err(|e| err(e.with_root(name)))?;
+            parts.push((bit, false, b));
+        }
+        parts.sort_by_key(|p| (p.0, p.1));
+        let stop = parts.iter().find(|p| p.1 && p.0 != usize::MAX).map(|p| p.0);
+        let mut words = [0u32; MAX_BAG_BITS / 32];
+        for &(bit, raw, _) in &parts {
+            if !raw {
+                words[bit / 32] |= 1 << (bit % 32);
+            }
+        }
+        let given = m.get(&bag.mask);
+        if stop.is_some() && given.is_none() {
+            return Err(ValueError::new(format!(
+                "{:?} is needed with an attr_N member",
+                bag.mask
+            )));
+        }
+        let mut out = Vec::with_capacity(fields.len());
+        for f in fields {
+            if matches!(self.schema.resolve(f.ty).1, Kind::Void) {
+                continue;
+            }
+            if f.name == bag.vals {
+                out.push(Value::Opaque(
+                    parts.iter().flat_map(|p| p.2.clone()).collect(),
+                ));
+            } else if f.name == bag.mask {
+                let mask = match given {
+                    Some(g) => self
+                        .value(f.ty, g, depth + 1)
+                        .map_err(|e| e.with_root(&f.name))?,
+                    None => {
+                        let n = words.iter().rposition(|&w| w != 0).map_or(0, |i| i + 1);
+                        Value::Array(words[..n].iter().map(|&w| Value::UInt(w.into())).collect())
+                    }
+                };
+                check_mask(&mask, &words, stop).map_err(|e| e.with_root(&f.name))?;
+                out.push(mask);
+            } else {
+                let Some(fj) = m.get(&f.name) else {
+                    return Err(ValueError::new("missing").with_root(&f.name));
+                };
+                out.push(
+                    self.value(f.ty, fj, depth + 1)
+                        .map_err(|e| e.with_root(&f.name))?,
+                );
+            }
+        }
+        Ok(Some(Value::Struct(out)))
+    }
+
+    /// A typed opaque whose content is given decoded (not as hex): encoded
+    /// by the type its enum names. `None` for the plain path.
+    fn switched(
+        &self,
+        sw: &Switched,
+        fields: &[Field],
+        j: &Json,
+        depth: usize,
+    ) -> Result<Option<Value>, ValueError> {
+        let Json::Object(m) = j else { return Ok(None) };
+        let Some(body) = m.get(&sw.body) else {
+            return Ok(None);
+        };
+        if body.is_string() || body.get("hex").is_some() {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(fields.len());
+        let mut tag = None;
+        for f in fields {
+            if matches!(self.schema.resolve(f.ty).1, Kind::Void) {
+                continue;
+            }
+            let Some(fj) = m.get(&f.name) else {
+                return Err(ValueError::new("missing").with_root(&f.name));
+            };
+            if f.name == sw.body {
+                let Some(&(_, ty)) = tag.and_then(|t| sw.cases.iter().find(|(v, _)| *v == t))
+                else {
+                    return Err(ValueError::new(format!(
+                        "no type for this {:?}: give the bytes as hex",
+                        sw.tag
+                    ))
+                    .with_root(&f.name));
+                };
+                let v = self
+                    .value(ty, fj, depth + 1)
+                    .map_err(|e| e.with_root(&f.name))?;
+                let mut b = Vec::new();
+                super::encode(self.schema, ty, &v, &mut b).map_err(|e| e.with_root(&f.name))?;
+                out.push(Value::Opaque(b));
+                continue;
+            }
+            let v = self
+                .value(f.ty, fj, depth + 1)
+                .map_err(|e| e.with_root(&f.name))?;
+            if f.name == sw.tag {
+                if let Value::Enum(t) = v {
+                    tag = Some(t);
+                }
+            }
+            out.push(v);
+        }
+        Ok(Some(Value::Struct(out)))
     }
 
     /// A discriminant by its type's rule.
@@ -481,6 +696,33 @@ impl Reader<'_, '_> {
             .map(|(i, e)| self.value(elem, e, depth + 1).map_err(|e| e.at_index(i)))
             .collect()
     }
+}
+
+/// The bitmap given must set exactly the bits of the attributes named,
+/// below the raw `stop` bit (the bits from it on are the raw bytes').
+fn check_mask(mask: &Value, named: &[u32], stop: Option<usize>) -> Result<(), ValueError> {
+    let Value::Array(words) = mask else {
+        return Ok(());
+    };
+    for (i, w) in words.iter().enumerate() {
+        let Value::UInt(w) = w else { continue };
+        let mut w = *w as u32;
+        if let Some(stop) = stop {
+            // Keep only the bits below `stop`.
+            let lo = i * 32;
+            w = match stop.checked_sub(lo) {
+                Some(k) if k < 32 => w & ((1u32 << k) - 1),
+                Some(_) => w,
+                None => 0,
+            };
+        }
+        if w != named.get(i).copied().unwrap_or(0) {
+            return Err(ValueError::new(
+                "the bitmap does not match the attributes given",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_max(len: usize, max: Option<u32>, what: &str) -> Result<(), ValueError> {

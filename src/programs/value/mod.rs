@@ -25,7 +25,7 @@ mod from_json;
 
 pub use arbitrary::{arbitrary_value, Rng};
 pub use encode::{encode, encode_all};
-pub use from_json::{from_json, from_json_all};
+pub use from_json::{from_json, from_json_all, from_json_with};
 
 use std::fmt;
 
