@@ -264,7 +264,10 @@ impl Run<'_> {
                             }
                             w.frame(&frame)?;
                         }
-                        if out_err.is_some() {
+                        // `--count` is a bound on records, checked per
+                        // frame as before the capture thread existed.
+                        if out_err.is_some() || self.args.count.is_some_and(|n| sink.records() >= n)
+                        {
                             break;
                         }
                     }
