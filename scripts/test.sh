@@ -6,7 +6,12 @@
 # - Debian packages: libpcap-dev (live capture), tshark (reference decoder),
 #   rpcbind (real rpcbind and rpcinfo peers), tcpdump, rpcsvc-proto and
 #   libtirpc-dev (rpcgen and libtirpc: the demo program of
-#   captures/make-rpcgen.sh, built from source by tests/idl_rpcgen.rs).
+#   captures/make-rpcgen.sh, built from source by tests/idl_rpcgen.rs),
+#   python3-venv (tests/export.rs reads Parquet back with pyarrow and DuckDB
+#   from PyPI, in a venv under target/), chromium (tests/report.rs opens the
+#   HTML report headless), tmux (tests/top.rs runs the full-screen view),
+#   man-db (tests/cli_look.rs renders the man page with `man -l`), jq
+#   (tests/readme.rs runs the README examples that pipe into jq).
 #   Installed with apt-get when missing (as root, or through sudo).
 # - cargo test for the library, the binary and the integration tests (the
 #   committed fuzz corpora replay there too), with and without the default
@@ -21,7 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for p in libpcap-dev tshark rpcbind tcpdump rpcsvc-proto libtirpc-dev; do
+for p in libpcap-dev tshark rpcbind tcpdump rpcsvc-proto libtirpc-dev python3-venv chromium tmux man-db jq; do
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

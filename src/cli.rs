@@ -9,8 +9,26 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// rpcscope: see what ONC RPC traffic is really doing.
 #[derive(Debug, Parser)]
-#[command(name = "rpcscope", version, about, long_about = None)]
+// `--version` on every subcommand, long only: `-V` is `--verbose` there
+// (tcpdump's and tshark's -V).
+#[command(
+    name = "rpcscope",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    disable_version_flag = true
+)]
 pub struct Cli {
+    /// Print the version.
+    #[arg(
+        id = "print_version",
+        long = "version",
+        action = clap::ArgAction::Version,
+        global = true,
+        display_order = 9000
+    )]
+    pub version: Option<bool>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -45,11 +63,19 @@ pub enum Command {
     /// status, latency percentiles, bytes.
     #[command(after_help = EXIT_STATUS_HELP)]
     Stats(StatsArgs),
+    /// A self-contained HTML report of capture files: overview, latency
+    /// histograms and percentiles, rates over time, top clients, servers
+    /// and files, slowest exchanges and errors with frame numbers.
+    Report(ReportArgs),
     /// Capture from a network interface (libpcap) and decode as it happens.
     #[command(after_help = EXIT_STATUS_HELP)]
     Live(LiveArgs),
-    /// List the capture devices libpcap can open.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    /// A full-screen view refreshed every second, like nfsiostat/nfswatch:
+    /// per procedure rate, p50/p99 latency and errors; top clients and
+    /// files; kernel drops. Live (-i) or replaying a capture file (-r).
+    Top(TopArgs),
+    /// List the capture devices libpcap can open (`rpcscope -D`, as tcpdump -D).
+    #[command(short_flag = 'D', after_help = EXIT_STATUS_HELP)]
     Interfaces,
     /// Serve the portmapper and the rpcscope_test program over TCP and UDP
     /// (docs/server.md).
@@ -59,6 +85,18 @@ pub enum Command {
     /// percentiles.
     // Its own help (client::ARGS_HELP) ends with the exit status table.
     Call(crate::client::CallArgs),
+    /// Print a shell completion script: `source <(rpcscope completions bash)`
+    /// (README "Shell completions and man page").
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `rpcscope man > rpcscope.1`, or
+    /// `rpcscope man | man -l -`.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Man,
 }
 
 /// Output format of `read` and `live`.
@@ -69,19 +107,44 @@ pub enum Format {
     /// JSON Lines: one object per exchange, then a summary object
     /// (schema: docs/json.md).
     Json,
+    /// `read`: CSV, one row per exchange with typed columns
+    /// (docs/export.md); to -o FILE or standard output.
+    Csv,
+    /// `read`: Parquet files in the directory -o DIR, one row per exchange
+    /// (docs/export.md; needs the `export` feature).
+    Parquet,
+}
+
+/// `--partition`: how Parquet files are split into directories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PartitionBy {
+    /// `date=YYYY-MM-DD/` (UTC, by call time).
+    Day,
+    /// `date=YYYY-MM-DD/hour=HH/`.
+    Hour,
 }
 
 #[derive(Debug, Parser)]
 pub struct ReadArgs {
-    /// Capture files to read, in order; `-` reads standard input.
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Detail view: after each line, the whole decoded body (text output).
     #[arg(short = 'V', long)]
     pub verbose: bool,
+    /// Where the output goes: a file (text, json, csv; created, never
+    /// overwritten) or, for parquet, a directory (created if missing; the
+    /// files in it are new).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Parquet: one directory per day or hour of call time, in the Hive
+    /// layout (`date=YYYY-MM-DD/hour=HH/`) engines read as partitions.
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub partition: Option<PartitionBy>,
+    #[command(flatten)]
+    pub display: DisplayArgs,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]
@@ -158,9 +221,110 @@ pub struct FilterArgs {
     #[arg(long, value_name = "ADDR")]
     pub host: Vec<String>,
     /// BPF filter expression (libpcap syntax) applied to frames before
-    /// decoding, e.g. 'port 2049'. Live: in the kernel.
-    #[arg(short = 'f', long = "bpf", value_name = "EXPR")]
+    /// decoding, e.g. 'port 2049' (tcpdump's expression, tshark -f). Files:
+    /// compiled by libpcap and run here; live: in the kernel.
+    #[arg(
+        short = 'f',
+        long = "filter",
+        visible_alias = "bpf",
+        value_name = "EXPR"
+    )]
     pub bpf: Option<String>,
+    /// Only the exchange with this XID (hex with 0x, or decimal), e.g.
+    /// `--xid 0x455575c3`.
+    #[arg(long, value_name = "XID")]
+    pub xid: Option<String>,
+    /// Only the exchange that frame N belongs to (its call, its reply or a
+    /// retransmission); frame numbers as `-#` prints them (per file, from 1).
+    #[arg(long, value_name = "N")]
+    pub frame: Option<u64>,
+}
+
+/// The inputs of the file commands (`read`, `stats`), with tcpdump's
+/// `-r`, `-c`, `-w` and `-n`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct InputArgs {
+    /// Capture files to read, in order; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// A capture file to read (as tcpdump -r and tshark -r); repeatable,
+    /// read before the files given without -r.
+    #[arg(short = 'r', long = "read-file", value_name = "FILE")]
+    pub read_files: Vec<PathBuf>,
+    /// Stop after this many exchange records (complete exchanges, unanswered
+    /// calls, replies without call) that pass the filters (tcpdump -c).
+    #[arg(short = 'c', long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Write the frames of the exchanges that pass the filters (their whole
+    /// flows, handshakes included) to this pcap file (tcpdump -w); a name
+    /// ending in .pcapng gets pcapng, which keeps every link type.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Accepted for tcpdump habits: rpcscope never resolves addresses,
+    /// ports or names (it always prints numbers).
+    #[arg(short = 'n')]
+    pub numeric: bool,
+}
+
+impl InputArgs {
+    /// The files to read: those of `-r`, then the others.
+    pub fn all_files(&self) -> Vec<PathBuf> {
+        self.read_files.iter().chain(&self.files).cloned().collect()
+    }
+}
+
+/// How text lines look (`read`, `live`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DisplayArgs {
+    /// Time stamps of text lines: absolute (UTC time of day, the default),
+    /// date (UTC date and time), local (date and time in the local time
+    /// zone, TZ), epoch (seconds since 1970), relative (since the first
+    /// frame), delta (since the previous line). JSON always has epoch seconds.
+    #[arg(short = 't', long = "time", value_enum, default_value_t = TimeFormat::Absolute, value_name = "FORMAT")]
+    pub time: TimeFormat,
+    /// Start each text line with the number of its frame (tcpdump -#), as
+    /// `--frame` takes it.
+    #[arg(short = '#', long = "number")]
+    pub number: bool,
+    /// Colour failed statuses, unanswered calls, anomalies and slow calls:
+    /// auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+    /// Calls at least this slow (milliseconds) are highlighted in colour.
+    #[arg(long, value_name = "MS")]
+    pub slow: Option<f64>,
+    /// Quiet: print only the summary, no exchange lines (JSON: only the
+    /// summary object).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `-t/--time`: how text lines show time (tcpdump -tt/-ttt/-tttt, tshark -t).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TimeFormat {
+    /// UTC time of day, `08:35:27.382298` (tshark -t a with TZ=UTC).
+    #[default]
+    Absolute,
+    /// UTC date and time, `2026-11-24 08:35:27.382298` (tshark -t ad with TZ=UTC).
+    Date,
+    /// Date and time in the local time zone (TZ; tcpdump -tttt, tshark -t ad).
+    Local,
+    /// Seconds since 1970-01-01 UTC (tcpdump -tt, tshark -t e).
+    Epoch,
+    /// Seconds since the first frame of the input (tshark -t r).
+    Relative,
+    /// Seconds since the previous line (tcpdump -ttt, tshark -t dd).
+    Delta,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// Extra grouping of statistics rows.
@@ -188,19 +352,73 @@ pub enum TableFormat {
 
 #[derive(Debug, Parser)]
 pub struct StatsArgs {
-    /// Capture files to read, in order; `-` reads standard input.
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format of the statistics.
     #[arg(long, value_enum, default_value_t = TableFormat::Text)]
     pub format: TableFormat,
     /// Also group by client or server address.
     #[arg(long, value_enum)]
     pub by: Option<By>,
+    /// Quiet: print only the run summary (stderr), no table.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     /// NFSv4: one row per operation inside COMPOUNDs (each counted with
     /// its own status), instead of one row per compound's main operation.
     #[arg(long)]
     pub ops: bool,
+    /// Text: after the table, each row's latency histogram on log buckets
+    /// (1-2-5 per decade), with the buckets of p50, p90 and p99 marked.
+    #[arg(long)]
+    pub histogram: bool,
+    #[command(flatten)]
+    pub bodies: BodyArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+#[derive(Debug, Parser)]
+pub struct ReportArgs {
+    /// Capture files to read, in order; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The HTML file to write (replaced if it exists).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE.html",
+        required = true
+    )]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub bodies: BodyArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+#[derive(Debug, Parser)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["interface", "read"])))]
+pub struct TopArgs {
+    /// Interface to capture on (see `rpcscope interfaces`).
+    #[arg(short = 'i', long, value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// Replay this capture file instead (pcap, pcapng, snoop; gzip too).
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Option<PathBuf>,
+    /// Replay speed: N times capture speed (0.5, 1, 10...), or `max` for
+    /// as fast as it decodes.
+    #[arg(long, default_value = "1", value_name = "N|max")]
+    pub speed: String,
+    /// Live: bytes captured per packet.
+    #[arg(long, default_value_t = 262144, value_name = "BYTES")]
+    pub snaplen: u32,
+    /// Live: the user to become after opening the capture (as `live -Z`).
+    #[arg(short = 'Z', long = "relinquish-privileges", value_name = "USER")]
+    pub user: Option<String>,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]
@@ -218,8 +436,8 @@ pub struct LiveArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Stop after this many exchange records (complete exchanges, unanswered
-    /// calls, replies without call) that pass the filters.
-    #[arg(long, value_name = "N")]
+    /// calls, replies without call) that pass the filters (tcpdump -c).
+    #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<u64>,
     /// Stop after this many seconds (fractions allowed).
     #[arg(long, value_name = "SECONDS")]
@@ -232,9 +450,14 @@ pub struct LiveArgs {
     /// bursts. Drops are reported on stderr as they happen.
     #[arg(long, default_value_t = crate::limits::LIVE_BUFFER_BYTES, value_name = "BYTES")]
     pub buffer_size: u32,
-    /// Write the frames of flows that carried (matching) RPC to this pcap file.
+    /// Write the frames of flows that carried (matching) RPC to this pcap
+    /// file (pcapng when the name ends in .pcapng).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
+    /// Accepted for tcpdump habits: rpcscope never resolves addresses,
+    /// ports or names (it always prints numbers).
+    #[arg(short = 'n')]
+    pub numeric: bool,
     /// Show statistics instead of exchanges: a table refreshed every few
     /// seconds on a terminal, and a final one at the end.
     #[arg(long)]
@@ -245,9 +468,16 @@ pub struct LiveArgs {
     /// With --stats: one row per NFSv4 operation inside COMPOUNDs.
     #[arg(long, requires = "stats")]
     pub ops: bool,
+    /// At the end (--count, --duration, Ctrl-C), also write an HTML report
+    /// of everything captured to this file (replaced if it exists), as
+    /// `rpcscope report` does.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
     /// Detail view: after each line, the whole decoded body (text output).
     #[arg(short = 'V', long)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub display: DisplayArgs,
     #[command(flatten)]
     pub bodies: BodyArgs,
     /// After opening the capture (and the -w file), drop root for good and
@@ -260,4 +490,33 @@ pub struct LiveArgs {
     pub filter: FilterArgs,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks (no two options with one name, e.g.
+    /// `-V` for both --verbose and --version).
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dash_capital_v_is_verbose_and_version_is_long_only() {
+        let c = Cli::try_parse_from(["rpcscope", "read", "-V", "-r", "f.pcap"]).unwrap();
+        match c.command {
+            Command::Read(a) => {
+                assert!(a.verbose);
+                assert_eq!(a.input.read_files, [PathBuf::from("f.pcap")]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = Cli::try_parse_from(["rpcscope", "stats", "--version"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
+        let e = Cli::try_parse_from(["rpcscope", "-D"]).unwrap();
+        assert!(matches!(e.command, Command::Interfaces));
+    }
 }

@@ -326,11 +326,31 @@ pub struct Filter {
     pub min_latency_ns: Option<u64>,
     /// Either side of the exchange must be one of these; empty: any.
     pub hosts: Vec<IpAddr>,
+    /// `--xid`: only the exchange with this XID.
+    pub xid: Option<u32>,
+    /// `--frame`: only the exchange this frame belongs to (call, reply or
+    /// a retransmission).
+    pub frame: Option<u64>,
     /// NFSv4 operations a `--procedure` name gives, `(callback, number)`:
     /// a COMPOUND whose main operation is one of them matches it too.
     pub main_ops: Vec<(bool, u32)>,
     /// `--op`: only COMPOUNDs holding one of these operations; empty: any.
     pub ops: Vec<(bool, u32)>,
+}
+
+/// `--xid`: `0x`-prefixed hex (as the text output prints it) or decimal
+/// (as JSON has it).
+pub fn parse_xid(s: &str) -> Result<u32, FilterError> {
+    let t = s.trim();
+    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16),
+        None => t.parse(),
+    };
+    parsed.map_err(|_| {
+        FilterError(format!(
+            "--xid: '{s}' is not an XID: 0x followed by up to 8 hex digits, or a decimal number below 2^32"
+        ))
+    })
 }
 
 /// `--op`: comma-separated NFSv4 operation names (`OP_LAYOUTGET`,
@@ -404,6 +424,8 @@ impl Filter {
                 .iter()
                 .map(|h| parse_host(h))
                 .collect::<Result<_, _>>()?,
+            xid: None,
+            frame: None,
         })
     }
 
@@ -422,11 +444,17 @@ impl Filter {
 
     /// True when deciding needs the reply (status or latency).
     pub fn needs_reply(&self) -> bool {
-        !self.status.is_empty() || !self.body_status.is_empty() || self.min_latency_ns.is_some()
+        !self.status.is_empty()
+            || !self.body_status.is_empty()
+            || self.min_latency_ns.is_some()
+            || self.frame.is_some()
     }
 
     /// The part of the filter decided by the call (and endpoints) alone.
     pub fn matches_call(&self, ex: &Exchange) -> bool {
+        if self.xid.is_some_and(|x| x != ex.xid) {
+            return false;
+        }
         if !self.hosts.is_empty()
             && !self
                 .hosts
@@ -477,6 +505,13 @@ impl Filter {
     pub fn matches(&self, ex: &Exchange) -> bool {
         if !self.matches_call(ex) {
             return false;
+        }
+        if let Some(n) = self.frame {
+            let call = ex.call.as_ref().map(|c| c.meta.frame);
+            let reply = ex.reply.as_ref().map(|r| r.meta.frame);
+            if call != Some(n) && reply != Some(n) && !ex.retransmit_frames.frames().contains(&n) {
+                return false;
+            }
         }
         if let Some(min) = self.min_latency_ns {
             match ex.latency_ns() {
@@ -594,6 +629,9 @@ impl<S: Sink> Sink for FilteredSink<'_, S> {
     fn begin_file(&mut self, file: &str) -> io::Result<()> {
         self.inner.begin_file(file)
     }
+    fn first_frame(&mut self, ts: crate::capture::Timestamp) -> io::Result<()> {
+        self.inner.first_frame(ts)
+    }
     fn event(&mut self, ev: &Event) -> io::Result<()> {
         self.offer(ev).map(|_| ())
     }
@@ -689,6 +727,28 @@ impl BpfFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xids_in_hex_as_text_prints_them_or_decimal_as_json_has_them() {
+        assert_eq!(parse_xid("0x455575c3"), Ok(0x455575c3));
+        assert_eq!(parse_xid("0X455575C3"), Ok(0x455575c3));
+        assert_eq!(parse_xid("1163228611"), Ok(0x455575c3));
+        assert_eq!(parse_xid(" 0xffffffff "), Ok(u32::MAX));
+        for bad in ["0x", "0x1ffffffff", "4294967296", "-1", "xid", "0xzz", ""] {
+            let e = parse_xid(bad).unwrap_err();
+            assert!(e.0.starts_with(&format!("--xid: '{bad}'")), "{e}");
+        }
+        let f = Filter {
+            frame: Some(7),
+            ..Filter::default()
+        };
+        assert!(f.needs_reply(), "the frame may be the reply's");
+        assert!(!Filter {
+            xid: Some(1),
+            ..Filter::default()
+        }
+        .needs_reply());
+    }
 
     #[test]
     fn programs_by_number_and_name() {

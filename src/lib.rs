@@ -84,4 +84,5 @@ pub mod programs;
 pub mod rpc;
 pub mod sandbox;
 pub mod server;
+pub mod stats;
 pub mod track;

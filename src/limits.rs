@@ -238,6 +238,49 @@ pub struct Limits {
     /// written). Same reasoning as `max_rpc_flows`; the least recently used
     /// is forgotten beyond it.
     pub max_write_flows: usize,
+
+    // ---- the report, the top view, export ----------------------------------------
+    /// Points of the report's time series. 240 points draw a smooth line
+    /// across a page; a longer capture doubles the interval to fit (so a
+    /// day is cut in 6-minute intervals), and memory stays at most
+    /// `report_series_points * (report_series_keys + 1)` cells of ~450 bytes
+    /// (~3.5 MiB).
+    pub report_series_points: usize,
+    /// Procedures (keys) with their own time series; the exchanges of later
+    /// keys count in the totals only. The report draws the busiest few; 32
+    /// covers every procedure of NFSv3 with room to spare.
+    pub report_series_keys: usize,
+    /// Distinct clients, servers and files ranked by the report and `top`
+    /// (each table). A scan of many addresses or a capture touching
+    /// millions of files would otherwise grow memory without bound; past
+    /// it, exchanges count in one "other" entry (~100 bytes an entry: under
+    /// 2 MiB a table).
+    pub report_top_entries: usize,
+    /// Slowest exchanges the report lists (a page, not a dump: the JSON
+    /// Lines output has them all).
+    pub report_slowest: usize,
+    /// Failed exchanges the report lists by frame number; past it they are
+    /// counted ("N more"). 2000 rows keep the page under ~1 MB.
+    pub report_errors: usize,
+    /// Seconds of history `top` keeps for its rates and percentiles (one
+    /// point a second): the last minute.
+    pub top_window_points: usize,
+    /// Rows buffered per Parquet row group before it is written. A row
+    /// group is the unit engines read in parallel and skip by statistics;
+    /// 64 Ki rows of ~300 bytes (~20 MiB before compression) is within the
+    /// 10-100 MB engines recommend, and bounds memory per open file.
+    pub export_row_group_rows: usize,
+    /// Bytes of text (args/result JSON, paths) buffered per row group before
+    /// it is written early: bounds memory when bodies are large.
+    pub export_row_group_bytes: usize,
+    /// Rows per Parquet file before the next file is started, so files stay
+    /// a size engines split well (~1M rows, a few hundred MB).
+    pub export_file_rows: u64,
+    /// Parquet files open at once with `--partition` (one per partition
+    /// being written). Captures are mostly in time order, so one or two are
+    /// busy; past the bound the least recently used file is finished and a
+    /// later row of its partition starts a new file.
+    pub export_open_files: usize,
     // ---- program bodies: kept arguments, paths ---------------------------------
     /// Bytes of a call's arguments kept while it waits for its reply (the
     /// reply's meaning, and the path it teaches, depend on them). NFSv3
@@ -442,6 +485,16 @@ impl Default for Limits {
             max_write_backlog_bytes: 4 * 1024 * 1024,
             max_write_backlog_frames: 16384,
             max_write_flows: 65536,
+            report_series_points: 240,
+            report_series_keys: 32,
+            report_top_entries: 16384,
+            report_slowest: 50,
+            report_errors: 2000,
+            top_window_points: 60,
+            export_row_group_rows: 65536,
+            export_row_group_bytes: 64 * 1024 * 1024,
+            export_file_rows: 1 << 20,
+            export_open_files: 8,
             body_keep: 8192,
             max_pending_body_bytes: 8 * 1024 * 1024,
             max_paths: 32768,
@@ -480,6 +533,14 @@ impl Default for Limits {
 
 /// Nanoseconds in one second.
 pub const NS_PER_SEC: u64 = 1_000_000_000;
+
+/// The smallest `live --snaplen` that keeps an RPC call's program, version
+/// and procedure over the usual path: Ethernet (14) + IPv4 (20) + TCP with
+/// timestamps (32) + record mark (4) + XID, message type, RPC version,
+/// program, version, procedure (24) = 94, rounded up to tcpdump's old
+/// default of 96 (the cut captures of tests/formats.rs). Below it `live`
+/// warns; it still captures (a smaller snaplen may be a deliberate choice).
+pub const MIN_RPC_SNAPLEN: u32 = 96;
 
 // ---- fixed-size bounds (compile time) ----------------------------------
 // These size inline arrays, so they are constants rather than `Limits`

@@ -29,8 +29,12 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Read(args) => app::read(args, &mut out, &mut err),
         Command::Stats(args) => app::stats(args, &mut out, &mut err),
+        Command::Report(args) => app::report(args, &mut err),
         Command::Live(args) => app::live(args, &mut out, &mut err),
+        Command::Top(args) => app::top::top(args, &mut err),
         Command::Interfaces => app::interfaces(&mut out),
+        Command::Completions { shell } => app::docs::completions(*shell, &mut out),
+        Command::Man => app::docs::man(&mut out),
         Command::Serve(args) => {
             // The server stops on its own flag; this one only tells which
             // signal it was, for the exit status.

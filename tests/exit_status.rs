@@ -354,7 +354,7 @@ fn sigint_and_sigterm_stop_read_and_stats_cleanly() {
             ["read"] => {
                 assert_eq!(out.lines().count(), 21, "{out}");
                 assert!(
-                    err.contains("11 calls, 10 replies, 10 exchanges, 1 unanswered calls"),
+                    err.contains("11 calls, 10 replies, 10 exchanges, 1 unanswered call,"),
                     "{err}"
                 );
             }
@@ -367,11 +367,11 @@ fn sigint_and_sigterm_stop_read_and_stats_cleanly() {
                     .map(|r| r["calls"].as_u64().unwrap())
                     .sum();
                 assert_eq!(calls, 11, "{out}");
-                assert!(err.contains("1 unanswered calls"), "{err}");
+                assert!(err.contains("1 unanswered call,"), "{err}");
             }
             _ => {
                 assert!(out.contains("GETATTR"), "{out}");
-                assert!(err.contains("1 unanswered calls"), "{err}");
+                assert!(err.contains("1 unanswered call,"), "{err}");
             }
         }
     }

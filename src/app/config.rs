@@ -12,7 +12,7 @@ pub fn filter(
     a: &FilterArgs,
     registry: &crate::programs::registry::Registry,
 ) -> Result<Filter, AppError> {
-    Ok(Filter::with_registry(
+    let mut f = Filter::with_registry(
         a.program.as_deref(),
         a.procedure.as_deref(),
         a.status.as_deref(),
@@ -20,7 +20,57 @@ pub fn filter(
         &a.host,
         registry,
     )?
-    .with_ops(a.op.as_deref(), registry)?)
+    .with_ops(a.op.as_deref(), registry)?;
+    f.xid = a.xid.as_deref().map(crate::filter::parse_xid).transpose()?;
+    if a.frame == Some(0) {
+        return Err(AppError::Usage(
+            "--frame: frames are numbered from 1".into(),
+        ));
+    }
+    f.frame = a.frame;
+    Ok(f)
+}
+
+/// How text lines look: `-t`, `-#`, `--color`, `--slow` (the local time
+/// zone is loaded now, before the sandbox).
+pub fn text_look(a: &crate::cli::DisplayArgs) -> Result<crate::output::text::Look, AppError> {
+    use crate::cli::ColorWhen;
+    use crate::output::time::Clock;
+    let clock = Clock::new(a.time).map_err(AppError::Fatal)?;
+    let color = match a.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            // anstream's rule: NO_COLOR (set, not empty) turns it off,
+            // CLICOLOR_FORCE on, else only on a terminal.
+            auto_color()
+        }
+    };
+    let slow_ns = match a.slow {
+        None => None,
+        Some(ms) if (0.0..1e12).contains(&ms) => Some((ms * 1e6).round() as u64),
+        Some(ms) => {
+            return Err(AppError::Usage(format!(
+                "--slow: '{ms}' must be a number of milliseconds (e.g. 10 or 0.5)"
+            )))
+        }
+    };
+    Ok(crate::output::text::Look {
+        clock,
+        number: a.number,
+        color,
+        slow_ns,
+    })
+}
+
+/// `--color auto`: the choice anstream makes for standard output, from
+/// `CLICOLOR_FORCE`, `NO_COLOR`, `CLICOLOR`, `TERM` and whether it is a
+/// terminal.
+fn auto_color() -> bool {
+    !matches!(
+        anstream::AutoStream::choice(&std::io::stdout()),
+        anstream::ColorChoice::Never
+    )
 }
 
 /// The offline BPF filter of `-f` (files only; live capture hands the
@@ -58,6 +108,17 @@ pub fn live_checks(a: &crate::cli::LiveArgs) -> Result<(), AppError> {
     duration(a.duration)?;
     if a.count == Some(0) {
         return Err(AppError::Usage("--count: must be at least 1".into()));
+    }
+    if a.format == crate::cli::Format::Parquet {
+        return Err(AppError::Usage(
+            "live --format parquet: not supported (write a capture with -w, then `read --format parquet`)"
+                .into(),
+        ));
+    }
+    if a.stats && a.format == crate::cli::Format::Csv {
+        return Err(AppError::Usage(
+            "live --stats --format: text or json".into(),
+        ));
     }
     if a.snaplen == 0 {
         return Err(AppError::Usage("--snaplen: must be at least 1".into()));
@@ -129,4 +190,14 @@ pub fn body_view(
     limits: &crate::limits::Limits,
 ) -> crate::output::bodies::BodyView {
     crate::output::bodies::BodyView::new(registry, limits, a.data == crate::cli::DataMode::Hex)
+}
+
+/// The file of `report -o` / `live --report`, created (or truncated) now,
+/// before the sandbox.
+pub fn create_report(
+    path: &std::path::Path,
+) -> Result<std::io::BufWriter<std::fs::File>, AppError> {
+    std::fs::File::create(path)
+        .map(|f| std::io::BufWriter::with_capacity(1 << 16, f))
+        .map_err(|e| AppError::Fatal(format!("{}: cannot create the report: {e}", path.display())))
 }

@@ -43,10 +43,10 @@ use crate::cli::{Format, LiveArgs};
 use crate::filter::FilteredSink;
 use crate::limits::{Limits, LIVE_DROP_WARN_SECS};
 use crate::output::jsonl::JsonLinesSink;
+use crate::output::report::ReportSink;
 use crate::output::stats::{Stats, StatsFormat, StatsSink};
 use crate::output::text::TextSink;
-use crate::output::CaptureCounts;
-use crate::output::Sink;
+use crate::output::{CaptureCounts, Quiet, Sink, Tee};
 use crate::pipeline::{Pipeline, Summary};
 
 /// How often `--stats` redraws its table on a terminal.
@@ -66,6 +66,8 @@ pub fn live(
     let registry = config::registry(&args.bodies)?;
     let filter = config::filter(&args.filter, &registry)?;
     let duration = config::duration(args.duration)?;
+    let look = config::text_look(&args.display)?;
+    let quiet = args.display.quiet;
     let limits = Limits::default();
     let identity = crate::sandbox::plan(args.user.as_deref()).map_err(|e| AppError::Fatal(e.0))?;
     let opts = LiveOptions {
@@ -75,21 +77,44 @@ pub fn live(
         timeout_ms: limits.live_read_timeout_ms,
         bpf: args.filter.bpf.clone(),
     };
+    if args.snaplen < crate::limits::MIN_RPC_SNAPLEN {
+        writeln!(
+            err,
+            "rpcscope: warning: --snaplen {} is below the {} bytes an RPC call header needs over Ethernet, IPv4 and TCP: program, version and procedure may be cut",
+            args.snaplen,
+            crate::limits::MIN_RPC_SNAPLEN
+        )?;
+    }
     let cap = LiveCapture::open(&opts).map_err(|e| AppError::Fatal(e.0))?;
+    // tcpdump's banner, on stderr.
+    writeln!(
+        err,
+        "rpcscope: listening on {}, link-type {}, snapshot length {} bytes",
+        args.interface,
+        link_type_name(cap.link()),
+        args.snaplen
+    )?;
     let mut writer = match &args.write {
         None => None,
         Some(path) => {
             let f = File::create(path).map_err(|e| {
                 AppError::Fatal(format!("-w: cannot create {}: {e}", path.display()))
             })?;
-            Some(RpcFrameWriter::new(
-                BufWriter::new(f),
-                cap.link(),
-                args.snaplen,
-                &limits,
-            )?)
+            let pcapng = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("pcapng"));
+            Some(if pcapng {
+                RpcFrameWriter::pcapng(BufWriter::new(f), args.snaplen, &limits)?
+            } else {
+                RpcFrameWriter::new(BufWriter::new(f), cap.link(), args.snaplen, &limits)?
+            })
         }
     };
+    let report_file = args
+        .report
+        .as_deref()
+        .map(config::create_report)
+        .transpose()?;
     let stop = Stop::install()
         .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
     crate::sandbox::relinquish(&identity).map_err(|e| AppError::Fatal(e.0))?;
@@ -102,25 +127,51 @@ pub fn live(
         duration,
         stop: &stop,
         limits: &limits,
-        options: config::pipeline_options(&args.bodies, registry, args.stats),
+        options: config::pipeline_options(
+            &args.bodies,
+            registry,
+            args.stats && args.report.is_none(),
+        ),
     };
+    let report = report_file.map(|f| ReportSink::new(run.options.registry.clone(), &limits, f));
     let tty = io::stdout().is_terminal();
     let view = config::body_view(&args.bodies, run.options.registry.clone(), &limits);
     match (args.stats, args.format) {
         (false, Format::Text) => {
             let text = TextSink::with_bodies(out, &mut *err, view, args.verbose)
-                .unanswered_lines(filter.needs_reply());
-            let mut sink = FilteredSink::new(text, &filter);
+                .unanswered_lines(filter.needs_reply())
+                .look(look);
+            let mut sink = FilteredSink::new(
+                Tee {
+                    a: Quiet { inner: text, quiet },
+                    b: report,
+                },
+                &filter,
+            );
             run.go(feed, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (false, Format::Json) => {
-            let mut sink = FilteredSink::new(JsonLinesSink::new(out, view), &filter);
+            let json = JsonLinesSink::new(out, view);
+            let mut sink = FilteredSink::new(
+                Tee {
+                    a: Quiet { inner: json, quiet },
+                    b: report,
+                },
+                &filter,
+            );
             run.go(feed, &mut sink, writer.as_mut(), |_| Ok(()))
         }
+        (false, Format::Csv) => {
+            let csv = crate::output::export::csv::CsvWriter::new(out);
+            let export = crate::output::export::ExportSink::new(csv, view, &mut *err);
+            let mut sink = FilteredSink::new(Tee { a: export, b: report }, &filter);
+            run.go(feed, &mut sink, writer.as_mut(), |_| Ok(()))
+        }
+        (false, Format::Parquet) => unreachable!("live_checks refuses parquet"),
         (true, format) => {
             let format = match format {
-                Format::Text => StatsFormat::Text,
                 Format::Json => StatsFormat::Json,
+                _ => StatsFormat::Text,
             };
             let stats = Stats::with_registry(
                 config::group_by(args.by),
@@ -128,11 +179,12 @@ pub fn live(
                 run.options.registry.clone(),
             )
             .with_ops(args.ops);
-            let mut sink = FilteredSink::new(StatsSink::new(stats, format, out, &mut *err), &filter);
+            let printer = StatsSink::new(stats, format, out, &mut *err);
+            let mut sink = FilteredSink::new(Tee { a: printer, b: report }, &filter);
             let redraw = tty && format == StatsFormat::Text;
             run.go(feed, &mut sink, writer.as_mut(), |s| {
                 if redraw {
-                    s.inner_mut().redraw()
+                    s.inner_mut().a.redraw()
                 } else {
                     Ok(())
                 }
@@ -152,6 +204,17 @@ pub fn live(
         }
         Ok(outcome)
     })
+}
+
+/// A link type as tcpdump names it: libpcap's name and description
+/// (`EN10MB (Ethernet)`), or the number.
+fn link_type_name(link: crate::capture::LinkType) -> String {
+    let l = pcap::Linktype(link.0 as i32);
+    match (l.get_name(), l.get_description()) {
+        (Ok(n), Ok(d)) => format!("{n} ({d})"),
+        (Ok(n), Err(_)) => n,
+        _ => link.0.to_string(),
+    }
 }
 
 /// The time now, as capture timestamps count it.
@@ -192,6 +255,7 @@ impl Run<'_> {
         let mut dirty = false;
         let want_marks = writer.is_some();
         sink.begin_file(&self.args.interface)?;
+        let mut first = true;
         loop {
             if self.stop.requested()
                 || self.duration.is_some_and(|d| start.elapsed() >= d)
@@ -240,6 +304,10 @@ impl Run<'_> {
             match next {
                 Ok(Some(Feed::Frames(batch))) => {
                     for frame in batch.frames(link) {
+                        if first {
+                            sink.first_frame(frame.ts)?;
+                            first = false;
+                        }
                         marks.clear();
                         pipeline.handle_frame(&frame, &mut |ev| {
                             if out_err.is_some() {
@@ -312,8 +380,11 @@ impl Run<'_> {
         }
         // Stop capturing first: the final counts cover what was decoded.
         let counts = feed.stop();
+        // After -c N records, no more: calls still waiting are counted in
+        // the summary but not printed (as `read -c`).
+        let count = self.args.count;
         pipeline.finish(&mut |ev| {
-            if out_err.is_none() {
+            if out_err.is_none() && count.is_none_or(|n| sink.records() < n) {
                 if let Err(e) = sink.offer(&ev) {
                     out_err = Some(e);
                 }

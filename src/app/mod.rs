@@ -12,27 +12,29 @@
 //! its frames and hands the events to the sinks.
 
 pub mod config;
+pub mod docs;
+mod export;
 #[cfg(feature = "live")]
 pub mod live;
 mod progress;
-#[cfg(feature = "live")]
 mod rpc_writer;
 pub mod signals;
 mod source;
+pub mod top;
 
 use std::fmt;
 use std::io::{self, Write};
 use std::path::Path;
 
 use crate::capture::CaptureFormat;
-use crate::cli::{Format, ReadArgs, SandboxArgs, StatsArgs, TableFormat};
-use crate::filter::{BpfFilter, FilteredSink};
+use crate::cli::{Format, InputArgs, ReadArgs, SandboxArgs, StatsArgs, TableFormat};
+use crate::filter::{BpfFilter, Filter, FilteredSink};
 use crate::limits::Limits;
 use crate::net::is_supported_link;
 use crate::output::jsonl::JsonLinesSink;
 use crate::output::stats::{Stats, StatsFormat, StatsSink};
 use crate::output::text::TextSink;
-use crate::output::Sink;
+use crate::output::{self, Sink};
 use crate::pipeline::{Pipeline, Summary};
 
 /// How a command ended.
@@ -104,6 +106,64 @@ pub struct ReadOptions {
     pub pipeline: crate::pipeline::Options,
     /// Raised by SIGINT/SIGTERM: stop reading, finish cleanly.
     pub stop: signals::Stop,
+    /// `-c`: stop after this many exchange records passed the filters.
+    pub count: Option<u64>,
+    /// `-w`: the frames of the flows of the exchanges that pass the filters.
+    pub write: Option<rpc_writer::FileFrameWriter>,
+}
+
+impl ReadOptions {
+    /// `-c` and `-w` of `a` (the `-w` file is created now, before the
+    /// sandbox); `-c 0` is refused.
+    fn with_input(mut self, a: &InputArgs, limits: &Limits) -> Result<Self, AppError> {
+        if a.count == Some(0) {
+            return Err(AppError::Usage("--count: must be at least 1".into()));
+        }
+        self.count = a.count;
+        if let Some(path) = &a.write {
+            self.write =
+                Some(rpc_writer::FileFrameWriter::create(path, limits).map_err(AppError::Fatal)?);
+        }
+        Ok(self)
+    }
+
+    /// True once `-c` records went out.
+    fn count_reached(&self, records: u64) -> bool {
+        self.count.is_some_and(|n| records >= n)
+    }
+}
+
+/// The files of `a`; none is a usage error (as clap's own).
+fn input_files(a: &InputArgs) -> Result<Vec<std::path::PathBuf>, AppError> {
+    let files = a.all_files();
+    if files.is_empty() {
+        return Err(AppError::Usage(
+            "no capture file given: FILE... or -r FILE (`-` for standard input)".into(),
+        ));
+    }
+    Ok(files)
+}
+
+/// Reports what `-w` wrote (when it could not write everything) on `err`.
+fn finish_write(opts: &mut ReadOptions, err: &mut dyn Write) -> Result<(), AppError> {
+    let Some(w) = &mut opts.write else {
+        return Ok(());
+    };
+    let (_, dropped) = w.finish()?;
+    if dropped > 0 {
+        writeln!(
+            err,
+            "rpcscope: -w: {dropped} frames held back before their flow showed RPC were dropped (queue full)"
+        )?;
+    }
+    if w.other_link > 0 {
+        writeln!(
+            err,
+            "rpcscope: -w: {} frames of another link type than the first frame's were not written",
+            w.other_link
+        )?;
+    }
+    Ok(())
 }
 
 /// The config step shared by the file commands: validated filters and
@@ -121,6 +181,8 @@ fn file_options(
         pipeline: Default::default(),
         stop: signals::Stop::install()
             .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?,
+        count: None,
+        write: None,
     };
     Ok((filter, opts))
 }
@@ -140,35 +202,78 @@ pub fn restrict(a: &SandboxArgs, err: &mut dyn Write) -> Result<(), AppError> {
 }
 
 /// `rpcscope read`. Enters the sandbox (see [`restrict`]) once the options
-/// are checked: call it only from a process that is done with everything
-/// else (the binary's `main`).
+/// are checked and the output is open: call it only from a process that is
+/// done with everything else (the binary's `main`).
 pub fn read(
     args: &ReadArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
+    let files = input_files(&args.input)?;
     let registry = config::registry(&args.bodies)?;
-    let (filter, mut opts) = file_options(&args.filter, false, &registry)?;
-    opts.pipeline = config::pipeline_options(&args.bodies, registry.clone(), false);
-    restrict(&args.sandbox, err)?;
     let limits = Limits::default();
+    let (filter, opts) = file_options(&args.filter, false, &registry)?;
+    let mut opts = opts.with_input(&args.input, &limits)?;
+    opts.pipeline = config::pipeline_options(&args.bodies, registry.clone(), false);
+    let look = config::text_look(&args.display)?;
+    let target = export::Target::open(args)?;
+    match &target {
+        export::Target::Dir(dir) if !args.sandbox.no_sandbox => {
+            crate::sandbox::enter_export_sandbox(dir).map_err(|e| AppError::Fatal(e.0))?
+        }
+        _ => restrict(&args.sandbox, err)?,
+    }
     let view = config::body_view(&args.bodies, registry, &limits);
+    let mut file_out;
+    let out: &mut dyn Write = match target {
+        export::Target::File(f) => {
+            file_out = f;
+            &mut file_out
+        }
+        export::Target::Stdout => out,
+        export::Target::Dir(dir) => {
+            return export::parquet(args, &files, &dir, &limits, view, &filter, &mut opts, err)
+        }
+    };
+    let quiet = args.display.quiet;
     let r = match args.format {
         Format::Text => {
-            let mut text = TextSink::with_bodies(out, Vec::new(), view, args.verbose)
-                .unanswered_lines(filter.needs_reply());
-            let mut sink = FilteredSink::new(&mut text, &filter);
-            let r = read_files_with(&args.files, &limits, &mut sink, err, &mut opts);
+            let mut text = TextSink::with_bodies(&mut *out, Vec::new(), view, args.verbose)
+                .unanswered_lines(filter.needs_reply())
+                .look(look);
+            let mut q = output::Quiet {
+                inner: &mut text,
+                quiet,
+            };
+            let mut sink = FilteredSink::new(&mut q as &mut dyn Sink, &filter);
+            let r = read_files_with(&files, &limits, &mut sink, err, &mut opts);
             let (_, summary) = text.into_inner();
             err.write_all(&summary)?;
             r
         }
         Format::Json => {
-            let mut json = JsonLinesSink::new(out, view);
-            let mut sink = FilteredSink::new(&mut json, &filter);
-            read_files_with(&args.files, &limits, &mut sink, err, &mut opts)
+            let mut json = JsonLinesSink::new(&mut *out, view);
+            let mut q = output::Quiet {
+                inner: &mut json,
+                quiet,
+            };
+            let mut sink = FilteredSink::new(&mut q as &mut dyn Sink, &filter);
+            read_files_with(&files, &limits, &mut sink, err, &mut opts)
         }
+        Format::Csv => {
+            let csv = crate::output::export::csv::CsvWriter::new(&mut *out);
+            let mut summary = Vec::new();
+            let mut export = crate::output::export::ExportSink::new(csv, view, &mut summary);
+            let mut sink = FilteredSink::new(&mut export as &mut dyn Sink, &filter);
+            let r = read_files_with(&files, &limits, &mut sink, err, &mut opts);
+            drop(export);
+            err.write_all(&summary)?;
+            r
+        }
+        Format::Parquet => unreachable!("Target::open gives parquet a directory"),
     };
+    finish_write(&mut opts, err)?;
+    out.flush()?;
     Ok(r?)
 }
 
@@ -178,8 +283,10 @@ pub fn stats(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, AppError> {
+    let files = input_files(&args.input)?;
     let registry = config::registry(&args.bodies)?;
-    let (filter, mut opts) = file_options(&args.filter, true, &registry)?;
+    let (filter, opts) = file_options(&args.filter, true, &registry)?;
+    let mut opts = opts.with_input(&args.input, &Limits::default())?;
     // Paths need every body; the rest of the table only statuses.
     let statuses_only = args.by != Some(crate::cli::By::Path);
     opts.pipeline = config::pipeline_options(&args.bodies, registry, statuses_only);
@@ -196,16 +303,49 @@ pub fn stats(
         opts.pipeline.registry.clone(),
     )
     .with_ops(args.ops);
-    let mut printer = StatsSink::new(stats, format, out, &mut summary);
+    // -q: the table goes nowhere, the run summary still to stderr.
+    let mut nowhere = io::sink();
+    let out: &mut dyn Write = if args.quiet { &mut nowhere } else { out };
+    let mut printer =
+        StatsSink::new(stats, format, out, &mut summary).with_histogram(args.histogram);
     let r = read_files_with(
-        &args.files,
+        &files,
         &limits,
-        &mut FilteredSink::new(&mut printer, &filter),
+        &mut FilteredSink::new(&mut printer as &mut dyn Sink, &filter),
         err,
         &mut opts,
     );
     drop(printer);
     err.write_all(&summary)?;
+    finish_write(&mut opts, err)?;
+    Ok(r?)
+}
+
+/// `rpcscope report`: the HTML page of [`crate::output::report`], written
+/// to `-o` (opened before the sandbox). Enters the sandbox like [`read`].
+pub fn report(args: &crate::cli::ReportArgs, err: &mut dyn Write) -> Result<Outcome, AppError> {
+    let registry = config::registry(&args.bodies)?;
+    let (filter, mut opts) = file_options(&args.filter, true, &registry)?;
+    opts.pipeline = config::pipeline_options(&args.bodies, registry.clone(), false);
+    let file = config::create_report(&args.output)?;
+    restrict(&args.sandbox, err)?;
+    let limits = Limits::default();
+    let mut report = crate::output::report::ReportSink::new(registry, &limits, file);
+    let r = read_files_with(
+        &args.files,
+        &limits,
+        &mut FilteredSink::new(&mut report, &filter),
+        err,
+        &mut opts,
+    );
+    let s = &report.analysis;
+    writeln!(
+        err,
+        "rpcscope: report of {} exchanges in {} procedures written to {}",
+        s.table.iter().map(|(_, r)| r.calls).sum::<u64>(),
+        s.table.len(),
+        args.output.display()
+    )?;
     Ok(r?)
 }
 
@@ -217,21 +357,24 @@ pub fn read_files(
     sink: &mut dyn Sink,
     err: &mut dyn Write,
 ) -> io::Result<Outcome> {
-    read_files_with(files, limits, sink, err, &mut ReadOptions::default())
+    let all = Filter::default();
+    let mut sink = FilteredSink::new(sink, &all);
+    read_files_with(files, limits, &mut sink, err, &mut ReadOptions::default())
 }
 
-/// [`read_files`] with a BPF filter and progress bar.
+/// [`read_files`] behind a filter, with the options of `opts` (BPF filter,
+/// progress bar, `-c`, `-w`).
 pub fn read_files_with(
     files: &[impl AsRef<Path>],
     limits: &Limits,
-    sink: &mut dyn Sink,
+    sink: &mut FilteredSink<'_, &mut dyn Sink>,
     err: &mut dyn Write,
     opts: &mut ReadOptions,
 ) -> io::Result<Outcome> {
     let mut summary = Summary::default();
     let mut outcome = Outcome::Ok;
     for path in files {
-        if opts.stop.requested() {
+        if opts.stop.requested() || opts.count_reached(sink.records()) {
             break;
         }
         let path = path.as_ref();
@@ -273,7 +416,7 @@ fn read_one(
     path: &Path,
     name: &str,
     limits: &Limits,
-    sink: &mut dyn Sink,
+    sink: &mut FilteredSink<'_, &mut dyn Sink>,
     summary: &mut Summary,
     opts: &mut ReadOptions,
 ) -> Result<(), FileError> {
@@ -287,6 +430,7 @@ fn read_one(
     let mut out_err: Option<io::Error> = None;
     let mut input_err = None;
     let mut first = true;
+    let mut marks = Vec::new();
     let global_link = reader_format_is_global(reader.format());
     let stop = opts.stop.clone();
     loop {
@@ -310,6 +454,9 @@ fn read_one(
                         frame.link
                     )));
                 }
+                if first {
+                    sink.first_frame(frame.ts).map_err(FileError::Output)?;
+                }
                 first = false;
                 if let Some(b) = &bar {
                     if frame.number % PROGRESS_EVERY == 0 {
@@ -326,8 +473,20 @@ fn read_one(
                         }
                     }
                 }
-                pipeline.handle_frame(&frame, &mut |ev| emit(sink, &mut out_err, ev));
+                marks.clear();
+                let count = opts.count;
+                pipeline.handle_frame(&frame, &mut |ev| {
+                    emit(sink, count, &mut out_err, &mut marks, ev)
+                });
                 drain_anomalies(&mut pipeline, sink, &mut out_err);
+                if let Some(w) = &mut opts.write {
+                    if let Err(e) = w.frame(&frame, &marks) {
+                        out_err = Some(e);
+                    }
+                }
+                if opts.count_reached(sink.records()) {
+                    break;
+                }
             }
             Ok(source::Next::End | source::Next::Stopped) => break,
             Err(e) => {
@@ -343,8 +502,19 @@ fn read_one(
         b.finish_and_clear();
     }
     if out_err.is_none() {
-        pipeline.finish(&mut |ev| emit(sink, &mut out_err, ev));
+        marks.clear();
+        let count = opts.count;
+        let mut last = None;
+        pipeline.finish(&mut |ev| {
+            last = Some(ev.ts);
+            emit(sink, count, &mut out_err, &mut marks, ev)
+        });
         drain_anomalies(&mut pipeline, sink, &mut out_err);
+        if let (Some(w), Some(ts)) = (&mut opts.write, last) {
+            if let Err(e) = w.mark(&marks, ts) {
+                out_err.get_or_insert(e);
+            }
+        }
     }
     summary.add(&pipeline);
     if let Some(e) = out_err {
@@ -356,18 +526,33 @@ fn read_one(
     }
 }
 
-/// Hands an event to the sink, keeping the first output error.
-fn emit(sink: &mut dyn Sink, err: &mut Option<io::Error>, ev: crate::event::Event) {
-    if err.is_none() {
-        if let Err(e) = sink.event(&ev) {
-            *err = Some(e);
-        }
+/// Offers an event to the sink (none once `-c` records went out), keeping
+/// the first output error and the conversations of the events that passed
+/// the filters (for `-w`).
+fn emit(
+    sink: &mut FilteredSink<'_, &mut dyn Sink>,
+    count: Option<u64>,
+    err: &mut Option<io::Error>,
+    marks: &mut Vec<rpc_writer::ConvKey>,
+    ev: crate::event::Event,
+) {
+    if err.is_some() || count.is_some_and(|n| sink.records() >= n) {
+        return;
+    }
+    match sink.offer(&ev) {
+        Ok(true) => marks.push(rpc_writer::ConvKey::of(&ev.exchange)),
+        Ok(false) => {}
+        Err(e) => *err = Some(e),
     }
 }
 
 /// Hands the pipeline's anomaly records to the sink, keeping the first
 /// output error.
-fn drain_anomalies(pipeline: &mut Pipeline, sink: &mut dyn Sink, err: &mut Option<io::Error>) {
+fn drain_anomalies(
+    pipeline: &mut Pipeline,
+    sink: &mut FilteredSink<'_, &mut dyn Sink>,
+    err: &mut Option<io::Error>,
+) {
     pipeline.drain_anomalies(&mut |a| {
         if err.is_none() {
             if let Err(e) = sink.anomaly(a) {

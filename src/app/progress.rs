@@ -19,6 +19,19 @@ pub fn wanted(table_output: bool) -> bool {
         && (table_output || !std::io::stdout().is_terminal())
 }
 
+/// The longest file name shown beside the bar (its end is kept).
+const MAX_NAME: usize = 32;
+
+/// `name` cut to its last `max` characters, marked with `…`.
+fn short_name(name: &str, max: usize) -> String {
+    let n = name.chars().count();
+    if n <= max {
+        return name.to_string();
+    }
+    let tail: String = name.chars().skip(n - (max - 1)).collect();
+    format!("…{tail}")
+}
+
 /// A bar for one regular file of at least [`MIN_FILE_SIZE`] bytes.
 pub fn file_bar(path: &Path, name: &str) -> Option<ProgressBar> {
     if name == "-" {
@@ -29,11 +42,26 @@ pub fn file_bar(path: &Path, name: &str) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::with_draw_target(Some(meta.len()), ProgressDrawTarget::stderr());
+    // `wide_bar` takes the terminal's width left by the rest of the line
+    // (indicatif measures it at each draw), so the bar never wraps; the
+    // name is shortened to keep room for it.
     if let Ok(style) =
-        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta} left)")
+        ProgressStyle::with_template("{msg} [{wide_bar}] {bytes}/{total_bytes} ({eta} left)")
     {
         bar.set_style(style.progress_chars("=> "));
     }
-    bar.set_message(name.to_string());
+    bar.set_message(short_name(name, MAX_NAME));
     Some(bar)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_names_keep_their_end() {
+        assert_eq!(super::short_name("a.pcap", 32), "a.pcap");
+        let long = "/very/long/directory/name/that/goes/on/capture-2026.pcap.gz";
+        let s = super::short_name(long, 20);
+        assert_eq!(s.chars().count(), 20);
+        assert_eq!(s, "…apture-2026.pcap.gz");
+    }
 }

@@ -1,4 +1,5 @@
-//! `live -w`: writes the frames of flows that carried RPC to a pcap file.
+//! `-w` (`read`, `stats`, `live`): writes the frames of flows that carried
+//! RPC to a pcap file.
 //!
 //! A conversation (transport and its two endpoints, either direction) is
 //! "RPC" once the pipeline reported an RPC message on it that passed the
@@ -19,7 +20,7 @@ use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
-use crate::capture::{Frame, LinkType, PcapWriter, Timestamp};
+use crate::capture::{Frame, LinkType, PcapWriter, PcapngWriter, Timestamp};
 use crate::event::Exchange;
 use crate::limits::Limits;
 use crate::net::{peek_frame, Transport};
@@ -65,6 +66,110 @@ struct FragKey {
     id: u32,
 }
 
+/// `-w` of the file commands: the file is created before the sandbox is
+/// entered. A name ending in `.pcapng` gets pcapng, which holds frames of
+/// every link type; otherwise pcap, its header written at the first frame
+/// (whose link type it takes; frames of other link types are not written,
+/// and counted).
+pub struct FileFrameWriter {
+    file: Option<io::BufWriter<std::fs::File>>,
+    pcapng: bool,
+    writer: Option<RpcFrameWriter<io::BufWriter<std::fs::File>>>,
+    limits: Limits,
+    /// Frames not written because their link type differs from the first.
+    pub other_link: u64,
+}
+
+impl FileFrameWriter {
+    /// Creates `path` (a one-line error naming it when it cannot be).
+    pub fn create(path: &std::path::Path, limits: &Limits) -> Result<Self, String> {
+        let f = std::fs::File::create(path)
+            .map_err(|e| format!("-w: cannot create {}: {e}", path.display()))?;
+        let pcapng = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("pcapng"));
+        Ok(FileFrameWriter {
+            file: Some(io::BufWriter::new(f)),
+            pcapng,
+            writer: None,
+            limits: limits.clone(),
+            other_link: 0,
+        })
+    }
+
+    /// The writer, its header written for `link` on first use.
+    fn get(
+        &mut self,
+        link: LinkType,
+    ) -> io::Result<&mut RpcFrameWriter<io::BufWriter<std::fs::File>>> {
+        if self.writer.is_none() {
+            let f = self
+                .file
+                .take()
+                .ok_or_else(|| io::Error::other("-w file gone"))?;
+            self.writer = Some(if self.pcapng {
+                RpcFrameWriter::pcapng(f, FILE_SNAPLEN, &self.limits)?
+            } else {
+                RpcFrameWriter::new(f, link, FILE_SNAPLEN, &self.limits)?
+            });
+        }
+        Ok(self.writer.as_mut().expect("set above"))
+    }
+
+    /// One frame after the pipeline has seen it; `marks`: the conversations
+    /// its (matching) messages marked.
+    pub fn frame(&mut self, frame: &Frame<'_>, marks: &[ConvKey]) -> io::Result<()> {
+        if self
+            .writer
+            .as_ref()
+            .is_some_and(|w| w.link.is_some_and(|l| l != frame.link))
+        {
+            self.other_link += 1;
+            return Ok(());
+        }
+        let w = self.get(frame.link)?;
+        for m in marks {
+            w.mark(*m, frame.ts)?;
+        }
+        w.frame(frame)
+    }
+
+    /// Conversations marked by events with no frame of their own (the
+    /// calls given up at the end of an input).
+    pub fn mark(&mut self, marks: &[ConvKey], now: Timestamp) -> io::Result<()> {
+        if let Some(w) = &mut self.writer {
+            for m in marks {
+                w.mark(*m, now)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes the file; returns (frames written, held frames dropped).
+    pub fn finish(&mut self) -> io::Result<(u64, u64)> {
+        match &mut self.writer {
+            Some(w) => {
+                w.flush()?;
+                Ok((w.written, w.dropped))
+            }
+            None => Ok((0, 0)),
+        }
+    }
+}
+
+impl std::fmt::Debug for FileFrameWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileFrameWriter")
+            .field("started", &self.writer.is_some())
+            .field("other_link", &self.other_link)
+            .finish()
+    }
+}
+
+/// The snapshot length the pcap header of a file command's `-w` states:
+/// the largest libpcap accepts, as frames keep the length they were read with.
+const FILE_SNAPLEN: u32 = 262_144;
+
 /// Which held frames to write.
 #[derive(Clone, Copy)]
 enum Pick {
@@ -82,6 +187,7 @@ impl Pick {
 }
 
 struct Held {
+    link: LinkType,
     conv: Option<ConvKey>,
     frag: Option<FragKey>,
     ts: Timestamp,
@@ -89,10 +195,54 @@ struct Held {
     orig_len: u32,
 }
 
+/// Where written frames go: pcap (one link type), or pcapng (any: one
+/// interface per link type, added when first written).
+enum Out<W: Write> {
+    Pcap(PcapWriter<W>),
+    Pcapng {
+        w: PcapngWriter<W>,
+        ifaces: Vec<LinkType>,
+        snaplen: u32,
+    },
+}
+
+impl<W: Write> Out<W> {
+    fn write(
+        &mut self,
+        link: LinkType,
+        ts: Timestamp,
+        data: &[u8],
+        orig_len: u32,
+    ) -> io::Result<()> {
+        match self {
+            Out::Pcap(p) => p.write_frame(ts, data, orig_len),
+            Out::Pcapng { w, ifaces, snaplen } => {
+                let id = match ifaces.iter().position(|l| *l == link) {
+                    Some(i) => i as u32,
+                    None => {
+                        let id = w.add_interface(link, *snaplen)?;
+                        ifaces.push(link);
+                        id
+                    }
+                };
+                w.write_packet(id, ts, data, orig_len)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Out::Pcap(p) => p.flush(),
+            Out::Pcapng { w, .. } => w.flush(),
+        }
+    }
+}
+
 /// See the module docs.
 pub struct RpcFrameWriter<W: Write> {
-    out: PcapWriter<W>,
-    link: LinkType,
+    out: Out<W>,
+    /// The one link type a pcap output takes (`None`: pcapng, any).
+    link: Option<LinkType>,
     convs: AgedMap<ConvKey, ()>,
     frags: AgedMap<FragKey, ()>,
     held: VecDeque<Held>,
@@ -108,8 +258,27 @@ pub struct RpcFrameWriter<W: Write> {
 impl<W: Write> RpcFrameWriter<W> {
     /// Writes the pcap header for `link` and `snaplen`.
     pub fn new(out: W, link: LinkType, snaplen: u32, limits: &Limits) -> io::Result<Self> {
+        Self::with_out(
+            Out::Pcap(PcapWriter::new(out, link, snaplen)?),
+            Some(link),
+            limits,
+        )
+    }
+
+    /// Writes a pcapng section header; frames of any link type are
+    /// written (an interface per link type, with `snaplen`).
+    pub fn pcapng(out: W, snaplen: u32, limits: &Limits) -> io::Result<Self> {
+        let out = Out::Pcapng {
+            w: PcapngWriter::new(out)?,
+            ifaces: Vec::new(),
+            snaplen,
+        };
+        Self::with_out(out, None, limits)
+    }
+
+    fn with_out(out: Out<W>, link: Option<LinkType>, limits: &Limits) -> io::Result<Self> {
         Ok(RpcFrameWriter {
-            out: PcapWriter::new(out, link, snaplen)?,
+            out,
             link,
             convs: AgedMap::new(limits.max_write_flows),
             frags: AgedMap::new(limits.max_write_flows),
@@ -154,7 +323,7 @@ impl<W: Write> RpcFrameWriter<W> {
                     frag_groups.push(f);
                 }
             }
-            self.write(h.ts, &h.data, h.orig_len)?;
+            self.write(h.link, h.ts, &h.data, h.orig_len)?;
         }
         for f in frag_groups {
             self.flush_held(Pick::Frag(f), now)?;
@@ -162,15 +331,21 @@ impl<W: Write> RpcFrameWriter<W> {
         Ok(())
     }
 
-    fn write(&mut self, ts: Timestamp, data: &[u8], orig_len: u32) -> io::Result<()> {
+    fn write(
+        &mut self,
+        link: LinkType,
+        ts: Timestamp,
+        data: &[u8],
+        orig_len: u32,
+    ) -> io::Result<()> {
         self.written += 1;
-        self.out.write_frame(ts, data, orig_len)
+        self.out.write(link, ts, data, orig_len)
     }
 
     /// Handles one frame, after the pipeline has seen it (and after
     /// [`mark`](Self::mark) for the conversations its messages marked).
     pub fn frame(&mut self, frame: &Frame<'_>) -> io::Result<()> {
-        let peek = if frame.link == self.link {
+        let peek = if self.link.is_none_or(|l| l == frame.link) {
             peek_frame(frame.link, frame.data)
         } else {
             None
@@ -194,13 +369,14 @@ impl<W: Write> RpcFrameWriter<W> {
                     self.flush_held(Pick::Frag(f), frame.ts)?;
                 }
             }
-            return self.write(frame.ts, frame.data, frame.orig_len);
+            return self.write(frame.link, frame.ts, frame.data, frame.orig_len);
         }
         if conv.is_none() && frag.is_none() {
             return Ok(()); // not TCP/UDP: never RPC
         }
         self.held_bytes += frame.data.len();
         self.held.push_back(Held {
+            link: frame.link,
             conv,
             frag,
             ts: frame.ts,

@@ -202,7 +202,7 @@ impl CaptureReader {
                 let data = match rec.at {
                     Place::Buf => &self.buf[..rec.len],
                     Place::Map(at) => {
-                        if self.frames % RELEASE_EVERY == 0 {
+                        if self.frames.is_multiple_of(RELEASE_EVERY) {
                             self.input.release(at);
                             self.raw_bytes.store(self.input.pos(), Ordering::Relaxed);
                         }

@@ -176,7 +176,7 @@ fn no_definition(what: &str) -> String {
 /// Hex digits (whitespace ignored) to bytes.
 pub fn parse_hex(s: &str) -> Option<Vec<u8>> {
     let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     digits

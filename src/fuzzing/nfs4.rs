@@ -313,7 +313,7 @@ fn through_the_tracker(
         }
     }
     let mut out = Vec::new();
-    stats.write_json(&mut out).expect("in memory");
+    crate::output::stats::write_json(&stats, &mut out).expect("in memory");
     serde_json::from_slice::<serde_json::Value>(&out).expect("valid stats JSON");
 }
 

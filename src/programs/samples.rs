@@ -446,7 +446,7 @@ pub fn from_bytes(input: &mut crate::fuzzing::Input<'_>) -> (Schema, TypeId) {
     for i in 0..n {
         let id = first + i;
         let earlier = |x: u8| {
-            if id > first && x % 4 != 0 {
+            if id > first && !x.is_multiple_of(4) {
                 TypeId(first + u32::from(x) % i)
             } else {
                 TypeId(1 + u32::from(x) % (TypeId::FIRST_DECLARED - 1))

@@ -27,6 +27,8 @@
 //! Linux only: elsewhere [`plan`] accepts only `-Z root` (and says why),
 //! and [`enter_sandbox`] does nothing. docs/security.md is the user's view.
 
+#[cfg(all(target_os = "linux", feature = "export"))]
+mod landlock_dir;
 #[cfg(target_os = "linux")]
 mod privs;
 #[cfg(target_os = "linux")]
@@ -116,10 +118,46 @@ pub fn relinquish(id: &Identity) -> Result<(), SandboxError> {
 pub fn enter_sandbox() -> Result<(), SandboxError> {
     #[cfg(target_os = "linux")]
     {
-        seccomp::enter()
+        seccomp::enter(false)
     }
     #[cfg(not(target_os = "linux"))]
     {
+        Ok(())
+    }
+}
+
+/// [`enter_sandbox`] for `top`, which owns the terminal: the same system
+/// calls, plus waiting on the terminal's input queue (`epoll_wait`,
+/// `epoll_pwait`) and setting the terminal's mode back at exit (`ioctl`
+/// `TCSETS*`, and their `termios2` forms).
+pub fn enter_terminal_sandbox() -> Result<(), SandboxError> {
+    #[cfg(target_os = "linux")]
+    {
+        seccomp::enter_terminal()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Ok(())
+    }
+}
+
+/// [`enter_sandbox`] for an export into the directory `dir` (which exists):
+/// the same system calls, plus creating new files (never opening an
+/// existing one for writing) and directories. Where the kernel has
+/// Landlock (Linux 5.13+), writing is first confined to `dir` (feature
+/// `export`); where it has not, the seccomp rule still holds.
+pub fn enter_export_sandbox(dir: &std::path::Path) -> Result<(), SandboxError> {
+    #[cfg(target_os = "linux")]
+    {
+        #[cfg(feature = "export")]
+        landlock_dir::confine_writes(dir)?;
+        #[cfg(not(feature = "export"))]
+        let _ = dir;
+        seccomp::enter(true)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
         Ok(())
     }
 }

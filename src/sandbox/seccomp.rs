@@ -47,6 +47,10 @@ enum Args {
     Null(u8),
     /// 32-bit argument `.0` is this process's id.
     OwnPid(u8),
+    /// `openat` flags (argument 2) that open read-only, or, when `.0`
+    /// (export), create a new file write-only (`O_CREAT|O_EXCL|O_WRONLY`:
+    /// an existing file can never be opened for writing).
+    OpenFlags(bool),
 }
 
 /// One allowed system call.
@@ -78,13 +82,40 @@ fn strip_sys(s: &'static str) -> &'static str {
 
 /// `openat` flags that would create, truncate or write a file.
 const WRITE_FLAGS: u64 = (libc::O_ACCMODE | libc::O_CREAT | libc::O_TRUNC | libc::O_APPEND) as u64;
+/// The only writing `openat` export allows: a new file, write-only.
+const CREATE_NEW: u64 = (libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY) as u64;
+
+/// The `ioctl` requests of decoding (see their group below).
+#[allow(clippy::unnecessary_cast)] // as for `allowed`: per-target types
+const IOCTLS: [u64; 4] = [
+    libc::TCGETS as u64,
+    libc::TIOCGWINSZ as u64,
+    libc::SIOCGIFFLAGS as u64,
+    libc::SIOCGIFINDEX as u64,
+];
+/// Those, and setting the terminal's mode back (`top`; newer glibc uses
+/// the `termios2` requests).
+#[allow(clippy::unnecessary_cast)]
+const TERMINAL_IOCTLS: [u64; 11] = [
+    libc::TCGETS as u64,
+    libc::TIOCGWINSZ as u64,
+    libc::SIOCGIFFLAGS as u64,
+    libc::SIOCGIFINDEX as u64,
+    libc::TCSETS as u64,
+    libc::TCSETSW as u64,
+    libc::TCSETSF as u64,
+    libc::TCGETS2 as u64,
+    libc::TCSETS2 as u64,
+    libc::TCSETSW2 as u64,
+    libc::TCSETSF2 as u64,
+];
 
 /// The allow-list, one group per purpose.
 // libc's constants have different integer types per target (an ioctl
 // request is a `c_ulong` on glibc, a `c_int` on musl): the casts to u64 are
 // needed somewhere even where they are not here.
 #[allow(clippy::unnecessary_cast)]
-fn allowed() -> Vec<Allow> {
+fn allowed(export: bool, terminal: bool) -> Vec<Allow> {
     let mut v = vec![
         // ---- memory: the allocator, thread stacks, memory-mapped input
         // files; never executable memory.
@@ -106,7 +137,7 @@ fn allowed() -> Vec<Allow> {
         allow!(SYS_writev),
         allow!(SYS_lseek),
         allow!(SYS_close),
-        allow!(SYS_openat, Args::NoneOf(2, WRITE_FLAGS)),
+        allow!(SYS_openat, Args::OpenFlags(export)),
         allow!(SYS_newfstatat),
         allow!(SYS_statx),
         allow!(SYS_fadvise64),
@@ -128,15 +159,7 @@ fn allowed() -> Vec<Allow> {
         // that change nothing).
         allow!(
             SYS_ioctl,
-            Args::OneOf(
-                1,
-                &[
-                    libc::TCGETS as u64,
-                    libc::TIOCGWINSZ as u64,
-                    libc::SIOCGIFFLAGS as u64,
-                    libc::SIOCGIFINDEX as u64,
-                ]
-            )
+            Args::OneOf(1, if terminal { &TERMINAL_IOCTLS } else { &IOCTLS })
         ),
         // ---- the live capture handle: wait for packets, read the kernel's
         // counts, and tear the packet ring down at close (libpcap).
@@ -211,12 +234,29 @@ fn allowed() -> Vec<Allow> {
         allow!(SYS_getrlimit),
         allow!(SYS_time),
     ]);
+    // ---- export (`read --format parquet -o DIR`): new files and
+    // partition directories (`OpenFlags` above lets `openat` create new
+    // files only, never open an existing one for writing; Landlock, where
+    // the kernel has it, confines both to DIR).
+    // ---- `top`: wait for keys and resizes on the terminal's event queue
+    // (made during setup); the terminal's mode is set back at exit (the
+    // ioctls above).
+    if terminal {
+        v.push(allow!(SYS_epoll_pwait));
+        #[cfg(target_arch = "x86_64")]
+        v.push(allow!(SYS_epoll_wait));
+    }
+    if export {
+        v.push(allow!(SYS_mkdirat));
+        #[cfg(target_arch = "x86_64")]
+        v.push(allow!(SYS_mkdir));
+    }
     v
 }
 
 /// The names of the allowed system calls, in list order.
 pub fn allowed_names() -> Vec<&'static str> {
-    allowed().iter().map(|a| a.name).collect()
+    allowed(false, false).iter().map(|a| a.name).collect()
 }
 
 fn cond(arg: u8, len: SeccompCmpArgLen, op: SeccompCmpOp, value: u64) -> SeccompCondition {
@@ -241,11 +281,26 @@ fn rules(args: Args, pid: u64) -> Result<Vec<SeccompRule>, seccompiler::BackendE
             .collect())?],
         Args::Null(i) => vec![one(vec![cond(i, Qword, SeccompCmpOp::Eq, 0)])?],
         Args::OwnPid(i) => vec![one(vec![cond(i, Dword, SeccompCmpOp::Eq, pid)])?],
+        Args::OpenFlags(export) => {
+            let read_only = one(vec![cond(2, Dword, SeccompCmpOp::MaskedEq(WRITE_FLAGS), 0)])?;
+            let mask = WRITE_FLAGS | libc::O_EXCL as u64;
+            let create_new = one(vec![cond(
+                2,
+                Dword,
+                SeccompCmpOp::MaskedEq(mask),
+                CREATE_NEW,
+            )])?;
+            if export {
+                vec![read_only, create_new]
+            } else {
+                vec![read_only]
+            }
+        }
     })
 }
 
 /// The filter as a BPF program for this architecture.
-fn program() -> Result<BpfProgram, SandboxError> {
+fn program(export: bool, terminal: bool) -> Result<BpfProgram, SandboxError> {
     let fail = |e: &dyn std::fmt::Display| {
         SandboxError(format!(
             "cannot build the seccomp filter: {e}; run with --no-sandbox to decode without it"
@@ -254,7 +309,7 @@ fn program() -> Result<BpfProgram, SandboxError> {
     let arch = TargetArch::try_from(std::env::consts::ARCH).map_err(|e| fail(&e))?;
     let pid = u64::from(std::process::id());
     let mut map: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
-    for a in allowed() {
+    for a in allowed(export, terminal) {
         let r = rules(a.args, pid).map_err(|e| fail(&e))?;
         if map.insert(a.nr, r).is_some() {
             return Err(fail(&format!("{} is listed twice", a.name)));
@@ -265,9 +320,18 @@ fn program() -> Result<BpfProgram, SandboxError> {
     BpfProgram::try_from(filter).map_err(|e| fail(&e))
 }
 
-/// See [`super::enter_sandbox`].
-pub fn enter() -> Result<(), SandboxError> {
-    let prog = program()?;
+/// See [`super::enter_sandbox`]; `export`: also [`super::enter_export_sandbox`]'s
+/// file creation.
+pub fn enter(export: bool) -> Result<(), SandboxError> {
+    install(program(export, false)?)
+}
+
+/// See [`super::enter_terminal_sandbox`].
+pub fn enter_terminal() -> Result<(), SandboxError> {
+    install(program(false, true)?)
+}
+
+fn install(prog: BpfProgram) -> Result<(), SandboxError> {
     seccompiler::apply_filter_all_threads(&prog).map_err(|e| {
         SandboxError(format!(
             "cannot install the seccomp filter: {e}; run with --no-sandbox to decode without it"
@@ -281,16 +345,18 @@ mod tests {
 
     #[test]
     fn the_filter_builds_for_this_architecture_within_bpf_limits() {
-        let prog = program().unwrap();
+        let prog = program(false, false).unwrap();
+        assert!(program(true, false).unwrap().len() > prog.len());
+        assert!(program(false, true).unwrap().len() > prog.len());
         // The kernel refuses programs over BPF_MAXINSNS (4096).
         assert!(prog.len() < 4096, "{} instructions", prog.len());
         // Several conditional entries, so more than one instruction each.
-        assert!(prog.len() > allowed().len(), "{}", prog.len());
+        assert!(prog.len() > allowed(false, false).len(), "{}", prog.len());
     }
 
     #[test]
     fn names_and_numbers_are_unique() {
-        let a = allowed();
+        let a = allowed(true, true);
         let mut names: Vec<_> = a.iter().map(|a| a.name).collect();
         let mut nrs: Vec<_> = a.iter().map(|a| a.nr).collect();
         names.sort();

@@ -76,9 +76,22 @@ pub fn bind_all(addrs: &[IpAddr], mut port: u16) -> io::Result<Listeners> {
     };
     for &ip in addrs {
         let what = |e: io::Error, proto: &str, port: u16| {
+            // The usual causes have a usual way out: another port.
+            let hint = match e.kind() {
+                io::ErrorKind::AddrInUse => {
+                    " (another server has it: `--port 0` picks a free port)"
+                }
+                io::ErrorKind::PermissionDenied if port < 1024 => {
+                    " (ports below 1024 need root: run as root, or `--port 0` for a free port)"
+                }
+                _ => "",
+            };
             io::Error::new(
                 e.kind(),
-                format!("cannot bind {proto} {}: {e}", SocketAddr::new(ip, port)),
+                format!(
+                    "cannot bind {proto} {}: {e}{hint}",
+                    SocketAddr::new(ip, port)
+                ),
             )
         };
         let tcp = socket(ip, Type::STREAM, Protocol::TCP)

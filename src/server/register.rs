@@ -124,12 +124,24 @@ pub fn register(
                         };
                         let _ = call_bool(2, 2, &pmap_args(s.program, version, prot, 0), limits);
                         let args = pmap_args(s.program, version, prot, port);
-                        if call_bool(2, 1, &args, limits) != Ok(true) {
-                            unregister(&made, limits);
-                            return Err(format!(
-                                "rpcbind refused SET of {} v{version} {netid} ({e})",
-                                s.program
-                            ));
+                        match call_bool(2, 1, &args, limits) {
+                            Ok(true) => {}
+                            Ok(false) => {
+                                unregister(&made, limits);
+                                return Err(format!(
+                                    "rpcbind refused SET of {} v{version} {netid} ({e})",
+                                    s.program
+                                ));
+                            }
+                            // Neither rpcbind v4 nor portmap v2 answered:
+                            // nothing listens (not a refusal).
+                            Err(e2) => {
+                                unregister(&made, limits);
+                                return Err(format!(
+                                    "no rpcbind listening on {} (udp): {e2}; start rpcbind, or serve without --register",
+                                    rpcbind()
+                                ));
+                            }
                         }
                         made.push(Made {
                             program: s.program,

@@ -140,6 +140,7 @@ pub fn matched(reference: &BTreeMap<Msg, u32>, ours: &BTreeMap<Msg, u32>) -> u64
         .sum()
 }
 
+pub mod pyenv;
 pub mod synth;
 
 /// Decodes a capture held in memory.

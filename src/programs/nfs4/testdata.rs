@@ -25,7 +25,7 @@ impl X {
     /// Fixed-length opaque: bytes and padding.
     pub fn fixed(mut self, b: &[u8]) -> Self {
         self.0.extend_from_slice(b);
-        while self.0.len() % 4 != 0 {
+        while !self.0.len().is_multiple_of(4) {
             self.0.push(0);
         }
         self

@@ -145,7 +145,7 @@ fn wrong(expected: &str, got: &Json) -> ValueError {
 /// Lowercase or uppercase hex to bytes.
 fn unhex(s: &str) -> Result<Vec<u8>, ValueError> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Err(ValueError::new("hex of an odd length"));
     }
     let digit = |c: u8| match c {

@@ -1,0 +1,156 @@
+//! Everything the report and the `top` view show, aggregated in one pass:
+//! the per-procedure [`Stats`] table (the same rows and numbers as
+//! `stats`), a time series per procedure, top clients, servers and files,
+//! the slowest exchanges and the failed ones. Printers read it; it prints
+//! nothing.
+//!
+//! Every part is bounded (see each type and `Limits::report_*`), so memory
+//! does not grow with the capture.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::names;
+use super::notable::{ErrorList, Notable, Slowest};
+use super::series::Series;
+use super::table::{counts, GroupBy, Stats};
+use super::top::{TopEntry, TopTable};
+use crate::capture::Timestamp;
+use crate::event::Event;
+use crate::limits::Limits;
+use crate::programs::registry::Registry;
+
+/// How the time series is cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesShape {
+    /// The report: starts at one second and coarsens to fit
+    /// `Limits::report_series_points`.
+    Whole,
+    /// The `top` view: one-second intervals, the latest
+    /// `Limits::top_window_points` kept.
+    Window,
+}
+
+/// The aggregates; see the module docs.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    registry: Arc<Registry>,
+    /// Per procedure, exactly as `stats` counts.
+    pub table: Stats,
+    /// Calls, errors and latency per interval, per procedure.
+    pub series: Series,
+    pub clients: TopTable<IpAddr>,
+    pub servers: TopTable<IpAddr>,
+    /// Per file: its path, or `fh:0x...` where the path is not known.
+    pub files: TopTable<Arc<str>>,
+    pub slowest: Slowest,
+    pub errors: ErrorList,
+    /// Earliest and latest message time seen.
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    /// The inputs, in order.
+    pub inputs: Vec<Arc<str>>,
+    file: Arc<str>,
+}
+
+impl Analysis {
+    /// An empty analysis naming things with `registry`.
+    pub fn new(registry: Arc<Registry>, limits: &Limits, shape: SeriesShape) -> Self {
+        const S: u64 = 1_000_000_000;
+        Analysis {
+            table: Stats::with_registry(
+                GroupBy::Procedure,
+                limits.max_stats_rows,
+                registry.clone(),
+            ),
+            series: match shape {
+                SeriesShape::Whole => {
+                    Series::coarsening(S, limits.report_series_points, limits.report_series_keys)
+                }
+                SeriesShape::Window => {
+                    Series::sliding(S, limits.top_window_points, limits.report_series_keys)
+                }
+            },
+            clients: TopTable::new(limits.report_top_entries),
+            servers: TopTable::new(limits.report_top_entries),
+            files: TopTable::new(limits.report_top_entries),
+            slowest: Slowest::new(limits.report_slowest),
+            errors: ErrorList::new(limits.report_errors),
+            first: None,
+            last: None,
+            inputs: Vec::new(),
+            file: Arc::from(""),
+            registry,
+        }
+    }
+
+    /// The registry names come from.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// The events that follow come from `file`.
+    pub fn begin_file(&mut self, file: &str) {
+        self.file = Arc::from(file);
+        self.inputs.push(self.file.clone());
+    }
+
+    /// Counts one event (the same events as [`Stats::add`]).
+    pub fn add(&mut self, ev: &Event<'_>) {
+        // The table sees every event (a duplicate reply still adds the
+        // call's late repeats as retransmissions); the rest counts once.
+        self.table.add(ev);
+        if !counts(ev) {
+            return;
+        }
+        let ex = &ev.exchange;
+        let call = ex.call.as_ref();
+        let reply = ex.reply.as_ref();
+        for ts in [call.map(|c| c.meta.ts), reply.map(|r| r.meta.ts)]
+            .into_iter()
+            .flatten()
+        {
+            self.first = Some(self.first.map_or(ts, |f| f.min(ts)));
+            self.last = Some(self.last.map_or(ts, |l| l.max(ts)));
+        }
+        let failure = names::failure(&self.registry, ex);
+        let lat = if reply.is_some() {
+            ex.latency_ns()
+        } else {
+            None
+        };
+        let at = call.map(|c| c.meta.ts).or(reply.map(|r| r.meta.ts));
+        let key = self.table.key_of(ex);
+        if let Some(at) = at {
+            self.series
+                .add(at.0, &key, call.is_some(), failure.is_some(), lat);
+        }
+        let d = TopEntry {
+            calls: u64::from(call.is_some()),
+            errors: u64::from(failure.is_some()),
+            call_bytes: call.map_or(0, |c| c.meta.bytes),
+            reply_bytes: reply.map_or(0, |r| r.meta.bytes),
+            total_ns: lat.unwrap_or(0).into(),
+        };
+        self.clients.add(&ex.client.addr, &d);
+        self.servers.add(&ex.server.addr, &d);
+        if let Some(f) = names::file_key(ex) {
+            self.files.add(&f, &d);
+        }
+        let file = &self.file;
+        if let Some(ns) = lat {
+            self.slowest.offer(ns, || Notable::of(file, ex, failure));
+        }
+        if failure.is_some() {
+            self.errors.push(|| Notable::of(file, ex, failure));
+        }
+    }
+
+    /// The capture span in nanoseconds (first to last message).
+    pub fn span_ns(&self) -> u64 {
+        match (self.first, self.last) {
+            (Some(f), Some(l)) => l.nanos_since(f),
+            _ => 0,
+        }
+    }
+}
