@@ -143,6 +143,12 @@ pub struct ReadArgs {
     /// layout (`date=YYYY-MM-DD/hour=HH/`) engines read as partitions.
     #[arg(long, value_enum, value_name = "PERIOD")]
     pub partition: Option<PartitionBy>,
+    /// Threads in all (default: one per core). With `--format json`, one
+    /// thread decodes and N-1 render the exchanges' JSON; the output is the
+    /// same bytes for every N. Other formats render on the decoding thread.
+    #[arg(short = 'j', long = "jobs", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
     #[command(flatten)]
     pub display: DisplayArgs,
     #[command(flatten)]
@@ -458,6 +464,12 @@ pub struct LiveArgs {
     /// ports or names (it always prints numbers).
     #[arg(short = 'n')]
     pub numeric: bool,
+    /// Threads in all for decoding (default: one per core): with
+    /// `--format json`, N-1 threads render exchanges while one decodes, the
+    /// same bytes for every N (the capture has a thread of its own besides).
+    #[arg(short = 'j', long = "jobs", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
     /// Show statistics instead of exchanges: a table refreshed every few
     /// seconds on a terminal, and a final one at the end.
     #[arg(long)]

@@ -690,6 +690,24 @@ pub const RATE_SWEEP_INTERVAL_NS: u64 = 100_000_000;
 /// `--buffer-size` trades it for drops under bursts).
 pub const LIVE_BUFFER_BYTES: u32 = 64 * 1024 * 1024;
 
+/// JSON render pool (`-j N`, [`crate::output::render_pool`]): a chunk of
+/// exchanges handed to a rendering thread closes at this many events. Big
+/// enough that the hand-over (a channel send, a wake-up) is a small share of
+/// rendering 128 objects (~1 us each); small enough that output is not held
+/// back long.
+pub const RENDER_CHUNK_EVENTS: usize = 128;
+/// ... or at this many bytes of program bodies copied into it (a chunk of
+/// READ replies carries their data): 256 KiB.
+pub const RENDER_CHUNK_BYTES: usize = 256 * 1024;
+/// Chunks in flight (sent, or rendered and waiting for an earlier one) at
+/// most: 2 per rendering thread, capped at 4. Worst case: 4 x (256 KiB of
+/// bodies + their rendering, under 4x the body bytes with `--data hex`, plus
+/// 128 x ~2 KiB of headers) = ~6 MiB, within the 128 MiB of the table at the
+/// top (the statistics rows it leaves room for are not used by `read`). The
+/// cap also means at most 4 rendering threads are kept busy: past that, the
+/// decoding thread is the bottleneck anyway (docs/performance.md).
+pub const RENDER_MAX_CHUNKS: usize = 4;
+
 /// Default snapshot length of `live`, `--snaplen`: 262144 bytes, libpcap's
 /// MAXIMUM_SNAPLEN and tcpdump's default. RPC bodies are decoded from the
 /// captured bytes, so truncating frames loses them: a loopback interface

@@ -43,6 +43,7 @@ use crate::cli::{Format, LiveArgs};
 use crate::filter::FilteredSink;
 use crate::limits::{Limits, LIVE_DROP_WARN_SECS};
 use crate::output::jsonl::JsonLinesSink;
+use crate::output::render_pool::PooledJsonSink;
 use crate::output::report::ReportSink;
 use crate::output::stats::{Stats, StatsFormat, StatsSink};
 use crate::output::text::TextSink;
@@ -148,6 +149,11 @@ pub fn live(
                 },
                 &filter,
             );
+            run.go(feed, &mut sink, writer.as_mut(), |_| Ok(()))
+        }
+        (false, Format::Json) if config::jobs(args.jobs) > 1 && !quiet => {
+            let json = PooledJsonSink::new(out, view, config::jobs(args.jobs) - 1)?;
+            let mut sink = FilteredSink::new(Tee { a: json, b: report }, &filter);
             run.go(feed, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (false, Format::Json) => {

@@ -4,7 +4,8 @@
 //!   the summary goes to a second writer (stderr).
 //! - [`jsonl::JsonLinesSink`]: one JSON object per exchange and per anomaly
 //!   record (the schema in [`schema`], documented in `docs/json.md`), then a
-//!   summary object.
+//!   summary object; [`render_pool::PooledJsonSink`] writes the same bytes,
+//!   rendering on a pool of threads (`-j N`).
 //! - [`stats::StatsSink`]: per-procedure counts and latencies, printed at the
 //!   end as a table or a JSON array.
 
@@ -13,6 +14,7 @@ pub mod export;
 pub mod histogram;
 pub mod jsonl;
 pub mod jsonw;
+pub mod render_pool;
 pub mod report;
 pub mod schema;
 pub mod stats;
