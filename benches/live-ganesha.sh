@@ -27,9 +27,12 @@
 #   benches/make-captures.sh; default: lo left as it is, 64 KiB MTU and
 #   offloaded super-frames), LIVE_ARGS (extra options for live).
 # Needs root (unshare, capture), rpcbind, nfs-ganesha + nfs-ganesha-vfs,
-# libnfs-utils, python3, tcpdump; about 3 x SIZE_MB of disk in TMPDIR.
+# libnfs-utils, python3, tcpdump; (COPIES + 1) x SIZE_MB of disk in TMPDIR
+# (the source file and the server's copies, removed at exit).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# The set-up helper (not followed by shellcheck):
+# shellcheck disable=SC1091
 . "$here/../captures/ganesha-netns.sh"
 
 bin=$(realpath -m "${1:-target/release/rpcscope}")
@@ -123,8 +126,8 @@ phase() {
     local name=$1 tmpl=$2 i pids=() failed=0
     for i in $(seq "$copies"); do
         timeout 900 bash -c "${tmpl//%i/$i}" </dev/null >"$NETNS_WORK/$name-$i.log" 2>&1 &
-        pids+=($!)
-        NETNS_PIDS+=($!)
+        pids+=("$!")
+        NETNS_PIDS+=("$!")
     done
     for i in "${!pids[@]}"; do
         if ! wait "${pids[$i]}"; then
