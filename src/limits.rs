@@ -699,6 +699,12 @@ pub const RENDER_CHUNK_EVENTS: usize = 128;
 /// ... or at this many bytes of program bodies copied into it (a chunk of
 /// READ replies carries their data): 256 KiB.
 pub const RENDER_CHUNK_BYTES: usize = 256 * 1024;
+/// An exchange whose bodies hold more than this (16 KiB) is rendered on the
+/// decoding thread instead of being copied for the pool: its bulk data (a
+/// READ reply, a WRITE call) is skipped by the renderer, so copying it would
+/// cost more than rendering it (on a capture of 1 MiB READs and WRITEs,
+/// copying them made `-j 2` slower than `-j 1`; docs/performance.md).
+pub const RENDER_COPY_MAX_BYTES: usize = 16 * 1024;
 /// Chunks in flight (sent, or rendered and waiting for an earlier one) at
 /// most: 2 per rendering thread, capped at 4. Worst case: 4 x (256 KiB of
 /// bodies + their rendering, under 4x the body bytes with `--data hex`, plus

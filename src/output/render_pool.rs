@@ -11,8 +11,11 @@
 //! the output is byte for byte that of [`JsonLinesSink`] alone (tests: unit
 //! tests below, and `tests/jobs.rs` on the public corpus).
 //!
-//! Anomaly records are rendered on the decoding thread into the chunk, at
-//! their place among the exchanges; `begin_file` travels in the chunk too.
+//! Anomaly records, and exchanges whose bodies are larger than
+//! [`RENDER_COPY_MAX_BYTES`] (a READ's data: copying it would cost more than
+//! rendering, which skips it), are rendered on the decoding thread into the
+//! chunk, at their place among the exchanges; `begin_file` travels in the
+//! chunk too.
 //! [`Sink::flush`] sends the chunk being collected, waits for every chunk in
 //! flight and flushes the writer (so `read -` and `live` show what was
 //! decoded when the input pauses); the summary is written after everything.
@@ -36,7 +39,9 @@ use super::jsonl::JsonLinesSink;
 use super::{CaptureCounts, Sink};
 use crate::anomaly::AnomalyRecord;
 use crate::event::{Event, ExchangeKind};
-use crate::limits::{RENDER_CHUNK_BYTES, RENDER_CHUNK_EVENTS, RENDER_MAX_CHUNKS};
+use crate::limits::{
+    RENDER_CHUNK_BYTES, RENDER_CHUNK_EVENTS, RENDER_COPY_MAX_BYTES, RENDER_MAX_CHUNKS,
+};
 use crate::pipeline::Summary;
 
 /// One piece of a chunk, in output order.
@@ -219,12 +224,22 @@ impl<W: Write> Sink for PooledJsonSink<W> {
             // As JsonLinesSink: only finished exchanges are written.
             ExchangeKind::CallSeen | ExchangeKind::Retransmitted => Ok(()),
             ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
-                let owned = ev.clone().into_owned();
-                let ex = &owned.exchange;
-                self.body_bytes += ex.call_body.as_ref().map_or(0, |b| b.data.len())
+                let ex = &ev.exchange;
+                let bytes = ex.call_body.as_ref().map_or(0, |b| b.data.len())
                     + ex.reply_body.as_ref().map_or(0, |b| b.data.len());
+                if bytes > RENDER_COPY_MAX_BYTES {
+                    // Copying a READ's data costs more than rendering it
+                    // (bulk data is skipped, not written): render here, at
+                    // its place in the chunk.
+                    self.local.out_mut().clear();
+                    self.local.event(ev)?;
+                    let line = std::mem::take(self.local.out_mut());
+                    self.events += 1;
+                    return self.push(Item::Bytes(line));
+                }
+                self.body_bytes += bytes;
                 self.events += 1;
-                self.push(Item::Event(Box::new(owned)))
+                self.push(Item::Event(Box::new(ev.clone().into_owned())))
             }
         }
     }
