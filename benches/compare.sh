@@ -3,7 +3,9 @@
 # same capture files, in one run, and prints a markdown table (median of
 # several runs, peak RSS, and the ratio tshark / each command).
 #
-#   rpcscope read --format json FILE   (target/release/rpcscope)
+#   rpcscope read --format json FILE   (target/release/rpcscope; -j default:
+#                                      every core, JSON rendered beside decoding)
+#   rpcscope read --format json -j 1 FILE   (one thread: the 1 -> N speed-up)
 #   rpcscope stats FILE
 #   tcpdump -nn -r FILE
 #   tshark -r FILE -Y rpc -T fields -e frame.number -e ip.src ... -e rpc.time
@@ -79,14 +81,15 @@ main() {
         frames=$("$readloop" "$f" | awk '{print $1}')
         slow=${SLOW_RUNS:-$([ "$bytes" -gt 1000000000 ] && echo 1 || echo "$runs")}
         local names=("rpcscope read --format json" "rpcscope stats" "tcpdump -nn -r"
-            "tshark -Y rpc -T fields" "libpcap read loop")
-        local nruns=("$runs" "$runs" "$slow" "$slow" "$runs")
+            "tshark -Y rpc -T fields" "libpcap read loop" "rpcscope read --format json -j 1")
+        local nruns=("$runs" "$runs" "$slow" "$slow" "$runs" "$runs")
         local res=() i
         res[0]=$(measure "$runs" "$rpcscope" read --format json "$f")
         res[1]=$(measure "$runs" "$rpcscope" stats "$f")
         res[2]=$(measure "$slow" tcpdump -nn -r "$f")
         res[3]=$(measure "$slow" tshark -r "$f" "${tshark_fields[@]}")
         res[4]=$(measure "$runs" "$readloop" "$f")
+        res[5]=$(measure "$runs" "$rpcscope" read --format json -j 1 "$f")
         for i in "${!res[@]}"; do
             python3 -c '
 import sys

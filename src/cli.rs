@@ -143,6 +143,12 @@ pub struct ReadArgs {
     /// layout (`date=YYYY-MM-DD/hour=HH/`) engines read as partitions.
     #[arg(long, value_enum, value_name = "PERIOD")]
     pub partition: Option<PartitionBy>,
+    /// Threads in all (default: one per core). With `--format json`, one
+    /// thread decodes and N-1 render the exchanges' JSON; the output is the
+    /// same bytes for every N. Other formats render on the decoding thread.
+    #[arg(short = 'j', long = "jobs", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
     #[command(flatten)]
     pub display: DisplayArgs,
     #[command(flatten)]
@@ -481,12 +487,14 @@ pub struct LiveArgs {
     /// Stop after this many seconds (fractions allowed).
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<f64>,
-    /// Bytes captured per packet.
-    #[arg(long, default_value_t = 262144, value_name = "BYTES")]
+    /// Bytes captured per packet (the default keeps whole RPC bodies, even
+    /// offloaded 64 KiB super-frames).
+    #[arg(long, default_value_t = crate::limits::LIVE_SNAPLEN, value_name = "BYTES")]
     pub snaplen: u32,
-    /// Kernel capture buffer size in bytes (libpcap's default when absent).
-    #[arg(long, value_name = "BYTES")]
-    pub buffer_size: Option<u32>,
+    /// Kernel capture buffer (packet ring) size in bytes: what absorbs
+    /// bursts. Drops are reported on stderr as they happen.
+    #[arg(long, default_value_t = crate::limits::LIVE_BUFFER_BYTES, value_name = "BYTES")]
+    pub buffer_size: u32,
     /// Write the frames of flows that carried (matching) RPC to this pcap
     /// file (pcapng when the name ends in .pcapng).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
@@ -495,6 +503,12 @@ pub struct LiveArgs {
     /// ports or names (it always prints numbers).
     #[arg(short = 'n')]
     pub numeric: bool,
+    /// Threads in all for decoding (default: one per core): with
+    /// `--format json`, N-1 threads render exchanges while one decodes, the
+    /// same bytes for every N (the capture has a thread of its own besides).
+    #[arg(short = 'j', long = "jobs", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
     /// Show statistics instead of exchanges: a table refreshed every few
     /// seconds on a terminal, and a final one at the end.
     #[arg(long)]

@@ -34,9 +34,10 @@
 //! | **total** | | **122 MiB** |
 //!
 //! `stats --interval` holds a table per interval instead of one:
-//! `max_interval_rows` x ~20 KiB = 40 MiB in place of the 10 MiB above
-//! (152 MiB in total; rows whose latencies stay under a second hold ~5
-//! KiB, so ~10 MiB in practice).
+//! `max_interval_rows` x ~20 KiB = 15 MiB in place of the 10 MiB above
+//! (127 MiB in total). `read -j N` holds at most ~6 MiB of chunks in its
+//! JSON render pool (`RENDER_MAX_CHUNKS`), in place of the statistics rows it
+//! does not use.
 //!
 //! `tests/flood.rs` checks it: 200,000 TCP flows within 20 s of capture time,
 //! each holding the start of a record that never completes (the streams
@@ -197,9 +198,10 @@ pub struct Limits {
     /// keys go into one overflow row (reported on stderr).
     pub max_stats_rows: usize,
     /// Rows of all the tables of `stats --interval` together, each table's
-    /// overflow row included: 2048 rows hold ~130 intervals of 15
-    /// procedures, at most 40 MiB. Past it an interval with rows counts new
-    /// keys in its overflow row, and an exchange that would need a new
+    /// overflow row included: 768 rows hold ~50 intervals of 15 procedures,
+    /// at most 15 MiB (the 10 MiB of the statistics row of the table at the
+    /// top plus 5 MiB: 127 MiB in all). Past it an interval with rows counts
+    /// new keys in its overflow row, and an exchange that would need a new
     /// interval is counted in none (stderr says how many).
     pub max_interval_rows: usize,
     /// The span of `stats --interval`, in intervals: an empty interval
@@ -207,15 +209,42 @@ pub struct Limits {
     /// ~60 bytes), so 100,000 bounds the output to a few MB. An exchange
     /// past it is counted in no interval (stderr says how many).
     pub max_stats_intervals: u64,
-    /// Read timeout of a live capture handle, in milliseconds, on platforms
-    /// where libpcap honours it in immediate mode: 100 ms keeps Ctrl-C prompt.
+    /// Read timeout of a live capture handle, in milliseconds. On Linux
+    /// (TPACKET_V3, not immediate mode: `capture::live`) it is also the
+    /// longest a packet waits in a partly filled ring block before the
+    /// kernel hands the block over, so it is the latency of `live` on a
+    /// quiet link. 100 ms keeps it prompt for a person watching. The
+    /// decoder also waits at most this long for a batch before it lets time
+    /// pass for the pipeline (calls time out) and checks for a stop.
     pub live_read_timeout_ms: u32,
-    /// How long the live capture loop sleeps, in microseconds, when no packet
-    /// is waiting on its non-blocking handle, before polling again (and
-    /// checking SIGINT, `--duration`, stats refresh). 2 ms adds at most 2 ms
-    /// of latency to a record and costs ~500 cheap wake-ups a second when
-    /// idle; packets that arrive meanwhile wait in the kernel buffer.
+    /// How long the capture thread sleeps, in microseconds, when no ring
+    /// block is ready on its non-blocking handle, before polling again (and
+    /// checking whether it is asked to stop). 2 ms costs ~500 cheap
+    /// wake-ups a second when idle; packets that arrive meanwhile wait in
+    /// the ring, which holds far more than 2 ms of any link's traffic.
     pub live_idle_sleep_us: u32,
+    /// Batches of frames queued between the capture thread and the decoder
+    /// (`capture::live_feed`). 32 batches of up to 1 MiB absorb a pause of
+    /// the decoder of ~32 MiB of traffic (a terminal scrolling, a stats
+    /// redraw) before the kernel ring has to; with batches recycled, this
+    /// caps the copies in user space at (32 + 2) batches of
+    /// [`Self::live_batch_bytes`] and one frame more: ~34 MiB of small
+    /// frames, up to 42 MiB if every batch ends with a 256 KiB frame.
+    pub live_queue_batches: usize,
+    /// Frames per batch at most: 4096 makes the cost of a channel hand-off
+    /// (a futex wake) negligible per frame at any rate.
+    pub live_batch_frames: usize,
+    /// Bytes per batch at most (a batch may exceed it by its last frame):
+    /// 1 MiB, large enough for bulk traffic to travel in few hand-offs.
+    pub live_batch_bytes: usize,
+    /// Longest a frame waits in a batch being filled, in milliseconds, when
+    /// packets keep trickling in (a batch is also handed over whenever the
+    /// ring is empty). 50 ms: output stays prompt on a slow steady link.
+    pub live_batch_age_ms: u32,
+    /// How often the capture thread reads the kernel's counts, in
+    /// milliseconds: once a second, cheap (one getsockopt), and often enough
+    /// for the drop warnings and the `--stats` view.
+    pub live_counts_ms: u32,
     /// Bytes of frames `live -w` holds back while it does not yet know
     /// whether their flow carries RPC (the handshake and first segments of a
     /// connection). 4 MiB holds the opening frames of hundreds of flows at
@@ -465,10 +494,15 @@ impl Default for Limits {
             max_probe_record: 1024 * 1024 + 4096,
             max_capture_interfaces: 4096,
             max_stats_rows: 512,
-            max_interval_rows: 2048,
+            max_interval_rows: 768,
             max_stats_intervals: 100_000,
             live_read_timeout_ms: 100,
             live_idle_sleep_us: 2000,
+            live_queue_batches: 32,
+            live_batch_frames: 4096,
+            live_batch_bytes: 1024 * 1024,
+            live_batch_age_ms: 50,
+            live_counts_ms: 1000,
             max_write_backlog_bytes: 4 * 1024 * 1024,
             max_write_backlog_frames: 16384,
             max_write_flows: 65536,
@@ -664,3 +698,53 @@ pub const VALUE_MAX_DEPTH: usize = 256;
 /// datagram, and a forgotten source is only ever one whose allowance had
 /// refilled anyway.
 pub const RATE_SWEEP_INTERVAL_NS: u64 = 100_000_000;
+
+/// Default size of the kernel capture buffer (the packet ring) of `live`,
+/// `--buffer-size`: 64 MiB. libpcap's own default is 2 MiB; the ring is
+/// what absorbs a burst while the capture thread is not scheduled (the
+/// machine busy, the decoder behind and the batch queue full). At the
+/// ~1 Gbit/s a loopback NFS bulk copy reaches, 64 MiB is half a second of
+/// traffic; with small RPC packets it is hundreds of thousands of packets
+/// (TPACKET_V3 packs them). It is kernel memory mapped into the process,
+/// and counts in its resident size once the ring has wrapped once: `live`
+/// may thus use this much on top of the decoder's bounds above (a smaller
+/// `--buffer-size` trades it for drops under bursts).
+pub const LIVE_BUFFER_BYTES: u32 = 64 * 1024 * 1024;
+
+/// JSON render pool (`-j N`, [`crate::output::render_pool`]): a chunk of
+/// exchanges handed to a rendering thread closes at this many events. Big
+/// enough that the hand-over (a channel send, a wake-up) is a small share of
+/// rendering 128 objects (~1 us each); small enough that output is not held
+/// back long.
+pub const RENDER_CHUNK_EVENTS: usize = 128;
+/// ... or at this many bytes of program bodies copied into it (a chunk of
+/// READ replies carries their data): 256 KiB.
+pub const RENDER_CHUNK_BYTES: usize = 256 * 1024;
+/// An exchange whose bodies hold more than this (16 KiB) is rendered on the
+/// decoding thread instead of being copied for the pool: its bulk data (a
+/// READ reply, a WRITE call) is skipped by the renderer, so copying it would
+/// cost more than rendering it (on a capture of 1 MiB READs and WRITEs,
+/// copying them made `-j 2` slower than `-j 1`; docs/performance.md).
+pub const RENDER_COPY_MAX_BYTES: usize = 16 * 1024;
+/// Chunks in flight (sent, or rendered and waiting for an earlier one) at
+/// most: 2 per rendering thread, capped at 4. Worst case: 4 x (256 KiB of
+/// bodies + their rendering, under 4x the body bytes with `--data hex`, plus
+/// 128 x ~2 KiB of headers) = ~6 MiB, within the 128 MiB of the table at the
+/// top (the statistics rows it leaves room for are not used by `read`). The
+/// cap also means at most 4 rendering threads are kept busy: past that, the
+/// decoding thread is the bottleneck anyway (docs/performance.md).
+pub const RENDER_MAX_CHUNKS: usize = 4;
+
+/// Default snapshot length of `live`, `--snaplen`: 262144 bytes, libpcap's
+/// MAXIMUM_SNAPLEN and tcpdump's default. RPC bodies are decoded from the
+/// captured bytes, so truncating frames loses them: a loopback interface
+/// has a 64 KiB MTU and segmentation offload hands the capture super-frames
+/// of up to 64 KiB (more with BIG TCP), which must be kept whole for an NFS
+/// READ/WRITE to be followed. With TPACKET_V3 (see `capture::live`) a
+/// large snapshot length costs nothing per small packet.
+pub const LIVE_SNAPLEN: u32 = 262_144;
+
+/// How often, at most, `live` repeats on stderr that the kernel dropped
+/// packets, in seconds, while drops keep growing (the first drop is told at
+/// once).
+pub const LIVE_DROP_WARN_SECS: u64 = 5;

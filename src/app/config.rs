@@ -199,6 +199,15 @@ pub fn registry(
     Ok(std::sync::Arc::new(r))
 }
 
+/// The threads `-j N` asks for; by default one per core the process may
+/// run on.
+pub fn jobs(asked: Option<u32>) -> usize {
+    match asked {
+        Some(n) => n as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
 /// What the pipeline decodes for an output that shows bodies (`read`,
 /// `live`) or only needs statuses (`stats`).
 pub fn pipeline_options(

@@ -1,14 +1,22 @@
 //! `rpcscope live`: capture from an interface, decode as it happens.
 //!
-//! The capture loop is the only I/O here: it pulls frames from
-//! [`LiveCapture`] (non-blocking, with a short sleep when idle, so that
-//! SIGINT/SIGTERM, `--duration` and `--count` are honoured even when no
-//! packet arrives), pushes them
-//! through the same sans-IO [`Pipeline`] as `read`, and hands the events to
-//! the same sinks behind the same [`FilteredSink`]. Output is flushed each
-//! time the capture has no more packets waiting (per batch), and at least
-//! every [`FLUSH_EVERY`]. On stop, pending calls are reported as unmatched
-//! ([`Pipeline::finish`]) and the kernel's counts are added to the summary;
+//! Two threads. The capture thread ([`LiveFeed`]) only reads libpcap and
+//! copies frames into batches, so the kernel ring is drained at memory
+//! speed whatever the decoder is doing. This thread (the caller's) takes the
+//! batches from a bounded queue, pushes their frames through the same
+//! sans-IO [`Pipeline`] as `read`, and hands the events to the same sinks
+//! behind the same [`FilteredSink`]. Output is flushed each time the queue
+//! is empty (the decoder has caught up), and at least every
+//! [`FLUSH_EVERY`]; when the queue stays empty for a read timeout, time
+//! still passes for the pipeline (calls time out). SIGINT/SIGTERM,
+//! `--duration` and `--count` are checked between batches and at least
+//! every read timeout.
+//!
+//! The kernel's counts arrive every second: the `--stats` view shows them,
+//! and while drops grow a line on stderr says so at once and then at most
+//! every [`LIVE_DROP_WARN_SECS`] seconds, so a lossy capture is known while
+//! it runs. On stop, pending calls are reported as unmatched
+//! ([`Pipeline::finish`]) and the final counts are added to the summary;
 //! the exit status is 0 after `--count` or `--duration`, 130/143 after
 //! SIGINT/SIGTERM ([`super::signals`]).
 //!
@@ -17,7 +25,9 @@
 //! opened), open the capture handle, create the `-w` file (so it may live
 //! where only root can write; it stays owned by root), install the signal
 //! handlers; then drop to the `-Z` user for good and enter the seccomp
-//! sandbox ([`crate::sandbox`]), before the first packet is read.
+//! sandbox ([`crate::sandbox`]), and only then start the capture thread, so
+//! that it runs with the same dropped privileges and the same filter (a
+//! filter is inherited by the threads created after it).
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -27,15 +37,17 @@ use super::rpc_writer::{ConvKey, RpcFrameWriter};
 use super::signals::Stop;
 use super::{config, AppError, Outcome};
 use crate::capture::live::{LiveCapture, LiveOptions};
+use crate::capture::live_feed::{Feed, LiveFeed};
 use crate::capture::Timestamp;
 use crate::cli::{Format, LiveArgs};
 use crate::filter::FilteredSink;
-use crate::limits::Limits;
+use crate::limits::{Limits, LIVE_DROP_WARN_SECS};
 use crate::output::jsonl::JsonLinesSink;
+use crate::output::render_pool::PooledJsonSink;
 use crate::output::report::ReportSink;
 use crate::output::stats::{Stats, StatsFormat, StatsSink};
 use crate::output::text::TextSink;
-use crate::output::{Quiet, Sink, Tee};
+use crate::output::{CaptureCounts, Quiet, Sink, Tee};
 use crate::pipeline::{Pipeline, Summary};
 
 /// How often `--stats` redraws its table on a terminal.
@@ -74,7 +86,7 @@ pub fn live(
             crate::limits::MIN_RPC_SNAPLEN
         )?;
     }
-    let mut cap = LiveCapture::open(&opts).map_err(|e| AppError::Fatal(e.0))?;
+    let cap = LiveCapture::open(&opts).map_err(|e| AppError::Fatal(e.0))?;
     // tcpdump's banner, on stderr.
     writeln!(
         err,
@@ -108,6 +120,9 @@ pub fn live(
         .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
     crate::sandbox::relinquish(&identity).map_err(|e| AppError::Fatal(e.0))?;
     super::restrict(&args.sandbox, err)?;
+    // After the sandbox: the thread inherits the filter.
+    let feed = LiveFeed::start(cap, &limits)
+        .map_err(|e| AppError::Fatal(format!("cannot start the capture thread: {e}")))?;
     let run = Run {
         args,
         duration,
@@ -134,7 +149,12 @@ pub fn live(
                 },
                 &filter,
             );
-            run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
+            run.go(feed, &mut sink, writer.as_mut(), |_| Ok(()))
+        }
+        (false, Format::Json) if config::jobs(args.jobs) > 1 && !quiet => {
+            let json = PooledJsonSink::new(out, view, config::jobs(args.jobs) - 1)?;
+            let mut sink = FilteredSink::new(Tee { a: json, b: report }, &filter);
+            run.go(feed, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (false, Format::Json) => {
             let json = JsonLinesSink::new(out, view);
@@ -145,13 +165,13 @@ pub fn live(
                 },
                 &filter,
             );
-            run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
+            run.go(feed, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (false, Format::Csv) => {
             let csv = crate::output::export::csv::CsvWriter::new(out);
             let export = crate::output::export::ExportSink::new(csv, view, &mut *err);
             let mut sink = FilteredSink::new(Tee { a: export, b: report }, &filter);
-            run.go(&mut cap, &mut sink, writer.as_mut(), |_| Ok(()))
+            run.go(feed, &mut sink, writer.as_mut(), |_| Ok(()))
         }
         (false, Format::Parquet) => unreachable!("live_checks refuses parquet"),
         (true, format) => {
@@ -170,7 +190,7 @@ pub fn live(
             let printer = StatsSink::new(stats, format, out, &mut *err);
             let mut sink = FilteredSink::new(Tee { a: printer, b: report }, &filter);
             let redraw = tty && format == StatsFormat::Text;
-            run.go(&mut cap, &mut sink, writer.as_mut(), |s| {
+            run.go(feed, &mut sink, writer.as_mut(), |s| {
                 if redraw {
                     s.inner_mut().a.redraw()
                 } else {
@@ -222,22 +242,26 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// The capture loop. `refresh` is called every [`STATS_REFRESH`].
+    /// The decoding loop. `refresh` is called every [`STATS_REFRESH`].
     fn go<S: Sink>(
         &self,
-        cap: &mut LiveCapture,
+        feed: LiveFeed,
         sink: &mut FilteredSink<'_, S>,
         mut writer: Option<&mut RpcFrameWriter<BufWriter<File>>>,
         mut refresh: impl FnMut(&mut FilteredSink<'_, S>) -> io::Result<()>,
     ) -> Result<Outcome, AppError> {
         let start = Instant::now();
+        let link = feed.link();
+        let wait = Duration::from_millis(self.limits.live_read_timeout_ms.max(1).into());
         let mut last_refresh = start;
         let mut last_flush = start;
+        let mut drops = DropWarnings::default();
         let mut pipeline = Pipeline::with_options(self.limits, self.options.clone());
         let mut outcome = Outcome::Ok;
         let mut out_err: Option<io::Error> = None;
         let mut marks: Vec<ConvKey> = Vec::new();
         let mut dirty = false;
+        let want_marks = writer.is_some();
         sink.begin_file(&self.args.interface)?;
         let mut first = true;
         loop {
@@ -247,46 +271,13 @@ impl Run<'_> {
             {
                 break;
             }
-            match cap.next_frame() {
-                Ok(Some(frame)) => {
-                    if first {
-                        sink.first_frame(frame.ts)?;
-                        first = false;
-                    }
-                    marks.clear();
-                    let want_marks = writer.is_some();
-                    pipeline.handle_frame(&frame, &mut |ev| {
-                        if out_err.is_some() {
-                            return;
-                        }
-                        match sink.offer(&ev) {
-                            Ok(true) if want_marks => marks.push(ConvKey::of(&ev.exchange)),
-                            Ok(_) => {}
-                            Err(e) => out_err = Some(e),
-                        }
-                    });
-                    pipeline.drain_anomalies(&mut |a| {
-                        if out_err.is_none() {
-                            if let Err(e) = sink.anomaly(a) {
-                                out_err = Some(e);
-                            }
-                        }
-                    });
-                    if let Some(w) = writer.as_deref_mut() {
-                        for m in &marks {
-                            w.mark(*m, frame.ts)?;
-                        }
-                        w.frame(&frame)?;
-                    }
-                    dirty = true;
-                }
+            let next = match feed.try_next() {
+                Ok(Some(m)) => Ok(Some(m)),
                 Ok(None) => {
-                    // A quiet link: time passes all the same. Calls time
-                    // out, held messages go on (the capture stamps frames
-                    // with this clock).
+                    // Caught up: show what was decoded, let time pass, then
+                    // wait for more.
                     let now = wall_clock();
                     marks.clear();
-                    let want_marks = writer.is_some();
                     pipeline.handle_timeout(now, &mut |ev| {
                         if out_err.is_none() {
                             match sink.offer(&ev) {
@@ -306,7 +297,6 @@ impl Run<'_> {
                             w.mark(*m, now)?;
                         }
                     }
-                    // The batch that arrived is decoded: show it now.
                     if dirty {
                         sink.flush()?;
                         if let Some(w) = writer.as_deref_mut() {
@@ -315,17 +305,69 @@ impl Run<'_> {
                         dirty = false;
                         last_flush = Instant::now();
                     }
-                    std::thread::sleep(Duration::from_micros(
-                        self.limits.live_idle_sleep_us.into(),
-                    ));
+                    feed.next(wait)
                 }
-                Err(e) => {
+                Err(e) => Err(e),
+            };
+            match next {
+                Ok(Some(Feed::Frames(batch))) => {
+                    for frame in batch.frames(link) {
+                        if first {
+                            sink.first_frame(frame.ts)?;
+                            first = false;
+                        }
+                        marks.clear();
+                        pipeline.handle_frame(&frame, &mut |ev| {
+                            if out_err.is_some() {
+                                return;
+                            }
+                            match sink.offer(&ev) {
+                                Ok(true) if want_marks => marks.push(ConvKey::of(&ev.exchange)),
+                                Ok(_) => {}
+                                Err(e) => out_err = Some(e),
+                            }
+                        });
+                        pipeline.drain_anomalies(&mut |a| {
+                            if out_err.is_none() {
+                                if let Err(e) = sink.anomaly(a) {
+                                    out_err = Some(e);
+                                }
+                            }
+                        });
+                        if let Some(w) = writer.as_deref_mut() {
+                            for m in &marks {
+                                w.mark(*m, frame.ts)?;
+                            }
+                            w.frame(&frame)?;
+                        }
+                        // `--count` is a bound on records, checked per
+                        // frame as before the capture thread existed.
+                        if out_err.is_some() || self.args.count.is_some_and(|n| sink.records() >= n)
+                        {
+                            break;
+                        }
+                    }
+                    dirty |= !batch.is_empty();
+                    feed.recycle(batch);
+                }
+                Ok(Some(Feed::Counts(c))) => {
+                    sink.capture_counts(&c)?;
+                    drops.update(&self.args.interface, &c)?;
+                }
+                Ok(Some(Feed::Failed(e))) => {
                     writeln!(io::stderr(), "rpcscope: {}: {e}", self.args.interface)?;
+                    outcome = Outcome::InputErrors;
+                    break;
+                }
+                Ok(None) => {}
+                Err(_ended) => {
+                    // Only after Failed, which breaks first; be safe.
                     outcome = Outcome::InputErrors;
                     break;
                 }
             }
             if let Some(e) = out_err.take() {
+                let _ = feed.stop();
                 return match e.kind() {
                     io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
                     _ => Err(e.into()),
@@ -344,6 +386,8 @@ impl Run<'_> {
                 last_refresh = Instant::now();
             }
         }
+        // Stop capturing first: the final counts cover what was decoded.
+        let counts = feed.stop();
         // After -c N records, no more: calls still waiting are counted in
         // the summary but not printed (as `read -c`).
         let count = self.args.count;
@@ -367,7 +411,7 @@ impl Run<'_> {
                 _ => Err(e.into()),
             };
         }
-        match cap.counts() {
+        match counts {
             Ok(c) => sink.capture_counts(&c)?,
             Err(e) => writeln!(io::stderr(), "rpcscope: {e}")?,
         }
@@ -381,5 +425,38 @@ impl Run<'_> {
             Err(e) => Err(e.into()),
             Ok(()) => Ok(outcome),
         }
+    }
+}
+
+/// The stderr lines that say the kernel is dropping packets, while it runs:
+/// the first drop at once, then at most every [`LIVE_DROP_WARN_SECS`] while
+/// the count grows.
+#[derive(Debug, Default)]
+struct DropWarnings {
+    told: u64,
+    at: Option<Instant>,
+}
+
+impl DropWarnings {
+    fn update(&mut self, iface: &str, c: &CaptureCounts) -> io::Result<()> {
+        let dropped = c.dropped + c.if_dropped;
+        if dropped <= self.told {
+            return Ok(());
+        }
+        if self
+            .at
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(LIVE_DROP_WARN_SECS))
+        {
+            return Ok(());
+        }
+        writeln!(
+            io::stderr(),
+            "rpcscope: {iface}: the kernel dropped {dropped} of {} packets so far \
+             (decoder too slow for the traffic: a larger --buffer-size or a capture filter helps)",
+            c.received
+        )?;
+        self.told = dropped;
+        self.at = Some(Instant::now());
+        Ok(())
     }
 }

@@ -236,6 +236,7 @@ pub fn read(
         }
     };
     let quiet = args.display.quiet;
+    let jobs = config::jobs(args.jobs);
     let r = match args.format {
         Format::Text => {
             let mut text = TextSink::with_bodies(&mut *out, Vec::new(), view, args.verbose)
@@ -250,6 +251,12 @@ pub fn read(
             let (_, summary) = text.into_inner();
             err.write_all(&summary)?;
             r
+        }
+        Format::Json if jobs > 1 && !quiet => {
+            let mut json =
+                crate::output::render_pool::PooledJsonSink::new(&mut *out, view, jobs - 1)?;
+            let mut sink = FilteredSink::new(&mut json as &mut dyn Sink, &filter);
+            read_files_with(&files, &limits, &mut sink, err, &mut opts)
         }
         Format::Json => {
             let mut json = JsonLinesSink::new(&mut *out, view);

@@ -194,7 +194,7 @@ fn open(args: &TopArgs, speed: Option<f64>, limits: &Limits) -> Result<(Source, 
         let opts = LiveOptions {
             interface: iface.clone(),
             snaplen: args.snaplen,
-            buffer_size: None,
+            buffer_size: crate::limits::LIVE_BUFFER_BYTES,
             timeout_ms: limits.live_read_timeout_ms,
             bpf: args.filter.bpf.clone(),
         };

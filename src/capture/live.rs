@@ -1,15 +1,25 @@
 //! Live capture through libpcap (feature `live`): open an interface with a
-//! snapshot length, buffer size, immediate mode, a read timeout and a
-//! kernel BPF filter; lend out one [`Frame`] at a time; report the kernel's
-//! packet counts; list devices.
+//! snapshot length, buffer size, a read timeout and a kernel BPF filter;
+//! lend out one [`Frame`] at a time; report the kernel's packet counts; list
+//! devices. [`feed`](super::live_feed) runs it on its own thread.
+//!
+//! The handle is *not* in immediate mode, on purpose: on Linux, libpcap then
+//! uses the TPACKET_V3 ring, where packets are packed one after the other in
+//! large blocks and a small packet takes a small place whatever the
+//! snapshot length. Immediate mode falls back to TPACKET_V2, whose ring is
+//! cut into fixed slots of the snapshot length: with the 256 KiB default a
+//! 2 MiB ring held 8 packets, and `live -i lo` dropped 83% of a loopback
+//! client's packets (docs/performance.md). The price is latency: a block
+//! is handed over when full or after the read timeout
+//! ([`Limits::live_read_timeout_ms`](crate::limits::Limits::live_read_timeout_ms)).
 //!
 //! The handle is non-blocking: [`LiveCapture::next_frame`] returns
-//! `Ok(None)` at once when no packet is waiting, so the caller honours
-//! signals and deadlines even when nothing arrives (it sleeps briefly
-//! between empty polls). libpcap ignores the read timeout in immediate mode
-//! on Linux, so a blocking read could wait for ever on a quiet interface; the
-//! read timeout is still set for platforms that honour it. Errors are one-line messages that say what to do
-//! (missing privilege, unknown interface), ready to show to the user.
+//! `Ok(None)` at once when no ring block is ready, so the caller honours
+//! stop requests even on a quiet link (with TPACKET_V3, libpcap's blocking
+//! read polls with no timeout at all, relying on the kernel's block timer,
+//! which does not fire for an empty block). Errors are one-line messages that say
+//! what to do (missing privilege, unknown interface), ready to show to the
+//! user.
 
 use std::fmt;
 
@@ -21,10 +31,10 @@ use crate::output::CaptureCounts;
 pub struct LiveOptions {
     pub interface: String,
     pub snaplen: u32,
-    /// Kernel buffer size in bytes; libpcap's default when `None`.
-    pub buffer_size: Option<u32>,
-    /// Read timeout in milliseconds, where the platform honours it (see the
-    /// module docs).
+    /// Kernel buffer (packet ring) size in bytes.
+    pub buffer_size: u32,
+    /// Read timeout in milliseconds: the longest a packet waits in a
+    /// partly filled ring block (see the module docs).
     pub timeout_ms: u32,
     /// Kernel BPF filter.
     pub bpf: Option<String>,
@@ -74,20 +84,18 @@ fn to_i32(what: &str, v: u32) -> Result<i32, LiveError> {
 }
 
 impl LiveCapture {
-    /// Opens `opts.interface` in immediate mode with nanosecond timestamps
-    /// and installs the BPF filter.
+    /// Opens `opts.interface` with nanosecond timestamps (not in immediate
+    /// mode: see the module docs) and installs the BPF filter.
     pub fn open(opts: &LiveOptions) -> Result<LiveCapture, LiveError> {
         let iface = &opts.interface;
-        let mut inactive = pcap::Capture::from_device(iface.as_str())
+        let inactive = pcap::Capture::from_device(iface.as_str())
             .map_err(|e| open_error(iface, e))?
             .promisc(false)
-            .immediate_mode(true)
+            .immediate_mode(false)
             .snaplen(to_i32("--snaplen", opts.snaplen)?)
-            .timeout(to_i32("timeout", opts.timeout_ms)?)
+            .timeout(to_i32("timeout", opts.timeout_ms)?.max(1))
+            .buffer_size(to_i32("--buffer-size", opts.buffer_size)?)
             .precision(pcap::Precision::Nano);
-        if let Some(b) = opts.buffer_size {
-            inactive = inactive.buffer_size(to_i32("--buffer-size", b)?);
-        }
         let mut cap = inactive
             .open()
             .map_err(|e| open_error(iface, e))?
@@ -110,7 +118,7 @@ impl LiveCapture {
         self.link
     }
 
-    /// The next frame, `Ok(None)` when none is waiting.
+    /// The next frame; `Ok(None)` when none is ready.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, LiveError> {
         match self.cap.next_packet() {
             Ok(p) => {

@@ -1,13 +1,15 @@
 //! Capture sources: frames from pcap, pcapng and snoop files, gzipped or not.
 //!
 //! [`CaptureReader`] is the only way frames enter rpcscope from a file. It
-//! detects gzip and then the format by content (never by file name), reads
-//! the file as a stream (a file, a pipe, standard input), and lends out one
-//! [`Frame`] at a time from a buffer reused for every frame.
+//! detects gzip and then the format by content (never by file name), maps
+//! a regular uncompressed file into memory (frames borrow the mapping) or
+//! reads anything else as a stream (a pipe, standard input, gzip, inflated
+//! on its own thread), and lends out one [`Frame`] at a time.
 //!
 //! Contract:
 //! - **Never panics and never allocates without a bound**, whatever the
-//!   input: memory is one input buffer, one frame buffer of at most
+//!   input: memory is one input buffer (or a few MiB of a mapped file
+//!   resident at once, `mapped`), one frame buffer of at most
 //!   `Limits::max_frame` bytes, and at most `Limits::max_capture_interfaces`
 //!   pcapng interfaces. A length field above the bound is an error.
 //! - **Every good frame first**: a capture cut in the middle of a record, or
@@ -16,7 +18,8 @@
 //!   decompressed data) and after which frame; then `Ok(None)` for ever.
 //! - Frame numbers count packet records from 1, as tshark's `frame.number`.
 //!
-//! Live capture is in `live` (feature `live`). Not here: link-layer
+//! Live capture is in `live` and its capture thread in `live_feed` (feature
+//! `live`). Not here: link-layer
 //! decoding (`net`), and writing files
 //! other than the two simple writers in [`writer`] (used by tests, fuzzers
 //! and live capture output).
@@ -26,6 +29,9 @@ pub mod frame;
 mod input;
 #[cfg(feature = "live")]
 pub mod live;
+#[cfg(feature = "live")]
+pub mod live_feed;
+mod mapped;
 mod pcap;
 mod pcapng;
 mod reader;

@@ -120,7 +120,7 @@ impl PcapReader {
             ));
         }
         unit.len = h.len() as u64 + u64::from(incl_len);
-        input.exact_into(buf, len, unit)?;
+        let at = input.frame(buf, len, unit)?;
         let per_frac: i64 = if self.magic.nanos { 1 } else { 1000 };
         let ts = Timestamp(
             i64::from(secs)
@@ -132,6 +132,7 @@ impl PcapReader {
             link: self.link,
             len,
             orig_len,
+            at,
         }))
     }
 }

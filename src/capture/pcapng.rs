@@ -307,13 +307,14 @@ impl PcapngReader {
             ));
         }
         let len = cap_len as usize;
-        input.exact_into(buf, len, unit)?;
+        let at = input.frame(buf, len, unit)?;
         input.skip(body - 20 - u64::from(cap_len), unit)?; // padding, options
         Ok(Record {
             ts: iface.timestamp(raw_ts),
             link: iface.link,
             len,
             orig_len,
+            at,
         })
     }
 
@@ -335,13 +336,14 @@ impl PcapngReader {
             cap = cap.min(iface.snaplen.into());
         }
         let len = cap as usize;
-        input.exact_into(buf, len, unit)?;
+        let at = input.frame(buf, len, unit)?;
         input.skip(body - 4 - cap, unit)?;
         Ok(Record {
             ts: self.last_ts,
             link: iface.link,
             len,
             orig_len,
+            at,
         })
     }
 }

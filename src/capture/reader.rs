@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use flate2::bufread::MultiGzDecoder;
 
-use super::input::{peek, Counting, Input, BUF_SIZE};
+use super::input::{inflate_ahead, peek, Counting, Input, Place, BUF_SIZE};
+use super::mapped::Mapped;
 use super::pcap::{is_pcap, PcapReader};
 use super::pcapng::{is_pcapng, PcapngReader};
 use super::snoop::{is_snoop, SnoopReader};
@@ -37,6 +38,11 @@ impl fmt::Display for CaptureFormat {
         })
     }
 }
+
+/// A mapped reader releases the pages it read and updates its progress
+/// every this many frames (a cheap check; the release is a system call
+/// every 2 MiB at most).
+const RELEASE_EVERY: u64 = 1024;
 
 /// The format-specific record reader.
 #[derive(Debug)]
@@ -75,13 +81,29 @@ impl fmt::Debug for CaptureReader {
 }
 
 impl CaptureReader {
-    /// Opens a capture file; the path `-` reads standard input.
+    /// Opens a capture file; the path `-` reads standard input. A regular
+    /// file that is not gzipped is memory-mapped (frames then borrow the
+    /// mapping, no copy); anything else is streamed.
     pub fn open(path: &Path, limits: &Limits) -> Result<Self, CaptureError> {
         if path.as_os_str() == "-" {
             return Self::from_reader(Box::new(io::stdin()), limits);
         }
         let file = File::open(path).map_err(CaptureError::Open)?;
+        // A mapping that fails (an exotic file system) is no error: stream.
+        if let Ok(Some(m)) = Mapped::open(&file) {
+            if !m.bytes().starts_with(&[0x1f, 0x8b]) {
+                return Self::from_mapped(m, limits);
+            }
+        }
         Self::from_reader(Box::new(file), limits)
+    }
+
+    /// Reads a mapped, uncompressed capture.
+    fn from_mapped(m: Mapped, limits: &Limits) -> Result<Self, CaptureError> {
+        let n = m.bytes().len().min(8);
+        let mut magic = [0u8; 8];
+        magic[..n].copy_from_slice(&m.bytes()[..n]);
+        Self::with_input(Input::mapped(m), magic, n, false, Arc::default(), limits)
     }
 
     /// Reads a capture from any byte stream (a pipe, a socket, memory).
@@ -97,12 +119,24 @@ impl CaptureReader {
         let gzipped = magic[..n].starts_with(&[0x1f, 0x8b]);
         let (magic, n, r) = if gzipped {
             let gz = MultiGzDecoder::new(BufReader::with_capacity(BUF_SIZE, r));
-            peek(Box::new(gz)).map_err(io_err)?
+            peek(inflate_ahead(Box::new(gz))).map_err(io_err)?
         } else {
             (magic, n, r)
         };
+        Self::with_input(Input::new(r), magic, n, gzipped, raw_bytes, limits)
+    }
+
+    /// Reads the format's file header from `input`, whose first `n` bytes
+    /// are `magic`.
+    fn with_input(
+        mut input: Input,
+        magic: [u8; 8],
+        n: usize,
+        gzipped: bool,
+        raw_bytes: Arc<AtomicU64>,
+        limits: &Limits,
+    ) -> Result<Self, CaptureError> {
         let head = &magic[..n];
-        let mut input = Input::new(r);
         let max = limits.max_frame;
         let (format, decoder) = if is_pcap(head) {
             let d = PcapReader::open(&mut input, max)?;
@@ -165,16 +199,29 @@ impl CaptureReader {
         match result {
             Ok(Some(rec)) => {
                 self.frames += 1;
+                let data = match rec.at {
+                    Place::Buf => &self.buf[..rec.len],
+                    Place::Map(at) => {
+                        if self.frames.is_multiple_of(RELEASE_EVERY) {
+                            self.input.release(at);
+                            self.raw_bytes.store(self.input.pos(), Ordering::Relaxed);
+                        }
+                        &self.input.map_bytes()[at..at + rec.len]
+                    }
+                };
                 Ok(Some(Frame {
                     number: self.frames,
                     ts: rec.ts,
                     link: rec.link,
-                    data: &self.buf[..rec.len],
+                    data,
                     orig_len: rec.orig_len,
                 }))
             }
             Ok(None) => {
                 self.done = true;
+                if self.input.is_mapped() {
+                    self.raw_bytes.store(self.input.pos(), Ordering::Relaxed);
+                }
                 Ok(None)
             }
             Err(e) => {
@@ -185,8 +232,15 @@ impl CaptureReader {
     }
 
     /// Bytes of the underlying (possibly compressed) input consumed so far,
-    /// for progress bars. Runs ahead of the frames by up to two read buffers.
+    /// for progress bars. Runs ahead of the frames by up to two read buffers
+    /// (a few chunks more for gzip), behind by up to [`RELEASE_EVERY`]
+    /// frames for a mapped file.
     pub fn bytes_read(&self) -> u64 {
         self.raw_bytes.load(Ordering::Relaxed)
+    }
+
+    /// True when the file is memory-mapped.
+    pub fn is_mapped(&self) -> bool {
+        self.input.is_mapped()
     }
 }

@@ -99,7 +99,7 @@ impl SnoopReader {
         }
         unit.len = record_len;
         let len = incl_len as usize; // <= record_len <= max_frame
-        input.exact_into(buf, len, unit)?;
+        let at = input.frame(buf, len, unit)?;
         input.skip(record_len - RECORD_HEADER - u64::from(incl_len), unit)?; // padding
         let ts = Timestamp(
             i64::from(secs)
@@ -111,6 +111,7 @@ impl SnoopReader {
             link: self.link,
             len,
             orig_len,
+            at,
         }))
     }
 }

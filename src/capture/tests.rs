@@ -389,3 +389,76 @@ fn public_corpus_pcapng_times_match_tshark() {
         "a 21st-century time: {t1:?}"
     );
 }
+
+/// Every frame in full and the error text, for comparing two readers.
+type Drained = (Vec<(u64, i64, Vec<u8>, u32)>, Option<String>);
+
+fn drain_full(r: &mut CaptureReader) -> Drained {
+    let mut out = Vec::new();
+    loop {
+        match r.next_frame() {
+            Ok(Some(f)) => out.push((f.number, f.ts.0, f.data.to_vec(), f.orig_len)),
+            Ok(None) => return (out, None),
+            Err(e) => return (out, Some(e.to_string())),
+        }
+    }
+}
+
+/// A memory-mapped file and the same bytes streamed give the same frames
+/// and the same error at the same offset: for clean, corrupt and truncated
+/// pcap, pcapng and snoop files.
+#[test]
+fn mapped_files_read_exactly_as_streams() {
+    let limits = Limits {
+        max_frame: 4096,
+        ..Limits::default()
+    };
+    let path = std::env::temp_dir().join(format!("rpcscope-map-{}.cap", std::process::id()));
+    let mut rng = Rng(0x7777_1234_abcd_0001);
+    let mut mapped = 0;
+    for seed in [pcap_bytes(40), pcapng_bytes(), snoop_bytes()] {
+        for i in 0..200 {
+            let mut bytes = seed.clone();
+            if i > 0 {
+                for _ in 0..rng.below(3) {
+                    let at = rng.below(bytes.len());
+                    bytes[at] = rng.next() as u8;
+                }
+                if i % 2 == 0 {
+                    bytes.truncate(rng.below(bytes.len() + 1));
+                }
+            }
+            std::fs::write(&path, &bytes).unwrap();
+            let streamed =
+                CaptureReader::from_reader(Box::new(Cursor::new(bytes.clone())), &limits)
+                    .map(|mut r| drain_full(&mut r))
+                    .map_err(|e| e.to_string());
+            let from_file = CaptureReader::open(&path, &limits).map(|mut r| {
+                if r.is_mapped() {
+                    mapped += 1;
+                }
+                drain_full(&mut r)
+            });
+            let from_file = from_file.map_err(|e| e.to_string());
+            assert_eq!(streamed, from_file, "case {i}, {} bytes", bytes.len());
+        }
+    }
+    std::fs::remove_file(&path).unwrap();
+    assert!(mapped > 500, "{mapped} files mapped");
+}
+
+/// Gzip is inflated on its own thread: the frames and the error of a cut
+/// gzip file are the same as inflating in place would give.
+#[test]
+fn gzip_read_ahead_keeps_frames_and_errors_in_order() {
+    let plain = pcap_bytes(3000);
+    let mut r = reader(gzip(&plain)).unwrap();
+    let (a, e) = drain_full(&mut r);
+    assert_eq!((a.len(), e), (3000, None));
+    assert_eq!(a, drain_full(&mut reader(plain).unwrap()).0);
+    let gz = gzip(&pcap_bytes(3000));
+    let (b, e) = drain_full(&mut reader(gz[..gz.len() * 2 / 3].to_vec()).unwrap());
+    assert!(b.len() > 100 && b.len() < 3000, "{}", b.len());
+    assert_eq!(b[..], a[..b.len()]);
+    assert!(e.is_some());
+}

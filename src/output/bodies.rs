@@ -58,6 +58,21 @@ impl BodyView {
         }
     }
 
+    /// A view with the same registry and settings, and buffers of its own
+    /// (for another rendering thread).
+    pub fn fork(&self) -> Self {
+        BodyView {
+            registry: Arc::clone(&self.registry),
+            walk: self.walk,
+            data_hex: self.data_hex,
+            opaque_inline_max: self.opaque_inline_max,
+            string_max: self.string_max,
+            max_ops: self.max_ops,
+            args: Vec::with_capacity(512),
+            result: Vec::with_capacity(512),
+        }
+    }
+
     /// The registry.
     pub fn registry(&self) -> &Arc<Registry> {
         &self.registry

@@ -39,6 +39,11 @@ impl<W: Write> JsonLinesSink<W> {
         }
     }
 
+    /// The writer (the JSON render pool collects a chunk's lines in it).
+    pub fn out_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     /// A sink with the built-in programs and default body options.
     pub fn with_defaults(out: W) -> Self {
         Self::new(

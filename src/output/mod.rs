@@ -4,7 +4,8 @@
 //!   the summary goes to a second writer (stderr).
 //! - [`jsonl::JsonLinesSink`]: one JSON object per exchange and per anomaly
 //!   record (the schema in [`schema`], documented in `docs/json.md`), then a
-//!   summary object.
+//!   summary object; [`render_pool::PooledJsonSink`] writes the same bytes,
+//!   rendering on a pool of threads (`-j N`).
 //! - [`stats::StatsSink`]: per-procedure counts and latencies (optionally
 //!   per interval), printed at the end as a table, a JSON array or CSV.
 
@@ -13,6 +14,7 @@ pub mod export;
 pub mod histogram;
 pub mod jsonl;
 pub mod jsonw;
+pub mod render_pool;
 pub mod report;
 pub mod schema;
 pub mod stats;
@@ -45,8 +47,9 @@ pub trait Sink {
     fn anomaly(&mut self, _a: &AnomalyRecord) -> io::Result<()> {
         Ok(())
     }
-    /// The kernel's packet counts of a live capture, given once just before
-    /// [`Sink::finish`] (never for files).
+    /// The kernel's packet counts of a live capture so far: given whenever
+    /// they change while it runs, and once more just before
+    /// [`Sink::finish`] (never for files). Each call replaces the last.
     fn capture_counts(&mut self, _counts: &CaptureCounts) -> io::Result<()> {
         Ok(())
     }

@@ -158,7 +158,11 @@ pub fn write_intervals_csv(iv: &Intervals, by: GroupBy, out: &mut dyn Write) -> 
     writeln!(out, "{}", header(by, true))?;
     for (start, end, t) in iv.iter() {
         if let Some(t) = t {
-            let prefix = format!("{},{}", start.as_secs_f64(), end.as_secs_f64());
+            let mut p = Vec::with_capacity(48);
+            crate::output::jsonw::decimal(&mut p, start.0, 1_000_000_000);
+            p.push(b',');
+            crate::output::jsonw::decimal(&mut p, end.0, 1_000_000_000);
+            let prefix = String::from_utf8_lossy(&p).into_owned();
             write_rows(t, &prefix, out)?;
         }
     }

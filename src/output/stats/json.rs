@@ -27,30 +27,27 @@ pub fn write_json(stats: &Stats, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// One interval of `stats --interval --format json`.
-#[derive(Serialize)]
-pub struct IntervalJson<'a> {
-    /// Start of the interval, seconds since the epoch (included).
-    pub start: f64,
-    /// Its end (excluded): `start` plus the interval.
-    pub end: f64,
-    /// The rows of the exchanges called in it; empty for an interval with
-    /// none.
-    pub rows: Vec<StatsRowJson<'a>>,
-}
-
-/// The JSON array of intervals (one line).
+/// The JSON array of intervals (one line): `{"start", "end", "rows"}` per
+/// interval, the times in epoch seconds written exactly as the capture's
+/// nanoseconds allow (no float artefacts, as `call_time`).
 pub fn write_intervals_json(iv: &Intervals, out: &mut dyn Write) -> io::Result<()> {
-    let all: Vec<IntervalJson> = iv
-        .iter()
-        .map(|(start, end, t)| IntervalJson {
-            start: start.as_secs_f64(),
-            end: end.as_secs_f64(),
-            rows: t.map(rows).unwrap_or_default(),
-        })
-        .collect();
-    serde_json::to_writer(&mut *out, &all).map_err(io::Error::from)?;
-    out.write_all(b"\n")
+    let mut line = Vec::with_capacity(4096);
+    line.push(b'[');
+    for (i, (start, end, t)) in iv.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        line.extend_from_slice(br#"{"start":"#);
+        crate::output::jsonw::decimal(&mut line, start.0, 1_000_000_000);
+        line.extend_from_slice(br#","end":"#);
+        crate::output::jsonw::decimal(&mut line, end.0, 1_000_000_000);
+        line.extend_from_slice(br#","rows":"#);
+        let rows = t.map(rows).unwrap_or_default();
+        serde_json::to_writer(&mut line, &rows).map_err(io::Error::from)?;
+        line.push(b'}');
+    }
+    line.extend_from_slice(b"]\n");
+    out.write_all(&line)
 }
 
 /// One object of the `stats --format json` array (docs/json.md).

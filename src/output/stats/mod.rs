@@ -88,11 +88,19 @@ impl<W: Write, E: Write> StatsSink<W, E> {
         self.histogram = on;
         self
     }
-    /// Clears the terminal and draws the current table (live refresh).
+    /// Clears the terminal and draws the current table (live refresh), with
+    /// the kernel's latest packet counts under it.
     pub fn redraw(&mut self) -> io::Result<()> {
         self.redrawn = true;
         self.out.write_all(CLEAR_SCREEN)?;
         write_table(&self.stats, &mut self.out)?;
+        if let Some(c) = &self.counts {
+            writeln!(
+                self.out,
+                "capture: {} packets received, {} dropped by kernel, {} dropped by interface",
+                c.received, c.dropped, c.if_dropped
+            )?;
+        }
         self.out.flush()
     }
     pub fn into_inner(self) -> (W, E) {

@@ -1,0 +1,388 @@
+//! JSON Lines rendered by a pool of threads (`read -j N`, `live -j N`).
+//!
+//! Rendering an exchange (walking its bodies through the program's
+//! definition and writing the JSON object) is a pure function of the event,
+//! and is the largest share of `read --format json` after decoding itself
+//! (docs/performance.md). [`PooledJsonSink`] takes events on the decoding
+//! thread, detaches them from the frames they borrow ([`Event::into_owned`]),
+//! collects them in chunks and hands each chunk to one of `workers` threads,
+//! each with its own [`JsonLinesSink`] over a `Vec<u8>`. The rendered chunks
+//! come back in any order and are written in the order they were taken, so
+//! the output is byte for byte that of [`JsonLinesSink`] alone (tests: unit
+//! tests below, and `tests/jobs.rs` on the public corpus).
+//!
+//! Anomaly records, and exchanges whose bodies are larger than
+//! [`RENDER_COPY_MAX_BYTES`] (a READ's data: copying it would cost more than
+//! rendering, which skips it), are rendered on the decoding thread into the
+//! chunk, at their place among the exchanges; `begin_file` travels in the
+//! chunk too.
+//! [`Sink::flush`] sends the chunk being collected, waits for every chunk in
+//! flight and flushes the writer (so `read -` and `live` show what was
+//! decoded when the input pauses); the summary is written after everything.
+//!
+//! Bounds ([`crate::limits`]): a chunk closes at [`RENDER_CHUNK_EVENTS`]
+//! events or [`RENDER_CHUNK_BYTES`] of body bytes, and at most
+//! [`RENDER_MAX_CHUNKS`] chunks are in flight or waiting for their turn;
+//! the decoding thread blocks until the oldest comes back.
+//!
+//! A worker that panics (a bug) closes its channel: the sink then reports an
+//! error instead of waiting forever.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use super::bodies::BodyView;
+use super::jsonl::JsonLinesSink;
+use super::{CaptureCounts, Sink};
+use crate::anomaly::AnomalyRecord;
+use crate::event::{Event, ExchangeKind};
+use crate::limits::{
+    RENDER_CHUNK_BYTES, RENDER_CHUNK_EVENTS, RENDER_COPY_MAX_BYTES, RENDER_MAX_CHUNKS,
+};
+use crate::pipeline::Summary;
+
+/// One piece of a chunk, in output order.
+enum Item {
+    /// The input the next events come from.
+    File(Arc<str>),
+    /// An exchange to render.
+    Event(Box<Event<'static>>),
+    /// Bytes already rendered (an anomaly record).
+    Bytes(Vec<u8>),
+}
+
+struct Job {
+    seq: u64,
+    items: Vec<Item>,
+}
+
+/// JSON Lines through a render pool. See the module docs.
+pub struct PooledJsonSink<W: Write> {
+    out: W,
+    /// Renders anomaly records and the summary on this thread.
+    local: JsonLinesSink<Vec<u8>>,
+    file: Arc<str>,
+    items: Vec<Item>,
+    events: usize,
+    body_bytes: usize,
+    /// The sequence number of the chunk being collected.
+    next_seq: u64,
+    /// The sequence number of the next chunk to write.
+    write_seq: u64,
+    /// Rendered chunks waiting for an earlier one.
+    done: BTreeMap<u64, Vec<u8>>,
+    /// Chunks sent and not yet written.
+    in_flight: usize,
+    max_in_flight: usize,
+    jobs: Option<SyncSender<Job>>,
+    results: Receiver<(u64, Vec<u8>)>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl<W: Write> PooledJsonSink<W> {
+    /// A sink rendering on `workers` threads (at least 1), each with a
+    /// [`BodyView::fork`] of `bodies`.
+    pub fn new(out: W, bodies: BodyView, workers: usize) -> io::Result<Self> {
+        let workers = workers.max(1);
+        let max_in_flight = (2 * workers).clamp(2, RENDER_MAX_CHUNKS);
+        let (jobs, job_rx) = mpsc::sync_channel::<Job>(max_in_flight);
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (res_tx, results) = mpsc::channel();
+        let mut handles = Vec::with_capacity(workers);
+        for i in 0..workers {
+            let rx = Arc::clone(&job_rx);
+            let tx: Sender<(u64, Vec<u8>)> = res_tx.clone();
+            let view = bodies.fork();
+            let h = std::thread::Builder::new()
+                .name(format!("render-{i}"))
+                .spawn(move || render_loop(&rx, &tx, view))?;
+            handles.push(h);
+        }
+        Ok(PooledJsonSink {
+            out,
+            local: JsonLinesSink::new(Vec::new(), bodies),
+            file: Arc::from(""),
+            items: Vec::with_capacity(RENDER_CHUNK_EVENTS + 8),
+            events: 0,
+            body_bytes: 0,
+            next_seq: 0,
+            write_seq: 0,
+            done: BTreeMap::new(),
+            in_flight: 0,
+            max_in_flight,
+            jobs: Some(jobs),
+            results,
+            workers: handles,
+        })
+    }
+
+    /// Sends the chunk being collected (if any) to the pool.
+    fn send_chunk(&mut self) -> io::Result<()> {
+        if self.items.is_empty() {
+            return Ok(());
+        }
+        while self.in_flight >= self.max_in_flight {
+            self.wait_one()?;
+        }
+        let items = std::mem::replace(&mut self.items, Vec::with_capacity(RENDER_CHUNK_EVENTS + 8));
+        let job = Job {
+            seq: self.next_seq,
+            items,
+        };
+        self.next_seq += 1;
+        self.in_flight += 1;
+        self.events = 0;
+        self.body_bytes = 0;
+        let sent = self.jobs.as_ref().is_some_and(|j| j.send(job).is_ok());
+        if !sent {
+            return Err(pool_gone());
+        }
+        self.write_ready()
+    }
+
+    /// Blocks until one more rendered chunk comes back, then writes what is
+    /// in order.
+    fn wait_one(&mut self) -> io::Result<()> {
+        let (seq, bytes) = self.results.recv().map_err(|_| pool_gone())?;
+        self.done.insert(seq, bytes);
+        self.write_ready()
+    }
+
+    /// Writes the rendered chunks that are next in order, taking what came
+    /// back without blocking.
+    fn write_ready(&mut self) -> io::Result<()> {
+        while let Ok((seq, bytes)) = self.results.try_recv() {
+            self.done.insert(seq, bytes);
+        }
+        while let Some(bytes) = self.done.remove(&self.write_seq) {
+            self.write_seq += 1;
+            self.in_flight -= 1;
+            self.out.write_all(&bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Sends what is collected and writes every chunk in flight.
+    fn drain(&mut self) -> io::Result<()> {
+        self.send_chunk()?;
+        while self.in_flight > 0 {
+            self.wait_one()?;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, item: Item) -> io::Result<()> {
+        self.items.push(item);
+        if self.events >= RENDER_CHUNK_EVENTS || self.body_bytes >= RENDER_CHUNK_BYTES {
+            self.send_chunk()?;
+        }
+        Ok(())
+    }
+}
+
+fn pool_gone() -> io::Error {
+    io::Error::other("a JSON rendering thread stopped (a bug): output is incomplete")
+}
+
+/// A worker: render each chunk in turn until the sender goes away.
+fn render_loop(jobs: &Mutex<Receiver<Job>>, results: &Sender<(u64, Vec<u8>)>, view: BodyView) {
+    let mut sink = JsonLinesSink::new(Vec::with_capacity(64 * 1024), view);
+    loop {
+        // The lock is held only while taking a job.
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        for item in job.items {
+            // Writing to a Vec cannot fail.
+            let _ = match item {
+                Item::File(f) => sink.begin_file(&f),
+                Item::Event(ev) => sink.event(&ev),
+                Item::Bytes(b) => sink.out_mut().write_all(&b),
+            };
+        }
+        let bytes = std::mem::replace(sink.out_mut(), Vec::with_capacity(64 * 1024));
+        if results.send((job.seq, bytes)).is_err() {
+            return;
+        }
+    }
+}
+
+impl<W: Write> Sink for PooledJsonSink<W> {
+    fn begin_file(&mut self, file: &str) -> io::Result<()> {
+        self.file = Arc::from(file);
+        self.local.begin_file(file)?;
+        self.push(Item::File(Arc::clone(&self.file)))
+    }
+
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        match ev.kind {
+            // As JsonLinesSink: only finished exchanges are written.
+            ExchangeKind::CallSeen | ExchangeKind::Retransmitted => Ok(()),
+            ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
+                let ex = &ev.exchange;
+                let bytes = ex.call_body.as_ref().map_or(0, |b| b.data.len())
+                    + ex.reply_body.as_ref().map_or(0, |b| b.data.len());
+                if bytes > RENDER_COPY_MAX_BYTES {
+                    // Copying a READ's data costs more than rendering it
+                    // (bulk data is skipped, not written): render here, at
+                    // its place in the chunk.
+                    self.local.out_mut().clear();
+                    self.local.event(ev)?;
+                    let line = std::mem::take(self.local.out_mut());
+                    self.events += 1;
+                    return self.push(Item::Bytes(line));
+                }
+                self.body_bytes += bytes;
+                self.events += 1;
+                self.push(Item::Event(Box::new(ev.clone().into_owned())))
+            }
+        }
+    }
+
+    fn anomaly(&mut self, a: &AnomalyRecord) -> io::Result<()> {
+        self.local.out_mut().clear();
+        self.local.anomaly(a)?;
+        let bytes = std::mem::take(self.local.out_mut());
+        self.push(Item::Bytes(bytes))
+    }
+
+    fn capture_counts(&mut self, c: &CaptureCounts) -> io::Result<()> {
+        self.local.capture_counts(c)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.drain()?;
+        self.out.flush()
+    }
+
+    fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        self.drain()?;
+        self.local.out_mut().clear();
+        self.local.finish(s)?;
+        self.out.write_all(self.local.out_mut())?;
+        self.out.flush()
+    }
+}
+
+impl<W: Write> Drop for PooledJsonSink<W> {
+    fn drop(&mut self) {
+        // Closing the job channel ends the workers.
+        self.jobs = None;
+        for h in self.workers.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Frame, LinkType, Timestamp};
+    use crate::limits::Limits;
+    use crate::pipeline::Pipeline;
+
+    /// Decodes `frames` through one pipeline into `sink`.
+    fn run(frames: &[(Vec<u8>, Timestamp)], link: LinkType, sink: &mut dyn Sink) {
+        let limits = Limits::default();
+        let mut p = Pipeline::new(&limits);
+        sink.begin_file("t.pcap").unwrap();
+        for (i, (data, ts)) in frames.iter().enumerate() {
+            let f = Frame {
+                number: i as u64 + 1,
+                ts: *ts,
+                link,
+                data,
+                orig_len: data.len() as u32,
+            };
+            p.handle_frame(&f, &mut |ev| sink.event(&ev).unwrap());
+            p.drain_anomalies(&mut |a| sink.anomaly(a).unwrap());
+        }
+        p.finish(&mut |ev| sink.event(&ev).unwrap());
+        p.drain_anomalies(&mut |a| sink.anomaly(a).unwrap());
+        let mut s = Summary::default();
+        s.add(&p);
+        sink.finish(&s).unwrap();
+    }
+
+    fn frames_of(path: &str) -> (Vec<(Vec<u8>, Timestamp)>, LinkType) {
+        let mut r =
+            crate::capture::CaptureReader::open(std::path::Path::new(path), &Limits::default())
+                .unwrap();
+        let mut out = Vec::new();
+        let mut link = LinkType(1);
+        while let Some(f) = r.next_frame().unwrap() {
+            link = f.link;
+            out.push((f.data.to_vec(), f.ts));
+        }
+        (out, link)
+    }
+
+    fn view() -> BodyView {
+        BodyView::new(
+            crate::programs::registry::Registry::builtin(),
+            &Limits::default(),
+            false,
+        )
+    }
+
+    #[test]
+    fn pooled_output_equals_one_thread_on_the_bundled_captures() {
+        for cap in [
+            "captures/ganesha-nfs.pcap",
+            "captures/serve-call.pcap",
+            "captures/rpcbind-rpcinfo.pcap",
+        ] {
+            let path = format!("{}/{cap}", env!("CARGO_MANIFEST_DIR"));
+            let (frames, link) = frames_of(&path);
+            let mut one = JsonLinesSink::new(Vec::new(), view());
+            run(&frames, link, &mut one);
+            let one = std::mem::take(one.out_mut());
+            assert!(one.len() > 1000, "{cap}: decoded something");
+            for workers in [1, 2, 3] {
+                let mut pooled = PooledJsonSink::new(Vec::new(), view(), workers).unwrap();
+                run(&frames, link, &mut pooled);
+                let got = std::mem::take(&mut pooled.out);
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(&one),
+                    "{cap} with {workers} workers"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn flush_writes_everything_taken_so_far() {
+        let path = format!("{}/captures/ganesha-nfs.pcap", env!("CARGO_MANIFEST_DIR"));
+        let (frames, link) = frames_of(&path);
+        let limits = Limits::default();
+        let mut p = Pipeline::new(&limits);
+        let mut sink = PooledJsonSink::new(Vec::new(), view(), 2).unwrap();
+        sink.begin_file("t").unwrap();
+        let mut taken = 0;
+        for (i, (data, ts)) in frames.iter().enumerate() {
+            let f = Frame {
+                number: i as u64 + 1,
+                ts: *ts,
+                link,
+                data,
+                orig_len: data.len() as u32,
+            };
+            p.handle_frame(&f, &mut |ev| {
+                if matches!(ev.kind, ExchangeKind::Complete) {
+                    taken += 1;
+                }
+                sink.event(&ev).unwrap()
+            });
+        }
+        sink.flush().unwrap();
+        let lines = sink.out.iter().filter(|b| **b == b'\n').count();
+        assert!(taken > 10);
+        assert_eq!(lines, taken, "every exchange taken is written at flush");
+    }
+}

@@ -1,0 +1,153 @@
+//! `-j N` changes who does the work, never the output: `read --format json`
+//! with 1, 2 and 3 threads writes the same bytes on every bundled capture
+//! and every capture of the public corpus (`../shared`), several files at
+//! once included, and so does `read -` (standard input, flushed as it
+//! pauses). The -j 1 path is the plain one-thread JSON writer, so this is a
+//! comparison of two independent writers.
+//!
+//! Skips the corpus part (with a note) where `../shared` is absent.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::*;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_rpcscope")
+}
+
+/// stdout of `read --format json -j N` over `files` (extra args before).
+fn json(jobs: u32, extra: &[&str], files: &[PathBuf]) -> Vec<u8> {
+    let out = Command::new(bin())
+        .args(["read", "--format", "json", "-j", &jobs.to_string()])
+        .args(extra)
+        .args(files)
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() || out.status.code() == Some(1),
+        "-j {jobs} {files:?}: {:?}",
+        out.status
+    );
+    out.stdout
+}
+
+fn bundled() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy().to_string();
+            n.ends_with(".pcap") || n.ends_with(".pcapng") || n.ends_with(".pcap.gz")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Counts the exchange lines: the comparison must be over real output.
+fn exchanges(out: &[u8]) -> usize {
+    out.split(|b| *b == b'\n')
+        .filter(|l| l.starts_with(br#"{"type":"exchange""#))
+        .count()
+}
+
+#[test]
+fn jobs_give_identical_json_on_the_bundled_captures() {
+    let files = bundled();
+    assert!(files.len() >= 3, "bundled captures: {files:?}");
+    let mut total = 0;
+    for f in &files {
+        let one = json(1, &[], std::slice::from_ref(f));
+        total += exchanges(&one);
+        for j in [2, 3] {
+            let many = json(j, &[], std::slice::from_ref(f));
+            assert!(
+                one == many,
+                "{} differs between -j 1 and -j {j}",
+                f.display()
+            );
+        }
+    }
+    assert!(
+        total > 100,
+        "only {total} exchanges in the bundled captures"
+    );
+    // Every bundled capture in one run: file names and the summary too.
+    let one = json(1, &[], &files);
+    assert_eq!(one, json(2, &[], &files));
+    // Bodies with their bulk data in hex: the biggest chunks.
+    let one = json(1, &["--data", "hex"], &files);
+    assert_eq!(one, json(2, &["--data", "hex"], &files));
+}
+
+#[test]
+fn jobs_give_identical_json_on_the_public_corpus() {
+    let Some(shared) = shared_dir() else {
+        return;
+    };
+    let dir = shared.join("captures/public");
+    let names = public_captures(&shared);
+    assert!(names.len() >= 20);
+    let mut total = 0;
+    for name in &names {
+        let f = dir.join(name);
+        let one = json(1, &[], std::slice::from_ref(&f));
+        total += exchanges(&one);
+        let two = json(2, &[], std::slice::from_ref(&f));
+        assert!(one == two, "{name} differs between -j 1 and -j 2");
+    }
+    assert!(
+        total > 50_000,
+        "only {total} exchanges in the public corpus"
+    );
+}
+
+#[test]
+fn jobs_give_identical_json_from_standard_input() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/ganesha-nfs.pcap");
+    let bytes = std::fs::read(&f).unwrap();
+    let run = |j: &str| {
+        let mut child = Command::new(bin())
+            .args(["read", "--format", "json", "-j", j, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let b = bytes.clone();
+        let w = std::thread::spawn(move || {
+            use std::io::Write;
+            // In two parts with a pause: the reader flushes in between.
+            let half = b.len() / 2;
+            stdin.write_all(&b[..half]).unwrap();
+            stdin.flush().unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            stdin.write_all(&b[half..]).unwrap();
+        });
+        let out = child.wait_with_output().unwrap();
+        w.join().unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    let one = run("1");
+    assert!(exchanges(&one) > 20);
+    assert_eq!(one, run("2"));
+}
+
+#[test]
+fn jobs_zero_is_a_usage_error() {
+    let out = Command::new(bin())
+        .args(["read", "-j", "0", "captures/ganesha-nfs.pcap"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("-j") || err.contains("--jobs"), "{err}");
+}
