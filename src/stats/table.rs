@@ -335,8 +335,10 @@ impl Stats {
             }
             return;
         }
-        if let (true, Some(c)) = (self.ops, ex.facts.compound.clone()) {
-            return self.add_ops(ex, &c);
+        if self.ops {
+            if let Some(c) = ex.facts.compound.clone() {
+                return self.add_ops(ex, &c);
+            }
         }
         let lat = ex.latency_ns();
         let registry = self.registry.clone();
