@@ -25,8 +25,8 @@
 //! [`RENDER_MAX_CHUNKS`] chunks are in flight or waiting for their turn;
 //! the decoding thread blocks until the oldest comes back.
 //!
-//! A worker that panics (a bug) closes its channel: the sink then reports an
-//! error instead of waiting forever.
+//! A worker that panics while rendering (a bug) says so for its chunk: the
+//! sink then fails with an error instead of waiting forever for the chunk.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -78,7 +78,7 @@ pub struct PooledJsonSink<W: Write> {
     in_flight: usize,
     max_in_flight: usize,
     jobs: Option<SyncSender<Job>>,
-    results: Receiver<(u64, Vec<u8>)>,
+    results: Receiver<(u64, Option<Vec<u8>>)>,
     workers: Vec<JoinHandle<()>>,
 }
 
@@ -94,7 +94,7 @@ impl<W: Write> PooledJsonSink<W> {
         let mut handles = Vec::with_capacity(workers);
         for i in 0..workers {
             let rx = Arc::clone(&job_rx);
-            let tx: Sender<(u64, Vec<u8>)> = res_tx.clone();
+            let tx: Sender<(u64, Option<Vec<u8>>)> = res_tx.clone();
             let view = bodies.fork();
             let h = std::thread::Builder::new()
                 .name(format!("render-{i}"))
@@ -147,7 +147,7 @@ impl<W: Write> PooledJsonSink<W> {
     /// in order.
     fn wait_one(&mut self) -> io::Result<()> {
         let (seq, bytes) = self.results.recv().map_err(|_| pool_gone())?;
-        self.done.insert(seq, bytes);
+        self.done.insert(seq, bytes.ok_or_else(pool_gone)?);
         self.write_ready()
     }
 
@@ -155,7 +155,7 @@ impl<W: Write> PooledJsonSink<W> {
     /// back without blocking.
     fn write_ready(&mut self) -> io::Result<()> {
         while let Ok((seq, bytes)) = self.results.try_recv() {
-            self.done.insert(seq, bytes);
+            self.done.insert(seq, bytes.ok_or_else(pool_gone)?);
         }
         while let Some(bytes) = self.done.remove(&self.write_seq) {
             self.write_seq += 1;
@@ -188,7 +188,11 @@ fn pool_gone() -> io::Error {
 }
 
 /// A worker: render each chunk in turn until the sender goes away.
-fn render_loop(jobs: &Mutex<Receiver<Job>>, results: &Sender<(u64, Vec<u8>)>, view: BodyView) {
+fn render_loop(
+    jobs: &Mutex<Receiver<Job>>,
+    results: &Sender<(u64, Option<Vec<u8>>)>,
+    view: BodyView,
+) {
     let mut sink = JsonLinesSink::new(Vec::with_capacity(64 * 1024), view);
     loop {
         // The lock is held only while taking a job.
@@ -197,16 +201,20 @@ fn render_loop(jobs: &Mutex<Receiver<Job>>, results: &Sender<(u64, Vec<u8>)>, vi
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        for item in job.items {
-            // Writing to a Vec cannot fail.
-            let _ = match item {
-                Item::File(f) => sink.begin_file(&f),
-                Item::Event(ev) => sink.event(&ev),
-                Item::Bytes(b) => sink.out_mut().write_all(&b),
-            };
-        }
-        let bytes = std::mem::replace(sink.out_mut(), Vec::with_capacity(64 * 1024));
-        if results.send((job.seq, bytes)).is_err() {
+        let seq = job.seq;
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for item in job.items {
+                // Writing to a Vec cannot fail.
+                let _ = match item {
+                    Item::File(f) => sink.begin_file(&f),
+                    Item::Event(ev) => sink.event(&ev),
+                    Item::Bytes(b) => sink.out_mut().write_all(&b),
+                };
+            }
+            std::mem::replace(sink.out_mut(), Vec::with_capacity(64 * 1024))
+        }));
+        let failed = rendered.is_err();
+        if results.send((seq, rendered.ok())).is_err() || failed {
             return;
         }
     }

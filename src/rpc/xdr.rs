@@ -381,6 +381,49 @@ impl<'a> XdrWriter<'a> {
     }
 }
 
+/// An owned XDR encoder chained by value, for building messages field by
+/// field in tests, examples and tools:
+/// `XdrBuf::new().u32(3).opaque(b"name").done()`. Every value is written by
+/// [`XdrWriter`], so padding is written in one place.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct XdrBuf(pub Vec<u8>);
+
+impl XdrBuf {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        XdrBuf(Vec::new())
+    }
+    /// `unsigned int`.
+    pub fn u32(mut self, v: u32) -> Self {
+        XdrWriter::new(&mut self.0).put_u32(v);
+        self
+    }
+    /// `unsigned hyper`.
+    pub fn u64(mut self, v: u64) -> Self {
+        XdrWriter::new(&mut self.0).put_u64(v);
+        self
+    }
+    /// `opaque<>` or `string<>`: length, bytes, padding.
+    pub fn opaque(mut self, b: &[u8]) -> Self {
+        XdrWriter::new(&mut self.0).put_opaque_var(b);
+        self
+    }
+    /// `opaque[n]`: bytes and padding.
+    pub fn fixed(mut self, b: &[u8]) -> Self {
+        XdrWriter::new(&mut self.0).put_opaque_fixed(b);
+        self
+    }
+    /// Bytes already encoded (a nested body), as they are.
+    pub fn bytes(mut self, b: &[u8]) -> Self {
+        self.0.extend_from_slice(b);
+        self
+    }
+    /// The encoded bytes.
+    pub fn done(self) -> Vec<u8> {
+        self.0
+    }
+}
+
 #[cfg(feature = "arbitrary")]
 impl<'a> arbitrary::Arbitrary<'a> for U32Array<'a> {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {

@@ -140,3 +140,20 @@ fn with_base_shifts_offsets_and_rest_consumes() {
     assert_eq!(padded(5), 8);
     assert_eq!(pad_len(8), 0);
 }
+
+#[test]
+fn xdr_buf_pads_like_the_writer_and_reads_back() {
+    let b = XdrBuf::new()
+        .u32(7)
+        .opaque(b"abcde")
+        .fixed(b"xy")
+        .u64(1 << 40)
+        .done();
+    assert_eq!(b.len(), 4 + 4 + 8 + 4 + 8);
+    let mut r = XdrReader::new(&b);
+    assert_eq!(r.u32("a").unwrap(), 7);
+    assert_eq!(r.opaque_var(16, "b").unwrap(), b"abcde");
+    assert_eq!(r.opaque_fixed(2, "c").unwrap(), b"xy");
+    assert_eq!(r.u64("d").unwrap(), 1 << 40);
+    assert!(r.is_empty());
+}

@@ -8,42 +8,8 @@ use rpcscope::rpc::{
     ReplyHeader, Version, Xid,
 };
 
-/// An XDR byte writer.
-#[derive(Debug, Default, Clone)]
-pub struct X(pub Vec<u8>);
-
-impl X {
-    pub fn new() -> Self {
-        X(Vec::new())
-    }
-    pub fn u32(mut self, v: u32) -> Self {
-        self.0.extend_from_slice(&v.to_be_bytes());
-        self
-    }
-    pub fn u64(mut self, v: u64) -> Self {
-        self.0.extend_from_slice(&v.to_be_bytes());
-        self
-    }
-    /// Variable-length opaque or string: length, bytes, padding.
-    pub fn opaque(self, b: &[u8]) -> Self {
-        self.u32(b.len() as u32).fixed(b)
-    }
-    /// Fixed-length opaque: bytes and padding.
-    pub fn fixed(mut self, b: &[u8]) -> Self {
-        self.0.extend_from_slice(b);
-        while !self.0.len().is_multiple_of(4) {
-            self.0.push(0);
-        }
-        self
-    }
-    pub fn bytes(mut self, b: &[u8]) -> Self {
-        self.0.extend_from_slice(b);
-        self
-    }
-    pub fn done(self) -> Vec<u8> {
-        self.0
-    }
-}
+/// The XDR byte writer (by value, one call per field).
+pub use rpcscope::rpc::xdr::XdrBuf as X;
 
 pub const SESSION: [u8; 16] = *b"session-id-16byt";
 pub const EXPORT_FH: &[u8] = b"export-fh-12";
