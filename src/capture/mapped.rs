@@ -35,6 +35,8 @@ pub(crate) struct Mapped {
     map: memmap2::Mmap,
     /// Bytes before this offset were released already.
     released: usize,
+    /// Page tables are filled up to this offset ([`Mapped::release_before`]).
+    populated: usize,
 }
 
 /// Granularity of [`Mapped::release_before`]: 2 MiB, so the call (one
@@ -57,7 +59,11 @@ impl Mapped {
         let map = unsafe { memmap2::MmapOptions::new().map(file)? };
         // Read-ahead for a front-to-back scan; a hint, its failure harmless.
         let _ = map.advise(memmap2::Advice::Sequential);
-        Ok(Some(Mapped { map, released: 0 }))
+        Ok(Some(Mapped {
+            map,
+            released: 0,
+            populated: 0,
+        }))
     }
 
     /// The file's bytes.
@@ -66,8 +72,19 @@ impl Mapped {
     }
 
     /// The bytes before `offset` will not be read again: drop them from the
-    /// process's resident set (in steps of [`RELEASE_STEP`]).
+    /// process's resident set (in steps of [`RELEASE_STEP`]). The next steps
+    /// are mapped ahead in one call (`MADV_POPULATE_READ`, Linux 5.14+; a
+    /// hint, ignored where unsupported) instead of a page fault for every
+    /// 16 pages read.
     pub fn release_before(&mut self, offset: usize) {
+        let ahead = (offset / RELEASE_STEP * RELEASE_STEP + 2 * RELEASE_STEP).min(self.map.len());
+        if ahead > self.populated {
+            let from = self.populated.max(offset / RELEASE_STEP * RELEASE_STEP);
+            let _ = self
+                .map
+                .advise_range(memmap2::Advice::PopulateRead, from, ahead - from);
+            self.populated = ahead;
+        }
         let end = offset.min(self.map.len()) / RELEASE_STEP * RELEASE_STEP;
         if end <= self.released {
             return;
