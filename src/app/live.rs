@@ -350,9 +350,11 @@ impl Run<'_> {
                     dirty |= !batch.is_empty();
                     feed.recycle(batch);
                 }
-                Ok(Some(Feed::Counts(c))) => {
+                Ok(Some(Feed::Counts(c, queue_waits))) => {
                     sink.capture_counts(&c)?;
-                    drops.update(&self.args.interface, &c)?;
+                    if let Some(line) = drops.update(&self.args.interface, &c, queue_waits) {
+                        writeln!(io::stderr(), "{line}")?;
+                    }
                 }
                 Ok(Some(Feed::Failed(e))) => {
                     writeln!(io::stderr(), "rpcscope: {}: {e}", self.args.interface)?;
@@ -430,33 +432,79 @@ impl Run<'_> {
 
 /// The stderr lines that say the kernel is dropping packets, while it runs:
 /// the first drop at once, then at most every [`LIVE_DROP_WARN_SECS`] while
-/// the count grows.
+/// the count grows. Each says why, as far as the capture thread can tell: if
+/// it found the batch queue full since the last line, the decoder fell
+/// behind (the ring filled while the thread waited); if not, the thread
+/// itself did not get a CPU in time to drain the ring (a busy machine).
 #[derive(Debug, Default)]
 struct DropWarnings {
     told: u64,
+    /// Queue waits at the last line.
+    waits: u64,
     at: Option<Instant>,
 }
 
 impl DropWarnings {
-    fn update(&mut self, iface: &str, c: &CaptureCounts) -> io::Result<()> {
+    /// The line to print now, if any.
+    fn update(&mut self, iface: &str, c: &CaptureCounts, queue_waits: u64) -> Option<String> {
         let dropped = c.dropped + c.if_dropped;
         if dropped <= self.told {
-            return Ok(());
+            return None;
         }
         if self
             .at
             .is_some_and(|t| t.elapsed() < Duration::from_secs(LIVE_DROP_WARN_SECS))
         {
-            return Ok(());
+            return None;
         }
-        writeln!(
-            io::stderr(),
-            "rpcscope: {iface}: the kernel dropped {dropped} of {} packets so far \
-             (decoder too slow for the traffic: a larger --buffer-size or a capture filter helps)",
-            c.received
-        )?;
+        let why = if queue_waits > self.waits {
+            "the decoder fell behind: a capture filter, --stats, or -j N with a free core helps; \
+             a larger --buffer-size absorbs longer bursts"
+        } else {
+            "the capture thread did not get a CPU in time (a busy machine): \
+             a larger --buffer-size helps"
+        };
         self.told = dropped;
+        self.waits = queue_waits;
         self.at = Some(Instant::now());
-        Ok(())
+        Some(format!(
+            "rpcscope: {iface}: the kernel dropped {dropped} of {} packets so far ({why})",
+            c.received
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(received: u64, dropped: u64) -> CaptureCounts {
+        CaptureCounts {
+            received,
+            dropped,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn drop_lines_say_who_fell_behind_and_are_rate_limited() {
+        let mut d = DropWarnings::default();
+        assert_eq!(d.update("lo", &counts(100, 0), 0), None, "no drop, no line");
+        let line = d.update("lo", &counts(200, 5), 0).unwrap();
+        assert!(
+            line.starts_with("rpcscope: lo: the kernel dropped 5 of 200 packets so far"),
+            "{line}"
+        );
+        assert!(line.contains("capture thread did not get a CPU"), "{line}");
+        // More drops within the rate limit: no line.
+        assert_eq!(d.update("lo", &counts(300, 9), 3), None);
+        // Past it, with queue waits since the last line: the decoder.
+        d.at = Instant::now().checked_sub(Duration::from_secs(LIVE_DROP_WARN_SECS + 1));
+        let line = d.update("lo", &counts(400, 12), 3).unwrap();
+        assert!(line.contains("dropped 12 of 400"), "{line}");
+        assert!(line.contains("the decoder fell behind"), "{line}");
+        // Drops stopped growing: quiet.
+        d.at = None;
+        assert_eq!(d.update("lo", &counts(500, 12), 3), None);
     }
 }

@@ -35,7 +35,7 @@
 //! not make (poll, getsockopt on the capture socket, futex, nanosleep).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -110,8 +110,11 @@ impl Batch {
 pub enum Feed {
     /// Frames; give the batch back with [`LiveFeed::recycle`] once decoded.
     Frames(Batch),
-    /// The kernel's counts so far.
-    Counts(CaptureCounts),
+    /// The kernel's counts so far, and how many times so far the capture
+    /// thread found the batch queue full and waited for the decoder (while
+    /// it waits, the kernel ring fills: drops with no such wait mean the
+    /// capture thread itself did not get the CPU in time).
+    Counts(CaptureCounts, u64),
     /// The capture failed (e.g. the interface went away); nothing follows.
     Failed(LiveError),
 }
@@ -224,6 +227,7 @@ fn capture_loop(
     let mut first_at = Instant::now();
     let mut counts_at = Instant::now();
     let mut last_counts = CaptureCounts::default();
+    let mut queue_waits = 0u64;
     while !quit.load(Ordering::Relaxed) {
         let send_now = match cap.next_frame() {
             Ok(Some(f)) => {
@@ -250,7 +254,15 @@ fn capture_loop(
         };
         if send_now {
             let full = std::mem::replace(&mut batch, fresh(spares));
-            if tx.send(Feed::Frames(full)).is_err() {
+            let sent = match tx.try_send(Feed::Frames(full)) {
+                Ok(()) => true,
+                Err(TrySendError::Full(f)) => {
+                    queue_waits += 1;
+                    tx.send(f).is_ok()
+                }
+                Err(TrySendError::Disconnected(_)) => false,
+            };
+            if !sent {
                 break;
             }
         }
@@ -259,7 +271,7 @@ fn capture_loop(
             if let Ok(c) = cap.counts() {
                 if c != last_counts {
                     last_counts = c;
-                    if tx.send(Feed::Counts(c)).is_err() {
+                    if tx.send(Feed::Counts(c, queue_waits)).is_err() {
                         break;
                     }
                 }
