@@ -83,7 +83,9 @@ struct Pending {
 }
 
 struct Answered {
-    call: CallRec,
+    /// Boxed, as pending calls: the table churns at its cap (one insert and
+    /// one eviction per reply), and small buckets keep that cheap.
+    call: Box<CallRec>,
 }
 
 /// Counts of what the tracker reported. Serialized (flattened) into the JSON
@@ -123,7 +125,9 @@ impl TrackStats {
 
 /// The XID matcher. See the module docs.
 pub struct Tracker {
-    pending: AgedMap<CallKey, Pending>,
+    /// Boxed: the table's buckets stay small (a call's record is ~600
+    /// bytes), so probing, growing and evicting move pointers, not records.
+    pending: AgedMap<CallKey, Box<Pending>>,
     answered: AgedMap<CallKey, Answered>,
     /// Server endpoints (transport, endpoint) known to speak RPC.
     rpc_servers: AgedMap<(Transport, Endpoint), ()>,
@@ -234,7 +238,7 @@ impl Tracker {
         };
         let (body, sealed) = self.bodies.unwrap(call.auth.as_ref(), body, BodyPart::Args);
         let seen = self.bodies.on_call(&call, body.as_ref(), via, anomalies);
-        let mut pending = Pending {
+        let mut pending = Box::new(Pending {
             call,
             retransmits: RetransmitFrames::default(),
             after_answer: false,
@@ -244,11 +248,11 @@ impl Tracker {
             extra: seen.extra,
             marks: seen.marks,
             sealed,
-        };
+        });
         if let Some(a) = self.answered.remove(&key) {
             // Same XID again after the reply: a retransmission whose reply
             // was lost on the way to the client. Keep the original call.
-            pending.call = a.call;
+            pending.call = *a.call;
             pending.retransmits.push(call.meta.frame);
             pending.after_answer = true;
             self.stats.retransmissions += 1;
@@ -279,7 +283,7 @@ impl Tracker {
         });
         if let Some((k, old)) = self.pending.insert(key, pending, call.meta.ts) {
             anomalies.add(Anomaly::PendingCallEvicted);
-            self.report_unmatched(k, old, out);
+            self.report_unmatched(k, *old, out);
         }
     }
 
@@ -311,6 +315,7 @@ impl Tracker {
             ts: reply.meta.ts,
         };
         if let Some(p) = self.pending.remove(&key) {
+            let p = *p;
             if p.after_answer {
                 self.stats.duplicate_replies += 1;
             } else {
@@ -354,10 +359,13 @@ impl Tracker {
                 ts: reply.meta.ts,
                 exchange: ex,
             });
-            if let Some((_, _)) =
-                self.answered
-                    .insert(key, Answered { call: p.call }, reply.meta.ts)
-            {
+            if let Some((_, _)) = self.answered.insert(
+                key,
+                Answered {
+                    call: Box::new(p.call),
+                },
+                reply.meta.ts,
+            ) {
                 // Forgetting an old answered call only weakens duplicate
                 // detection; it loses no record.
             }
@@ -365,7 +373,7 @@ impl Tracker {
         }
         if let Some(a) = self.answered.get(&key) {
             self.stats.duplicate_replies += 1;
-            let call = a.call;
+            let call = *a.call;
             let (body, sealed) = self
                 .bodies
                 .unwrap(call.auth.as_ref(), body, BodyPart::Result);
@@ -428,7 +436,7 @@ impl Tracker {
                 .saturating_sub(self.call_timeout_ns.min(i64::MAX as u64) as i64),
         );
         while let Some((k, p)) = self.pending.pop_older_than(deadline) {
-            self.report_unmatched(k, p, out);
+            self.report_unmatched(k, *p, out);
         }
         let deadline = Timestamp(
             now.0
@@ -440,7 +448,7 @@ impl Tracker {
     /// End of input: every pending call is reported as unmatched, oldest first.
     pub fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
         while let Some((k, p)) = self.pending.pop_oldest() {
-            self.report_unmatched(k, p, out);
+            self.report_unmatched(k, *p, out);
         }
     }
 
