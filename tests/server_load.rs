@@ -253,9 +253,11 @@ fn bystanders_are_served_through_a_connection_flood_and_nothing_leaks() {
     assert!(c_max <= UDP_MAX, "UDP bystander: {c_max:?}");
     // Caps: at most 256 connection threads beside the server's own, one
     // descriptor each; plus those replaced whose threads are still exiting
-    // (a few on an idle machine, a few dozen when the machine is loaded).
+    // (a few on an idle machine; 59 were seen on a loaded 2-core CI run,
+    // and 40 failed there). The slack stays far below what a missing cap
+    // gives: the crowd alone is 1,400 connections.
     let cap = 256;
-    let exiting = 40;
+    let exiting = 128;
     assert!(threads <= base.0 + cap + exiting, "{threads} threads");
     assert!(fds <= base.1 + cap + exiting, "{fds} descriptors");
     assert!(rss <= SERVER_RSS_KIB, "{rss} KiB");
