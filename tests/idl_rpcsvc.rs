@@ -353,9 +353,11 @@ fn yp_key_prot_and_friends() {
 fn rpcgen_accepts(text: &str, tag: usize) -> Option<bool> {
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
-    let dir = std::env::temp_dir().join(format!("rpcscope-idl-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(format!("case{tag}.x"));
+    // One file per case straight in the temporary directory: no shared
+    // directory that one case removes while another creates it (a CI run
+    // failed with EEXIST that way).
+    let file =
+        std::env::temp_dir().join(format!("rpcscope-idl-{}-case{tag}.x", std::process::id()));
     std::fs::write(&file, text).unwrap();
     let mut child = match Command::new("rpcgen")
         .args(["-N", "-h"])
@@ -380,7 +382,6 @@ fn rpcgen_accepts(text: &str, tag: usize) -> Option<bool> {
         std::thread::sleep(Duration::from_millis(5));
     };
     let _ = std::fs::remove_file(&file);
-    let _ = std::fs::remove_dir(&dir); // when no other case is using it
     Some(ok)
 }
 
