@@ -405,6 +405,15 @@ pub enum ExchangeKind {
     Orphan,
 }
 
+impl ExchangeKind {
+    /// The exchange is reported for the last time (complete, unmatched or
+    /// orphan): what JSON, exports and statistics count; a call just seen
+    /// or retransmitted is reported again later.
+    pub fn is_final(self) -> bool {
+        !matches!(self, ExchangeKind::CallSeen | ExchangeKind::Retransmitted)
+    }
+}
+
 /// One event out of the pipeline. Its bodies may borrow the pipeline's
 /// buffers: see [`Event::into_owned`].
 #[derive(Debug, Clone, PartialEq, Eq)]

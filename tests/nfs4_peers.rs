@@ -40,28 +40,10 @@ fn compounds(name: &str) -> Vec<Value> {
 /// `(operation, status)` of each result, SEQUENCE left out (the client
 /// reports the operations it asked for).
 fn results(e: &Value) -> Vec<(String, String)> {
-    e["result"]["resarray"]
-        .as_array()
+    common::nfs4::op_results(e)
         .into_iter()
-        .flatten()
-        .filter(|r| r["resop"] != "OP_SEQUENCE")
-        .map(|r| {
-            let op = r["resop"].as_str().unwrap().trim_start_matches("OP_");
-            let (_, arm) = r
-                .as_object()
-                .unwrap()
-                .iter()
-                .find(|(k, _)| *k != "resop")
-                .unwrap();
-            let status = arm
-                .as_object()
-                .and_then(|a| {
-                    a.iter()
-                        .find(|(k, v)| k.ends_with("status") && v.is_string())
-                })
-                .map_or("", |(_, v)| v.as_str().unwrap());
-            (op.to_string(), status.to_string())
-        })
+        .filter(|(op, _)| op != "OP_SEQUENCE")
+        .map(|(op, status)| (op.trim_start_matches("OP_").to_string(), status))
         .collect()
 }
 

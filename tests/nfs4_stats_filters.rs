@@ -5,6 +5,8 @@
 //! status, `--procedure NAME` selects compounds by main operation and `--op`
 //! compounds holding an operation.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
@@ -59,27 +61,7 @@ fn stats(name: &str, ops: bool) -> Vec<Value> {
 
 /// `(operation, status)` of each result of an exchange.
 fn results(e: &Value) -> Vec<(String, String)> {
-    e["result"]["resarray"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|r| {
-            let (_, arm) = r
-                .as_object()
-                .unwrap()
-                .iter()
-                .find(|(k, _)| *k != "resop")
-                .unwrap();
-            let status = arm
-                .as_object()
-                .and_then(|a| {
-                    a.iter()
-                        .find(|(k, v)| k.ends_with("status") && v.is_string())
-                })
-                .map_or("", |(_, v)| v.as_str().unwrap());
-            (r["resop"].as_str().unwrap().to_string(), status.to_string())
-        })
-        .collect()
+    common::nfs4::op_results(e)
 }
 
 #[derive(Debug, Default, PartialEq)]

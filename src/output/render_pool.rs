@@ -38,7 +38,7 @@ use super::bodies::BodyView;
 use super::jsonl::JsonLinesSink;
 use super::{CaptureCounts, Sink};
 use crate::anomaly::AnomalyRecord;
-use crate::event::{Event, ExchangeKind};
+use crate::event::Event;
 use crate::limits::{
     RENDER_CHUNK_BYTES, RENDER_CHUNK_EVENTS, RENDER_COPY_MAX_BYTES, RENDER_MAX_CHUNKS,
 };
@@ -228,28 +228,25 @@ impl<W: Write> Sink for PooledJsonSink<W> {
     }
 
     fn event(&mut self, ev: &Event) -> io::Result<()> {
-        match ev.kind {
-            // As JsonLinesSink: only finished exchanges are written.
-            ExchangeKind::CallSeen | ExchangeKind::Retransmitted => Ok(()),
-            ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
-                let ex = &ev.exchange;
-                let bytes = ex.call_body.as_ref().map_or(0, |b| b.data.len())
-                    + ex.reply_body.as_ref().map_or(0, |b| b.data.len());
-                if bytes > RENDER_COPY_MAX_BYTES {
-                    // Copying a READ's data costs more than rendering it
-                    // (bulk data is skipped, not written): render here, at
-                    // its place in the chunk.
-                    self.local.out_mut().clear();
-                    self.local.event(ev)?;
-                    let line = std::mem::take(self.local.out_mut());
-                    self.events += 1;
-                    return self.push(Item::Bytes(line));
-                }
-                self.body_bytes += bytes;
-                self.events += 1;
-                self.push(Item::Event(Box::new(ev.clone().into_owned())))
-            }
+        // As JsonLinesSink: only finished exchanges are written.
+        if !ev.kind.is_final() {
+            return Ok(());
         }
+        let ex = &ev.exchange;
+        let bytes = ex.call_body.as_ref().map_or(0, |b| b.data.len())
+            + ex.reply_body.as_ref().map_or(0, |b| b.data.len());
+        self.events += 1;
+        if bytes > RENDER_COPY_MAX_BYTES {
+            // Copying a READ's data costs more than rendering it (bulk data
+            // is skipped, not written): render here, at its place in the
+            // chunk.
+            self.local.out_mut().clear();
+            self.local.event(ev)?;
+            let line = std::mem::take(self.local.out_mut());
+            return self.push(Item::Bytes(line));
+        }
+        self.body_bytes += bytes;
+        self.push(Item::Event(Box::new(ev.clone().into_owned())))
     }
 
     fn anomaly(&mut self, a: &AnomalyRecord) -> io::Result<()> {
@@ -291,6 +288,7 @@ impl<W: Write> Drop for PooledJsonSink<W> {
 mod tests {
     use super::*;
     use crate::capture::{Frame, LinkType, Timestamp};
+    use crate::event::ExchangeKind;
     use crate::limits::Limits;
     use crate::pipeline::Pipeline;
 

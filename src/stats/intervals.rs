@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 
 use super::table::{counts, Stats, StatsKey};
 use crate::capture::Timestamp;
-use crate::event::{Event, ExchangeKind};
+use crate::event::Event;
 
 /// See the module docs.
 #[derive(Debug, Clone)]
@@ -100,11 +100,7 @@ impl Intervals {
     pub fn add(&mut self, ev: &Event) {
         let ex = &ev.exchange;
         let counted = counts(ev)
-            || (!matches!(
-                ev.kind,
-                ExchangeKind::CallSeen | ExchangeKind::Retransmitted
-            ) && ex.duplicate_reply
-                && ex.retransmit_frames.count > 0);
+            || (ev.kind.is_final() && ex.duplicate_reply && ex.retransmit_frames.count > 0);
         if !counted {
             return;
         }
@@ -172,7 +168,7 @@ impl Intervals {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::event::{CallRec, Exchange, MsgMeta, ReplyRec, ReplyStatus};
+    use crate::event::{CallRec, Exchange, ExchangeKind, MsgMeta, ReplyRec, ReplyStatus};
     use crate::net::{Endpoint, Transport};
     use crate::rpc::AcceptBody;
     use crate::stats::GroupBy;

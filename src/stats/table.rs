@@ -39,7 +39,7 @@ use std::sync::Arc;
 
 use super::latency::Latency;
 use super::names;
-use crate::event::{Event, Exchange, ExchangeKind};
+use crate::event::{Event, Exchange};
 use crate::net::{Endpoint, Transport};
 use crate::programs::nfs4::Compound;
 use crate::programs::registry::Registry;
@@ -195,12 +195,7 @@ impl StatsRow {
 /// duplicate reply), unmatched calls and orphan replies; see the module
 /// docs.
 pub fn counts(ev: &Event<'_>) -> bool {
-    match ev.kind {
-        ExchangeKind::CallSeen | ExchangeKind::Retransmitted => false,
-        ExchangeKind::Complete | ExchangeKind::Unmatched | ExchangeKind::Orphan => {
-            !ev.exchange.duplicate_reply
-        }
-    }
+    ev.kind.is_final() && !ev.exchange.duplicate_reply
 }
 
 /// Aggregates exchanges; see the module docs.
@@ -325,10 +320,7 @@ impl Stats {
         if !counts(ev) {
             // The call was answered before and counted with its exchange:
             // only its repeats since then are new call messages.
-            let final_ = !matches!(
-                ev.kind,
-                ExchangeKind::CallSeen | ExchangeKind::Retransmitted
-            );
+            let final_ = ev.kind.is_final();
             let n = u64::from(ex.retransmit_frames.count);
             if final_ && ex.duplicate_reply && n > 0 {
                 self.row(ex, None).retransmissions += n;
@@ -490,6 +482,7 @@ pub(crate) fn count(errors: &mut BTreeMap<String, u64>, name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::ExchangeKind;
     use crate::rpc::AcceptBody;
     use crate::stats::intervals::tests::ev;
 

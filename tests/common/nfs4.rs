@@ -168,3 +168,30 @@ impl Conn {
         self.seq[i] = self.seq[i].wrapping_add(rec.len() as u32);
     }
 }
+
+/// `(resop, status)` of each result of a decoded NFSv4 compound (the
+/// exchange's JSON `result.resarray`): the status is the first string member
+/// named `*status` of the operation's result arm, "" where it has none.
+pub fn op_results(e: &serde_json::Value) -> Vec<(String, String)> {
+    e["result"]["resarray"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let (_, arm) = r
+                .as_object()
+                .unwrap()
+                .iter()
+                .find(|(k, _)| *k != "resop")
+                .unwrap();
+            let status = arm
+                .as_object()
+                .and_then(|a| {
+                    a.iter()
+                        .find(|(k, v)| k.ends_with("status") && v.is_string())
+                })
+                .map_or("", |(_, v)| v.as_str().unwrap());
+            (r["resop"].as_str().unwrap().to_string(), status.to_string())
+        })
+        .collect()
+}
