@@ -125,7 +125,7 @@ impl Intervals {
             self.used_rows += 1;
         }
         (self.lo, self.hi) = (lo, hi);
-        let room = self.max_rows - self.used_rows;
+        let room = self.max_rows.saturating_sub(self.used_rows);
         let t = self.tables.get_mut(&i).expect("inserted above");
         let before = Self::cost(t);
         // New keys while there is room; then the table's overflow row
