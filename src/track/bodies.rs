@@ -486,7 +486,9 @@ impl BodyState {
             shape,
             &w,
         )));
-        if self.mode != BodyMode::Full {
+        // Only a GETFH that returned a handle, a RENAME or a REMOVE teaches
+        // (see `nfs4::learn`): the call is walked again only for those.
+        if self.mode != BodyMode::Full || !nfs4::may_teach(&w) {
             return;
         }
         if let Some(cb) = call_body {

@@ -39,7 +39,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::paths::Paths;
+use super::paths::{push_component, Paths};
 use crate::limits::{MAX_CB_PROGRAMS, MAX_PATH_DEPTH};
 use crate::programs::nfs4::{op, tier, Op, Walked, CB_PROGRAM};
 use crate::programs::registry::Registry;
@@ -101,23 +101,21 @@ impl<'a> Cur<'a> {
 
     /// The path, when the base's is known.
     fn path(&self, paths: &mut Paths) -> Option<String> {
-        let mut s = match self.base {
+        let mut s = String::new();
+        match self.base {
             Base::Unknown => return None,
-            Base::Root => String::from("/"),
-            Base::Fh(h) => paths.path(h)?.to_string(),
-        };
+            Base::Root => s.push('/'),
+            Base::Fh(h) => {
+                if !paths.write_path(h, &mut s) {
+                    return None;
+                }
+            }
+        }
         for n in &self.names {
-            push_name(&mut s, n);
+            push_component(&mut s, n);
         }
         Some(s)
     }
-}
-
-fn push_name(s: &mut String, name: &[u8]) {
-    if !s.ends_with('/') {
-        s.push('/');
-    }
-    s.push_str(&String::from_utf8_lossy(name));
 }
 
 /// True for an operation that makes its first name the current
@@ -170,7 +168,7 @@ pub(super) fn call_path(
     let path = match target.op {
         op::RENAME => target.names[0].and_then(|n| {
             let mut p = saved.path(paths)?;
-            push_name(&mut p, n);
+            push_component(&mut p, n);
             Some(p)
         }),
         op::LOOKUP | op::CREATE | op::OPEN | op::REMOVE | op::LINK | op::SECINFO
@@ -178,7 +176,7 @@ pub(super) fn call_path(
         {
             target.names[0].and_then(|n| {
                 let mut p = cur.path(paths)?;
-                push_name(&mut p, n);
+                push_component(&mut p, n);
                 Some(p)
             })
         }
@@ -192,6 +190,17 @@ pub(super) fn call_path(
 /// What a compound's reply teaches the path table, read with its call
 /// (see the module docs). Operations after the first that failed, or
 /// without a result, teach nothing.
+/// Whether [`learn`] can change the path table for this reply: only its
+/// GETFH results that carry a handle, RENAMEs and REMOVEs do (the call's
+/// operations are the reply's, up to where the reply stops).
+pub(super) fn may_teach(reply: &Walked<'_>) -> bool {
+    reply.ops.iter().any(|r| match r.op {
+        op::GETFH => r.fh.is_some(),
+        op::RENAME | op::REMOVE => true,
+        _ => false,
+    })
+}
+
 pub(super) fn learn(paths: &mut Paths, call: &Walked<'_>, reply: &Walked<'_>) {
     let (mut cur, mut saved) = (Cur::unknown(), Cur::unknown());
     for (c, r) in call.ops.iter().zip(&reply.ops) {

@@ -229,3 +229,24 @@ fn callback_numbers_are_learned_in_the_transient_range_within_the_bound() {
     assert_eq!(cb.decode_as(&r, 0x4000_0123, 1), None);
     assert_eq!(cb.decode_as(&r, 0x4000_1000, 1), Some(CB_PROGRAM));
 }
+
+#[test]
+fn only_replies_that_can_teach_are_learned_from() {
+    // Replies that teach (their tests above): a handle returned, a rename.
+    for body in [mount_reply(), lookup_read_reply(), rename_reply()] {
+        assert!(may_teach(&reply(&body)));
+    }
+    // PUTFH, GETATTR (no result body in this fixture) teach nothing, and
+    // neither does a failed LOOKUP (no GETFH result after it): `learn`
+    // leaves the table as it was, so skipping it loses nothing.
+    let plain = ok_results(&[22, 9], &[]);
+    let noent = lookup_noent_reply();
+    for body in [&plain, &noent] {
+        assert!(!may_teach(&reply(body)));
+        let mut paths = Paths::new(100);
+        paths.learn_root(DIR_FH, b"/export/dir");
+        let lookup = lookup_read_call(b"a.txt");
+        learn(&mut paths, &call(&lookup), &reply(body));
+        assert_eq!(paths.len(), 1);
+    }
+}

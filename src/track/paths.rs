@@ -17,6 +17,8 @@ use crate::hash::FastMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use crate::limits::{MAX_FH_BYTES, MAX_NAME_BYTES, MAX_PATH_DEPTH};
 
 /// What a handle is known as.
@@ -46,6 +48,8 @@ pub struct Paths {
     cap: usize,
     tick: u64,
     evicted: u64,
+    /// Reused to build paths (one allocation per path: its `Arc<str>`).
+    buf: String,
 }
 
 impl Paths {
@@ -58,6 +62,7 @@ impl Paths {
             cap: cap.max(1),
             tick: 0,
             evicted: 0,
+            buf: String::new(),
         }
     }
 
@@ -195,45 +200,75 @@ impl Paths {
 
     /// The full path of `fh`, when every ancestor up to a root is known.
     pub fn path(&mut self, fh: &[u8]) -> Option<Arc<str>> {
-        let mut parts: Vec<&[u8]> = Vec::new();
-        let mut cur = fh;
-        let root = loop {
-            if parts.len() > MAX_PATH_DEPTH {
-                return None;
-            }
-            match &self.map.get(cur)?.node {
-                Node::Root(p) => break &p[..],
-                Node::Child { parent, name } => {
-                    parts.push(name);
-                    cur = parent;
+        let mut buf = std::mem::take(&mut self.buf);
+        let path = self.write_path(fh, &mut buf).then(|| Arc::from(buf.as_str()));
+        self.buf = buf;
+        path
+    }
+
+    /// The path of `fh` written into `out` (cleared first), with one
+    /// allocation at most (growing `out`): false, and `out` unspecified,
+    /// when it is not known.
+    pub fn write_path(&mut self, fh: &[u8], out: &mut String) -> bool {
+        out.clear();
+        {
+            let mut parts: SmallVec<[&[u8]; 16]> = SmallVec::new();
+            let mut cur = fh;
+            let root = loop {
+                if parts.len() > MAX_PATH_DEPTH {
+                    return false;
                 }
+                match self.map.get(cur).map(|s| &s.node) {
+                    None => return false,
+                    Some(Node::Root(p)) => break &p[..],
+                    Some(Node::Child { parent, name }) => {
+                        parts.push(name);
+                        cur = parent;
+                    }
+                }
+            };
+            push_lossy(out, root);
+            for name in parts.iter().rev() {
+                push_component(out, name);
             }
-        };
-        let mut s = String::from_utf8_lossy(root).into_owned();
-        for name in parts.iter().rev() {
-            if !s.ends_with('/') {
-                s.push('/');
-            }
-            s.push_str(&String::from_utf8_lossy(name));
         }
         self.tick += 1;
         let tick = self.tick;
         if let Some(slot) = self.map.get_mut(fh) {
             slot.tick = tick;
         }
-        Some(s.into())
+        true
     }
 
     /// The path of `name` in the directory `dir`, when the directory's is known.
     pub fn child_path(&mut self, dir: &[u8], name: &[u8]) -> Option<Arc<str>> {
-        let d = self.path(dir)?;
-        let mut s = String::with_capacity(d.len() + 1 + name.len());
-        s.push_str(&d);
-        if !s.ends_with('/') {
-            s.push('/');
+        let mut buf = std::mem::take(&mut self.buf);
+        let known = self.write_path(dir, &mut buf);
+        let path = known.then(|| {
+            push_component(&mut buf, name);
+            Arc::from(buf.as_str())
+        });
+        self.buf = buf;
+        path
+    }
+}
+
+/// Appends `/` (unless `out` ends with one) and `name`, as lossy UTF-8.
+pub fn push_component(out: &mut String, name: &[u8]) {
+    if !out.ends_with('/') {
+        out.push('/');
+    }
+    push_lossy(out, name);
+}
+
+/// Appends `bytes` as [`String::from_utf8_lossy`] would show them, without
+/// an intermediate string.
+fn push_lossy(out: &mut String, bytes: &[u8]) {
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            out.push(char::REPLACEMENT_CHARACTER);
         }
-        s.push_str(&String::from_utf8_lossy(name));
-        Some(s.into())
     }
 }
 
@@ -348,3 +383,4 @@ mod tests {
         assert_eq!(p.len(), 1);
     }
 }
+

@@ -236,7 +236,7 @@ struct OpVisitor<'r> {
     status_ty: Option<TypeId>,
     field: Named,
     /// Open compounds, innermost last: true for arrays and lists.
-    open: Vec<bool>,
+    open: smallvec::SmallVec<[bool; 32]>,
     /// Arrays and lists open now.
     arrays: u32,
     /// The first list seen is open at this depth; `Some(usize::MAX)` once
@@ -258,7 +258,7 @@ impl<'r> OpVisitor<'r> {
             last_uint: None,
             status_ty: None,
             field: Named::Other,
-            open: Vec::new(),
+            open: smallvec::SmallVec::new(),
             arrays: 0,
             list: None,
             events: 0,

@@ -8,6 +8,11 @@ use super::{
 };
 use crate::programs::schema::{EnumDef, Field, Kind, Schema, Tables, TypeId, UnionDef};
 use crate::rpc::xdr::padded;
+use smallvec::SmallVec;
+
+/// Open compounds kept on the walker's own stack before it spills to the
+/// heap (deeper bodies still walk, up to `WalkLimits::max_depth`).
+const INLINE_DEPTH: usize = 16;
 
 /// The walk itself: see [`super::walk`].
 pub(super) fn run<V: Visitor + ?Sized>(
@@ -21,7 +26,7 @@ pub(super) fn run<V: Visitor + ?Sized>(
         schema,
         tables: schema.tables(),
         cur: Cursor::new(body),
-        stack: Vec::new(),
+        stack: SmallVec::new(),
         mute: None,
         nodes: 0,
         limits: *limits,
@@ -227,7 +232,9 @@ struct Walker<'s, 'a, 'v, V: Visitor + ?Sized> {
     schema: &'s Schema,
     tables: &'s Tables,
     cur: Cursor<'a>,
-    stack: Vec<Frame<'s>>,
+    /// Inline up to [`INLINE_DEPTH`] levels: most bodies are shallower,
+    /// and a walk then allocates nothing (it runs several times per RPC).
+    stack: SmallVec<[Frame<'s>; INLINE_DEPTH]>,
     /// While skipping: `(depth, end_visible)`. Events are counted but not
     /// delivered until a pop brings the stack back to `depth`; then the
     /// popped frame's end event is delivered if `end_visible` (a skip after
