@@ -85,8 +85,8 @@ impl ExchangeJson<'_> {
         o.str("type", self.kind);
         o.str("file", self.file);
         o.str("transport", self.transport);
-        o.display("client", self.client);
-        o.display("server", self.server);
+        o.endpoint("client", self.client);
+        o.endpoint("server", self.server);
         o.u64("xid", self.xid as u64);
         o.opt_u64("call_frame", self.call_frame);
         o.opt_u64("reply_frame", self.reply_frame);

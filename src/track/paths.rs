@@ -201,7 +201,9 @@ impl Paths {
     /// The full path of `fh`, when every ancestor up to a root is known.
     pub fn path(&mut self, fh: &[u8]) -> Option<Arc<str>> {
         let mut buf = std::mem::take(&mut self.buf);
-        let path = self.write_path(fh, &mut buf).then(|| Arc::from(buf.as_str()));
+        let path = self
+            .write_path(fh, &mut buf)
+            .then(|| Arc::from(buf.as_str()));
         self.buf = buf;
         path
     }
@@ -383,4 +385,3 @@ mod tests {
         assert_eq!(p.len(), 1);
     }
 }
-
