@@ -14,8 +14,13 @@
 //! Anomaly records, and exchanges whose bodies are larger than
 //! [`RENDER_COPY_MAX_BYTES`] (a READ's data: copying it would cost more than
 //! rendering, which skips it), are rendered on the decoding thread into the
-//! chunk, at their place among the exchanges; `begin_file` travels in the
-//! chunk too.
+//! chunk, at their place among the exchanges; every chunk starts with the
+//! name of the file it continues (`begin_file`), since any worker may render
+//! it. A worker sends the chunk's events back with its rendering, so they
+//! are freed on the decoding thread that allocated them (glibc's allocator
+//! locks the arena of a block freed by another thread: with every event
+//! freed across threads, `perf` showed that lock's waits and wake-ups at
+//! ~8% of the run).
 //! [`Sink::flush`] sends the chunk being collected, waits for every chunk in
 //! flight and flushes the writer (so `read -` and `live` show what was
 //! decoded when the input pauses); the summary is written after everything.
@@ -59,6 +64,17 @@ struct Job {
     items: Vec<Item>,
 }
 
+/// A rendered chunk (`None`: its worker panicked), with the chunk's items,
+/// sent back to be freed on the decoding thread that allocated them: glibc's
+/// allocator locks the arena of a block freed by another thread, and with
+/// every event freed across threads that lock cost more than the freeing
+/// (docs/performance.md).
+struct Rendered {
+    seq: u64,
+    bytes: Option<Vec<u8>>,
+    items: Vec<Item>,
+}
+
 /// JSON Lines through a render pool. See the module docs.
 pub struct PooledJsonSink<W: Write> {
     out: W,
@@ -78,7 +94,7 @@ pub struct PooledJsonSink<W: Write> {
     in_flight: usize,
     max_in_flight: usize,
     jobs: Option<SyncSender<Job>>,
-    results: Receiver<(u64, Option<Vec<u8>>)>,
+    results: Receiver<Rendered>,
     workers: Vec<JoinHandle<()>>,
 }
 
@@ -94,7 +110,7 @@ impl<W: Write> PooledJsonSink<W> {
         let mut handles = Vec::with_capacity(workers);
         for i in 0..workers {
             let rx = Arc::clone(&job_rx);
-            let tx: Sender<(u64, Option<Vec<u8>>)> = res_tx.clone();
+            let tx: Sender<Rendered> = res_tx.clone();
             let view = bodies.fork();
             let h = std::thread::Builder::new()
                 .name(format!("render-{i}"))
@@ -146,7 +162,8 @@ impl<W: Write> PooledJsonSink<W> {
     /// Blocks until one more rendered chunk comes back, then writes what is
     /// in order.
     fn wait_one(&mut self) -> io::Result<()> {
-        let (seq, bytes) = self.results.recv().map_err(|_| pool_gone())?;
+        let Rendered { seq, bytes, items } = self.results.recv().map_err(|_| pool_gone())?;
+        drop(items);
         self.done.insert(seq, bytes.ok_or_else(pool_gone)?);
         self.write_ready()
     }
@@ -154,7 +171,8 @@ impl<W: Write> PooledJsonSink<W> {
     /// Writes the rendered chunks that are next in order, taking what came
     /// back without blocking.
     fn write_ready(&mut self) -> io::Result<()> {
-        while let Ok((seq, bytes)) = self.results.try_recv() {
+        while let Ok(Rendered { seq, bytes, items }) = self.results.try_recv() {
+            drop(items);
             self.done.insert(seq, bytes.ok_or_else(pool_gone)?);
         }
         while let Some(bytes) = self.done.remove(&self.write_seq) {
@@ -175,6 +193,11 @@ impl<W: Write> PooledJsonSink<W> {
     }
 
     fn push(&mut self, item: Item) -> io::Result<()> {
+        if self.items.is_empty() && !matches!(item, Item::File(_)) {
+            // Every chunk names the file it continues: the worker that
+            // renders it may not be the one that got the file's first chunk.
+            self.items.push(Item::File(Arc::clone(&self.file)));
+        }
         self.items.push(item);
         if self.events >= RENDER_CHUNK_EVENTS || self.body_bytes >= RENDER_CHUNK_BYTES {
             self.send_chunk()?;
@@ -188,11 +211,7 @@ fn pool_gone() -> io::Error {
 }
 
 /// A worker: render each chunk in turn until the sender goes away.
-fn render_loop(
-    jobs: &Mutex<Receiver<Job>>,
-    results: &Sender<(u64, Option<Vec<u8>>)>,
-    view: BodyView,
-) {
+fn render_loop(jobs: &Mutex<Receiver<Job>>, results: &Sender<Rendered>, view: BodyView) {
     let mut sink = JsonLinesSink::new(Vec::with_capacity(64 * 1024), view);
     loop {
         // The lock is held only while taking a job.
@@ -203,18 +222,23 @@ fn render_loop(
         let Ok(job) = job else { return };
         let seq = job.seq;
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            for item in job.items {
+            for item in &job.items {
                 // Writing to a Vec cannot fail.
                 let _ = match item {
-                    Item::File(f) => sink.begin_file(&f),
-                    Item::Event(ev) => sink.event(&ev),
-                    Item::Bytes(b) => sink.out_mut().write_all(&b),
+                    Item::File(f) => sink.begin_file(f),
+                    Item::Event(ev) => sink.event(ev),
+                    Item::Bytes(b) => sink.out_mut().write_all(b),
                 };
             }
             std::mem::replace(sink.out_mut(), Vec::with_capacity(64 * 1024))
         }));
         let failed = rendered.is_err();
-        if results.send((seq, rendered.ok())).is_err() || failed {
+        let back = Rendered {
+            seq,
+            bytes: rendered.ok(),
+            items: job.items,
+        };
+        if results.send(back).is_err() || failed {
             return;
         }
     }
