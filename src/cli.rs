@@ -415,6 +415,12 @@ pub struct StatsArgs {
     /// (1-2-5 per decade), with the buckets of p50, p90 and p99 marked.
     #[arg(long)]
     pub histogram: bool,
+    /// Threads (default: one per core): several files are counted side by
+    /// side, up to N at a time (not with --interval, -c, -w or -f); the
+    /// table is the same for every N.
+    #[arg(short = 'j', long = "jobs", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]

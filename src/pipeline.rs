@@ -65,6 +65,22 @@ impl Summary {
         self.track.merge(p.rpc.tracker.stats());
         self.anomalies.merge(&p.rpc.anomalies);
     }
+
+    /// Adds the totals of other inputs (files decoded on other threads).
+    pub fn merge(&mut self, o: &Summary) {
+        let Summary {
+            files,
+            files_failed,
+            frames,
+            track,
+            anomalies,
+        } = o;
+        self.files += files;
+        self.files_failed += files_failed;
+        self.frames += frames;
+        self.track.merge(track);
+        self.anomalies.merge(anomalies);
+    }
 }
 
 /// Frames in, events out. See the module docs.

@@ -20,6 +20,7 @@ mod progress;
 mod rpc_writer;
 pub mod signals;
 mod source;
+mod stats_files;
 pub mod top;
 
 use std::fmt;
@@ -110,6 +111,13 @@ pub struct ReadOptions {
     pub count: Option<u64>,
     /// `-w`: the frames of the flows of the exchanges that pass the filters.
     pub write: Option<rpc_writer::FileFrameWriter>,
+    /// `-j` of `stats`: several files are counted side by side on up to
+    /// this many threads (0 and 1: one after the other); see
+    /// [`stats_files`].
+    pub jobs: usize,
+    /// Where the reader is in the file, in bytes (a file decoded on another
+    /// thread: the main thread draws its progress bar).
+    pub position: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl ReadOptions {
@@ -183,6 +191,8 @@ fn file_options(
             .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?,
         count: None,
         write: None,
+        jobs: 1,
+        position: None,
     };
     Ok((filter, opts))
 }
@@ -299,6 +309,7 @@ pub fn stats(
     // Paths need every body; the rest of the table only statuses.
     let statuses_only = args.by != Some(crate::cli::By::Path);
     opts.pipeline = config::pipeline_options(&args.bodies, registry, statuses_only);
+    opts.jobs = config::jobs(args.jobs);
     restrict(&args.sandbox, err)?;
     let limits = Limits::default();
     let format = match args.format {
@@ -320,13 +331,22 @@ pub fn stats(
     let mut printer = StatsSink::new(stats, format, out, &mut summary)
         .with_histogram(args.histogram)
         .with_intervals(interval, &limits);
-    let r = read_files_with(
-        &files,
-        &limits,
-        &mut FilteredSink::new(&mut printer as &mut dyn Sink, &filter),
-        err,
-        &mut opts,
-    );
+    let paths: Vec<&Path> = files.iter().map(|f| f.as_ref()).collect();
+    let r = match stats_files::threads(paths.len(), &opts, interval.is_some()) {
+        Some(n) => {
+            match stats_files::read(&paths, n, &limits, &filter, &mut printer, err, &mut opts) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
+                r => r,
+            }
+        }
+        None => read_files_with(
+            &files,
+            &limits,
+            &mut FilteredSink::new(&mut printer as &mut dyn Sink, &filter),
+            err,
+            &mut opts,
+        ),
+    };
     drop(printer);
     err.write_all(&summary)?;
     finish_write(&mut opts, err)?;
@@ -470,9 +490,12 @@ fn read_one(
                     sink.first_frame(frame.ts).map_err(FileError::Output)?;
                 }
                 first = false;
-                if let Some(b) = &bar {
-                    if frame.number % PROGRESS_EVERY == 0 {
+                if frame.number % PROGRESS_EVERY == 0 {
+                    if let Some(b) = &bar {
                         b.set_position(bytes);
+                    }
+                    if let Some(p) = &opts.position {
+                        p.store(bytes, std::sync::atomic::Ordering::Relaxed);
                     }
                 }
                 if let Some(bpf) = &mut opts.bpf {

@@ -156,6 +156,10 @@ pub struct StatsRow {
     pub latency: Latency,
     pub call_bytes: u64,
     pub reply_bytes: u64,
+    /// Exchanges (and retransmissions) counted in the row: what a table
+    /// counts as `overflowed` if the row is merged into the overflow row
+    /// ([`Stats::merge`]).
+    pub touches: u64,
 }
 
 impl StatsRow {
@@ -188,6 +192,7 @@ impl StatsRow {
         self.latency.merge(&o.latency);
         self.call_bytes += o.call_bytes;
         self.reply_bytes += o.reply_bytes;
+        self.touches += o.touches;
     }
 }
 
@@ -206,6 +211,9 @@ pub struct Stats {
     sort: SortKey,
     max_rows: usize,
     rows: crate::hash::FastMap<StatsKey, StatsRow>,
+    /// The keys of `rows` but the overflow row's, in the order they were
+    /// first seen (at most `max_rows`): [`Stats::merge`] replays it.
+    order: Vec<StatsKey>,
     /// One row per operation inside compounds (`--ops`).
     ops: bool,
     /// Exchanges merged into the overflow row because the table was full.
@@ -226,6 +234,7 @@ impl Stats {
             sort: SortKey::default(),
             max_rows: max_rows.max(1),
             rows: crate::hash::map(),
+            order: Vec::new(),
             ops: false,
             overflowed: 0,
         }
@@ -258,6 +267,7 @@ impl Stats {
             sort: self.sort,
             max_rows: self.max_rows,
             rows: crate::hash::map(),
+            order: Vec::new(),
             ops: self.ops,
             overflowed: 0,
         }
@@ -307,11 +317,53 @@ impl Stats {
         if let (Some(op), false) = (operation, self.by == GroupBy::Program) {
             key.operation = op;
         }
-        if !self.rows.contains_key(&key) && self.rows.len() + 1 >= self.max_rows {
-            self.overflowed += 1;
-            key = StatsKey::OVERFLOW;
+        if !self.rows.contains_key(&key) {
+            if self.is_full() {
+                self.overflowed += 1;
+                key = StatsKey::OVERFLOW;
+            } else {
+                self.order.push(key.clone());
+            }
         }
-        self.rows.entry(key).or_default()
+        let row = self.rows.entry(key).or_default();
+        row.touches += 1;
+        row
+    }
+
+    /// No room for a new key: its exchanges go to the overflow row (one
+    /// slot is kept for it).
+    fn is_full(&self) -> bool {
+        self.rows.len() + 1 >= self.max_rows
+    }
+
+    /// Adds the table of a later input (a file decoded on another thread,
+    /// into an [`Stats::empty_like`] table that did not overflow), with the
+    /// result this table would have had if it had counted that input's
+    /// exchanges itself: the rows are taken in the order `other` first saw
+    /// them, so a full table sends the same keys to the overflow row. (A
+    /// table that overflowed cannot be merged exactly: a key it sent to its
+    /// overflow row may have a row here. Count that input here instead.)
+    pub fn merge(&mut self, mut other: Stats) {
+        debug_assert_eq!(other.overflowed, 0, "an overflowed table is merged");
+        for key in std::mem::take(&mut other.order) {
+            let Some(row) = other.rows.remove(&key) else {
+                continue;
+            };
+            let slot = if self.rows.contains_key(&key) {
+                key
+            } else if self.is_full() {
+                self.overflowed += row.touches;
+                StatsKey::OVERFLOW
+            } else {
+                self.order.push(key.clone());
+                key
+            };
+            self.rows.entry(slot).or_default().merge(&row);
+        }
+        if let Some(row) = other.rows.remove(&StatsKey::OVERFLOW) {
+            self.rows.entry(StatsKey::OVERFLOW).or_default().merge(&row);
+        }
+        self.overflowed += other.overflowed;
     }
 
     /// Counts one event (only the final ones count; see the module docs).
@@ -511,6 +563,92 @@ mod tests {
 
     fn procs(s: &Stats) -> Vec<Option<u32>> {
         s.rows().iter().map(|(k, _)| k.procedure).collect()
+    }
+
+    /// What a table shows, row by row, and its overflow count.
+    fn shown(s: &Stats) -> (Vec<String>, u64) {
+        let rows = s
+            .rows()
+            .iter()
+            .map(|(k, r)| {
+                let l = &r.latency;
+                format!(
+                    "{k:?} {} {} {} {} {:?} {} {:?} {:?} {} {}",
+                    r.calls,
+                    r.replies,
+                    r.unanswered,
+                    r.retransmissions,
+                    r.errors,
+                    l.count(),
+                    l.min_mean_max_us(),
+                    l.percentile_us(99.0),
+                    r.call_bytes,
+                    r.reply_bytes
+                )
+            })
+            .collect();
+        (rows, s.overflowed)
+    }
+
+    #[test]
+    fn merged_tables_equal_one_table_fed_everything_even_when_full() {
+        // 60 exchanges over 12 procedures and 3 clients (by client: up to
+        // 36 keys), some failed, some unanswered, in an order where keys
+        // keep appearing.
+        let mut evs = Vec::new();
+        for i in 0..60u32 {
+            let procedure = (i * 7) % 12 + 1;
+            let port = 800 + (i % 3) as u16;
+            let mut e = ev(i as i64 * MS, procedure, port, (i as i64 % 5 + 1) * MS);
+            if i % 11 == 0 {
+                e.kind = ExchangeKind::Unmatched;
+                e.exchange.reply = None;
+            } else if i % 7 == 0 {
+                e.exchange.reply.as_mut().unwrap().status =
+                    crate::event::ReplyStatus::Accepted(AcceptBody::GarbageArgs);
+            }
+            evs.push(e);
+        }
+        for max_rows in [2, 3, 5, 8, 20, 512] {
+            let one = || Stats::new(GroupBy::Client, max_rows);
+            let mut all = one();
+            for e in &evs {
+                all.add(e);
+            }
+            // Split in 1, 2 and 3 parts at several places.
+            for cuts in [
+                vec![],
+                vec![1],
+                vec![17],
+                vec![30],
+                vec![5, 40],
+                vec![20, 21],
+            ] {
+                let mut bounds = vec![0];
+                bounds.extend(&cuts);
+                bounds.push(evs.len());
+                let mut merged = one();
+                for w in bounds.windows(2) {
+                    let mut part = merged.empty_like();
+                    for e in &evs[w[0]..w[1]] {
+                        part.add(e);
+                    }
+                    if part.overflowed == 0 {
+                        merged.merge(part);
+                    } else {
+                        // As the callers do: counted again, here.
+                        for e in &evs[w[0]..w[1]] {
+                            merged.add(e);
+                        }
+                    }
+                }
+                assert_eq!(
+                    shown(&merged),
+                    shown(&all),
+                    "max_rows {max_rows}, cuts {cuts:?}"
+                );
+            }
+        }
     }
 
     #[test]
