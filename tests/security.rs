@@ -67,6 +67,25 @@ fn wait_status(pid: u32, key: &str, want: &str) -> std::collections::BTreeMap<St
     }
 }
 
+/// Each thread of `pid`: its name and nice value (`/proc/PID/task/*/stat`).
+fn thread_nices(pid: u32) -> Vec<(String, i64)> {
+    let mut v = Vec::new();
+    for t in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let Ok(stat) = std::fs::read_to_string(t.unwrap().path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_string();
+        // After "pid (comm)", field 3 (state) comes first; nice is field 19.
+        let nice = stat[close + 1..].split_whitespace().nth(16).unwrap();
+        v.push((name, nice.parse().unwrap()));
+    }
+    v.sort();
+    v
+}
+
 fn captures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("captures")
 }
@@ -440,6 +459,17 @@ fn live_drops_to_the_z_user_and_still_decodes() {
     }
     assert_eq!(st["NoNewPrivs"], "1");
     assert_eq!(st["Seccomp"], "2");
+    // The capture thread was started ahead of ordinary work (raised while
+    // root), the others at the usual priority.
+    let nices = thread_nices(live.id());
+    assert!(
+        nices.contains(&("rpcscope-captur".to_string(), -10)),
+        "{nices:?}"
+    );
+    assert!(
+        nices.iter().all(|(n, v)| *v == 0 || n == "rpcscope-captur"),
+        "{nices:?}"
+    );
     // Still decoding: our client against our server, TCP and UDP.
     for t in ["--tcp", "--udp"] {
         let o = run(

@@ -118,11 +118,19 @@ pub fn live(
         .transpose()?;
     let stop = Stop::install()
         .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
+    // The capture thread runs ahead of ordinary work (LIVE_CAPTURE_NICE):
+    // raised while privileged, inherited by the thread, given up at once
+    // by this one.
+    let raised = crate::sandbox::raise_thread_priority(crate::limits::LIVE_CAPTURE_NICE);
     crate::sandbox::relinquish(&identity).map_err(|e| AppError::Fatal(e.0))?;
     super::restrict(&args.sandbox, err)?;
     // After the sandbox: the thread inherits the filter.
     let feed = LiveFeed::start(cap, &limits)
         .map_err(|e| AppError::Fatal(format!("cannot start the capture thread: {e}")))?;
+    if raised {
+        crate::sandbox::reset_thread_priority()
+            .map_err(|e| AppError::Fatal(format!("cannot lower the priority back: {e}")))?;
+    }
     let run = Run {
         args,
         duration,

@@ -94,6 +94,36 @@ pub fn plan(user: Option<&str>) -> Result<Identity, SandboxError> {
     }
 }
 
+/// Raises the calling thread's scheduling priority to nice `nice` (Linux
+/// keeps a nice value per thread; the threads it starts inherit it), where
+/// the process may (root, or `CAP_SYS_NICE`): call it before [`relinquish`].
+/// False where it may not, or off Linux; nothing changes then.
+pub fn raise_thread_priority(nice: i32) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        rustix::process::setpriority_process(None, nice).is_ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = nice;
+        false
+    }
+}
+
+/// Puts the calling thread back at nice 0 after [`raise_thread_priority`]
+/// (giving priority up needs no privilege; the sandbox allows exactly this
+/// call).
+pub fn reset_thread_priority() -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        rustix::process::setpriority_process(None, 0).map_err(std::io::Error::from)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Ok(())
+    }
+}
+
 /// Become `id` for good and check it (see the module docs).
 pub fn relinquish(id: &Identity) -> Result<(), SandboxError> {
     #[cfg(target_os = "linux")]
