@@ -171,13 +171,13 @@ pub(super) fn read<W: Write, E: Write>(
                 .progress
                 .then(|| progress::file_bar(file.path, &name))
                 .flatten();
-            while !file.thread.is_finished() {
-                if let Some(b) = &bar {
-                    b.set_position(file.position.load(Ordering::Relaxed));
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            // With a bar, look at the thread's position now and then;
+            // without, just wait for it.
             if let Some(b) = bar {
+                while !file.thread.is_finished() {
+                    b.set_position(file.position.load(Ordering::Relaxed));
+                    std::thread::sleep(Duration::from_millis(50));
+                }
                 b.finish_and_clear();
             }
             let counted = file.thread.join().map_err(|_| {
