@@ -35,20 +35,6 @@ fn json(jobs: u32, extra: &[&str], files: &[PathBuf]) -> Vec<u8> {
     out.stdout
 }
 
-fn bundled() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let n = p.file_name().unwrap().to_string_lossy().to_string();
-            n.ends_with(".pcap") || n.ends_with(".pcapng") || n.ends_with(".pcap.gz")
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 /// Counts the exchange lines: the comparison must be over real output.
 fn exchanges(out: &[u8]) -> usize {
     out.split(|b| *b == b'\n')
@@ -58,7 +44,7 @@ fn exchanges(out: &[u8]) -> usize {
 
 #[test]
 fn jobs_give_identical_json_on_the_bundled_captures() {
-    let files = bundled();
+    let files = bundled_captures();
     assert!(files.len() >= 3, "bundled captures: {files:?}");
     let mut total = 0;
     for f in &files {

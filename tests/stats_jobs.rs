@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use common::synth::{call, pcap, reply, timed, udp};
@@ -54,20 +54,6 @@ fn same_for_every_n(args: &[&str], files: &[PathBuf]) -> (String, String, Option
     one
 }
 
-fn bundled() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let n = p.file_name().unwrap().to_string_lossy().to_string();
-            n.ends_with(".pcap") || n.ends_with(".pcapng") || n.ends_with(".pcap.gz")
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 /// The data rows of a text table (header and blank lines left out).
 fn rows(text: &str) -> usize {
     text.lines()
@@ -90,7 +76,7 @@ const OPTIONS: &[&[&str]] = &[
 
 #[test]
 fn jobs_give_the_same_table_on_the_bundled_captures() {
-    let mut files = bundled();
+    let mut files = bundled_captures();
     assert!(files.len() >= 4, "bundled captures: {files:?}");
     // An unreadable file in the middle: reported at its place, the others
     // still counted, exit status 1 either way.

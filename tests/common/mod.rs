@@ -13,6 +13,21 @@ use rpcscope::pipeline::Summary;
 
 pub mod prereq;
 
+/// The capture files bundled in `captures/` (pcap, pcapng, gzip), sorted.
+pub fn bundled_captures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy().to_string();
+            n.ends_with(".pcap") || n.ends_with(".pcapng") || n.ends_with(".pcap.gz")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
 /// True when `CI=true`: tests that need root, tools or `../shared` must
 /// run there, never skip.
 pub fn in_ci() -> bool {
