@@ -413,11 +413,7 @@ pub fn read_files_with(
         let name = path.to_string_lossy();
         match read_one(path, &name, limits, sink, &mut summary, opts) {
             Ok(()) => {}
-            Err(FileError::Input(msg)) => {
-                writeln!(err, "rpcscope: {name}: {msg}")?;
-                summary.files_failed += 1;
-                outcome = Outcome::InputErrors;
-            }
+            Err(FileError::Input(msg)) => outcome = input_failed(err, &name, &msg, &mut summary)?,
             Err(FileError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
                 return Ok(Outcome::OutputClosed)
             }
@@ -432,6 +428,19 @@ pub fn read_files_with(
         Err(e) => Err(e),
         Ok(()) => Ok(outcome),
     }
+}
+
+/// A file that cannot be read (or stopped being readable): one line on
+/// `err`, counted in the summary; the other files are still read.
+fn input_failed(
+    err: &mut dyn Write,
+    name: &str,
+    msg: &str,
+    summary: &mut Summary,
+) -> io::Result<Outcome> {
+    writeln!(err, "rpcscope: {name}: {msg}")?;
+    summary.files_failed += 1;
+    Ok(Outcome::InputErrors)
 }
 
 enum FileError {

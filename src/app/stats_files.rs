@@ -42,6 +42,10 @@ use crate::output::Sink;
 use crate::pipeline::Summary;
 use crate::stats::Stats;
 
+/// How often the progress bar of the file being waited for is moved: often
+/// enough to look alive, rarely enough to cost nothing.
+const BAR_EVERY: Duration = Duration::from_millis(50);
+
 /// How many files are decoded at once, when they are decoded side by side
 /// at all (see the module docs).
 pub(super) fn threads(files: usize, opts: &ReadOptions, interval: bool) -> Option<usize> {
@@ -176,7 +180,7 @@ pub(super) fn read<W: Write, E: Write>(
             if let Some(b) = bar {
                 while !file.thread.is_finished() {
                     b.set_position(file.position.load(Ordering::Relaxed));
-                    std::thread::sleep(Duration::from_millis(50));
+                    std::thread::sleep(BAR_EVERY);
                 }
                 b.finish_and_clear();
             }
@@ -197,9 +201,7 @@ pub(super) fn read<W: Write, E: Write>(
             match r {
                 Ok(()) => {}
                 Err(FileError::Input(msg)) => {
-                    writeln!(err, "rpcscope: {name}: {msg}")?;
-                    summary.files_failed += 1;
-                    outcome = Outcome::InputErrors;
+                    outcome = super::input_failed(err, &name, &msg, &mut summary)?
                 }
                 Err(FileError::Output(e)) => return Err(e),
             }

@@ -187,9 +187,6 @@ pub(super) fn call_path(
     (path.map(Arc::from), fh)
 }
 
-/// What a compound's reply teaches the path table, read with its call
-/// (see the module docs). Operations after the first that failed, or
-/// without a result, teach nothing.
 /// Whether [`learn`] can change the path table for this reply: only its
 /// GETFH results that carry a handle, RENAMEs and REMOVEs do (the call's
 /// operations are the reply's, up to where the reply stops).
@@ -201,6 +198,9 @@ pub(super) fn may_teach(reply: &Walked<'_>) -> bool {
     })
 }
 
+/// What a compound's reply teaches the path table, read with its call
+/// (see the module docs). Operations after the first that failed, or
+/// without a result, teach nothing.
 pub(super) fn learn(paths: &mut Paths, call: &Walked<'_>, reply: &Walked<'_>) {
     let (mut cur, mut saved) = (Cur::unknown(), Cur::unknown());
     for (c, r) in call.ops.iter().zip(&reply.ops) {

@@ -200,10 +200,18 @@ impl Paths {
 
     /// The full path of `fh`, when every ancestor up to a root is known.
     pub fn path(&mut self, fh: &[u8]) -> Option<Arc<str>> {
+        self.build(fh, None)
+    }
+
+    /// The path of `fh` (with `child` below it), built in the reused
+    /// buffer: one allocation, the `Arc<str>`.
+    fn build(&mut self, fh: &[u8], child: Option<&[u8]>) -> Option<Arc<str>> {
         let mut buf = std::mem::take(&mut self.buf);
-        let path = self
-            .write_path(fh, &mut buf)
-            .then(|| Arc::from(buf.as_str()));
+        let known = self.write_path(fh, &mut buf);
+        if let (true, Some(name)) = (known, child) {
+            push_component(&mut buf, name);
+        }
+        let path = known.then(|| Arc::from(buf.as_str()));
         self.buf = buf;
         path
     }
@@ -244,14 +252,7 @@ impl Paths {
 
     /// The path of `name` in the directory `dir`, when the directory's is known.
     pub fn child_path(&mut self, dir: &[u8], name: &[u8]) -> Option<Arc<str>> {
-        let mut buf = std::mem::take(&mut self.buf);
-        let known = self.write_path(dir, &mut buf);
-        let path = known.then(|| {
-            push_component(&mut buf, name);
-            Arc::from(buf.as_str())
-        });
-        self.buf = buf;
-        path
+        self.build(dir, Some(name))
     }
 }
 
