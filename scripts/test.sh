@@ -39,6 +39,16 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     "${sudo_cmd[@]}" apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
 
+# The build (release, with the fuzz targets: ~5 GB under target/ and
+# fuzz/target/) and the flood tests' captures (~300 MB in the temporary
+# directory) need room; say how much there is, so that a full disk is seen
+# before it becomes a confusing test failure.
+free_kb=$(df -Pk . | awk 'NR==2 {print $4}')
+echo "==> disk: $((free_kb / 1024)) MB free here, $(df -Pk "${TMPDIR:-/tmp}" | awk 'NR==2 {print int($4/1024)}') MB in ${TMPDIR:-/tmp}"
+if [ "${free_kb:-0}" -lt $((6 * 1024 * 1024)) ]; then
+    echo "warning: less than 6 GB free; the build and the flood tests may run out of disk" >&2
+fi
+
 if [ "${CI:-}" = true ]; then
     echo "==> CI=true: checking that every test can run (no skips in CI)"
     ./scripts/ci-prereqs.sh

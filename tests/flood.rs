@@ -205,18 +205,35 @@ fn write_every_table(path: &Path) {
     w.into_inner().flush().unwrap();
 }
 
-fn flood_file() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rpcscope-flood-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("flood-200k.pcap");
-    write_flood(&p, 200_000, 20);
-    p
+/// A scratch directory for one test's capture (hundreds of MB), removed
+/// when the test ends, passed or failed, so that failed runs do not fill
+/// the disk; `RPCSCOPE_FLOOD_KEEP=1` keeps it to look at.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("rpcscope-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if std::env::var_os("RPCSCOPE_FLOOD_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        } else {
+            eprintln!("kept {}", self.0.display());
+        }
+    }
 }
 
 /// Regression (issue 11): rpcscope peaked at 395 MB on this flood.
 #[test]
 fn flood_of_200k_flows_stays_within_the_memory_bound() {
-    let file = flood_file();
+    let dir = Scratch::new("flood");
+    let file = dir.0.join("flood-200k.pcap");
+    write_flood(&file, 200_000, 20);
     for args in [
         &["read", "--format", "json"][..],
         &["read"][..],
@@ -238,20 +255,14 @@ fn flood_of_200k_flows_stays_within_the_memory_bound() {
             assert!(err.contains("200000 calls"), "every flow's call: {err}");
         }
     }
-    if std::env::var_os("RPCSCOPE_FLOOD_KEEP").is_none() {
-        let _ = std::fs::remove_dir_all(file.parent().unwrap());
-    } else {
-        eprintln!("kept {}", file.display());
-    }
 }
 
 /// Every table full at once: the worst case the arithmetic in
 /// `src/limits.rs` adds up, measured.
 #[test]
 fn every_table_full_at_once_stays_within_the_memory_bound() {
-    let dir = std::env::temp_dir().join(format!("rpcscope-tables-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("every-table.pcap");
+    let dir = Scratch::new("tables");
+    let file = dir.0.join("every-table.pcap");
     write_every_table(&file);
     for args in [
         &["read", "--format", "json"][..],
@@ -274,10 +285,5 @@ fn every_table_full_at_once_stays_within_the_memory_bound() {
                 assert!(err.contains(evicted), "{evicted} reported: {err}");
             }
         }
-    }
-    if std::env::var_os("RPCSCOPE_FLOOD_KEEP").is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    } else {
-        eprintln!("kept {}", file.display());
     }
 }
