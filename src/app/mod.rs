@@ -16,6 +16,7 @@ pub mod docs;
 mod export;
 #[cfg(feature = "live")]
 pub mod live;
+mod merge;
 mod progress;
 mod rpc_writer;
 pub mod signals;
@@ -118,6 +119,9 @@ pub struct ReadOptions {
     /// Where the reader is in the file, in bytes (a file decoded on another
     /// thread: the main thread draws its progress bar).
     pub position: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// `--merge`: several files are decoded as one capture, their frames
+    /// in time order ([`merge`]).
+    pub merge: bool,
 }
 
 impl ReadOptions {
@@ -128,6 +132,7 @@ impl ReadOptions {
             return Err(AppError::Usage("--count: must be at least 1".into()));
         }
         self.count = a.count;
+        self.merge = a.merge;
         if let Some(path) = &a.write {
             self.write =
                 Some(rpc_writer::FileFrameWriter::create(path, limits).map_err(AppError::Fatal)?);
@@ -193,6 +198,7 @@ fn file_options(
         write: None,
         jobs: 1,
         position: None,
+        merge: false,
     };
     Ok((filter, opts))
 }
@@ -405,7 +411,15 @@ pub fn read_files_with(
 ) -> io::Result<Outcome> {
     let mut summary = Summary::default();
     let mut outcome = Outcome::Ok;
-    for path in files {
+    let merged = opts.merge && files.len() > 1;
+    if merged {
+        match read_merged(files, limits, sink, err, &mut summary, opts) {
+            Ok(o) => outcome = o,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::OutputClosed),
+            Err(e) => return Err(e),
+        }
+    }
+    for path in files.iter().take(if merged { 0 } else { files.len() }) {
         if opts.stop.requested() || opts.count_reached(sink.records()) {
             break;
         }
@@ -467,12 +481,74 @@ fn read_one(
         .progress
         .then(|| progress::file_bar(path, name))
         .flatten();
+    decode(&mut reader, bar, limits, sink, summary, opts)
+}
+
+/// `--merge`: the files decoded as one capture, frames in time order (see
+/// [`merge`]); the inputs that fail are reported on `err` one by one, the
+/// others go on.
+fn read_merged(
+    files: &[impl AsRef<Path>],
+    limits: &Limits,
+    sink: &mut FilteredSink<'_, &mut dyn Sink>,
+    err: &mut dyn Write,
+    summary: &mut Summary,
+    opts: &mut ReadOptions,
+) -> io::Result<Outcome> {
+    let named: Vec<(&Path, String)> = files
+        .iter()
+        .map(|p| (p.as_ref(), p.as_ref().to_string_lossy().into_owned()))
+        .collect();
+    let name = named
+        .iter()
+        .map(|(_, n)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(MERGED_NAME_SEPARATOR);
+    sink.begin_file(&name)?;
+    let (mut merged, unopened) = merge::Merged::open(&named, limits);
+    let mut outcome = Outcome::Ok;
+    for (name, why) in unopened {
+        outcome = input_failed(err, &name, &why, summary)?;
+    }
+    if merged.inputs() == 0 {
+        return Ok(outcome);
+    }
+    let r = decode(&mut merged, None, limits, sink, summary, opts);
+    // One pipeline, but every input opened counts as a file read (as each
+    // would without --merge, those that failed part-way included).
+    summary.files += merged.inputs() as u64 - 1;
+    for (name, why) in merged.take_failed() {
+        outcome = input_failed(err, &name, &why, summary)?;
+    }
+    match r {
+        Ok(()) => Ok(outcome),
+        // What fails the merged input as a whole (a BPF filter that cannot
+        // run on a link type).
+        Err(FileError::Input(why)) => input_failed(err, &name, &why, summary),
+        Err(FileError::Output(e)) => Err(e),
+    }
+}
+
+/// How the names of merged files are joined into the one name their
+/// records carry (`"file":"eth0.pcap+eth1.pcap"`).
+pub const MERGED_NAME_SEPARATOR: &str = "+";
+
+/// Decodes the frames of `reader` into `sink` with one pipeline, whose
+/// counters go to `summary`.
+fn decode(
+    reader: &mut dyn source::Frames,
+    bar: Option<indicatif::ProgressBar>,
+    limits: &Limits,
+    sink: &mut FilteredSink<'_, &mut dyn Sink>,
+    summary: &mut Summary,
+    opts: &mut ReadOptions,
+) -> Result<(), FileError> {
     let mut pipeline = Pipeline::with_options(limits, opts.pipeline.clone());
     let mut out_err: Option<io::Error> = None;
     let mut input_err = None;
     let mut first = true;
     let mut marks = Vec::new();
-    let global_link = reader_format_is_global(reader.format());
+    let global_link = reader.link_is_global();
     let stop = opts.stop.clone();
     loop {
         if stop.requested() {

@@ -202,3 +202,30 @@ impl Source {
         }
     }
 }
+
+/// What the decoding loop reads frames from: one [`Source`], or several
+/// merged in time order ([`super::merge::Merged`]).
+pub trait Frames {
+    /// The next frame (see [`Source::next`]).
+    fn next(&mut self, stop: &Stop, idle: &mut dyn FnMut()) -> Result<Next<'_>, String>;
+    /// Bytes of the input read so far (progress).
+    fn bytes_read(&self) -> u64;
+    /// True when the first frame's link type is that of every frame (pcap,
+    /// snoop, and a stream not yet known to be pcapng): an unsupported one
+    /// fails the input at once.
+    fn link_is_global(&self) -> bool;
+}
+
+impl Frames for Source {
+    fn next(&mut self, stop: &Stop, idle: &mut dyn FnMut()) -> Result<Next<'_>, String> {
+        Source::next(self, stop, idle)
+    }
+
+    fn bytes_read(&self) -> u64 {
+        Source::bytes_read(self)
+    }
+
+    fn link_is_global(&self) -> bool {
+        super::reader_format_is_global(self.format())
+    }
+}

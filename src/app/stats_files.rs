@@ -19,8 +19,8 @@
 //! Used only where the result cannot depend on the order of the files'
 //! exchanges or on another file: not with `--interval` (intervals start at
 //! the first frame of the run), `-c` (stops at the N-th record overall),
-//! `-w` (needs the frames in order) or a BPF filter (compiled once, for one
-//! thread).
+//! `-w` (needs the frames in order), a BPF filter (compiled once, for one
+//! thread) or `--merge` (one pipeline sees every file's frames).
 //!
 //! Bounds: at most N files are decoded at once, each with a pipeline and a
 //! table within the usual caps (docs/performance.md has the measured
@@ -51,7 +51,7 @@ const BAR_EVERY: Duration = Duration::from_millis(50);
 pub(super) fn threads(files: usize, opts: &ReadOptions, interval: bool) -> Option<usize> {
     let n = opts.jobs.min(files);
     let alone = opts.write.is_none() && opts.bpf.is_none() && opts.count.is_none();
-    (n >= 2 && alone && !interval).then_some(n)
+    (n >= 2 && alone && !interval && !opts.merge).then_some(n)
 }
 
 /// A file's table: the statistics sink without its output.
