@@ -449,6 +449,10 @@ pub struct ReportArgs {
         required = true
     )]
     pub output: PathBuf,
+    /// Decode the files as one capture, their frames merged in time order
+    /// (as `read --merge`).
+    #[arg(long)]
+    pub merge: bool,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]

@@ -324,3 +324,43 @@ fn calls_and_the_rest_merge_as_mergecap_merges_them() {
         "merging changed the decode of only {gained} captures"
     );
 }
+
+#[test]
+fn report_merges_as_read_does() {
+    let dir = Scratch::new("report");
+    let whole = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/ganesha-nfs.pcap");
+    let (a, b) = (dir.0.join("a.pcapng"), dir.0.join("b.pcapng"));
+    split_alternating(&frames_of(&whole), &a, &b).unwrap();
+    let (w, a, b) = (
+        whole.to_str().unwrap(),
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    );
+    let (rw, rm) = (dir.0.join("whole.html"), dir.0.join("merged.html"));
+    let (rw, rm) = (rw.to_str().unwrap(), rm.to_str().unwrap());
+    assert!(rpcscope(&["report", w, "-o", rw]).status.success());
+    assert!(rpcscope(&["report", "--merge", a, b, "-o", rm])
+        .status
+        .success());
+    // Named in full in the summary, by base names in the table of calls.
+    let whole_page = std::fs::read_to_string(rw)
+        .unwrap()
+        .replace(w, "INPUT")
+        .replace("ganesha-nfs.pcap", "SHORT");
+    let merged_page = std::fs::read_to_string(rm)
+        .unwrap()
+        .replace(&format!("{a}+{b}"), "INPUT")
+        .replace("a.pcapng+b.pcapng", "SHORT")
+        .replace(
+            r#"<td data-v="2">2</td></tr>"#,
+            r#"<td data-v="1">1</td></tr>"#,
+        );
+    assert!(whole_page.contains(">SHORT<") && merged_page.contains(">SHORT<"));
+    assert_eq!(whole_page.len(), merged_page.len());
+    let differ: Vec<(&str, &str)> = whole_page
+        .lines()
+        .zip(merged_page.lines())
+        .filter(|(x, y)| x != y)
+        .collect();
+    assert!(differ.is_empty(), "{:?}", &differ[..differ.len().min(3)]);
+}

@@ -365,6 +365,7 @@ pub fn report(args: &crate::cli::ReportArgs, err: &mut dyn Write) -> Result<Outc
     let registry = config::registry(&args.bodies)?;
     let (filter, mut opts) = file_options(&args.filter, true, &registry)?;
     opts.pipeline = config::pipeline_options(&args.bodies, registry.clone(), false);
+    opts.merge = args.merge;
     let file = config::create_report(&args.output)?;
     restrict(&args.sandbox, err)?;
     let limits = Limits::default();
@@ -503,7 +504,7 @@ fn read_merged(
         .iter()
         .map(|(_, n)| n.as_str())
         .collect::<Vec<_>>()
-        .join(MERGED_NAME_SEPARATOR);
+        .join(output::MERGED_NAME_SEPARATOR);
     sink.begin_file(&name)?;
     let (mut merged, unopened) = merge::Merged::open(&named, limits);
     let mut outcome = Outcome::Ok;
@@ -528,10 +529,6 @@ fn read_merged(
         Err(FileError::Output(e)) => Err(e),
     }
 }
-
-/// How the names of merged files are joined into the one name their
-/// records carry (`"file":"eth0.pcap+eth1.pcap"`).
-pub const MERGED_NAME_SEPARATOR: &str = "+";
 
 /// Decodes the frames of `reader` into `sink` with one pipeline, whose
 /// counters go to `summary`.

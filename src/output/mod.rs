@@ -29,6 +29,10 @@ use crate::capture::Timestamp;
 use crate::event::Event;
 use crate::pipeline::Summary;
 
+/// How the names of files decoded as one (`--merge`) are joined into the
+/// one name their records carry (`"file":"eth0.pcap+eth1.pcap"`).
+pub const MERGED_NAME_SEPARATOR: &str = "+";
+
 /// A consumer of pipeline events.
 pub trait Sink {
     /// The events that follow come from this input (`-` for stdin).

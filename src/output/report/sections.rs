@@ -413,7 +413,7 @@ fn notable_rows<'n>(
             let mut path = text("path", n.path.as_deref().unwrap_or(""));
             path.class = "path";
             let cells = vec![
-                text("file", n.file.rsplit('/').next().unwrap_or(&n.file)),
+                text("file", &short_name(&n.file)),
                 num("call_frame", frame(n.call_frame)),
                 num("reply_frame", frame(n.reply_frame)),
                 text("time", &Utc::of(n.time).iso8601()),
@@ -503,4 +503,13 @@ pub fn stats_json(out: &mut String, a: &Analysis) {
         "<script type=\"application/json\" id=\"stats-json\">{}</script>",
         html::script_json(String::from_utf8_lossy(&j).trim_end())
     );
+}
+
+/// The base name of an input, for a narrow column; of a merged input
+/// (`dir/a.pcap+dir/b.pcap`), the base name of each file.
+fn short_name(file: &str) -> String {
+    file.split(crate::output::MERGED_NAME_SEPARATOR)
+        .map(|part| part.rsplit('/').next().unwrap_or(part))
+        .collect::<Vec<_>>()
+        .join(crate::output::MERGED_NAME_SEPARATOR)
 }
