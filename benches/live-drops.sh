@@ -46,7 +46,7 @@ wait "${pids[@]}"
 end=$(date +%s.%N)
 # CPU time of live's threads (user+system, clock ticks) while the load ran.
 for t in /proc/"$live"/task/*; do
-    echo "live thread $(cat "$t/comm"): $(awk '{print ($14 + $15) / 100}' "$t/stat") s CPU"
+    echo "live thread $(cat "$t/comm"): $(awk '{print ($14 + $15) / 100}' "$t/stat") s CPU, nice $(awk '{print $19}' "$t/stat")"
 done
 sleep 1
 kill -INT "$live"

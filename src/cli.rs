@@ -512,6 +512,14 @@ pub struct LiveArgs {
     /// bursts. Drops are reported on stderr as they happen.
     #[arg(long, default_value_t = crate::limits::LIVE_BUFFER_BYTES, value_name = "BYTES")]
     pub buffer_size: u32,
+    /// Scheduling priority of live's threads (capture, decoding, rendering),
+    /// as nice(1) counts it: -10 by default, where the process may raise
+    /// it (root or CAP_SYS_NICE), so that a busy machine does not starve
+    /// the decoder into kernel drops; 0 keeps the priority it was started
+    /// with; a positive value yields to other work.
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i32).range(-20..=19))]
+    pub nice: Option<i32>,
     /// Write the frames of flows that carried (matching) RPC to this pcap
     /// file (pcapng when the name ends in .pcapng).
     #[arg(short = 'w', long = "write", value_name = "FILE")]

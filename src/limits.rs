@@ -710,14 +710,19 @@ pub const RATE_SWEEP_INTERVAL_NS: u64 = 100_000_000;
 /// may thus use this much on top of the decoder's bounds above (a smaller
 /// `--buffer-size` trades it for drops under bursts).
 pub const LIVE_BUFFER_BYTES: u32 = 64 * 1024 * 1024;
-/// The nice value of `live`'s capture thread, where the process may raise
-/// it (root, `CAP_SYS_NICE`; the other threads stay at 0). The thread only
-/// copies frames out of the ring (~1 s of CPU per 4 GB of bulk NFS), but
-/// if a busy machine does not run it within the ~50 ms the ring holds at
-/// 1.3 GB/s, the kernel drops packets: with two CPU-bound processes beside
-/// a 4.3 GB copy, 1 run of 2 dropped 4.7% at nice 0 (docs/performance.md).
-/// -10 gets it a CPU ahead of ordinary work without starving the system.
-pub const LIVE_CAPTURE_NICE: i32 = -10;
+/// The nice value of `live`'s threads (capture, decoding, JSON rendering)
+/// by default (`--nice`), where the process may raise it (root,
+/// `CAP_SYS_NICE`). A busy machine that does not run them in time makes
+/// the kernel drop packets: the capture thread must copy frames out of the
+/// ring within the ~50 ms it holds at 1.3 GB/s, and the decoder must keep
+/// the queue behind it from filling. Measured (docs/performance.md): a 4.3
+/// GB NFS copy beside two CPU-bound processes dropped 4.7% with the capture
+/// thread at nice 0; 4 clients x 50,000 NULL calls at full speed dropped
+/// 9-15% with only the capture thread raised and 0 with every thread
+/// raised (the clients then ran 10-20% slower: the price of seeing every
+/// packet). -10 puts live ahead of ordinary work without starving the
+/// system.
+pub const LIVE_NICE: i32 = -10;
 
 /// JSON render pool (`-j N`, [`crate::output::render_pool`]): a chunk of
 /// exchanges handed to a rendering thread closes at this many events. Big

@@ -459,17 +459,14 @@ fn live_drops_to_the_z_user_and_still_decodes() {
     }
     assert_eq!(st["NoNewPrivs"], "1");
     assert_eq!(st["Seccomp"], "2");
-    // The capture thread was started ahead of ordinary work (raised while
-    // root), the others at the usual priority.
+    // Every thread (capture, decoding, rendering) runs ahead of ordinary
+    // work: raised while root, before any of them started (LIVE_NICE).
     let nices = thread_nices(live.id());
     assert!(
-        nices.contains(&("rpcscope-captur".to_string(), -10)),
+        nices.iter().any(|(n, _)| n == "rpcscope-captur") && nices.len() >= 3,
         "{nices:?}"
     );
-    assert!(
-        nices.iter().all(|(n, v)| *v == 0 || n == "rpcscope-captur"),
-        "{nices:?}"
-    );
+    assert!(nices.iter().all(|(_, v)| *v == -10), "{nices:?}");
     // Still decoding: our client against our server, TCP and UDP.
     for t in ["--tcp", "--udp"] {
         let o = run(
@@ -525,9 +522,18 @@ fn live_z_root_keeps_root_and_unknown_user_stops_before_capture() {
     let tmp = std::env::temp_dir().join(format!("rpcscope-zr-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let out = tmp.join("root.json");
-    let mut live = start_live(&["-i", "lo", "--format", "json", "-Z", "root"], &out);
+    let mut live = start_live(
+        &["-i", "lo", "--format", "json", "-Z", "root", "--nice", "5"],
+        &out,
+    );
     let st = wait_status(live.id(), "Seccomp", "2");
     assert_eq!(st["Seccomp"], "2", "{st:?}");
+    // --nice sets every thread's priority.
+    let nices = thread_nices(live.id());
+    assert!(
+        nices.len() >= 3 && nices.iter().all(|(_, v)| *v == 5),
+        "{nices:?}"
+    );
     assert_eq!(st["Uid"], "0 0 0 0");
     assert_ne!(
         st["CapEff"], "0000000000000000",

@@ -118,19 +118,21 @@ pub fn live(
         .transpose()?;
     let stop = Stop::install()
         .map_err(|e| AppError::Fatal(format!("cannot install signal handler: {e}")))?;
-    // The capture thread runs ahead of ordinary work (LIVE_CAPTURE_NICE):
-    // raised while privileged, inherited by the thread, given up at once
-    // by this one.
-    let raised = crate::sandbox::raise_thread_priority(crate::limits::LIVE_CAPTURE_NICE);
+    // Every thread of live runs ahead of ordinary work (`--nice`,
+    // LIVE_NICE): raised while privileged, before any of them starts, so
+    // that each inherits it.
+    let nice = args.nice.unwrap_or(crate::limits::LIVE_NICE);
+    if nice != 0 && !crate::sandbox::raise_thread_priority(nice) && args.nice.is_some() {
+        writeln!(
+            err,
+            "rpcscope: --nice {nice}: not permitted (needs root or CAP_SYS_NICE); capturing at the usual priority"
+        )?;
+    }
     crate::sandbox::relinquish(&identity).map_err(|e| AppError::Fatal(e.0))?;
     super::restrict(&args.sandbox, err)?;
     // After the sandbox: the thread inherits the filter.
     let feed = LiveFeed::start(cap, &limits)
         .map_err(|e| AppError::Fatal(format!("cannot start the capture thread: {e}")))?;
-    if raised {
-        crate::sandbox::reset_thread_priority()
-            .map_err(|e| AppError::Fatal(format!("cannot lower the priority back: {e}")))?;
-    }
     let run = Run {
         args,
         duration,

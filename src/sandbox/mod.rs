@@ -110,20 +110,6 @@ pub fn raise_thread_priority(nice: i32) -> bool {
     }
 }
 
-/// Puts the calling thread back at nice 0 after [`raise_thread_priority`]
-/// (giving priority up needs no privilege; the sandbox allows exactly this
-/// call).
-pub fn reset_thread_priority() -> std::io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        rustix::process::setpriority_process(None, 0).map_err(std::io::Error::from)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        Ok(())
-    }
-}
-
 /// Become `id` for good and check it (see the module docs).
 pub fn relinquish(id: &Identity) -> Result<(), SandboxError> {
     #[cfg(target_os = "linux")]

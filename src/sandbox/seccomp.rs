@@ -196,12 +196,6 @@ fn allowed(export: bool, terminal: bool) -> Vec<Allow> {
             SYS_prctl,
             Args::OneOf(0, &[libc::PR_SET_NAME as u64, libc::PR_GET_NAME as u64])
         ),
-        // The live capture thread was started at a higher priority; the
-        // thread that started it goes back to nice 0, its own, and only that.
-        allow!(
-            SYS_setpriority,
-            Args::AllOf(&[(0, libc::PRIO_PROCESS as u64), (1, 0), (2, 0)])
-        ),
         allow!(SYS_getrandom),
         allow!(SYS_gettid),
         allow!(SYS_getpid),
