@@ -4,10 +4,26 @@ use std::fmt;
 use std::net::IpAddr;
 
 /// An IP address and port. Displays as `addr:port`, IPv6 as `[addr]:port`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Endpoint {
     pub addr: IpAddr,
     pub port: u16,
+}
+
+/// Hashed as one or two words (an IPv4 endpoint packs into 48 bits):
+/// endpoints key every per-packet table (flows, streams, calls), and the
+/// derived hash fed the hasher the address family, the address's length and
+/// its bytes, and the port, one by one.
+impl std::hash::Hash for Endpoint {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        match self.addr {
+            IpAddr::V4(a) => h.write_u64(u64::from(a.to_bits()) << 16 | u64::from(self.port)),
+            IpAddr::V6(a) => {
+                h.write_u128(a.to_bits());
+                h.write_u16(self.port);
+            }
+        }
+    }
 }
 
 impl Endpoint {
