@@ -6,11 +6,12 @@
 mod common;
 
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::synth::call;
+use common::Scratch;
 use rpcscope::capture::{LinkType, PcapWriter, Timestamp};
 use rpcscope::rpc::RecordMark;
 
@@ -203,29 +204,6 @@ fn write_every_table(path: &Path) {
         }
     }
     w.into_inner().flush().unwrap();
-}
-
-/// A scratch directory for one test's capture (hundreds of MB), removed
-/// when the test ends, passed or failed, so that failed runs do not fill
-/// the disk; `RPCSCOPE_FLOOD_KEEP=1` keeps it to look at.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("rpcscope-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if std::env::var_os("RPCSCOPE_FLOOD_KEEP").is_none() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        } else {
-            eprintln!("kept {}", self.0.display());
-        }
-    }
 }
 
 /// Regression (issue 11): rpcscope peaked at 395 MB on this flood.

@@ -12,30 +12,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use common::*;
 use rpcscope::capture::{CaptureReader, LinkType, PcapngWriter, Timestamp};
 use rpcscope::limits::Limits;
-
-/// A scratch directory of this test binary, removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let d = std::env::temp_dir().join(format!("rpcscope-merge-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Scratch(d)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn rpcscope(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rpcscope"))
@@ -155,7 +137,7 @@ fn same_as_whole(args: &[&str], whole: &Path, a: &Path, b: &Path) {
 
 #[test]
 fn two_parts_merge_back_into_the_whole_capture() {
-    let dir = Scratch::new("parts");
+    let dir = Scratch::new("merge-parts");
     let mut checked = 0;
     for whole in bundled_captures() {
         let frames = frames_of(&whole);
@@ -213,7 +195,7 @@ fn two_parts_merge_back_into_the_whole_capture() {
 
 #[test]
 fn merged_input_is_named_after_its_files_and_numbered_in_merged_order() {
-    let dir = Scratch::new("names");
+    let dir = Scratch::new("merge-names");
     let whole = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/rpcbind-rpcinfo.pcap");
     let (a, b) = (dir.0.join("a.pcapng"), dir.0.join("b.pcapng"));
     split_alternating(&frames_of(&whole), &a, &b).unwrap();
@@ -234,7 +216,7 @@ fn merged_input_is_named_after_its_files_and_numbered_in_merged_order() {
 
 #[test]
 fn an_unreadable_input_is_reported_and_the_others_merge() {
-    let dir = Scratch::new("bad");
+    let dir = Scratch::new("merge-bad");
     let whole = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/serve-call.pcap");
     let (a, b) = (dir.0.join("a.pcapng"), dir.0.join("b.pcapng"));
     split_alternating(&frames_of(&whole), &a, &b).unwrap();
@@ -271,7 +253,7 @@ fn calls_and_the_rest_merge_as_mergecap_merges_them() {
     if !common::prereq::tools(&["tshark", "mergecap"]) {
         return;
     }
-    let dir = Scratch::new("mergecap");
+    let dir = Scratch::new("merge-mergecap");
     let mut checked = 0;
     let mut gained = 0;
     for name in public_captures(&shared) {
@@ -327,7 +309,7 @@ fn calls_and_the_rest_merge_as_mergecap_merges_them() {
 
 #[test]
 fn report_merges_as_read_does() {
-    let dir = Scratch::new("report");
+    let dir = Scratch::new("merge-report");
     let whole = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/ganesha-nfs.pcap");
     let (a, b) = (dir.0.join("a.pcapng"), dir.0.join("b.pcapng"));
     split_alternating(&frames_of(&whole), &a, &b).unwrap();

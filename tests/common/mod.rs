@@ -233,6 +233,31 @@ pub const TSHARK_FIELDS: &[&str] = &[
     "rpc.time",
 ];
 
+/// A scratch directory of one test, `rpcscope-NAME-PID` in the temporary
+/// directory, removed when the test ends, passed or failed (captures of
+/// hundreds of MB must not pile up on the disk); `RPCSCOPE_FLOOD_KEEP=1`
+/// keeps it to look at.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let d = std::env::temp_dir().join(format!("rpcscope-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Scratch(d)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if std::env::var_os("RPCSCOPE_FLOOD_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        } else {
+            eprintln!("kept {}", self.0.display());
+        }
+    }
+}
+
 /// Writes `bytes` to a fresh temporary file and returns its path.
 pub fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rpcscope-test-{}", std::process::id()));
