@@ -412,27 +412,29 @@ pub fn read_files_with(
 ) -> io::Result<Outcome> {
     let mut summary = Summary::default();
     let mut outcome = Outcome::Ok;
-    let merged = opts.merge && files.len() > 1;
-    if merged {
+    if opts.merge && files.len() > 1 {
         match read_merged(files, limits, sink, err, &mut summary, opts) {
             Ok(o) => outcome = o,
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::OutputClosed),
             Err(e) => return Err(e),
         }
-    }
-    for path in files.iter().take(if merged { 0 } else { files.len() }) {
-        if opts.stop.requested() || opts.count_reached(sink.records()) {
-            break;
-        }
-        let path = path.as_ref();
-        let name = path.to_string_lossy();
-        match read_one(path, &name, limits, sink, &mut summary, opts) {
-            Ok(()) => {}
-            Err(FileError::Input(msg)) => outcome = input_failed(err, &name, &msg, &mut summary)?,
-            Err(FileError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-                return Ok(Outcome::OutputClosed)
+    } else {
+        for path in files {
+            if opts.stop.requested() || opts.count_reached(sink.records()) {
+                break;
             }
-            Err(FileError::Output(e)) => return Err(e),
+            let path = path.as_ref();
+            let name = path.to_string_lossy();
+            match read_one(path, &name, limits, sink, &mut summary, opts) {
+                Ok(()) => {}
+                Err(FileError::Input(msg)) => {
+                    outcome = input_failed(err, &name, &msg, &mut summary)?
+                }
+                Err(FileError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    return Ok(Outcome::OutputClosed)
+                }
+                Err(FileError::Output(e)) => return Err(e),
+            }
         }
     }
     if let Some(sig) = opts.stop.signal() {
