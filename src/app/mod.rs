@@ -516,7 +516,12 @@ fn read_merged(
     if merged.inputs() == 0 {
         return Ok(outcome);
     }
-    let r = decode(&mut merged, None, limits, sink, summary, opts);
+    let paths: Vec<&Path> = named.iter().map(|(p, _)| *p).collect();
+    let bar = opts
+        .progress
+        .then(|| progress::files_bar(&paths, &format!("{} files merged", paths.len())))
+        .flatten();
+    let r = decode(&mut merged, bar, limits, sink, summary, opts);
     // One pipeline, but every input opened counts as a file read (as each
     // would without --merge, those that failed part-way included).
     summary.files += merged.inputs() as u64 - 1;

@@ -34,14 +34,28 @@ fn short_name(name: &str, max: usize) -> String {
 
 /// A bar for one regular file of at least [`MIN_FILE_SIZE`] bytes.
 pub fn file_bar(path: &Path, name: &str) -> Option<ProgressBar> {
-    if name == "-" {
+    files_bar(&[path], name)
+}
+
+/// A bar for files read together (`--merge`), against their summed size:
+/// none when one of them is not a regular file (standard input), whose
+/// size is not known.
+pub fn files_bar(paths: &[&Path], name: &str) -> Option<ProgressBar> {
+    let mut total = 0u64;
+    for path in paths {
+        if path.as_os_str() == "-" {
+            return None;
+        }
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        total += meta.len();
+    }
+    if total < MIN_FILE_SIZE {
         return None;
     }
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() < MIN_FILE_SIZE {
-        return None;
-    }
-    let bar = ProgressBar::with_draw_target(Some(meta.len()), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     // `wide_bar` takes the terminal's width left by the rest of the line
     // (indicatif measures it at each draw), so the bar never wraps; the
     // name is shortened to keep room for it.
