@@ -524,13 +524,6 @@ pub struct LiveArgs {
     /// file (pcapng when the name ends in .pcapng).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
-    /// Decode several files as one capture, their frames merged in time
-    /// order (a call captured on one interface meets its reply captured on
-    /// another). Frames are numbered in the merged order, a tie goes to the
-    /// file named first, and records name the files joined by `+`. Without
-    /// it, each file is decoded on its own, one after the other.
-    #[arg(long)]
-    pub merge: bool,
     /// Accepted for tcpdump habits: rpcscope never resolves addresses,
     /// ports or names (it always prints numbers).
     #[arg(short = 'n')]

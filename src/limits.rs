@@ -718,7 +718,7 @@ pub const LIVE_BUFFER_BYTES: u32 = 64 * 1024 * 1024;
 /// the queue behind it from filling. Measured (docs/performance.md): a 4.3
 /// GB NFS copy beside two CPU-bound processes dropped 4.7% with the capture
 /// thread at nice 0; 4 clients x 50,000 NULL calls at full speed dropped
-/// 9-15% with only the capture thread raised and 0 with every thread
+/// 9-17% with only the capture thread raised and 0 with every thread
 /// raised (the clients then ran 10-20% slower: the price of seeing every
 /// packet). -10 puts live ahead of ordinary work without starving the
 /// system.

@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::*;
@@ -135,6 +135,18 @@ fn same_as_whole(args: &[&str], whole: &Path, a: &Path, b: &Path) {
     );
 }
 
+/// A bundled capture and its two alternating parts, in a scratch
+/// directory named after the test.
+fn bundled_in_two(test: &str, capture: &str) -> (Scratch, PathBuf, PathBuf, PathBuf) {
+    let dir = Scratch::new(&format!("merge-{test}"));
+    let whole = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures")
+        .join(capture);
+    let (a, b) = (dir.0.join("a.pcapng"), dir.0.join("b.pcapng"));
+    split_alternating(&frames_of(&whole), &a, &b).unwrap();
+    (dir, whole, a, b)
+}
+
 #[test]
 fn two_parts_merge_back_into_the_whole_capture() {
     let dir = Scratch::new("merge-parts");
@@ -195,10 +207,7 @@ fn two_parts_merge_back_into_the_whole_capture() {
 
 #[test]
 fn merged_input_is_named_after_its_files_and_numbered_in_merged_order() {
-    let dir = Scratch::new("merge-names");
-    let whole = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/rpcbind-rpcinfo.pcap");
-    let (a, b) = (dir.0.join("a.pcapng"), dir.0.join("b.pcapng"));
-    split_alternating(&frames_of(&whole), &a, &b).unwrap();
+    let (_dir, whole, a, b) = bundled_in_two("names", "rpcbind-rpcinfo.pcap");
     let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
     let out = rpcscope(&["read", "--format", "json", "--merge", a, b]);
     assert!(out.status.success());
@@ -216,10 +225,7 @@ fn merged_input_is_named_after_its_files_and_numbered_in_merged_order() {
 
 #[test]
 fn an_unreadable_input_is_reported_and_the_others_merge() {
-    let dir = Scratch::new("merge-bad");
-    let whole = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/serve-call.pcap");
-    let (a, b) = (dir.0.join("a.pcapng"), dir.0.join("b.pcapng"));
-    split_alternating(&frames_of(&whole), &a, &b).unwrap();
+    let (dir, _whole, a, b) = bundled_in_two("bad", "serve-call.pcap");
     let junk = dir.0.join("junk.pcap");
     std::fs::write(&junk, b"this is not a capture file at all").unwrap();
     let missing = dir.0.join("missing.pcap");
@@ -309,10 +315,7 @@ fn calls_and_the_rest_merge_as_mergecap_merges_them() {
 
 #[test]
 fn report_merges_as_read_does() {
-    let dir = Scratch::new("merge-report");
-    let whole = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/ganesha-nfs.pcap");
-    let (a, b) = (dir.0.join("a.pcapng"), dir.0.join("b.pcapng"));
-    split_alternating(&frames_of(&whole), &a, &b).unwrap();
+    let (dir, whole, a, b) = bundled_in_two("report", "ganesha-nfs.pcap");
     let (w, a, b) = (
         whole.to_str().unwrap(),
         a.to_str().unwrap(),

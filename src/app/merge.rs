@@ -17,7 +17,8 @@
 //!
 //! Each input holds its next frame in a buffer of its own (a frame borrows
 //! its reader, so the waiting one is copied: one copy per frame, cheap
-//! next to decoding it); the earliest is found by a scan over the inputs,
+//! next to decoding it; each buffer is at most `Limits::max_frame`, the
+//! reader's own bound); the earliest is found by a scan over the inputs,
 //! which is fine for the handful of files a merge is for. An input that
 //! fails (unreadable, corrupt, unsupported link type) is reported once and
 //! the others go on.
@@ -47,9 +48,6 @@ pub struct Merged {
 struct Input {
     name: String,
     source: Source,
-    /// The container has one link type for all its frames (pcap, snoop):
-    /// an unsupported one fails the input at its first frame.
-    global_link: bool,
     first: bool,
     /// The frame waiting to go; `None` once the input has ended or failed.
     held: Option<Held>,
@@ -79,7 +77,6 @@ impl Merged {
             match Source::open(path, limits) {
                 Ok(source) => inputs.push(Input {
                     name: name.clone(),
-                    global_link: super::reader_format_is_global(source.format()),
                     source,
                     first: true,
                     held: None,
@@ -112,9 +109,12 @@ impl Merged {
     fn refill(&mut self, i: usize, stop: &Stop, idle: &mut dyn FnMut()) -> Refill {
         let input = &mut self.inputs[i];
         let mut buf = input.held.take().map(|h| h.data).unwrap_or_default();
+        // A container with one link type for all its frames (pcap, snoop)
+        // fails at its first frame if that type is unknown.
+        let check_link = input.first && input.source.link_is_global();
         match input.source.next(stop, idle) {
             Ok(Next::Frame(f)) => {
-                if input.first && input.global_link && !is_supported_link(f.link) {
+                if check_link && !is_supported_link(f.link) {
                     let why = format!("unsupported link type {}", f.link);
                     self.failed.push((input.name.clone(), why));
                     return Refill::Ready;
