@@ -8,13 +8,14 @@
 #   scripts/ci-prereqs.sh            # exit 0 when all are present, else 1
 #
 # Needs: root and unshare(1) (private network namespaces for live capture and
-# the server tests), ip(8), tshark, rpcbind, rpcinfo, tcpdump, man (man-db), jq, and the public
+# the server tests), ip(8), tshark and mergecap (tests/merge.rs; mergecap comes
+# with tshark, from wireshark-common), rpcbind, rpcinfo, tcpdump, man (man-db), jq, and the public
 # corpus in ../shared (captures/public and refs/public).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in tshark rpcbind rpcinfo tcpdump man jq unshare ip timeout; do
+for tool in tshark mergecap rpcbind rpcinfo tcpdump man jq unshare ip timeout; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool (not on PATH)")
 done
 if [ "$(id -u)" -ne 0 ]; then
