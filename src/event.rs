@@ -359,6 +359,24 @@ impl Exchange<'_> {
         }
     }
 
+    /// A copy of the exchange without its bodies: what is left is copied
+    /// or shared (`Arc`), nothing is allocated.
+    pub fn without_bodies(&self) -> Exchange<'static> {
+        Exchange {
+            transport: self.transport,
+            client: self.client,
+            server: self.server,
+            xid: self.xid,
+            call: self.call,
+            reply: self.reply,
+            retransmit_frames: self.retransmit_frames,
+            duplicate_reply: self.duplicate_reply,
+            call_body: None,
+            reply_body: None,
+            facts: self.facts.clone(),
+        }
+    }
+
     /// Latency from the (first) call to the reply, in nanoseconds.
     pub fn latency_ns(&self) -> Option<u64> {
         Some(self.reply?.meta.ts.nanos_since(self.call?.meta.ts))

@@ -25,15 +25,24 @@
 //! flight and flushes the writer (so `read -` and `live` show what was
 //! decoded when the input pauses); the summary is written after everything.
 //!
+//! When every worker is busy and has a chunk queued, the decoding thread
+//! renders the chunk it closes itself, into its place in the output order,
+//! rather than wait: rendering takes more time than decoding on metadata
+//! traffic (docs/performance.md), so a decoding thread that only waited
+//! would leave its core idle while the workers fall behind.
+//!
 //! Bounds ([`crate::limits`]): a chunk closes at [`RENDER_CHUNK_EVENTS`]
 //! events or [`RENDER_CHUNK_BYTES`] of body bytes, and at most
-//! [`RENDER_MAX_CHUNKS`] chunks are in flight or waiting for their turn;
-//! the decoding thread blocks until the oldest comes back.
+//! [`RENDER_MAX_CHUNKS`] chunks are in flight or waiting for their turn
+//! (at most 2 per worker with the workers, the rest rendered here); the
+//! decoding thread blocks until the oldest comes back.
 //!
 //! A worker that panics while rendering (a bug) says so for its chunk: the
 //! sink then fails with an error instead of waiting forever for the chunk.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::io::{self, Write};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -43,7 +52,7 @@ use super::bodies::BodyView;
 use super::jsonl::JsonLinesSink;
 use super::{CaptureCounts, Sink};
 use crate::anomaly::AnomalyRecord;
-use crate::event::Event;
+use crate::event::{Body, Event, Missing};
 use crate::limits::{
     RENDER_CHUNK_BYTES, RENDER_CHUNK_EVENTS, RENDER_COPY_MAX_BYTES, RENDER_MAX_CHUNKS,
 };
@@ -54,25 +63,102 @@ enum Item {
     /// The input the next events come from.
     File(Arc<str>),
     /// An exchange to render.
-    Event(Box<Event<'static>>),
-    /// Bytes already rendered (an anomaly record).
-    Bytes(Vec<u8>),
+    Event(Detached),
+    /// Bytes already rendered (an anomaly record, an exchange with bulk
+    /// data): where they are in the chunk's arena.
+    Bytes(Range<usize>),
+}
+
+/// An exchange detached from the frames it borrows: the event without its
+/// bodies, whose bytes are copied into the chunk's arena.
+struct Detached {
+    ev: Event<'static>,
+    call: Option<Slot>,
+    reply: Option<Slot>,
+}
+
+/// A body in the arena.
+#[derive(Clone)]
+struct Slot {
+    at: Range<usize>,
+    len: u64,
+    missing: Missing,
+}
+
+impl Slot {
+    /// Copies `body`'s held bytes to the end of `arena`.
+    fn copy(body: &Body<'_>, arena: &mut Vec<u8>) -> Slot {
+        let start = arena.len();
+        arena.extend_from_slice(&body.data);
+        Slot {
+            at: start..arena.len(),
+            len: body.len,
+            missing: body.missing,
+        }
+    }
+
+    fn body<'a>(&self, arena: &'a [u8]) -> Body<'a> {
+        Body {
+            data: Cow::Borrowed(arena.get(self.at.clone()).unwrap_or(&[])),
+            len: self.len,
+            missing: self.missing,
+        }
+    }
+}
+
+impl Detached {
+    fn new(ev: &Event<'_>, arena: &mut Vec<u8>) -> Self {
+        let ex = &ev.exchange;
+        Detached {
+            call: ex.call_body.as_ref().map(|b| Slot::copy(b, arena)),
+            reply: ex.reply_body.as_ref().map(|b| Slot::copy(b, arena)),
+            ev: Event {
+                kind: ev.kind,
+                frame: ev.frame,
+                ts: ev.ts,
+                exchange: ex.without_bodies(),
+            },
+        }
+    }
+
+    /// The event again, its bodies borrowing `arena`.
+    fn event<'a>(&self, arena: &'a [u8]) -> Event<'a> {
+        let mut ev: Event<'a> = self.ev.clone();
+        ev.exchange.call_body = self.call.as_ref().map(|s| s.body(arena));
+        ev.exchange.reply_body = self.reply.as_ref().map(|s| s.body(arena));
+        ev
+    }
+}
+
+/// The items of a chunk and the bytes they refer to. Chunks are reused:
+/// a chunk that comes back is cleared and filled again, so detaching an
+/// exchange allocates nothing once the first chunks have grown.
+#[derive(Default)]
+struct Chunk {
+    items: Vec<Item>,
+    arena: Vec<u8>,
+}
+
+impl Chunk {
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
 }
 
 struct Job {
     seq: u64,
-    items: Vec<Item>,
+    chunk: Chunk,
 }
 
-/// A rendered chunk (`None`: its worker panicked), with the chunk's items,
-/// sent back to be freed on the decoding thread that allocated them: glibc's
-/// allocator locks the arena of a block freed by another thread, and with
-/// every event freed across threads that lock cost more than the freeing
-/// (docs/performance.md).
+/// A rendered chunk (`None`: its worker panicked), with the chunk itself,
+/// sent back to be reused (and what it holds freed) on the decoding thread
+/// that allocated it: glibc's allocator locks the arena of a block freed by
+/// another thread, and with every event freed across threads that lock
+/// cost more than the freeing (docs/performance.md).
 struct Rendered {
     seq: u64,
     bytes: Option<Vec<u8>>,
-    items: Vec<Item>,
+    chunk: Chunk,
 }
 
 /// JSON Lines through a render pool. See the module docs.
@@ -80,19 +166,29 @@ pub struct PooledJsonSink<W: Write> {
     out: W,
     /// Renders anomaly records and the summary on this thread.
     local: JsonLinesSink<Vec<u8>>,
+    /// Renders whole chunks on this thread while the workers are busy.
+    helper: JsonLinesSink<Vec<u8>>,
     file: Arc<str>,
-    items: Vec<Item>,
+    /// The chunk being collected, and its events.
+    chunk: Chunk,
     events: usize,
-    body_bytes: usize,
+    /// Chunks back from rendering, to fill again (at most
+    /// `max_in_flight`).
+    spare: Vec<Chunk>,
     /// The sequence number of the chunk being collected.
     next_seq: u64,
     /// The sequence number of the next chunk to write.
     write_seq: u64,
     /// Rendered chunks waiting for an earlier one.
     done: BTreeMap<u64, Vec<u8>>,
-    /// Chunks sent and not yet written.
+    /// Chunks sent or rendered here and not yet written.
     in_flight: usize,
+    /// Chunks sent to the workers and not yet back.
+    at_workers: usize,
+    /// Bounds of the two: [`RENDER_MAX_CHUNKS`], and 2 per worker (at
+    /// most one less than the total, so this thread can help).
     max_in_flight: usize,
+    max_at_workers: usize,
     jobs: Option<SyncSender<Job>>,
     results: Receiver<Rendered>,
     workers: Vec<JoinHandle<()>>,
@@ -103,8 +199,9 @@ impl<W: Write> PooledJsonSink<W> {
     /// [`BodyView::fork`] of `bodies`.
     pub fn new(out: W, bodies: BodyView, workers: usize) -> io::Result<Self> {
         let workers = workers.max(1);
-        let max_in_flight = (2 * workers).clamp(2, RENDER_MAX_CHUNKS);
-        let (jobs, job_rx) = mpsc::sync_channel::<Job>(max_in_flight);
+        let max_in_flight = RENDER_MAX_CHUNKS.max(2);
+        let max_at_workers = (2 * workers).min(max_in_flight - 1);
+        let (jobs, job_rx) = mpsc::sync_channel::<Job>(max_at_workers);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (res_tx, results) = mpsc::channel();
         let mut handles = Vec::with_capacity(workers);
@@ -119,40 +216,55 @@ impl<W: Write> PooledJsonSink<W> {
         }
         Ok(PooledJsonSink {
             out,
+            helper: JsonLinesSink::new(Vec::new(), bodies.fork()),
             local: JsonLinesSink::new(Vec::new(), bodies),
             file: Arc::from(""),
-            items: Vec::with_capacity(RENDER_CHUNK_EVENTS + 8),
+            chunk: Chunk::default(),
             events: 0,
-            body_bytes: 0,
+            spare: Vec::new(),
             next_seq: 0,
             write_seq: 0,
             done: BTreeMap::new(),
             in_flight: 0,
+            at_workers: 0,
             max_in_flight,
+            max_at_workers,
             jobs: Some(jobs),
             results,
             workers: handles,
         })
     }
 
-    /// Sends the chunk being collected (if any) to the pool.
+    /// Sends the chunk being collected (if any) to the pool, or renders it
+    /// here when every worker is busy.
     fn send_chunk(&mut self) -> io::Result<()> {
-        if self.items.is_empty() {
+        if self.chunk.is_empty() {
             return Ok(());
         }
-        while self.in_flight >= self.max_in_flight {
+        self.write_ready()?;
+        // Only chunks at the workers can be waited for: the others are
+        // written as soon as the ones before them are.
+        while self.in_flight >= self.max_in_flight && self.at_workers > 0 {
             self.wait_one()?;
         }
-        let items = std::mem::replace(&mut self.items, Vec::with_capacity(RENDER_CHUNK_EVENTS + 8));
-        let job = Job {
-            seq: self.next_seq,
-            items,
-        };
+        let next = self.spare.pop().unwrap_or_default();
+        let chunk = std::mem::replace(&mut self.chunk, next);
+        let seq = self.next_seq;
         self.next_seq += 1;
         self.in_flight += 1;
         self.events = 0;
-        self.body_bytes = 0;
-        let sent = self.jobs.as_ref().is_some_and(|j| j.send(job).is_ok());
+        if self.at_workers >= self.max_at_workers {
+            // Every worker has a chunk and one queued: help.
+            let bytes = render_items(&mut self.helper, &chunk);
+            self.done.insert(seq, bytes);
+            self.recycle(chunk);
+            return self.write_ready();
+        }
+        self.at_workers += 1;
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|j| j.send(Job { seq, chunk }).is_ok());
         if !sent {
             return Err(pool_gone());
         }
@@ -162,18 +274,26 @@ impl<W: Write> PooledJsonSink<W> {
     /// Blocks until one more rendered chunk comes back, then writes what is
     /// in order.
     fn wait_one(&mut self) -> io::Result<()> {
-        let Rendered { seq, bytes, items } = self.results.recv().map_err(|_| pool_gone())?;
-        drop(items);
-        self.done.insert(seq, bytes.ok_or_else(pool_gone)?);
+        let back = self.results.recv().map_err(|_| pool_gone())?;
+        self.take_back(back)?;
         self.write_ready()
+    }
+
+    /// A chunk back from a worker: its bytes wait for their turn; the chunk
+    /// is emptied here, to be filled again.
+    fn take_back(&mut self, back: Rendered) -> io::Result<()> {
+        let Rendered { seq, bytes, chunk } = back;
+        self.recycle(chunk);
+        self.at_workers -= 1;
+        self.done.insert(seq, bytes.ok_or_else(pool_gone)?);
+        Ok(())
     }
 
     /// Writes the rendered chunks that are next in order, taking what came
     /// back without blocking.
     fn write_ready(&mut self) -> io::Result<()> {
-        while let Ok(Rendered { seq, bytes, items }) = self.results.try_recv() {
-            drop(items);
-            self.done.insert(seq, bytes.ok_or_else(pool_gone)?);
+        while let Ok(back) = self.results.try_recv() {
+            self.take_back(back)?;
         }
         while let Some(bytes) = self.done.remove(&self.write_seq) {
             self.write_seq += 1;
@@ -186,28 +306,68 @@ impl<W: Write> PooledJsonSink<W> {
     /// Sends what is collected and writes every chunk in flight.
     fn drain(&mut self) -> io::Result<()> {
         self.send_chunk()?;
-        while self.in_flight > 0 {
+        while self.at_workers > 0 {
             self.wait_one()?;
+        }
+        debug_assert_eq!(self.in_flight, 0, "every chunk is written");
+        Ok(())
+    }
+
+    /// Empties a chunk that was rendered and keeps it for reuse.
+    fn recycle(&mut self, mut chunk: Chunk) {
+        if self.spare.len() < self.max_in_flight {
+            chunk.items.clear();
+            chunk.arena.clear();
+            self.spare.push(chunk);
+        }
+    }
+
+    /// Adds an item to the chunk being collected; `make` gets the chunk's
+    /// arena for the bytes the item refers to.
+    fn push(&mut self, make: impl FnOnce(&mut Vec<u8>) -> Item) -> io::Result<()> {
+        let chunk = &mut self.chunk;
+        if chunk.items.is_empty() {
+            // Every chunk names the file it continues: the worker that
+            // renders it may not be the one that got the file's first chunk.
+            chunk.items.push(Item::File(Arc::clone(&self.file)));
+        }
+        let item = make(&mut chunk.arena);
+        chunk.items.push(item);
+        if self.events >= RENDER_CHUNK_EVENTS || chunk.arena.len() >= RENDER_CHUNK_BYTES {
+            self.send_chunk()?;
         }
         Ok(())
     }
 
-    fn push(&mut self, item: Item) -> io::Result<()> {
-        if self.items.is_empty() && !matches!(item, Item::File(_)) {
-            // Every chunk names the file it continues: the worker that
-            // renders it may not be the one that got the file's first chunk.
-            self.items.push(Item::File(Arc::clone(&self.file)));
-        }
-        self.items.push(item);
-        if self.events >= RENDER_CHUNK_EVENTS || self.body_bytes >= RENDER_CHUNK_BYTES {
-            self.send_chunk()?;
-        }
-        Ok(())
+    /// Adds bytes already rendered.
+    fn push_bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.push(|arena| {
+            let start = arena.len();
+            arena.extend_from_slice(bytes);
+            Item::Bytes(start..arena.len())
+        })
     }
 }
 
 fn pool_gone() -> io::Error {
     io::Error::other("a JSON rendering thread stopped (a bug): output is incomplete")
+}
+
+/// Renders a chunk's items with `sink` (a worker's, or the decoding
+/// thread's helper) and returns the bytes.
+fn render_items(sink: &mut JsonLinesSink<Vec<u8>>, chunk: &Chunk) -> Vec<u8> {
+    let arena = &chunk.arena[..];
+    for item in &chunk.items {
+        // Writing to a Vec cannot fail.
+        let _ = match item {
+            Item::File(f) => sink.begin_file(f),
+            Item::Event(d) => sink.event(&d.event(arena)),
+            Item::Bytes(at) => sink
+                .out_mut()
+                .write_all(arena.get(at.clone()).unwrap_or(&[])),
+        };
+    }
+    std::mem::replace(sink.out_mut(), Vec::with_capacity(64 * 1024))
 }
 
 /// A worker: render each chunk in turn until the sender goes away.
@@ -222,21 +382,13 @@ fn render_loop(jobs: &Mutex<Receiver<Job>>, results: &Sender<Rendered>, view: Bo
         let Ok(job) = job else { return };
         let seq = job.seq;
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            for item in &job.items {
-                // Writing to a Vec cannot fail.
-                let _ = match item {
-                    Item::File(f) => sink.begin_file(f),
-                    Item::Event(ev) => sink.event(ev),
-                    Item::Bytes(b) => sink.out_mut().write_all(b),
-                };
-            }
-            std::mem::replace(sink.out_mut(), Vec::with_capacity(64 * 1024))
+            render_items(&mut sink, &job.chunk)
         }));
         let failed = rendered.is_err();
         let back = Rendered {
             seq,
             bytes: rendered.ok(),
-            items: job.items,
+            chunk: job.chunk,
         };
         if results.send(back).is_err() || failed {
             return;
@@ -248,7 +400,9 @@ impl<W: Write> Sink for PooledJsonSink<W> {
     fn begin_file(&mut self, file: &str) -> io::Result<()> {
         self.file = Arc::from(file);
         self.local.begin_file(file)?;
-        self.push(Item::File(Arc::clone(&self.file)))
+        // A chunk's first item is always the file it continues.
+        self.chunk.items.push(Item::File(Arc::clone(&self.file)));
+        Ok(())
     }
 
     fn event(&mut self, ev: &Event) -> io::Result<()> {
@@ -267,17 +421,20 @@ impl<W: Write> Sink for PooledJsonSink<W> {
             self.local.out_mut().clear();
             self.local.event(ev)?;
             let line = std::mem::take(self.local.out_mut());
-            return self.push(Item::Bytes(line));
+            let r = self.push_bytes(&line);
+            *self.local.out_mut() = line;
+            return r;
         }
-        self.body_bytes += bytes;
-        self.push(Item::Event(Box::new(ev.clone().into_owned())))
+        self.push(|arena| Item::Event(Detached::new(ev, arena)))
     }
 
     fn anomaly(&mut self, a: &AnomalyRecord) -> io::Result<()> {
         self.local.out_mut().clear();
         self.local.anomaly(a)?;
         let bytes = std::mem::take(self.local.out_mut());
-        self.push(Item::Bytes(bytes))
+        let r = self.push_bytes(&bytes);
+        *self.local.out_mut() = bytes;
+        r
     }
 
     fn capture_counts(&mut self, c: &CaptureCounts) -> io::Result<()> {
@@ -373,14 +530,19 @@ mod tests {
             run(&frames, link, &mut one);
             let one = std::mem::take(one.out_mut());
             assert!(one.len() > 1000, "{cap}: decoded something");
-            for workers in [1, 2, 3] {
+            // `at_workers`: the workers take at most that many chunks, and
+            // the decoding thread renders the others (0: all of them).
+            for (workers, at_workers) in [(1, None), (2, None), (3, None), (1, Some(0)), (2, Some(1))] {
                 let mut pooled = PooledJsonSink::new(Vec::new(), view(), workers).unwrap();
+                if let Some(n) = at_workers {
+                    pooled.max_at_workers = n;
+                }
                 run(&frames, link, &mut pooled);
                 let got = std::mem::take(&mut pooled.out);
                 assert_eq!(
                     String::from_utf8_lossy(&got),
                     String::from_utf8_lossy(&one),
-                    "{cap} with {workers} workers"
+                    "{cap} with {workers} workers taking {at_workers:?} chunks"
                 );
             }
         }
