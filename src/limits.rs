@@ -35,9 +35,9 @@
 //!
 //! `stats --interval` holds a table per interval instead of one:
 //! `max_interval_rows` x ~20 KiB = 15 MiB in place of the 10 MiB above
-//! (127 MiB in total). `read -j N` holds at most ~6 MiB of chunks in its
-//! JSON render pool (`RENDER_MAX_CHUNKS`), in place of the statistics rows it
-//! does not use.
+//! (127 MiB in total). `read -j N` holds at most ~10 MiB of chunks in its
+//! JSON render pool (`RENDER_MAX_CHUNKS`, `RENDER_SPARE_CHUNKS`), in place of
+//! the statistics rows it does not use.
 //!
 //! `tests/flood.rs` checks it: 200,000 TCP flows within 20 s of capture time,
 //! each holding the start of a record that never completes (the streams
@@ -747,6 +747,17 @@ pub const RENDER_COPY_MAX_BYTES: usize = 16 * 1024;
 /// cap also means at most 4 rendering threads are kept busy: past that, the
 /// decoding thread is the bottleneck anyway (docs/performance.md).
 pub const RENDER_MAX_CHUNKS: usize = 4;
+/// Written chunks kept to be filled again (their item list, body arena and
+/// output buffer), so that detaching and rendering exchanges allocates
+/// nothing: 2, since one chunk comes back for each one sent...
+pub const RENDER_SPARE_CHUNKS: usize = 2;
+/// ... and only a chunk whose arena and output buffer stayed within 1 MiB
+/// each (a chunk closes at 256 KiB of bodies; 128 exchanges of NFSv4
+/// metadata render to 0.2-0.7 MiB; `--data hex` or large directory
+/// listings can grow one past that once, and it is then freed rather than
+/// kept). With the chunk being collected, the pool holds at most
+/// 4 + 1 + 2 chunks: ~10 MiB worst case.
+pub const RENDER_SPARE_MAX_BYTES: usize = 1024 * 1024;
 
 /// Default snapshot length of `live`, `--snaplen`: 262144 bytes, libpcap's
 /// MAXIMUM_SNAPLEN and tcpdump's default. RPC bodies are decoded from the

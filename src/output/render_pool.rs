@@ -55,6 +55,7 @@ use crate::anomaly::AnomalyRecord;
 use crate::event::{Body, Event, Missing};
 use crate::limits::{
     RENDER_CHUNK_BYTES, RENDER_CHUNK_EVENTS, RENDER_COPY_MAX_BYTES, RENDER_MAX_CHUNKS,
+    RENDER_SPARE_CHUNKS, RENDER_SPARE_MAX_BYTES,
 };
 use crate::pipeline::Summary;
 
@@ -133,16 +134,28 @@ impl Detached {
     }
 }
 
-/// The items of a chunk and the bytes they refer to. Chunks are reused:
-/// a chunk that comes back is cleared and filled again, so detaching an
-/// exchange allocates nothing once the first chunks have grown.
+/// The items of a chunk, the bytes they refer to, and their rendering.
+/// Chunks are reused: a chunk that has been written is cleared and filled
+/// again, so detaching and rendering an exchange allocates nothing once the
+/// first chunks have grown.
 #[derive(Default)]
 struct Chunk {
     items: Vec<Item>,
     arena: Vec<u8>,
+    /// The JSON lines rendered from the items.
+    out: Vec<u8>,
 }
 
 impl Chunk {
+    /// A chunk with room for its items (an item is a few hundred bytes:
+    /// growing the list would copy them several times).
+    fn new() -> Self {
+        Chunk {
+            items: Vec::with_capacity(RENDER_CHUNK_EVENTS + 8),
+            ..Chunk::default()
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -153,14 +166,14 @@ struct Job {
     chunk: Chunk,
 }
 
-/// A rendered chunk (`None`: its worker panicked), with the chunk itself,
-/// sent back to be reused (and what it holds freed) on the decoding thread
-/// that allocated it: glibc's allocator locks the arena of a block freed by
+/// A rendered chunk (`ok` false: its worker panicked), sent back to be
+/// written and reused (and what it holds freed) on the decoding thread that
+/// allocated it: glibc's allocator locks the arena of a block freed by
 /// another thread, and with every event freed across threads that lock
 /// cost more than the freeing (docs/performance.md).
 struct Rendered {
     seq: u64,
-    bytes: Option<Vec<u8>>,
+    ok: bool,
     chunk: Chunk,
 }
 
@@ -183,7 +196,7 @@ pub struct PooledJsonSink<W: Write> {
     /// The sequence number of the next chunk to write.
     write_seq: u64,
     /// Rendered chunks waiting for an earlier one.
-    done: BTreeMap<u64, Vec<u8>>,
+    done: BTreeMap<u64, Chunk>,
     /// Chunks sent or rendered here and not yet written.
     in_flight: usize,
     /// Chunks sent to the workers and not yet back.
@@ -222,7 +235,7 @@ impl<W: Write> PooledJsonSink<W> {
             helper: JsonLinesSink::new(Vec::new(), bodies.fork()),
             local: JsonLinesSink::new(Vec::new(), bodies),
             file: Arc::from(""),
-            chunk: Chunk::default(),
+            chunk: Chunk::new(),
             events: 0,
             spare: Vec::new(),
             next_seq: 0,
@@ -250,7 +263,7 @@ impl<W: Write> PooledJsonSink<W> {
         while self.in_flight >= self.max_in_flight && self.at_workers > 0 {
             self.wait_one()?;
         }
-        let next = self.spare.pop().unwrap_or_default();
+        let next = self.spare.pop().unwrap_or_else(Chunk::new);
         let chunk = std::mem::replace(&mut self.chunk, next);
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -258,9 +271,9 @@ impl<W: Write> PooledJsonSink<W> {
         self.events = 0;
         if self.at_workers >= self.max_at_workers {
             // Every worker has a chunk and one queued: help.
-            let bytes = render_items(&mut self.helper, &chunk);
-            self.done.insert(seq, bytes);
-            self.recycle(chunk);
+            let mut chunk = chunk;
+            render_items(&mut self.helper, &mut chunk);
+            self.done.insert(seq, chunk);
             return self.write_ready();
         }
         self.at_workers += 1;
@@ -282,13 +295,14 @@ impl<W: Write> PooledJsonSink<W> {
         self.write_ready()
     }
 
-    /// A chunk back from a worker: its bytes wait for their turn; the chunk
-    /// is emptied here, to be filled again.
+    /// A chunk back from a worker: it waits for its turn to be written.
     fn take_back(&mut self, back: Rendered) -> io::Result<()> {
-        let Rendered { seq, bytes, chunk } = back;
-        self.recycle(chunk);
+        let Rendered { seq, ok, chunk } = back;
         self.at_workers -= 1;
-        self.done.insert(seq, bytes.ok_or_else(pool_gone)?);
+        if !ok {
+            return Err(pool_gone());
+        }
+        self.done.insert(seq, chunk);
         Ok(())
     }
 
@@ -298,10 +312,11 @@ impl<W: Write> PooledJsonSink<W> {
         while let Ok(back) = self.results.try_recv() {
             self.take_back(back)?;
         }
-        while let Some(bytes) = self.done.remove(&self.write_seq) {
+        while let Some(chunk) = self.done.remove(&self.write_seq) {
             self.write_seq += 1;
             self.in_flight -= 1;
-            self.out.write_all(&bytes)?;
+            self.out.write_all(&chunk.out)?;
+            self.recycle(chunk);
         }
         Ok(())
     }
@@ -316,11 +331,16 @@ impl<W: Write> PooledJsonSink<W> {
         Ok(())
     }
 
-    /// Empties a chunk that was rendered and keeps it for reuse.
+    /// Empties a chunk that was written and keeps it for reuse, unless
+    /// enough are kept or it grew past [`RENDER_SPARE_MAX_BYTES`] (then
+    /// it is freed).
     fn recycle(&mut self, mut chunk: Chunk) {
-        if self.spare.len() < self.max_in_flight {
+        let big = chunk.arena.capacity() > RENDER_SPARE_MAX_BYTES
+            || chunk.out.capacity() > RENDER_SPARE_MAX_BYTES;
+        if self.spare.len() < RENDER_SPARE_CHUNKS && !big {
             chunk.items.clear();
             chunk.arena.clear();
+            chunk.out.clear();
             self.spare.push(chunk);
         }
     }
@@ -356,9 +376,12 @@ fn pool_gone() -> io::Error {
     io::Error::other("a JSON rendering thread stopped (a bug): output is incomplete")
 }
 
-/// Renders a chunk's items with `sink` (a worker's, or the decoding
-/// thread's helper) and returns the bytes.
-fn render_items(sink: &mut JsonLinesSink<Vec<u8>>, chunk: &Chunk) -> Vec<u8> {
+/// Renders a chunk's items into its `out` with `sink` (a worker's, or the
+/// decoding thread's helper).
+fn render_items(sink: &mut JsonLinesSink<Vec<u8>>, chunk: &mut Chunk) {
+    // The sink writes into the chunk's buffer, and gets its own back.
+    std::mem::swap(sink.out_mut(), &mut chunk.out);
+    sink.out_mut().clear();
     let arena = &chunk.arena[..];
     for item in &chunk.items {
         // Writing to a Vec cannot fail.
@@ -370,12 +393,12 @@ fn render_items(sink: &mut JsonLinesSink<Vec<u8>>, chunk: &Chunk) -> Vec<u8> {
                 .write_all(arena.get(at.clone()).unwrap_or(&[])),
         };
     }
-    std::mem::replace(sink.out_mut(), Vec::with_capacity(64 * 1024))
+    std::mem::swap(sink.out_mut(), &mut chunk.out);
 }
 
 /// A worker: render each chunk in turn until the sender goes away.
 fn render_loop(jobs: &Mutex<Receiver<Job>>, results: &Sender<Rendered>, view: BodyView) {
-    let mut sink = JsonLinesSink::new(Vec::with_capacity(64 * 1024), view);
+    let mut sink = JsonLinesSink::new(Vec::new(), view);
     loop {
         // The lock is held only while taking a job.
         let job = match jobs.lock() {
@@ -383,17 +406,12 @@ fn render_loop(jobs: &Mutex<Receiver<Job>>, results: &Sender<Rendered>, view: Bo
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        let seq = job.seq;
-        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            render_items(&mut sink, &job.chunk)
-        }));
-        let failed = rendered.is_err();
-        let back = Rendered {
-            seq,
-            bytes: rendered.ok(),
-            chunk: job.chunk,
-        };
-        if results.send(back).is_err() || failed {
+        let Job { seq, mut chunk } = job;
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            render_items(&mut sink, &mut chunk)
+        }))
+        .is_ok();
+        if results.send(Rendered { seq, ok, chunk }).is_err() || !ok {
             return;
         }
     }
