@@ -149,7 +149,7 @@ struct Chunk {
 impl Chunk {
     /// A chunk with room for its items (an item is a few hundred bytes:
     /// growing the list would copy them several times).
-    fn new() -> Self {
+    fn with_room() -> Self {
         Chunk {
             items: Vec::with_capacity(RENDER_CHUNK_EVENTS + 8),
             ..Chunk::default()
@@ -235,7 +235,7 @@ impl<W: Write> PooledJsonSink<W> {
             helper: JsonLinesSink::new(Vec::new(), bodies.fork()),
             local: JsonLinesSink::new(Vec::new(), bodies),
             file: Arc::from(""),
-            chunk: Chunk::new(),
+            chunk: Chunk::with_room(),
             events: 0,
             spare: Vec::new(),
             next_seq: 0,
@@ -263,7 +263,7 @@ impl<W: Write> PooledJsonSink<W> {
         while self.in_flight >= self.max_in_flight && self.at_workers > 0 {
             self.wait_one()?;
         }
-        let next = self.spare.pop().unwrap_or_else(Chunk::new);
+        let next = self.spare.pop().unwrap_or_else(Chunk::with_room);
         let chunk = std::mem::replace(&mut self.chunk, next);
         let seq = self.next_seq;
         self.next_seq += 1;
