@@ -25,16 +25,21 @@ impl<'o> ObjectWriter<'o> {
 
     /// Writes `"name":` (with the comma before it when needed). Keys are
     /// the schema's field names: plain identifiers, written unescaped.
+    /// Inlined: the names are literals, so the copies become stores of
+    /// known length.
+    #[inline(always)]
     pub fn key(&mut self, name: &str) -> &mut Vec<u8> {
         debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        let out = &mut *self.out;
+        out.reserve(name.len() + 4);
         if !self.first {
-            self.out.push(b',');
+            out.push(b',');
         }
         self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
-        self.out
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        out
     }
 
     /// An endpoint as a JSON string, `"10.0.0.1:2049"` or
@@ -47,10 +52,12 @@ impl<'o> ObjectWriter<'o> {
         w.push(b'"');
     }
 
+    #[inline]
     pub fn str(&mut self, name: &str, v: &str) {
         string(self.key(name), v);
     }
 
+    #[inline]
     pub fn opt_str(&mut self, name: &str, v: Option<&str>) {
         match v {
             Some(v) => self.str(name, v),
@@ -58,11 +65,13 @@ impl<'o> ObjectWriter<'o> {
         }
     }
 
+    #[inline]
     pub fn u64(&mut self, name: &str, v: u64) {
         let mut b = itoa::Buffer::new();
         self.key(name).extend_from_slice(b.format(v).as_bytes());
     }
 
+    #[inline]
     pub fn opt_u64(&mut self, name: &str, v: Option<u64>) {
         match v {
             Some(v) => self.u64(name, v),
@@ -70,20 +79,24 @@ impl<'o> ObjectWriter<'o> {
         }
     }
 
+    #[inline]
     pub fn bool(&mut self, name: &str, v: bool) {
         self.key(name)
             .extend_from_slice(if v { b"true" } else { b"false" });
     }
 
+    #[inline]
     pub fn null(&mut self, name: &str) {
         self.key(name).extend_from_slice(b"null");
     }
 
     /// A value that is already JSON text.
+    #[inline]
     pub fn raw(&mut self, name: &str, json: &[u8]) {
         self.key(name).extend_from_slice(json);
     }
 
+    #[inline]
     pub fn opt_raw(&mut self, name: &str, json: Option<&[u8]>) {
         match json {
             Some(j) => self.raw(name, j),
