@@ -453,6 +453,12 @@ pub struct ReportArgs {
     /// (as `read --merge`).
     #[arg(long)]
     pub merge: bool,
+    /// Threads (default: one per core): several files are counted side by
+    /// side, up to N at a time (not with --merge or -f); the report is the
+    /// same for every N.
+    #[arg(short = 'j', long = "jobs", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
     #[command(flatten)]
     pub bodies: BodyArgs,
     #[command(flatten)]

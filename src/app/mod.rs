@@ -21,7 +21,7 @@ mod progress;
 mod rpc_writer;
 pub mod signals;
 mod source;
-mod stats_files;
+mod side_by_side;
 pub mod top;
 
 use std::fmt;
@@ -114,7 +114,7 @@ pub struct ReadOptions {
     pub write: Option<rpc_writer::FileFrameWriter>,
     /// `-j` of `stats`: several files are counted side by side on up to
     /// this many threads (0 and 1: one after the other); see
-    /// [`stats_files`].
+    /// [`side_by_side`].
     pub jobs: usize,
     /// Where the reader is in the file, in bytes (a file decoded on another
     /// thread: the main thread draws its progress bar).
@@ -338,9 +338,9 @@ pub fn stats(
         .with_histogram(args.histogram)
         .with_intervals(interval, &limits);
     let paths: Vec<&Path> = files.iter().map(|f| f.as_ref()).collect();
-    let r = match stats_files::threads(paths.len(), &opts, interval.is_some()) {
+    let r = match side_by_side::threads(paths.len(), &opts, interval.is_some()) {
         Some(n) => {
-            match stats_files::read(&paths, n, &limits, &filter, &mut printer, err, &mut opts) {
+            match side_by_side::read(&paths, n, &limits, &filter, &mut printer, err, &mut opts) {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
                 r => r,
             }
@@ -366,17 +366,22 @@ pub fn report(args: &crate::cli::ReportArgs, err: &mut dyn Write) -> Result<Outc
     let (filter, mut opts) = file_options(&args.filter, true, &registry)?;
     opts.pipeline = config::pipeline_options(&args.bodies, registry.clone(), false);
     opts.merge = args.merge;
+    opts.jobs = config::jobs(args.jobs);
     let file = config::create_report(&args.output)?;
     restrict(&args.sandbox, err)?;
     let limits = Limits::default();
     let mut report = crate::output::report::ReportSink::new(registry, &limits, file);
-    let r = read_files_with(
-        &args.files,
-        &limits,
-        &mut FilteredSink::new(&mut report, &filter),
-        err,
-        &mut opts,
-    );
+    let paths: Vec<&Path> = args.files.iter().map(|f| f.as_ref()).collect();
+    let r = match side_by_side::threads(paths.len(), &opts, false) {
+        Some(n) => side_by_side::read(&paths, n, &limits, &filter, &mut report, err, &mut opts),
+        None => read_files_with(
+            &args.files,
+            &limits,
+            &mut FilteredSink::new(&mut report, &filter),
+            err,
+            &mut opts,
+        ),
+    };
     let s = &report.analysis;
     writeln!(
         err,

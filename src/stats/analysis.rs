@@ -146,6 +146,76 @@ impl Analysis {
         }
     }
 
+    /// An empty analysis with the same registry and bounds, for files
+    /// counted apart and merged ([`Analysis::try_merge`]).
+    pub fn empty_like(&self) -> Self {
+        Analysis {
+            registry: self.registry.clone(),
+            table: self.table.empty_like(),
+            series: self.series.empty_like(),
+            clients: TopTable::new(self.clients.max_entries()),
+            servers: TopTable::new(self.servers.max_entries()),
+            files: TopTable::new(self.files.max_entries()),
+            slowest: Slowest::new(self.slowest.n()),
+            errors: ErrorList::new(self.errors.n()),
+            first: None,
+            last: None,
+            inputs: Vec::new(),
+            file: Arc::from(""),
+        }
+    }
+
+    /// True while this analysis can still be merged exactly into one of
+    /// the files before it: its table did not overflow, its series
+    /// interned every key and its top tables kept every name (checked as
+    /// exchanges come, so a file that cannot be merged stops early and is
+    /// counted again in order).
+    pub fn mergeable(&self) -> bool {
+        let none = TopEntry::default();
+        self.table.overflowed == 0
+            && self.series.keys_dropped == 0
+            && self.clients.other == none
+            && self.servers.other == none
+            && self.files.other == none
+    }
+
+    /// Adds `o`, the analysis of the files read after this one's, when the
+    /// result is exactly the analysis one run over all of them makes (every
+    /// part merges exactly: the table, the series, the top tables, the
+    /// slowest and failed exchanges). Otherwise gives `o` back and changes
+    /// nothing: the caller then counts its files again, in order.
+    pub fn try_merge(&mut self, o: Analysis) -> Result<(), Box<Analysis>> {
+        let exact = o.mergeable()
+            && self.series.can_merge(&o.series)
+            && self.clients.can_merge(&o.clients)
+            && self.servers.can_merge(&o.servers)
+            && self.files.can_merge(&o.files);
+        if !exact {
+            return Err(Box::new(o));
+        }
+        self.table.merge(o.table);
+        let merged = self.series.try_merge(&o.series)
+            && self.clients.try_merge(&o.clients)
+            && self.servers.try_merge(&o.servers)
+            && self.files.try_merge(&o.files);
+        debug_assert!(merged, "checked above");
+        self.slowest.merge(o.slowest);
+        self.errors.merge(o.errors);
+        self.first = match (self.first, o.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, o.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.inputs.extend(o.inputs);
+        if let Some(f) = self.inputs.last() {
+            self.file = f.clone();
+        }
+        Ok(())
+    }
+
     /// The capture span in nanoseconds (first to last message).
     pub fn span_ns(&self) -> u64 {
         match (self.first, self.last) {

@@ -2,8 +2,9 @@
 //! Wireshark: the slowest ones and the failed ones.
 //!
 //! Both lists are bounded (`Limits::report_slowest`,
-//! `Limits::report_errors`): the slowest keeps the N largest latencies seen
-//! (a min-heap, O(log N) per exchange); the error list keeps the first N
+//! `Limits::report_errors`): the slowest keeps the N largest latencies seen,
+//! ties going to the first seen (a min-heap, O(log N) per exchange); the
+//! error list keeps the first N
 //! failures in capture order and counts the rest
 //! ([`ErrorList::not_listed`]).
 
@@ -66,8 +67,12 @@ impl Notable {
 #[derive(Debug, Clone)]
 pub struct Slowest {
     n: usize,
-    /// Min-heap on (latency, order seen): the root is the fastest kept.
-    heap: BinaryHeap<Reverse<(u64, u64, NotableOrd)>>,
+    /// Min-heap on (latency, order seen reversed): the root is the one to
+    /// drop first, the fastest kept and of those the last seen, so that
+    /// what is kept is the `n` slowest with ties going to the first seen
+    /// (a function of the exchanges and their order alone, which is what
+    /// lets [`Slowest::merge`] be exact).
+    heap: BinaryHeap<Reverse<(u64, Reverse<u64>, NotableOrd)>>,
     seen: u64,
 }
 
@@ -97,6 +102,11 @@ impl Slowest {
         }
     }
 
+    /// How many are kept at most.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
     /// True when an exchange of `latency_ns` would be kept: check before
     /// building its record.
     pub fn wants(&self, latency_ns: u64) -> bool {
@@ -119,15 +129,32 @@ impl Slowest {
         }
         self.heap.push(Reverse((
             latency_ns,
-            self.seen,
+            Reverse(self.seen),
             NotableOrd(Box::new(rec())),
         )));
+    }
+
+    /// Adds `o`, the slowest of the exchanges offered after this one's.
+    /// What is kept is the `n` first of all exchanges in (slowest, first
+    /// seen) order, and those are among the `n` first of either part, so
+    /// the result is what one list offered every exchange keeps
+    /// (`tests::merged_lists_keep_what_one_list_keeps`).
+    pub fn merge(&mut self, o: Slowest) {
+        let base = self.seen;
+        for Reverse((ns, Reverse(seen), rec)) in o.heap.into_vec() {
+            self.heap.push(Reverse((ns, Reverse(base + seen), rec)));
+            if self.heap.len() > self.n {
+                self.heap.pop();
+            }
+        }
+        self.seen = base + o.seen;
     }
 
     /// The kept exchanges, slowest first (ties: first seen first).
     pub fn sorted(&self) -> Vec<&Notable> {
         let mut v: Vec<_> = self.heap.iter().map(|Reverse(e)| e).collect();
-        v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        // `.1` is the order seen, reversed: first seen first.
+        v.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
         v.into_iter().map(|e| &*e.2 .0).collect()
     }
 }
@@ -151,6 +178,11 @@ impl ErrorList {
             not_listed: 0,
         }
     }
+    /// How many are listed at most.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
     /// Adds one failure.
     pub fn push(&mut self, rec: impl FnOnce() -> Notable) {
         if self.listed.len() < self.n {
@@ -159,6 +191,14 @@ impl ErrorList {
             self.not_listed += 1;
         }
     }
+    /// Adds `o`, the failures that came after this list's.
+    pub fn merge(&mut self, o: ErrorList) {
+        let room = self.n.saturating_sub(self.listed.len());
+        let past = o.listed.len().saturating_sub(room) as u64;
+        self.listed.extend(o.listed.into_iter().take(room));
+        self.not_listed += past + o.not_listed;
+    }
+
     /// All failures seen.
     pub fn total(&self) -> u64 {
         self.listed.len() as u64 + self.not_listed
@@ -199,6 +239,60 @@ mod tests {
         assert!(!s.wants(60));
         assert!(s.wants(61));
         assert!(Slowest::new(0).sorted().is_empty());
+    }
+
+    /// A small xorshift: reproducible sequences with many ties.
+    fn lcg(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    #[test]
+    fn merged_lists_keep_what_one_list_keeps() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..3000 {
+            let n = (lcg(&mut seed) % 6) as usize;
+            let len = (lcg(&mut seed) % 40) as usize;
+            let spread = 1 + lcg(&mut seed) % 12;
+            let lats: Vec<u64> = (0..len).map(|_| lcg(&mut seed) % spread).collect();
+            let cut = if len == 0 { 0 } else { (lcg(&mut seed) % (len as u64 + 1)) as usize };
+            let mut one = Slowest::new(n);
+            for (i, &l) in lats.iter().enumerate() {
+                one.offer(l, || rec(i as u32));
+            }
+            let (mut a, mut b) = (Slowest::new(n), Slowest::new(n));
+            for (i, &l) in lats.iter().enumerate() {
+                let part = if i < cut { &mut a } else { &mut b };
+                part.offer(l, || rec(i as u32));
+            }
+            a.merge(b);
+            let xids = |s: &Slowest| s.sorted().iter().map(|r| r.xid).collect::<Vec<_>>();
+            assert_eq!(xids(&a), xids(&one), "round {round}: {lats:?} cut at {cut}, n {n}");
+            assert_eq!(a.seen, one.seen);
+            // And once more after the merge, as a third file would.
+            a.offer(5, || rec(999));
+            one.offer(5, || rec(999));
+            assert_eq!(xids(&a), xids(&one), "round {round}: after the merge");
+        }
+    }
+
+    #[test]
+    fn merged_error_lists_are_one_list() {
+        for n in 0..5 {
+            for cut in 0..7u32 {
+                let mut one = ErrorList::new(n);
+                let (mut a, mut b) = (ErrorList::new(n), ErrorList::new(n));
+                for x in 0..7u32 {
+                    one.push(|| rec(x));
+                    if x < cut { a.push(|| rec(x)) } else { b.push(|| rec(x)) }
+                }
+                a.merge(b);
+                assert_eq!(a.listed, one.listed);
+                assert_eq!(a.not_listed, one.not_listed);
+            }
+        }
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub struct Cell {
     pub errors: u64,
     /// Latencies of the replies.
     pub latency: CoarseHist,
+    /// An exchange was counted here (even one that adds nothing above: a
+    /// reply without its call). A key's cells up to the last one counted
+    /// are kept, so merging two series needs to know which were.
+    counted: bool,
 }
 
 impl Cell {
@@ -35,6 +39,7 @@ impl Cell {
         self.calls += o.calls;
         self.errors += o.errors;
         self.latency.merge(&o.latency);
+        self.counted |= o.counted;
     }
 }
 
@@ -75,6 +80,8 @@ enum Mode {
 #[derive(Debug, Clone)]
 pub struct Series {
     width_ns: u64,
+    /// The width it started at.
+    start_ns: u64,
     mode: Mode,
     max_points: usize,
     max_keys: usize,
@@ -103,6 +110,7 @@ impl Series {
     fn new(width_ns: u64, mode: Mode, max_points: usize, max_keys: usize) -> Self {
         Series {
             width_ns: width_ns.max(1),
+            start_ns: width_ns.max(1),
             mode,
             max_points: max_points.max(2),
             max_keys,
@@ -112,6 +120,12 @@ impl Series {
             keys_dropped: 0,
             too_old: 0,
         }
+    }
+
+    /// An empty series of the same shape and bounds (at the start width
+    /// it was made with, which a coarsening series doubles from).
+    pub fn empty_like(&self) -> Self {
+        Self::new(self.start_ns, self.mode, self.max_points, self.max_keys)
     }
 
     /// The current interval width in nanoseconds.
@@ -179,6 +193,7 @@ impl Series {
         };
         let p = self.points.entry(idx).or_default();
         let bump = |c: &mut Cell| {
+            c.counted = true;
             c.calls += u64::from(call);
             c.errors += u64::from(error);
             if let Some(ns) = lat {
@@ -205,13 +220,94 @@ impl Series {
     /// spans fewer than `max_points` intervals.
     fn coarsen_to_fit(&mut self, mut lo: u64, mut hi: u64) {
         while hi - lo >= self.max_points as u64 {
-            self.width_ns = self.width_ns.saturating_mul(2);
-            let old = std::mem::take(&mut self.points);
-            for (i, p) in old {
-                self.points.entry(i / 2).or_default().merge(&p);
-            }
+            self.double();
             lo /= 2;
             hi /= 2;
+        }
+    }
+
+    /// Doubles the width, merging neighbours (intervals are aligned on
+    /// multiples of the width, so interval `i` becomes `i / 2`).
+    fn double(&mut self) {
+        self.width_ns = self.width_ns.saturating_mul(2);
+        let old = std::mem::take(&mut self.points);
+        for (i, p) in old {
+            self.points.entry(i / 2).or_default().merge(&p);
+        }
+    }
+
+    /// Adds `o`, a coarsening series of the exchanges that came after this
+    /// one's, and returns true, when the result is exactly the series one
+    /// run over both would have made; otherwise returns false and changes
+    /// nothing. Exact when neither is a sliding series, `o` interned every
+    /// key it saw, and the keys together fit within `max_keys`: key ids go
+    /// in order of first sight (this series' keys, then `o`'s new ones in
+    /// its order), and the width is the least doubling of the start width
+    /// at which every point fits, which is what coarsening as exchanges
+    /// come gives too (a span only grows, so every doubling it made was
+    /// needed for the whole).
+    pub fn try_merge(&mut self, o: &Series) -> bool {
+        if !self.can_merge(o) {
+            return false;
+        }
+        self.merge(o);
+        true
+    }
+
+    /// True when [`Series::try_merge`] would merge `o`.
+    pub fn can_merge(&self, o: &Series) -> bool {
+        let new_keys = o.keys.iter().filter(|k| !self.ids.contains_key(*k)).count();
+        self.mode == Mode::Coarsen
+            && o.mode == Mode::Coarsen
+            && self.start_ns == o.start_ns
+            && self.max_points == o.max_points
+            && o.keys_dropped == 0
+            && o.too_old == 0
+            && self.keys.len() + new_keys <= self.max_keys
+    }
+
+    fn merge(&mut self, o: &Series) {
+        let ids: Vec<usize> = o
+            .keys
+            .iter()
+            .map(|k| match self.ids.get(k) {
+                Some(&id) => id,
+                None => {
+                    let id = self.keys.len();
+                    self.keys.push(k.clone());
+                    self.ids.insert(k.clone(), id);
+                    id
+                }
+            })
+            .collect();
+        let mut o_points = o.points.clone();
+        let mut o_width = o.width_ns;
+        while self.width_ns < o_width {
+            self.double();
+        }
+        while o_width < self.width_ns {
+            o_width = o_width.saturating_mul(2);
+            let old = std::mem::take(&mut o_points);
+            for (i, p) in old {
+                o_points.entry(i / 2).or_default().merge(&p);
+            }
+        }
+        for (i, p) in o_points {
+            let mine = self.points.entry(i).or_default();
+            mine.total.merge(&p.total);
+            for (j, c) in p.by_key.iter().enumerate() {
+                let Some(&id) = ids.get(j) else { continue };
+                if !c.counted {
+                    continue;
+                }
+                if mine.by_key.len() <= id {
+                    mine.by_key.resize(id + 1, Cell::default());
+                }
+                mine.by_key[id].merge(c);
+            }
+        }
+        if let (Some(&lo), Some(&hi)) = (self.points.keys().next(), self.points.keys().next_back()) {
+            self.coarsen_to_fit(lo, hi);
         }
     }
 }
@@ -278,6 +374,68 @@ mod tests {
         assert_eq!(starts, vec![15 * S, 16 * S, 17 * S, 18 * S, 19 * S]);
         s.add(2 * S, &key(1), true, false, None);
         assert_eq!(s.too_old, 1);
+    }
+
+    fn xorshift(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    /// Everything the report reads of a series.
+    fn view(s: &Series) -> (u64, Vec<StatsKey>, u64, Vec<(i64, Point)>) {
+        let pts = s.points().map(|(t, p)| (t, p.clone())).collect();
+        (s.width_ns(), s.keys().to_vec(), s.keys_dropped, pts)
+    }
+
+    impl PartialEq for Point {
+        fn eq(&self, o: &Point) -> bool {
+            self.total == o.total && self.by_key == o.by_key
+        }
+    }
+
+    #[test]
+    fn merged_series_are_the_series_of_both() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let (mut merged, mut refused) = (0, 0);
+        for round in 0..2000 {
+            let points = 2 + (xorshift(&mut seed) % 8) as usize;
+            let max_keys = 1 + (xorshift(&mut seed) % 8) as usize;
+            let len = (xorshift(&mut seed) % 60) as usize;
+            let span = 1 + xorshift(&mut seed) % 200;
+            let adds: Vec<(i64, u32, bool, bool, Option<u64>)> = (0..len)
+                .map(|_| {
+                    let r = xorshift(&mut seed);
+                    (
+                        (1000 + (r % span)) as i64 * S / 2,
+                        ((r >> 20) % 6) as u32,
+                        (r >> 30) % 3 != 0,
+                        (r >> 33) % 5 == 0,
+                        ((r >> 36) % 2 == 0).then_some((r >> 40) % 50_000_000),
+                    )
+                })
+                .collect();
+            let cut = (xorshift(&mut seed) % (len as u64 + 1)) as usize;
+            let mut one = Series::coarsening(S as u64, points, max_keys);
+            let mut a = Series::coarsening(S as u64, points, max_keys);
+            let mut b = Series::coarsening(S as u64, points, max_keys);
+            for (i, &(t, k, call, err, lat)) in adds.iter().enumerate() {
+                one.add(t, &key(k), call, err, lat);
+                let part = if i < cut { &mut a } else { &mut b };
+                part.add(t, &key(k), call, err, lat);
+            }
+            let before = view(&a);
+            if a.try_merge(&b) {
+                merged += 1;
+                assert!(view(&a) == view(&one), "round {round}: {adds:?} cut at {cut}");
+            } else {
+                refused += 1;
+                assert!(view(&a) == before, "round {round}: a refused merge changed nothing");
+                assert!(b.keys_dropped > 0 || a.keys.len() + b.keys.len() > max_keys);
+            }
+        }
+        assert!(merged > 1000 && refused > 10, "{merged} merged, {refused} refused");
     }
 
     #[test]

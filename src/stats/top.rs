@@ -73,6 +73,37 @@ impl<K: Eq + Hash + Clone + Ord> TopTable<K> {
         }
     }
 
+    /// Adds `o`, a table of the exchanges that came after this one's, and
+    /// returns true, when the result is exactly what one table fed both
+    /// would hold; otherwise returns false and changes nothing. Exact when
+    /// `o` kept every name it saw and either all names fit, or this table
+    /// was already full (its later names all go to "other"); when the bound
+    /// falls among `o`'s new names, which of them would have been kept
+    /// depends on an order `o` does not keep.
+    pub fn try_merge(&mut self, o: &TopTable<K>) -> bool {
+        if !self.can_merge(o) {
+            return false;
+        }
+        for (k, d) in &o.entries {
+            self.add(k, d);
+        }
+        true
+    }
+
+    /// True when [`TopTable::try_merge`] would merge `o`.
+    pub fn can_merge(&self, o: &TopTable<K>) -> bool {
+        let new = o.entries.keys().filter(|k| !self.entries.contains_key(*k)).count();
+        let full = self.entries.len() >= self.max_entries;
+        o.other == TopEntry::default()
+            && o.entries.len() <= self.max_entries
+            && (new == 0 || full || self.entries.len() + new <= self.max_entries)
+    }
+
+    /// The bound on names.
+    pub fn max_entries(&self) -> usize {
+        self.max_entries
+    }
+
     /// Distinct names kept.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -111,6 +142,40 @@ mod tests {
             total_ns: ns,
             ..TopEntry::default()
         }
+    }
+
+    #[test]
+    fn merged_tables_are_the_table_of_both_or_refused() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut merged, mut refused) = (0, 0);
+        for _ in 0..2000 {
+            let max = 1 + (next() % 5) as usize;
+            let len = (next() % 20) as usize;
+            let names: Vec<u64> = (0..len).map(|_| next() % 8).collect();
+            let cut = (next() % (len as u64 + 1)) as usize;
+            let (mut one, mut a, mut b) = (TopTable::new(max), TopTable::new(max), TopTable::new(max));
+            for (i, n) in names.iter().enumerate() {
+                let d = calls(1 + *n, *n as u128);
+                one.add(n, &d);
+                if i < cut { a.add(n, &d) } else { b.add(n, &d) }
+            }
+            let before = (a.entries.clone(), a.other.clone());
+            if a.try_merge(&b) {
+                merged += 1;
+                assert_eq!(a.entries, one.entries, "{names:?} cut at {cut}, max {max}");
+                assert_eq!(a.other, one.other);
+            } else {
+                refused += 1;
+                assert_eq!((a.entries.clone(), a.other.clone()), before);
+            }
+        }
+        assert!(merged > 1000 && refused > 10, "{merged} merged, {refused} refused");
     }
 
     #[test]
