@@ -29,7 +29,11 @@ fn report(jobs: u32, files: &[PathBuf], out: &Path) -> (Vec<u8>, String, Option<
         .output()
         .unwrap();
     let page = std::fs::read(out).unwrap_or_default();
-    (page, String::from_utf8(run.stderr).unwrap(), run.status.code())
+    (
+        page,
+        String::from_utf8(run.stderr).unwrap(),
+        run.status.code(),
+    )
 }
 
 /// Runs over `files` with 1, 2 and 3 threads and requires the same page,
@@ -42,7 +46,12 @@ fn same_for_every_n(name: &str, files: &[PathBuf]) -> (String, String, Option<i3
     assert!(one.0.len() > 10_000, "{name}: a page ({})", one.1);
     for j in [2, 3] {
         let many = report(j, files, &page);
-        assert!(one.1 == many.1, "{name}: stderr differs with -j {j}:\n{}\n{}", one.1, many.1);
+        assert!(
+            one.1 == many.1,
+            "{name}: stderr differs with -j {j}:\n{}\n{}",
+            one.1,
+            many.1
+        );
         assert!(one.2 == many.2, "{name}: status differs with -j {j}");
         assert!(
             one.0 == many.0,
@@ -100,7 +109,9 @@ fn jobs_give_the_same_report_when_its_tables_fill_up() {
     // Clients are kept for 16,384 addresses, series for 32 procedures.
     let ids = |r: std::ops::Range<u32>| r.map(|i| 0x10000 + i).collect::<Vec<u32>>();
     let small = capture("report-jobs-small.pcap", &ids(0..300), |i| (i % 4) as u32);
-    let other = capture("report-jobs-other.pcap", &ids(1000..1300), |i| (i % 4) as u32);
+    let other = capture("report-jobs-other.pcap", &ids(1000..1300), |i| {
+        (i % 4) as u32
+    });
     // Alone past the client bound, with the small file's clients last.
     let big = capture(
         "report-jobs-big.pcap",
@@ -115,11 +126,19 @@ fn jobs_give_the_same_report_when_its_tables_fill_up() {
     // 40 procedures alone; 20 and 20 others together.
     let keys = capture("report-jobs-keys.pcap", &ids(0..80), |i| (i % 40) as u32);
     let keys_a = capture("report-jobs-keys-a.pcap", &ids(0..40), |i| (i % 20) as u32);
-    let keys_b = capture("report-jobs-keys-b.pcap", &ids(0..40), |i| 20 + (i % 20) as u32);
+    let keys_b = capture("report-jobs-keys-b.pcap", &ids(0..40), |i| {
+        20 + (i % 20) as u32
+    });
     let cases: [(&str, Vec<PathBuf>); 6] = [
         ("fit", vec![small.clone(), other.clone(), small.clone()]),
-        ("alone", vec![small.clone(), big.clone(), other.clone(), small.clone()]),
-        ("full-first", vec![big.clone(), small.clone(), other.clone()]),
+        (
+            "alone",
+            vec![small.clone(), big.clone(), other.clone(), small.clone()],
+        ),
+        (
+            "full-first",
+            vec![big.clone(), small.clone(), other.clone()],
+        ),
         ("together", vec![half_a, half_b, small.clone()]),
         ("keys-alone", vec![small.clone(), keys, other.clone()]),
         ("keys-together", vec![keys_a, keys_b, other]),

@@ -19,9 +19,9 @@ pub mod live;
 mod merge;
 mod progress;
 mod rpc_writer;
+mod side_by_side;
 pub mod signals;
 mod source;
-mod side_by_side;
 pub mod top;
 
 use std::fmt;

@@ -42,8 +42,8 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::io::{self, Write};
+use std::ops::Range;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -553,7 +553,9 @@ mod tests {
             assert!(one.len() > 1000, "{cap}: decoded something");
             // `at_workers`: the workers take at most that many chunks, and
             // the decoding thread renders the others (0: all of them).
-            for (workers, at_workers) in [(1, None), (2, None), (3, None), (1, Some(0)), (2, Some(1))] {
+            for (workers, at_workers) in
+                [(1, None), (2, None), (3, None), (1, Some(0)), (2, Some(1))]
+            {
                 let mut pooled = PooledJsonSink::new(Vec::new(), view(), workers).unwrap();
                 if let Some(n) = at_workers {
                     pooled.max_at_workers = n;

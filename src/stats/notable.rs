@@ -257,7 +257,11 @@ mod tests {
             let len = (lcg(&mut seed) % 40) as usize;
             let spread = 1 + lcg(&mut seed) % 12;
             let lats: Vec<u64> = (0..len).map(|_| lcg(&mut seed) % spread).collect();
-            let cut = if len == 0 { 0 } else { (lcg(&mut seed) % (len as u64 + 1)) as usize };
+            let cut = if len == 0 {
+                0
+            } else {
+                (lcg(&mut seed) % (len as u64 + 1)) as usize
+            };
             let mut one = Slowest::new(n);
             for (i, &l) in lats.iter().enumerate() {
                 one.offer(l, || rec(i as u32));
@@ -269,7 +273,11 @@ mod tests {
             }
             a.merge(b);
             let xids = |s: &Slowest| s.sorted().iter().map(|r| r.xid).collect::<Vec<_>>();
-            assert_eq!(xids(&a), xids(&one), "round {round}: {lats:?} cut at {cut}, n {n}");
+            assert_eq!(
+                xids(&a),
+                xids(&one),
+                "round {round}: {lats:?} cut at {cut}, n {n}"
+            );
             assert_eq!(a.seen, one.seen);
             // And once more after the merge, as a third file would.
             a.offer(5, || rec(999));
@@ -286,7 +294,11 @@ mod tests {
                 let (mut a, mut b) = (ErrorList::new(n), ErrorList::new(n));
                 for x in 0..7u32 {
                     one.push(|| rec(x));
-                    if x < cut { a.push(|| rec(x)) } else { b.push(|| rec(x)) }
+                    if x < cut {
+                        a.push(|| rec(x))
+                    } else {
+                        b.push(|| rec(x))
+                    }
                 }
                 a.merge(b);
                 assert_eq!(a.listed, one.listed);

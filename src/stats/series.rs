@@ -306,7 +306,8 @@ impl Series {
                 mine.by_key[id].merge(c);
             }
         }
-        if let (Some(&lo), Some(&hi)) = (self.points.keys().next(), self.points.keys().next_back()) {
+        if let (Some(&lo), Some(&hi)) = (self.points.keys().next(), self.points.keys().next_back())
+        {
             self.coarsen_to_fit(lo, hi);
         }
     }
@@ -410,9 +411,11 @@ mod tests {
                     (
                         (1000 + (r % span)) as i64 * S / 2,
                         ((r >> 20) % 6) as u32,
-                        (r >> 30) % 3 != 0,
-                        (r >> 33) % 5 == 0,
-                        ((r >> 36) % 2 == 0).then_some((r >> 40) % 50_000_000),
+                        !(r >> 30).is_multiple_of(3),
+                        (r >> 33).is_multiple_of(5),
+                        (r >> 36)
+                            .is_multiple_of(2)
+                            .then_some((r >> 40) % 50_000_000),
                     )
                 })
                 .collect();
@@ -428,14 +431,23 @@ mod tests {
             let before = view(&a);
             if a.try_merge(&b) {
                 merged += 1;
-                assert!(view(&a) == view(&one), "round {round}: {adds:?} cut at {cut}");
+                assert!(
+                    view(&a) == view(&one),
+                    "round {round}: {adds:?} cut at {cut}"
+                );
             } else {
                 refused += 1;
-                assert!(view(&a) == before, "round {round}: a refused merge changed nothing");
+                assert!(
+                    view(&a) == before,
+                    "round {round}: a refused merge changed nothing"
+                );
                 assert!(b.keys_dropped > 0 || a.keys.len() + b.keys.len() > max_keys);
             }
         }
-        assert!(merged > 1000 && refused > 10, "{merged} merged, {refused} refused");
+        assert!(
+            merged > 1000 && refused > 10,
+            "{merged} merged, {refused} refused"
+        );
     }
 
     #[test]

@@ -92,7 +92,11 @@ impl<K: Eq + Hash + Clone + Ord> TopTable<K> {
 
     /// True when [`TopTable::try_merge`] would merge `o`.
     pub fn can_merge(&self, o: &TopTable<K>) -> bool {
-        let new = o.entries.keys().filter(|k| !self.entries.contains_key(*k)).count();
+        let new = o
+            .entries
+            .keys()
+            .filter(|k| !self.entries.contains_key(*k))
+            .count();
         let full = self.entries.len() >= self.max_entries;
         o.other == TopEntry::default()
             && o.entries.len() <= self.max_entries
@@ -159,11 +163,16 @@ mod tests {
             let len = (next() % 20) as usize;
             let names: Vec<u64> = (0..len).map(|_| next() % 8).collect();
             let cut = (next() % (len as u64 + 1)) as usize;
-            let (mut one, mut a, mut b) = (TopTable::new(max), TopTable::new(max), TopTable::new(max));
+            let (mut one, mut a, mut b) =
+                (TopTable::new(max), TopTable::new(max), TopTable::new(max));
             for (i, n) in names.iter().enumerate() {
                 let d = calls(1 + *n, *n as u128);
                 one.add(n, &d);
-                if i < cut { a.add(n, &d) } else { b.add(n, &d) }
+                if i < cut {
+                    a.add(n, &d)
+                } else {
+                    b.add(n, &d)
+                }
             }
             let before = (a.entries.clone(), a.other.clone());
             if a.try_merge(&b) {
@@ -175,7 +184,10 @@ mod tests {
                 assert_eq!((a.entries.clone(), a.other.clone()), before);
             }
         }
-        assert!(merged > 1000 && refused > 10, "{merged} merged, {refused} refused");
+        assert!(
+            merged > 1000 && refused > 10,
+            "{merged} merged, {refused} refused"
+        );
     }
 
     #[test]
