@@ -4,8 +4,10 @@
 //! definition and writing the JSON object) is a pure function of the event,
 //! and is the largest share of `read --format json` after decoding itself
 //! (docs/performance.md). [`PooledJsonSink`] takes events on the decoding
-//! thread, detaches them from the frames they borrow ([`Event::into_owned`]),
-//! collects them in chunks and hands each chunk to one of `workers` threads,
+//! thread, detaches them from the frames they borrow (each event without
+//! its bodies, [`crate::event::Exchange::without_bodies`], and the bodies'
+//! bytes copied into the chunk's one arena), collects them in chunks and
+//! hands each chunk to one of `workers` threads,
 //! each with its own [`JsonLinesSink`] over a `Vec<u8>`. The rendered chunks
 //! come back in any order and are written in the order they were taken, so
 //! the output is byte for byte that of [`JsonLinesSink`] alone (tests: unit
@@ -16,8 +18,9 @@
 //! rendering, which skips it), are rendered on the decoding thread into the
 //! chunk, at their place among the exchanges; every chunk starts with the
 //! name of the file it continues (`begin_file`), since any worker may render
-//! it. A worker sends the chunk's events back with its rendering, so they
-//! are freed on the decoding thread that allocated them (glibc's allocator
+//! it. A worker sends the chunk back with its rendering, so what it holds
+//! is freed (or kept for the next chunk) on the decoding thread that
+//! allocated it (glibc's allocator
 //! locks the arena of a block freed by another thread: with every event
 //! freed across threads, `perf` showed that lock's waits and wake-ups at
 //! ~8% of the run).
@@ -188,8 +191,7 @@ pub struct PooledJsonSink<W: Write> {
     /// The chunk being collected, and its events.
     chunk: Chunk,
     events: usize,
-    /// Chunks back from rendering, to fill again (at most
-    /// `max_in_flight`).
+    /// Written chunks, to fill again (at most [`RENDER_SPARE_CHUNKS`]).
     spare: Vec<Chunk>,
     /// The sequence number of the chunk being collected.
     next_seq: u64,
