@@ -112,7 +112,7 @@ pub struct ReadOptions {
     pub count: Option<u64>,
     /// `-w`: the frames of the flows of the exchanges that pass the filters.
     pub write: Option<rpc_writer::FileFrameWriter>,
-    /// `-j` of `stats`: several files are counted side by side on up to
+    /// `-j` of `stats` and `report`: several files are counted side by side on up to
     /// this many threads (0 and 1: one after the other); see
     /// [`side_by_side`].
     pub jobs: usize,

@@ -68,9 +68,10 @@ pub(super) trait Tally: Sized + Send {
     /// Counts one event; false once the tally cannot be merged exactly
     /// any more (its thread then stops).
     fn add(&mut self, ev: &Event) -> bool;
-    /// Adds `o`, the tally of the files after this one's, or gives it
-    /// back (changing nothing) when the sum would not be exact.
-    fn merge(&mut self, o: Self) -> Result<(), Box<Self>>;
+    /// Adds `o`, the tally of the files after this one's, and returns
+    /// true; or changes nothing and returns false when the sum would not
+    /// be exact.
+    fn merge(&mut self, o: Self) -> bool;
 }
 
 impl Tally for Stats {
@@ -81,10 +82,10 @@ impl Tally for Stats {
         Stats::add(self, ev);
         self.overflowed == 0
     }
-    fn merge(&mut self, o: Self) -> Result<(), Box<Self>> {
+    fn merge(&mut self, o: Self) -> bool {
         // `o` did not overflow (its thread stops when it does): exact.
         Stats::merge(self, o);
-        Ok(())
+        true
     }
 }
 
@@ -99,7 +100,7 @@ impl Tally for Analysis {
         Analysis::add(self, ev);
         self.mergeable()
     }
-    fn merge(&mut self, o: Self) -> Result<(), Box<Self>> {
+    fn merge(&mut self, o: Self) -> bool {
         self.try_merge(o)
     }
 }
@@ -224,20 +225,25 @@ enum Slot<'scope, T> {
     Here(&'scope Path),
 }
 
-/// The outcome after a file's result: its input error reported at its
-/// place; an output error ends the run.
-fn done(
-    r: Result<(), FileError>,
-    name: &str,
-    outcome: Outcome,
-    err: &mut dyn Write,
-    summary: &mut Summary,
-) -> io::Result<Outcome> {
-    match r {
-        Ok(()) => Ok(outcome),
-        Err(FileError::Input(msg)) => super::input_failed(err, name, &msg, summary),
-        Err(FileError::Output(e)) => Err(e),
+/// Waits for a file's thread (moving its progress bar, if one is drawn)
+/// and takes what it counted.
+fn wait<T>(file: Running<'_, T>, progress: bool) -> io::Result<Counted<T>> {
+    let name = file.path.to_string_lossy();
+    let bar = progress
+        .then(|| progress::file_bar(file.path, &name))
+        .flatten();
+    // With a bar, look at the thread's position now and then; without,
+    // just wait for it.
+    if let Some(b) = bar {
+        while !file.thread.is_finished() {
+            b.set_position(file.position.load(Ordering::Relaxed));
+            std::thread::sleep(BAR_EVERY);
+        }
+        b.finish_and_clear();
     }
+    file.thread
+        .join()
+        .map_err(|_| io::Error::other(format!("{name}: a decoding thread stopped (a bug)")))
 }
 
 /// Counts `files` into `printer`'s tally on up to `threads` threads; as
@@ -271,58 +277,34 @@ pub(super) fn read<P: Printer>(
         // (the parts of one rotated capture) would be decoded twice.
         let mut apart = true;
         while let Some(slot) = queue.pop_front() {
-            let file = match slot {
-                Slot::Apart(file) => file,
-                Slot::Here(path) => {
-                    let name = path.to_string_lossy();
-                    let mut sink = FilteredSink::new(&mut *printer as &mut dyn Sink, filter);
-                    let r = read_one(path, &name, limits, &mut sink, &mut summary, opts);
-                    outcome = done(r, &name, outcome, err, &mut summary)?;
-                    if opts.stop.requested() {
-                        break;
-                    }
-                    if let Some(&path) = next.next() {
-                        queue.push_back(Slot::Here(path));
-                    }
-                    continue;
-                }
+            let (path, counted) = match slot {
+                Slot::Here(path) => (path, None),
+                Slot::Apart(file) => (file.path, Some(wait(file, opts.progress)?)),
             };
-            let name = file.path.to_string_lossy();
-            let bar = opts
-                .progress
-                .then(|| progress::file_bar(file.path, &name))
-                .flatten();
-            // With a bar, look at the thread's position now and then;
-            // without, just wait for it.
-            if let Some(b) = bar {
-                while !file.thread.is_finished() {
-                    b.set_position(file.position.load(Ordering::Relaxed));
-                    std::thread::sleep(BAR_EVERY);
-                }
-                b.finish_and_clear();
-            }
-            let counted = file.thread.join().map_err(|_| {
-                io::Error::other(format!("{name}: a decoding thread stopped (a bug)"))
-            })?;
-            let merged = match counted {
-                Counted::Tally(t, s, r) => match printer.tally().merge(t) {
-                    Ok(()) => {
-                        summary.merge(&s);
-                        Some(r)
-                    }
-                    Err(_) => None,
-                },
+            let name = path.to_string_lossy();
+            let merged = counted.and_then(|counted| match counted {
+                Counted::Tally(t, s, r) => printer.tally().merge(t).then(|| {
+                    summary.merge(&s);
+                    r
+                }),
                 Counted::Again => None,
-            };
+            });
             let r = match merged {
                 Some(r) => r,
                 None => {
+                    // Counted here, in order, into the whole tally.
                     apart = false;
                     let mut sink = FilteredSink::new(&mut *printer as &mut dyn Sink, filter);
-                    read_one(file.path, &name, limits, &mut sink, &mut summary, opts)
+                    read_one(path, &name, limits, &mut sink, &mut summary, opts)
                 }
             };
-            outcome = done(r, &name, outcome, err, &mut summary)?;
+            match r {
+                Ok(()) => {}
+                Err(FileError::Input(msg)) => {
+                    outcome = super::input_failed(err, &name, &msg, &mut summary)?
+                }
+                Err(FileError::Output(e)) => return Err(e),
+            }
             if opts.stop.requested() {
                 break;
             }

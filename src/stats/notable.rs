@@ -241,26 +241,18 @@ mod tests {
         assert!(Slowest::new(0).sorted().is_empty());
     }
 
-    /// A small xorshift: reproducible sequences with many ties.
-    fn lcg(seed: &mut u64) -> u64 {
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 7;
-        *seed ^= *seed << 17;
-        *seed
-    }
-
     #[test]
     fn merged_lists_keep_what_one_list_keeps() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::net::testutil::XorShift::new(1);
         for round in 0..3000 {
-            let n = (lcg(&mut seed) % 6) as usize;
-            let len = (lcg(&mut seed) % 40) as usize;
-            let spread = 1 + lcg(&mut seed) % 12;
-            let lats: Vec<u64> = (0..len).map(|_| lcg(&mut seed) % spread).collect();
+            let n = (rng.next() % 6) as usize;
+            let len = (rng.next() % 40) as usize;
+            let spread = 1 + rng.next() % 12;
+            let lats: Vec<u64> = (0..len).map(|_| rng.next() % spread).collect();
             let cut = if len == 0 {
                 0
             } else {
-                (lcg(&mut seed) % (len as u64 + 1)) as usize
+                (rng.next() % (len as u64 + 1)) as usize
             };
             let mut one = Slowest::new(n);
             for (i, &l) in lats.iter().enumerate() {

@@ -236,25 +236,25 @@ impl Series {
         }
     }
 
-    /// Adds `o`, a coarsening series of the exchanges that came after this
-    /// one's, and returns true, when the result is exactly the series one
-    /// run over both would have made; otherwise returns false and changes
-    /// nothing. Exact when neither is a sliding series, `o` interned every
-    /// key it saw, and the keys together fit within `max_keys`: key ids go
-    /// in order of first sight (this series' keys, then `o`'s new ones in
-    /// its order), and the width is the least doubling of the start width
-    /// at which every point fits, which is what coarsening as exchanges
-    /// come gives too (a span only grows, so every doubling it made was
-    /// needed for the whole).
+    /// [`Series::merge`] when [`Series::can_merge`], else nothing (false).
+    #[cfg(test)]
     pub fn try_merge(&mut self, o: &Series) -> bool {
         if !self.can_merge(o) {
             return false;
         }
-        self.merge(o);
+        self.merge(o.clone());
         true
     }
 
-    /// True when [`Series::try_merge`] would merge `o`.
+    /// True when adding `o`, a coarsening series of the exchanges that came
+    /// after this one's, gives exactly the series one run over both would
+    /// have made: neither is a sliding series, `o` interned every key it
+    /// saw, and the keys together fit within `max_keys`. Key ids then go in
+    /// order of first sight (this series' keys, then `o`'s new ones in its
+    /// order), and the width is the least doubling of the start width at
+    /// which every point fits, which is what coarsening as exchanges come
+    /// gives too (a span only grows, so every doubling it made was needed
+    /// for the whole).
     pub fn can_merge(&self, o: &Series) -> bool {
         let new_keys = o.keys.iter().filter(|k| !self.ids.contains_key(*k)).count();
         self.mode == Mode::Coarsen
@@ -266,7 +266,8 @@ impl Series {
             && self.keys.len() + new_keys <= self.max_keys
     }
 
-    fn merge(&mut self, o: &Series) {
+    /// Adds `o`; exact when [`Series::can_merge`] said so.
+    pub fn merge(&mut self, mut o: Series) {
         let ids: Vec<usize> = o
             .keys
             .iter()
@@ -280,19 +281,13 @@ impl Series {
                 }
             })
             .collect();
-        let mut o_points = o.points.clone();
-        let mut o_width = o.width_ns;
-        while self.width_ns < o_width {
+        while self.width_ns < o.width_ns {
             self.double();
         }
-        while o_width < self.width_ns {
-            o_width = o_width.saturating_mul(2);
-            let old = std::mem::take(&mut o_points);
-            for (i, p) in old {
-                o_points.entry(i / 2).or_default().merge(&p);
-            }
+        while o.width_ns < self.width_ns {
+            o.double();
         }
-        for (i, p) in o_points {
+        for (i, p) in o.points {
             let mine = self.points.entry(i).or_default();
             mine.total.merge(&p.total);
             for (j, c) in p.by_key.iter().enumerate() {
@@ -377,13 +372,6 @@ mod tests {
         assert_eq!(s.too_old, 1);
     }
 
-    fn xorshift(seed: &mut u64) -> u64 {
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 7;
-        *seed ^= *seed << 17;
-        *seed
-    }
-
     /// Everything the report reads of a series.
     fn view(s: &Series) -> (u64, Vec<StatsKey>, u64, Vec<(i64, Point)>) {
         let pts = s.points().map(|(t, p)| (t, p.clone())).collect();
@@ -398,16 +386,16 @@ mod tests {
 
     #[test]
     fn merged_series_are_the_series_of_both() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rng = crate::net::testutil::XorShift::new(2);
         let (mut merged, mut refused) = (0, 0);
-        for round in 0..2000 {
-            let points = 2 + (xorshift(&mut seed) % 8) as usize;
-            let max_keys = 1 + (xorshift(&mut seed) % 8) as usize;
-            let len = (xorshift(&mut seed) % 60) as usize;
-            let span = 1 + xorshift(&mut seed) % 200;
+        for round in 0..2400 {
+            let points = 2 + (rng.next() % 8) as usize;
+            let max_keys = 1 + (rng.next() % 8) as usize;
+            let len = (rng.next() % 60) as usize;
+            let span = 1 + rng.next() % 200;
             let adds: Vec<(i64, u32, bool, bool, Option<u64>)> = (0..len)
                 .map(|_| {
-                    let r = xorshift(&mut seed);
+                    let r = rng.next();
                     (
                         (1000 + (r % span)) as i64 * S / 2,
                         ((r >> 20) % 6) as u32,
@@ -419,7 +407,7 @@ mod tests {
                     )
                 })
                 .collect();
-            let cut = (xorshift(&mut seed) % (len as u64 + 1)) as usize;
+            let cut = (rng.next() % (len as u64 + 1)) as usize;
             let mut one = Series::coarsening(S as u64, points, max_keys);
             let mut a = Series::coarsening(S as u64, points, max_keys);
             let mut b = Series::coarsening(S as u64, points, max_keys);

@@ -73,24 +73,23 @@ impl<K: Eq + Hash + Clone + Ord> TopTable<K> {
         }
     }
 
-    /// Adds `o`, a table of the exchanges that came after this one's, and
-    /// returns true, when the result is exactly what one table fed both
-    /// would hold; otherwise returns false and changes nothing. Exact when
-    /// `o` kept every name it saw and either all names fit, or this table
-    /// was already full (its later names all go to "other"); when the bound
-    /// falls among `o`'s new names, which of them would have been kept
-    /// depends on an order `o` does not keep.
+    /// [`TopTable::merge`] when [`TopTable::can_merge`], else nothing
+    /// (false).
+    #[cfg(test)]
     pub fn try_merge(&mut self, o: &TopTable<K>) -> bool {
         if !self.can_merge(o) {
             return false;
         }
-        for (k, d) in &o.entries {
-            self.add(k, d);
-        }
+        self.merge(o.clone());
         true
     }
 
-    /// True when [`TopTable::try_merge`] would merge `o`.
+    /// True when adding `o`, a table of the exchanges that came after this
+    /// one's, gives exactly what one table fed both would hold: `o` kept
+    /// every name it saw and either all names fit, or this table was
+    /// already full (its later names all go to "other"). When the bound
+    /// falls among `o`'s new names, which of them would have been kept
+    /// depends on an order `o` does not keep.
     pub fn can_merge(&self, o: &TopTable<K>) -> bool {
         let new = o
             .entries
@@ -101,6 +100,13 @@ impl<K: Eq + Hash + Clone + Ord> TopTable<K> {
         o.other == TopEntry::default()
             && o.entries.len() <= self.max_entries
             && (new == 0 || full || self.entries.len() + new <= self.max_entries)
+    }
+
+    /// Adds `o`; exact when [`TopTable::can_merge`] said so.
+    pub fn merge(&mut self, o: TopTable<K>) {
+        for (k, d) in &o.entries {
+            self.add(k, d);
+        }
     }
 
     /// The bound on names.
@@ -150,13 +156,8 @@ mod tests {
 
     #[test]
     fn merged_tables_are_the_table_of_both_or_refused() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::net::testutil::XorShift::new(3);
+        let mut next = || rng.next();
         let (mut merged, mut refused) = (0, 0);
         for _ in 0..2000 {
             let max = 1 + (next() % 5) as usize;
