@@ -6,38 +6,49 @@
 //! reviewed in one place and tightened in tests. Hitting a bound is a counted
 //! anomaly, never a panic and never a silent clear-all.
 //!
-//! # Worst case of the whole process: at most 128 MiB on any input
+//! # Worst case of the whole process: at most 64 MiB on any input
 //!
-//! The defaults are chosen so that `read`, `stats` and `live` stay within
-//! 128 MiB of resident memory whatever the capture holds, every table full
-//! at once. Per-entry costs are measured (peak RSS above the 5.4 MiB of
-//! decoding a one-frame file, release build, table filled to its cap by a
-//! generated capture, hash-table growth included: a table that churns at its
-//! cap settles at twice its buckets):
+//! The defaults are chosen so that `read`, `stats` and `report` stay within
+//! 64 MiB of resident memory whatever the capture holds, every table full
+//! at once (for each file decoded at once: `-j N` over several files runs up
+//! to N decoders side by side). Each cost is measured, release build, glibc
+//! malloc: the peak RSS of a capture that fills every table
+//! (`tests/flood.rs`) less the peak with that one table cut to almost
+//! nothing; the process line is a one-frame file. Hash tables are measured
+//! churning at their caps, where they settle at twice their buckets.
 //!
 //! | what | bound | worst case |
 //! |---|---|---:|
-//! | process, binary, program registry | - | 5.4 MiB |
-//! | frame buffer; `read -` frames parsed ahead | `max_frame`; [`STDIN_AHEAD_BYTES`] | 1 + 4 MiB |
-//! | IP reassembly | `max_ip_reassemblies` x 64 KiB + [`IP_FRAG_POOL`] x 64 KiB | 4 + 1 MiB |
-//! | TCP directions and their RPC streams (~1.1 KiB each: TCP state, record reader, frame ring, hash buckets, holds) | `max_tcp_streams` = 16384 | 18.2 + 1.6 MiB |
-//! | TCP out-of-order bytes, spare buffers | `max_tcp_ooo_total`; [`TCP_OOO_POOL`] x [`TCP_OOO_POOL_BUF_MAX`] | 4 + 2 MiB |
-//! | record prefixes, resync windows, candidates of all streams | `max_stream_buffer_bytes` | 12 MiB |
-//! | pending calls (~1.5 KiB each with buckets and order queue) and their kept arguments | `max_pending_calls` = 14336; `max_pending_body_bytes` | 21.1 + 8 MiB |
-//! | answered calls (~1 KiB each) | `max_answered` = 14336 | 14.6 MiB |
-//! | RPC servers known | `max_rpc_flows` = 14336 | 1.5 MiB |
-//! | file-handle paths (~150 B each) | `max_paths` | 5 MiB |
+//! | process, binary, program registry | - | 9.0 MiB |
+//! | input (mapped window, or frame buffer and `read -` frames parsed ahead), anomaly records waiting, output buffers | `capture::mapped`'s 1 MiB steps; `max_frame` + [`STDIN_AHEAD_BYTES`]; `max_anomaly_queue` | 3.0 MiB |
+//! | TCP directions (~0.45 KiB each) | `max_tcp_streams` = 8192 | 3.7 MiB |
+//! | RPC streams (~0.65 KiB each: record reader, frame ring, holds) and their record prefixes, resync windows and candidates | `max_tcp_streams`; `max_stream_buffer_bytes` = 6 MiB | 11.2 MiB |
+//! | TCP out-of-order bytes, spare buffers | `max_tcp_ooo_total` = 2 MiB; [`TCP_OOO_POOL`] x [`TCP_OOO_POOL_BUF_MAX`] | 2.5 MiB |
+//! | pending calls (~0.65 KiB each with buckets and order queue) | `max_pending_calls` = 7168 | 4.7 MiB |
+//! | their kept arguments, compound records and paths | `max_pending_body_bytes` = 6 MiB | 7.1 MiB |
+//! | answered calls (~0.45 KiB each) | `max_answered` = 7168 | 3.2 MiB |
+//! | RPC servers known | `max_rpc_flows` = 7168 | 1.1 MiB |
+//! | file-handle paths | `max_paths` = 16384; `max_path_bytes` = 4 MiB | 4.1 MiB |
 //! | endpoints learned from portmap/rpcbind (~100 B each) | `max_learned_ports` | 0.4 MiB |
-//! | messages held for capture order | `max_reorder_messages` x ~350 B + `max_reorder_bytes` | 2.8 + 4 MiB |
-//! | anomaly records waiting | `max_anomaly_queue` x ~250 B | 1 MiB |
-//! | statistics rows (`stats`, `live --stats`) | `max_stats_rows` x ~20 KiB | 10 MiB |
-//! | **total** | | **122 MiB** |
+//! | IP reassembly, spare buffers | `max_ip_reassemblies` = 32 x 64 KiB; [`IP_FRAG_POOL`] x 64 KiB | 1.3 + 0.3 MiB |
+//! | messages held for capture order | `max_reorder_messages` x ~350 B + `max_reorder_bytes` (2.0 MiB measured) | 3.4 MiB |
+//! | **decoding, in all** | | **55.0 MiB** |
 //!
-//! `stats --interval` holds a table per interval instead of one:
-//! `max_interval_rows` x ~20 KiB = 15 MiB in place of the 10 MiB above
-//! (127 MiB in total). `read -j N` holds at most ~10 MiB of chunks in its
-//! JSON render pool (`RENDER_MAX_CHUNKS`, `RENDER_SPARE_CHUNKS`), in place of
-//! the statistics rows it does not use.
+//! and what each command holds besides (the largest of these counts):
+//!
+//! | command | bound | worst case | in all |
+//! |---|---|---:|---:|
+//! | `read`, text or JSON on one thread | - | 0 | 55.0 MiB |
+//! | `read -j N`, JSON | the render pool: [`RENDER_MAX_CHUNKS`] + 1 chunks of ~1 MiB, [`RENDER_SPARE_CHUNKS`] spare | 7.7 MiB | 62.7 MiB |
+//! | `stats`, `live --stats` (statuses only: no paths, 4.1 MiB less) | `max_stats_rows` = 256 x ~21.5 KiB (a latency histogram up to the 120 s call timeout) | 5.5 MiB | 56.4 MiB |
+//! | `stats --interval` (no paths either) | the same, and `max_interval_rows` = 224 x ~21.5 KiB | 10.2 MiB | 61.1 MiB |
+//! | `report`, `top` | `report_rows` = 128 x ~21.5 KiB; the series (`report_series_points` x `report_series_keys` cells); three tables of `report_top_entries` names and `report_top_name_bytes`; the lists | 8.3 MiB | 63.3 MiB |
+//!
+//! `live` adds its kernel ring ([`LIVE_BUFFER_BYTES`], 64 MiB, mapped from
+//! the kernel) and the batches queued behind it (`live_queue_batches`),
+//! sized for zero drops rather than for this bound; `export` adds the row
+//! groups it buffers (`export_row_group_rows`, `export_row_group_bytes` per
+//! open file).
 //!
 //! `tests/flood.rs` checks it: 200,000 TCP flows within 20 s of capture time,
 //! each holding the start of a record that never completes (the streams
@@ -64,7 +75,7 @@ pub struct Limits {
     /// Datagrams being reassembled at once. The fragments of one datagram
     /// arrive back to back, so even a busy NFS-over-UDP server (32 KiB
     /// writes, a handful in flight per client) has a few dozen in flight at
-    /// any moment; 64 datagrams of at most 64 KiB bound memory to 4 MiB.
+    /// any moment; 32 datagrams of at most 64 KiB bound memory to 2 MiB.
     pub max_ip_reassemblies: usize,
     /// Fragments per datagram. A 64 KiB datagram over a 576-byte MTU needs
     /// ~120 fragments; more is an attack (tiny-fragment flood).
@@ -77,9 +88,10 @@ pub struct Limits {
     /// Tracked TCP directions (and RPC streams, one per direction). Evicting
     /// the least recently used one beyond this bounds memory on captures
     /// with many short connections; an evicted connection that speaks again
-    /// is picked up mid-stream (its framing is searched for). 16384
-    /// directions are 8192 connections active within the idle timeout; each
-    /// costs ~1 KiB in all (see the worst case below).
+    /// is picked up mid-stream (its framing is searched for). 8192
+    /// directions are 4096 connections active within the idle timeout (a
+    /// server with thousands of clients); each costs ~1.1 KiB in all with
+    /// its RPC stream (see the worst case above).
     pub max_tcp_streams: usize,
     /// Out-of-order bytes buffered per direction while waiting for a hole to
     /// fill. 1 MiB covers a full window of 64 KiB segments on a fast LAN; past
@@ -90,7 +102,7 @@ pub struct Limits {
     pub max_tcp_ooo_segments: usize,
     /// Out-of-order bytes buffered over all directions: without it,
     /// `max_tcp_streams` directions could each hold `max_tcp_ooo_bytes`
-    /// (16 GiB). 4 MiB is four directions' full windows at once: holes are
+    /// (8 GiB). 2 MiB is two directions' full windows at once: holes are
     /// filled (or declared lost by the peer's ACK) within a round trip, so
     /// real captures hold far less. Past it, the direction that needs room
     /// declares its hole lost (as when its own buffer is full).
@@ -123,8 +135,11 @@ pub struct Limits {
     /// TCP directions' record readers together. One reader holds at most
     /// `record_keep + 2 * resync_window` (~576 KiB), so without this bound a
     /// flood of flows that each start a record and stop would hold that
-    /// times `max_tcp_streams`. Past it, the least recently active RPC
-    /// streams are dropped (counted as `rpc_stream_evicted`, with where).
+    /// times `max_tcp_streams`. 6 MiB holds the 64 KiB prefixes of 96
+    /// large records in flight at once (NFS READ replies and WRITE calls of
+    /// as many busy connections); a record shorter than `record_keep` holds
+    /// only itself. Past it, the least recently active RPC streams are
+    /// dropped (counted as `rpc_stream_evicted`, with where).
     pub max_stream_buffer_bytes: usize,
 
     // ---- RPC messages ------------------------------------------------------
@@ -137,10 +152,10 @@ pub struct Limits {
 
     // ---- call/reply matching ---------------------------------------------
     /// Calls waiting for a reply, over all conversations. Zeek clears its whole
-    /// table at 1000; we evict the oldest and count it. 14336 outstanding
-    /// calls is a hundred clients each with a full 128-slot table (Linux's
-    /// default for NFS over TCP is 65536 slots but 16 to 128 in use); 14336
-    /// is 7/8 of 16384, the most a hash table of 16384 buckets holds.
+    /// table at 1000; we evict the oldest and count it. 7168 outstanding
+    /// calls is fifty clients each with a full 128-slot table (Linux's
+    /// default for NFS over TCP is 65536 slots but 16 to 128 in use); 7168
+    /// is 7/8 of 8192, the most a hash table of 8192 buckets holds.
     pub max_pending_calls: usize,
     /// Capture-time age after which a call with no reply is reported as
     /// unmatched. NFS hard mounts retransmit after 60 s (timeo=600); 120 s
@@ -149,14 +164,15 @@ pub struct Limits {
     /// Answered calls remembered so that duplicate replies and retransmitted
     /// calls are recognised, not double counted. A retransmission comes
     /// within a timeout of its call, so the calls of the last few seconds
-    /// matter; 14336 (7/8 of 16384 buckets) covers a server answering
-    /// thousands of calls a second.
+    /// matter; 7168 (7/8 of 8192 buckets) covers a second or two of a
+    /// server answering thousands of calls a second, which is when
+    /// duplicate replies and retransmissions of lost replies come.
     pub max_answered: usize,
     /// Capture-time age after which an answered call is forgotten.
     pub answered_timeout_ns: u64,
     /// Server endpoints remembered as speaking RPC, so that a reply with no
     /// call from one is reported as an orphan. Servers are few (one NFS
-    /// server has one or two endpoints per transport); 14336 (7/8 of 16384
+    /// server has one or two endpoints per transport); 7168 (7/8 of 8192
     /// buckets) is room for a capture of a whole data centre.
     pub max_rpc_flows: usize,
 
@@ -171,11 +187,11 @@ pub struct Limits {
     pub reorder_window_ns: u64,
     /// Messages waiting for capture order at once. Holds last a round trip
     /// (a gap is declared by the peer's ACK), a few thousand messages on a
-    /// busy server; past 8192 the oldest goes on (order is then best effort).
+    /// busy server; past 4096 the oldest goes on (order is then best effort).
     pub max_reorder_messages: usize,
     /// Bytes of bodies held by waiting messages (each at most
-    /// `record_keep`): 4 MiB, so the queue's worst case is bounded whatever
-    /// the message sizes (a thousand messages of 4 KiB).
+    /// `record_keep`): 2 MiB, so the queue's worst case is bounded whatever
+    /// the message sizes (five hundred messages of 4 KiB).
     pub max_reorder_bytes: usize,
     /// Longest record accepted as the first RPC record of a stream whose
     /// ports are not known or learned as RPC: NFS's largest transfer (1 MiB)
@@ -191,16 +207,19 @@ pub struct Limits {
     pub max_capture_interfaces: usize,
 
     // ---- statistics, live capture ------------------------------------------
-    /// Rows of a statistics table. A row holds a latency histogram (~20 KiB
-    /// for latencies up to minutes); with `--by client` a scan of many
-    /// addresses could otherwise grow memory without bound. 512 rows is more
-    /// than a readable table and caps memory at 10 MiB; exchanges of later
-    /// keys go into one overflow row (reported on stderr).
+    /// Rows of a statistics table. A row holds a latency histogram (~21.5
+    /// KiB once it has seen latencies up to the 120 s call timeout); with
+    /// `--by client` a scan of many addresses could otherwise grow memory
+    /// without bound. 256 rows is more than a readable table and caps
+    /// memory at 5.5 MiB; exchanges of later keys go into one overflow row
+    /// (reported on stderr).
     pub max_stats_rows: usize,
     /// Rows of all the tables of `stats --interval` together, each table's
-    /// overflow row included: 768 rows hold ~50 intervals of 15 procedures,
-    /// at most 15 MiB (the 10 MiB of the statistics row of the table at the
-    /// top plus 5 MiB: 127 MiB in all). Past it an interval with rows counts
+    /// overflow row included: 224 rows hold ~15 intervals of 15 procedures
+    /// with every latency histogram at its largest (4.7 MiB; rows with
+    /// latencies of milliseconds cost a fraction of that), which with the
+    /// table of `max_stats_rows` keeps the worst case at 63.5 MiB (the
+    /// table at the top). Past it an interval with rows counts
     /// new keys in its overflow row, and an exchange that would need a new
     /// interval is counted in none (stderr says how many).
     pub max_interval_rows: usize,
@@ -259,6 +278,12 @@ pub struct Limits {
     pub max_write_flows: usize,
 
     // ---- the report, the top view, export ----------------------------------------
+    /// Rows of the report's (and `top`'s) table of procedures: its keys are
+    /// procedures and NFSv4 operations, ~100 in the busiest mixed capture
+    /// (NFSv3's 22, NFSv4.1's 58, MOUNT, NLM, portmap). 128 rows of ~21.5
+    /// KiB (the latency histogram) are 2.7 MiB; later keys share the
+    /// overflow row, as in `stats`.
+    pub report_rows: usize,
     /// Points of the report's time series. 240 points draw a smooth line
     /// across a page; a longer capture doubles the interval to fit (so a
     /// day is cut in 6-minute intervals), and memory stays at most
@@ -272,9 +297,16 @@ pub struct Limits {
     /// Distinct clients, servers and files ranked by the report and `top`
     /// (each table). A scan of many addresses or a capture touching
     /// millions of files would otherwise grow memory without bound; past
-    /// it, exchanges count in one "other" entry (~100 bytes an entry: under
-    /// 2 MiB a table).
+    /// it, exchanges count in one "other" entry. The page lists the top
+    /// ten; 4096 names rank them exactly unless the capture has thousands
+    /// of clients or files of similar weight, at ~150 bytes an entry with
+    /// the table's slack (0.6 MiB a table).
     pub report_top_entries: usize,
+    /// Bytes the names of one such table hold on the heap (the files'
+    /// paths, each at most [`MAX_PATH_BYTES`]): 512 KiB is 4096 paths of
+    /// ~100 bytes; without it, 4096 paths of 4 KiB would hold 16 MiB.
+    /// Past it, as past `report_top_entries`, new names count in "other".
+    pub report_top_name_bytes: usize,
     /// Slowest exchanges the report lists (a page, not a dump: the JSON
     /// Lines output has them all).
     pub report_slowest: usize,
@@ -309,15 +341,26 @@ pub struct Limits {
     pub body_keep: usize,
     /// Bytes of arguments kept over all pending calls: with
     /// `max_pending_calls` full of long arguments, memory would otherwise
-    /// reach `max_pending_calls * body_keep` (112 MiB). 8 MiB keeps the
-    /// arguments of 1024 calls at the full `body_keep` (28,000 NFSv3 calls
-    /// with their real arguments of under 300 bytes). Past it, a new call's arguments
-    /// are not kept (its exchange still is; counted as an anomaly).
+    /// reach `max_pending_calls * body_keep` (56 MiB). 6 MiB keeps the
+    /// arguments of 768 calls at the full `body_keep`, or of every pending
+    /// call with real NFSv3 arguments (under 300 bytes) and its path; the
+    /// public capture with the most in flight (NFSv4.1 4 KiB WRITEs, kept
+    /// whole for the operations after their data) peaks at 4.3 MiB. The
+    /// paths the calls act on (each at most [`MAX_PATH_BYTES`]) count here
+    /// too. Past it, a new call's arguments and path are not kept (its
+    /// exchange still is; counted as an anomaly).
     pub max_pending_body_bytes: usize,
-    /// File handles remembered for paths (each ~150 bytes with its name and
-    /// table overhead: 32768 is ~5 MiB). A server with more live files than
-    /// this loses the paths of the least recently used.
+    /// File handles remembered for paths. A server with more live files
+    /// than this loses the paths of the least recently used (they are
+    /// learned again at the next LOOKUP or READDIRPLUS of their directory).
+    /// 16384 is the working set of a busy client's directory tree.
     pub max_paths: usize,
+    /// Bytes the remembered handles may cost together: handles, names and
+    /// [`PATH_ENTRY_OVERHEAD`] each. Real handles are 28-64 bytes and names
+    /// a few dozen, ~250 bytes in all, so 16384 of them fit 4 MiB; handles
+    /// of the largest size (128) with 255-byte names cost ~860 bytes, and a
+    /// hostile capture of those is held to 4 MiB too (fewer handles).
+    pub max_path_bytes: usize,
     /// Directory entries (name, handle) learned from one READDIRPLUS reply:
     /// a reply is bounded by the client's `maxcount` (typically 32-64 KiB,
     /// a few hundred entries); more is not a real reply.
@@ -349,7 +392,7 @@ pub struct Limits {
     pub anomaly_per_sec: u32,
     /// Anomaly records waiting to be written. The pipeline's caller drains
     /// them after every frame, so a few per frame at most; one that never
-    /// drains holds at most this many (~100 bytes each: 400 KiB).
+    /// drains holds at most this many (~100 bytes each: 200 KiB).
     pub max_anomaly_queue: usize,
 
     // ---- reference server (`rpcscope serve`) -------------------------------
@@ -467,34 +510,34 @@ impl Default for Limits {
         Limits {
             max_frame: 1024 * 1024,
             max_ip_datagram: 65535,
-            max_ip_reassemblies: 64,
+            max_ip_reassemblies: 32,
             max_ip_fragments: 128,
             ip_reassembly_timeout_ns: 30 * NS_PER_SEC,
-            max_tcp_streams: 16384,
+            max_tcp_streams: 8192,
             max_tcp_ooo_bytes: 1024 * 1024,
             max_tcp_ooo_segments: 1024,
-            max_tcp_ooo_total: 4 * 1024 * 1024,
+            max_tcp_ooo_total: 2 * 1024 * 1024,
             tcp_idle_timeout_ns: 600 * NS_PER_SEC,
             max_record: 16 * 1024 * 1024,
             record_keep: 64 * 1024,
             max_record_fragments: 1024,
             resync_window: 256 * 1024,
-            max_stream_buffer_bytes: 12 * 1024 * 1024,
+            max_stream_buffer_bytes: 6 * 1024 * 1024,
             max_auth_bytes: 400,
             max_auth_sys_gids: 16,
             max_machine_name: 255,
-            max_pending_calls: 14336,
+            max_pending_calls: 7168,
             call_timeout_ns: 120 * NS_PER_SEC,
-            max_answered: 14336,
+            max_answered: 7168,
             answered_timeout_ns: 120 * NS_PER_SEC,
-            max_rpc_flows: 14336,
+            max_rpc_flows: 7168,
             reorder_window_ns: 2 * NS_PER_SEC,
-            max_reorder_messages: 8192,
-            max_reorder_bytes: 4 * 1024 * 1024,
+            max_reorder_messages: 4096,
+            max_reorder_bytes: 2 * 1024 * 1024,
             max_probe_record: 1024 * 1024 + 4096,
             max_capture_interfaces: 4096,
-            max_stats_rows: 512,
-            max_interval_rows: 768,
+            max_stats_rows: 256,
+            max_interval_rows: 224,
             max_stats_intervals: 100_000,
             live_read_timeout_ms: 100,
             live_idle_sleep_us: 2000,
@@ -508,7 +551,9 @@ impl Default for Limits {
             max_write_flows: 65536,
             report_series_points: 240,
             report_series_keys: 32,
-            report_top_entries: 16384,
+            report_rows: 128,
+            report_top_entries: 4096,
+            report_top_name_bytes: 512 * 1024,
             report_slowest: 50,
             report_errors: 2000,
             top_window_points: 60,
@@ -517,14 +562,15 @@ impl Default for Limits {
             export_file_rows: 1 << 20,
             export_open_files: 8,
             body_keep: 8192,
-            max_pending_body_bytes: 8 * 1024 * 1024,
-            max_paths: 32768,
+            max_pending_body_bytes: 6 * 1024 * 1024,
+            max_paths: 16384,
+            max_path_bytes: 4 * 1024 * 1024,
             max_dir_entries: 4096,
             max_compound_ops: 256,
             max_learned_ports: 4096,
             anomaly_burst: 100,
             anomaly_per_sec: 10,
-            max_anomaly_queue: 4096,
+            max_anomaly_queue: 2048,
             server_max_record: 1024 * 1024 + 4096,
             server_max_fragments: 1024,
             server_max_connections: 256,
@@ -597,10 +643,10 @@ pub const MAX_RETRANSMIT_FRAMES: usize = 8;
 pub const MAX_VLAN_TAGS: usize = 4;
 
 /// Spare IP reassembly buffers kept for reuse (each up to
-/// `max_ip_datagram` bytes, so at most ~1 MiB idle): enough for the
+/// `max_ip_datagram` bytes, so at most 0.25 MiB idle): enough for the
 /// datagrams a busy NFS-over-UDP client has in flight, without allocating
 /// per fragmented datagram.
-pub const IP_FRAG_POOL: usize = 16;
+pub const IP_FRAG_POOL: usize = 4;
 
 /// Delivered TCP chunks fingerprinted per direction (24 bytes each), so a
 /// retransmission that carries other bytes than the copy already delivered
@@ -610,16 +656,16 @@ pub const IP_FRAG_POOL: usize = 16;
 pub const TCP_RECENT_CHUNKS: usize = 4;
 
 /// Spare out-of-order TCP buffers kept for reuse, shared by all directions.
-pub const TCP_OOO_POOL: usize = 8;
+pub const TCP_OOO_POOL: usize = 2;
 
 /// Largest spare out-of-order buffer kept; bigger ones are freed, so the
-/// pool holds at most `TCP_OOO_POOL` x 256 KiB = 2 MiB idle.
+/// pool holds at most `TCP_OOO_POOL` x 256 KiB = 0.5 MiB idle.
 pub const TCP_OOO_POOL_BUF_MAX: usize = 256 * 1024;
 
 /// Bytes of frames `read -` parses ahead of the decoder on its standard
-/// input thread: a few hundred packets, so the pipe is drained while the
+/// input thread: a hundred packets or more, so the pipe is drained while the
 /// decoder works, and memory stays bounded when it is slower than the pipe.
-pub const STDIN_AHEAD_BYTES: usize = 4 * 1024 * 1024;
+pub const STDIN_AHEAD_BYTES: usize = 2 * 1024 * 1024;
 
 /// Largest file handle remembered for paths: NFSv4's `NFS4_FHSIZE` is 128
 /// bytes (NFSv3 64, NFSv2 32); longer ones are not real handles.
@@ -643,6 +689,22 @@ pub const MAX_BAG_BITS: usize = 256;
 /// per mount. 64 numbers cover many clients; past it the oldest learned is
 /// forgotten.
 pub const MAX_CB_PROGRAMS: usize = 64;
+
+/// Bytes a remembered file handle costs besides its handles and name (see
+/// `track::paths`): four allocations' headers (the handle, its parent's
+/// handle, its name, the handle's copy in the rename table; 16 bytes each
+/// with glibc) and the buckets of the two hash tables (~56 and ~24 bytes,
+/// doubled: a table churning at its cap settles at twice its buckets).
+/// Counted against `Limits::max_path_bytes`.
+pub const PATH_ENTRY_OVERHEAD: usize = 224;
+
+/// Longest path shown (the JSON `path`, the report's files): `PATH_MAX`
+/// on Linux, the longest a client can pass to a system call. A deeper
+/// path (a server's tree may go on past it, or a hostile capture chains 256
+/// directories of 255-byte names: 64 KiB) is shown by its last components
+/// behind `…/`. Bounds what every call waiting for its reply, every output
+/// line and every entry of the report's table of files holds for its path.
+pub const MAX_PATH_BYTES: usize = 4096;
 
 /// Path components followed up to a root: `PATH_MAX` (4096) allows at most
 /// 2048 one-character components; real trees are far shallower, and the
@@ -731,8 +793,9 @@ pub const LIVE_NICE: i32 = -10;
 /// back long.
 pub const RENDER_CHUNK_EVENTS: usize = 128;
 /// ... or at this many bytes of program bodies copied into it (a chunk of
-/// READ replies carries their data): 256 KiB.
-pub const RENDER_CHUNK_BYTES: usize = 256 * 1024;
+/// READ replies carries their data): 128 KiB, a few hundred metadata
+/// bodies, so chunks of metadata close at their 128 events anyway.
+pub const RENDER_CHUNK_BYTES: usize = 128 * 1024;
 /// An exchange whose bodies hold more than this (16 KiB) is rendered on the
 /// decoding thread instead of being copied for the pool: its bulk data (a
 /// READ reply, a WRITE call) is skipped by the renderer, so copying it would
@@ -740,10 +803,11 @@ pub const RENDER_CHUNK_BYTES: usize = 256 * 1024;
 /// copying them made `-j 2` slower than `-j 1`; docs/performance.md).
 pub const RENDER_COPY_MAX_BYTES: usize = 16 * 1024;
 /// Chunks in flight (sent, or rendered and waiting for an earlier one) at
-/// most: 2 per rendering thread, capped at 4. Worst case: 4 x (256 KiB of
-/// bodies + their rendering, under 4x the body bytes with `--data hex`, plus
-/// 128 x ~2 KiB of headers) = ~6 MiB, within the 128 MiB of the table at the
-/// top (the statistics rows it leaves room for are not used by `read`). The
+/// most: 2 per rendering thread, capped at 4. Worst case: 4 x (144 KiB of
+/// bodies, the last exchange included, + their rendering, under 4x the
+/// body bytes with `--data hex`, plus 128 x ~2 KiB of headers) = ~4 MiB,
+/// within the worst case at the top (the statistics rows it leaves room
+/// for are not used by `read`). The
 /// cap also means at most 4 rendering threads are kept busy: past that, the
 /// decoding thread is the bottleneck anyway (docs/performance.md).
 pub const RENDER_MAX_CHUNKS: usize = 4;
@@ -752,11 +816,11 @@ pub const RENDER_MAX_CHUNKS: usize = 4;
 /// nothing: 2, since one chunk comes back for each one sent...
 pub const RENDER_SPARE_CHUNKS: usize = 2;
 /// ... and only a chunk whose arena and output buffer stayed within 1 MiB
-/// each (a chunk closes at 256 KiB of bodies; 128 exchanges of NFSv4
+/// each (a chunk closes at 128 KiB of bodies; 128 exchanges of NFSv4
 /// metadata render to 0.2-0.7 MiB; `--data hex` or large directory
 /// listings can grow one past that once, and it is then freed rather than
 /// kept). With the chunk being collected, the pool holds at most
-/// 4 + 1 + 2 chunks: ~10 MiB worst case.
+/// 4 + 1 + 2 chunks: ~7.7 MiB worst case.
 pub const RENDER_SPARE_MAX_BYTES: usize = 1024 * 1024;
 
 /// Default snapshot length of `live`, `--snaplen`: 262144 bytes, libpcap's

@@ -39,10 +39,11 @@ pub(crate) struct Mapped {
     populated: usize,
 }
 
-/// Granularity of [`Mapped::release_before`]: 2 MiB, so the call (one
-/// system call) is rare (~250 for 500 MB) and the resident size of the
-/// mapping stays under 4 MiB plus the kernel's read-ahead window.
-const RELEASE_STEP: usize = 2 * 1024 * 1024;
+/// Granularity of [`Mapped::release_before`]: 1 MiB, so the call (one
+/// system call) is rare (~500 for 500 MB) and the resident size of the
+/// mapping stays under 2 MiB plus the kernel's read-ahead window (2 MiB
+/// steps held ~3 MiB more at the peak: docs/performance.md).
+const RELEASE_STEP: usize = 1024 * 1024;
 
 impl Mapped {
     /// Maps `file` if it is a regular file with at least one byte;

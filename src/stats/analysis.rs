@@ -58,11 +58,7 @@ impl Analysis {
     pub fn new(registry: Arc<Registry>, limits: &Limits, shape: SeriesShape) -> Self {
         const S: u64 = 1_000_000_000;
         Analysis {
-            table: Stats::with_registry(
-                GroupBy::Procedure,
-                limits.max_stats_rows,
-                registry.clone(),
-            ),
+            table: Stats::with_registry(GroupBy::Procedure, limits.report_rows, registry.clone()),
             series: match shape {
                 SeriesShape::Whole => {
                     Series::coarsening(S, limits.report_series_points, limits.report_series_keys)
@@ -71,9 +67,9 @@ impl Analysis {
                     Series::sliding(S, limits.top_window_points, limits.report_series_keys)
                 }
             },
-            clients: TopTable::new(limits.report_top_entries),
-            servers: TopTable::new(limits.report_top_entries),
-            files: TopTable::new(limits.report_top_entries),
+            clients: TopTable::with_budget(limits.report_top_entries, limits.report_top_name_bytes),
+            servers: TopTable::with_budget(limits.report_top_entries, limits.report_top_name_bytes),
+            files: TopTable::with_budget(limits.report_top_entries, limits.report_top_name_bytes),
             slowest: Slowest::new(limits.report_slowest),
             errors: ErrorList::new(limits.report_errors),
             first: None,
@@ -153,9 +149,9 @@ impl Analysis {
             registry: self.registry.clone(),
             table: self.table.empty_like(),
             series: self.series.empty_like(),
-            clients: TopTable::new(self.clients.max_entries()),
-            servers: TopTable::new(self.servers.max_entries()),
-            files: TopTable::new(self.files.max_entries()),
+            clients: self.clients.emptied(),
+            servers: self.servers.emptied(),
+            files: self.files.emptied(),
             slowest: Slowest::new(self.slowest.n()),
             errors: ErrorList::new(self.errors.n()),
             first: None,

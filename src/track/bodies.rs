@@ -138,7 +138,7 @@ impl BodyState {
             max_kept_bytes: limits.max_pending_body_bytes,
             max_entries: limits.max_dir_entries,
             max_ops: limits.max_compound_ops,
-            paths: Paths::new(limits.max_paths),
+            paths: Paths::with_budget(limits.max_paths, limits.max_path_bytes),
             cb_programs: CbPrograms::default(),
             scratch: Scratch::default(),
             keep_bulk: false,
@@ -293,6 +293,7 @@ impl BodyState {
         } else {
             (None, None)
         };
+        let path = self.keep_path(path, anomalies);
         let cost = compound.heap_bytes();
         let compound = if self.kept_bytes + cost <= self.max_kept_bytes {
             self.kept_bytes += cost;
@@ -303,9 +304,16 @@ impl BodyState {
         };
         // Kept whole (up to `body_keep`), bulk data included: operations
         // after a WRITE's data (GETATTR) are still to be shown and walked
-        // at the reply, and the cap bounds what a WRITE costs.
+        // at the reply. When the data runs past `body_keep`, what follows it
+        // would be cut anyway: the arguments are kept up to the data, as
+        // NFSv3's are (8 KiB of data nobody shows would fill the budget
+        // with a few hundred writes in flight).
+        let limit = match w.ops.iter().find_map(|o| o.data_at.zip(o.data_len)) {
+            Some((at, len)) if !self.keep_bulk && at as u64 + len > self.keep as u64 => at,
+            _ => usize::MAX,
+        };
         let kept = if self.mode == BodyMode::Full {
-            self.keep(body, usize::MAX, anomalies)
+            self.keep(body, limit, anomalies)
         } else {
             None
         };
@@ -380,6 +388,7 @@ impl BodyState {
         );
         count_malformed(&facts, anomalies);
         let path = self.call_path(&facts);
+        let path = self.keep_path(path, anomalies);
         let fh_hash = facts.first_fh.map(crc32fast::hash);
         let limit = match facts.marks.bulk_at() {
             Some(at) if !self.keep_bulk => at,
@@ -398,10 +407,30 @@ impl BodyState {
         }
     }
 
-    /// Kept arguments and records leave the table (answered, expired,
-    /// evicted).
-    pub fn release(&mut self, kept: Option<&Body<'static>>, extra: &CallExtra) {
+    /// Keeps the path a call acts on while it waits for its reply, within
+    /// the budget of kept arguments (a path is at most `MAX_PATH_BYTES`;
+    /// counted when refused, and then not shown for this call either).
+    fn keep_path(&mut self, path: Option<Arc<str>>, anomalies: &mut Anomalies) -> Option<Arc<str>> {
+        let path = path?;
+        if self.kept_bytes + path.len() <= self.max_kept_bytes {
+            self.kept_bytes += path.len();
+            Some(path)
+        } else {
+            anomalies.add(Anomaly::BodyNotKept);
+            None
+        }
+    }
+
+    /// Kept arguments, path and records leave the table (answered,
+    /// expired, evicted).
+    pub fn release(
+        &mut self,
+        kept: Option<&Body<'static>>,
+        path: Option<&Arc<str>>,
+        extra: &CallExtra,
+    ) {
         let mut n = kept.map_or(0, |b| b.data.len());
+        n += path.map_or(0, |p| p.len());
         n += extra.compound.as_ref().map_or(0, |c| c.heap_bytes());
         self.kept_bytes = self.kept_bytes.saturating_sub(n);
     }
@@ -411,7 +440,7 @@ impl BodyState {
             return self.paths.child_path(dir, name);
         }
         if let Some(p) = f.pathname {
-            return Some(String::from_utf8_lossy(p).into());
+            return Some(super::paths::bounded(&String::from_utf8_lossy(p)).into());
         }
         f.first_fh.and_then(|fh| self.paths.path(fh))
     }

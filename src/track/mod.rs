@@ -321,7 +321,8 @@ impl Tracker {
             } else {
                 self.stats.exchanges += 1;
             }
-            self.bodies.release(p.body.as_ref(), &p.extra);
+            self.bodies
+                .release(p.body.as_ref(), p.path.as_ref(), &p.extra);
             let (body, sealed) = self
                 .bodies
                 .unwrap(p.call.auth.as_ref(), body, BodyPart::Result);
@@ -456,7 +457,8 @@ impl Tracker {
         if !p.after_answer {
             self.stats.unmatched_calls += 1;
         }
-        self.bodies.release(p.body.as_ref(), &p.extra);
+        self.bodies
+            .release(p.body.as_ref(), p.path.as_ref(), &p.extra);
         let mut ex = exchange(&key, Some(p.call), None, p.retransmits, p.after_answer);
         ex.call_body = self.bodies.shown(p.body);
         ex.facts.path = p.path;

@@ -184,7 +184,7 @@ pub(super) fn call_path(
         op::PUTROOTFH => Some("/".to_string()),
         _ => cur.path(paths),
     };
-    (path.map(Arc::from), fh)
+    (path.map(|p| Arc::from(super::paths::bounded(&p))), fh)
 }
 
 /// Whether [`learn`] can change the path table for this reply: only its

@@ -6,20 +6,24 @@
 //! A path is built by following parents up to a root, so a RENAME of a
 //! directory renames everything below it at once, with no rewriting.
 //!
-//! Contract: at most `Limits::max_paths` handles (the least recently
-//! learned or used is forgotten: counted), handles and names of bounded
-//! length (longer ones are not learned), and path building stops after
+//! Contract: at most `Limits::max_paths` handles and `Limits::max_path_bytes`
+//! bytes for them (the least recently learned or used are forgotten:
+//! counted), handles and names of bounded length (longer ones are not
+//! learned), at most one rename entry per handle, and path building stops after
 //! `MAX_PATH_DEPTH` components, so a cycle (a hostile or confused capture
 //! where a directory becomes its own ancestor) yields no path instead of a
 //! loop.
 
 use crate::hash::FastMap;
+use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use smallvec::SmallVec;
 
-use crate::limits::{MAX_FH_BYTES, MAX_NAME_BYTES, MAX_PATH_DEPTH};
+use crate::limits::{
+    MAX_FH_BYTES, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_PATH_DEPTH, PATH_ENTRY_OVERHEAD,
+};
 
 /// What a handle is known as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +50,9 @@ pub struct Paths {
     rev: FastMap<u64, Box<[u8]>>,
     hasher: crate::hash::FastState,
     cap: usize,
+    /// What the known handles cost ([`cost`]), and the most they may.
+    bytes: usize,
+    max_bytes: usize,
     tick: u64,
     evicted: u64,
     /// Reused to build paths (one allocation per path: its `Arc<str>`).
@@ -53,13 +60,21 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// An empty table of at most `cap` handles.
+    /// An empty table of at most `cap` handles, whatever their sizes.
     pub fn new(cap: usize) -> Self {
+        Self::with_budget(cap, usize::MAX)
+    }
+
+    /// An empty table of at most `cap` handles costing at most `max_bytes`
+    /// together ([`cost`]: handles, names, table overhead).
+    pub fn with_budget(cap: usize, max_bytes: usize) -> Self {
         Paths {
             map: crate::hash::map(),
             rev: crate::hash::map(),
             hasher: Default::default(),
             cap: cap.max(1),
+            bytes: 0,
+            max_bytes,
             tick: 0,
             evicted: 0,
             buf: String::new(),
@@ -74,6 +89,17 @@ impl Paths {
     /// True when no handle is known.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+
+    /// What the known handles cost now, in bytes ([`cost`]).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Rename entries held (at most one per known handle).
+    #[cfg(test)]
+    fn places(&self) -> usize {
+        self.rev.len()
     }
 
     /// Handles forgotten to make room so far.
@@ -129,7 +155,9 @@ impl Paths {
         });
         if at_place {
             if let Some(fh) = self.rev.remove(&key) {
-                self.map.remove(&fh[..]);
+                if let Some(old) = self.map.remove(&fh[..]) {
+                    self.bytes -= cost(&fh, &old.node);
+                }
             }
         }
     }
@@ -158,44 +186,65 @@ impl Paths {
     }
 
     fn place(&self, dir: &[u8], name: &[u8]) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        dir.hash(&mut h);
-        name.hash(&mut h);
-        h.finish()
+        place_key(&self.hasher, dir, name)
     }
 
     fn insert(&mut self, fh: &[u8], node: Node) {
         if fh.is_empty() || fh.len() > MAX_FH_BYTES {
             return;
         }
-        if let Node::Child { parent, name } = &node {
-            let key = self.place(parent, name);
-            self.rev.insert(key, fh.into());
-        }
         self.tick += 1;
         let tick = self.tick;
+        let new_cost = cost(fh, &node);
+        let new_place = match &node {
+            Node::Child { parent, name } => Some(self.place(parent, name)),
+            Node::Root(_) => None,
+        };
         if let Some(s) = self.map.get_mut(fh) {
+            // A handle learned again (elsewhere): its old place no longer
+            // names it, so the rename entries stay one per handle however
+            // often a capture moves one handle around.
+            let old_cost = cost(fh, &s.node);
+            let old_place = match &s.node {
+                Node::Child { parent, name } => Some(place_key(&self.hasher, parent, name)),
+                Node::Root(_) => None,
+            };
             s.node = node;
             s.tick = tick;
-            return;
+            self.bytes = self.bytes - old_cost + new_cost;
+            if let Some(k) = old_place.filter(|k| Some(*k) != new_place) {
+                if self.rev.get(&k).is_some_and(|f| **f == *fh) {
+                    self.rev.remove(&k);
+                }
+            }
+        } else {
+            if self.map.len() >= self.cap {
+                self.evict();
+            }
+            self.map.insert(fh.into(), Slot { node, tick });
+            self.bytes += new_cost;
         }
-        if self.map.len() >= self.cap {
+        if let Some(k) = new_place {
+            self.rev.insert(k, fh.into());
+        }
+        // The handle just learned is the most recent: it goes last.
+        while self.bytes > self.max_bytes && !self.map.is_empty() {
             self.evict();
         }
-        self.map.insert(fh.into(), Slot { node, tick });
     }
 
     /// Forgets the least recently used eighth of the table (amortised: one
-    /// scan per `cap / 8` insertions).
+    /// scan per `len / 8` insertions).
     fn evict(&mut self) {
         let mut ticks: Vec<u64> = self.map.values().map(|s| s.tick).collect();
-        let n = (self.cap / 8).max(1).min(ticks.len());
+        let n = (ticks.len() / 8).max(1);
         let (_, &mut cut, _) = ticks.select_nth_unstable(n - 1);
         let before = self.map.len();
         self.map.retain(|_, s| s.tick > cut);
         self.evicted += (before - self.map.len()) as u64;
         let map = &self.map;
         self.rev.retain(|_, fh| map.contains_key(&fh[..]));
+        self.bytes = self.map.iter().map(|(fh, s)| cost(fh, &s.node)).sum();
     }
 
     /// The full path of `fh`, when every ancestor up to a root is known.
@@ -211,7 +260,7 @@ impl Paths {
         if let (true, Some(name)) = (known, child) {
             push_component(&mut buf, name);
         }
-        let path = known.then(|| Arc::from(buf.as_str()));
+        let path = known.then(|| Arc::from(bounded(&buf)));
         self.buf = buf;
         path
     }
@@ -254,6 +303,48 @@ impl Paths {
     pub fn child_path(&mut self, dir: &[u8], name: &[u8]) -> Option<Arc<str>> {
         self.build(dir, Some(name))
     }
+}
+
+/// `path` itself when it fits [`MAX_PATH_BYTES`]; else its last
+/// components that fit, behind `…/` (or, for one component longer than
+/// that, its last bytes behind `…`).
+pub fn bounded(path: &str) -> Cow<'_, str> {
+    if path.len() <= MAX_PATH_BYTES {
+        return Cow::Borrowed(path);
+    }
+    const MARK: &str = "…";
+    let mut cut = path.len() - (MAX_PATH_BYTES - MARK.len());
+    while !path.is_char_boundary(cut) {
+        cut += 1;
+    }
+    // Start at a component when one begins within the kept tail.
+    let tail = &path[cut..];
+    let tail = tail.find('/').map_or(tail, |i| &tail[i..]);
+    let mut out = String::with_capacity(MARK.len() + tail.len());
+    out.push_str(MARK);
+    out.push_str(tail);
+    Cow::Owned(out)
+}
+
+/// The rename table's key of `name` in the directory `dir`.
+fn place_key(hasher: &crate::hash::FastState, dir: &[u8], name: &[u8]) -> u64 {
+    let mut h = hasher.build_hasher();
+    dir.hash(&mut h);
+    name.hash(&mut h);
+    h.finish()
+}
+
+/// Bytes a known handle costs: its handle (the key, and its copy in the
+/// rename entries), its name or root path and its parent's handle, plus
+/// [`PATH_ENTRY_OVERHEAD`] for the allocations' headers and the two tables'
+/// buckets.
+fn cost(fh: &[u8], node: &Node) -> usize {
+    PATH_ENTRY_OVERHEAD
+        + fh.len()
+        + match node {
+            Node::Root(p) => p.len(),
+            Node::Child { parent, name } => fh.len() + parent.len() + name.len(),
+        }
 }
 
 /// Appends `/` (unless `out` ends with one) and `name`, as lossy UTF-8.
@@ -384,5 +475,101 @@ mod tests {
         p.learn_root(b"R", b"/r");
         p.learn_child(b"A", b"R", &[b'x'; MAX_NAME_BYTES + 1]);
         assert_eq!(p.len(), 1);
+    }
+    /// Regression: a handle learned again under a new name left its old
+    /// rename entry behind, so one handle moved around a million times (a
+    /// hostile capture of LOOKUP replies) grew the rename table without
+    /// bound while the handle table held one entry.
+    #[test]
+    fn one_handle_learned_under_many_names_keeps_one_rename_entry() {
+        let mut p = Paths::new(100);
+        p.learn_root(b"R", b"/r");
+        for i in 0..10_000u32 {
+            p.learn_child(b"F", b"R", format!("name-{i}").as_bytes());
+        }
+        assert_eq!(p.len(), 2);
+        assert_eq!(p.places(), 1);
+        assert_eq!(p.path(b"F").as_deref(), Some("/r/name-9999"));
+        // Its latest place still renames and removes it.
+        p.rename(b"R", b"name-9999", b"R", b"final");
+        assert_eq!(p.path(b"F").as_deref(), Some("/r/final"));
+        p.forget(b"R", b"final");
+        assert_eq!(p.path(b"F"), None);
+        assert_eq!(p.places(), 0);
+    }
+
+    #[test]
+    fn the_byte_budget_holds_with_the_largest_handles_and_names() {
+        let budget = 64 * 1024;
+        let mut p = Paths::with_budget(10_000, budget);
+        p.learn_root(&[0xff; MAX_FH_BYTES], b"/r");
+        let name = [b'n'; MAX_NAME_BYTES];
+        for i in 0..5_000u32 {
+            let mut fh = [0u8; MAX_FH_BYTES];
+            fh[..4].copy_from_slice(&i.to_be_bytes());
+            p.learn_child(&fh, &[0xff; MAX_FH_BYTES], &name);
+            let _ = p.path(&[0xff; MAX_FH_BYTES]);
+            assert!(p.bytes() <= budget, "{} > {budget}", p.bytes());
+        }
+        // ~870 bytes each: about 75 fit, far fewer than the count cap.
+        assert!(p.len() > 40 && p.len() < 80, "{}", p.len());
+        assert!(p.evicted() > 4_900);
+        let mut last = [0u8; MAX_FH_BYTES];
+        last[..4].copy_from_slice(&4_999u32.to_be_bytes());
+        assert!(p.path(&last).is_some());
+    }
+
+    /// Random learning, renaming and forgetting: the byte count always
+    /// equals the cost of what is known, and rename entries never outnumber
+    /// handles.
+    #[test]
+    fn byte_count_and_rename_entries_stay_exact() {
+        let mut rng = crate::net::testutil::XorShift::new(7);
+        let mut p = Paths::with_budget(64, 16 * 1024);
+        let fh = |n: usize| vec![n as u8; 1 + n % 40];
+        let name = |n: usize| vec![b'a' + (n % 26) as u8; 1 + n % 50];
+        for round in 0..20_000 {
+            let (a, b, c) = (rng.below(200), rng.below(200), rng.below(30));
+            match rng.below(6) {
+                0 => p.learn_root(&fh(a), &name(c)),
+                1 | 2 => p.learn_child(&fh(a), &fh(b), &name(c)),
+                3 => p.learn_entry(&fh(a), &fh(b), &name(c)),
+                4 => p.forget(&fh(b), &name(c)),
+                _ => p.rename(&fh(b), &name(c), &fh(a), &name(c + 1)),
+            }
+            let sum: usize = p.map.iter().map(|(k, s)| cost(k, &s.node)).sum();
+            assert_eq!(p.bytes(), sum, "round {round}");
+            assert!(p.bytes() <= 16 * 1024 && p.len() <= 64, "round {round}");
+            assert!(p.places() <= p.len(), "round {round}");
+        }
+    }
+    #[test]
+    fn paths_past_path_max_keep_their_last_components() {
+        let mut p = Paths::new(1000);
+        p.learn_root(b"R", b"/export");
+        let mut dir = b"R".to_vec();
+        for i in 0..40u32 {
+            // 200-byte names, one with a character of three bytes.
+            let mut name = format!("d{i:03}-").into_bytes();
+            name.resize(199, b'x');
+            name.extend_from_slice("€".as_bytes());
+            let fh = i.to_be_bytes().to_vec();
+            p.learn_child(&fh, &dir, &name);
+            dir = fh;
+        }
+        let path = p.path(&39u32.to_be_bytes()).unwrap();
+        assert!(path.len() <= MAX_PATH_BYTES, "{}", path.len());
+        assert!(path.starts_with("…/d"), "{}", &path[..20]);
+        assert!(path.ends_with("x€"));
+        assert!(path.contains("/d039-"));
+        // Whole components only: each kept one is there in full.
+        for part in path.trim_start_matches("…/").split('/') {
+            assert_eq!(part.len(), 202, "{part}");
+        }
+        // A short path is left alone; a child name goes through the bound too.
+        assert_eq!(p.path(b"R").as_deref(), Some("/export"));
+        let child = p.child_path(&39u32.to_be_bytes(), b"file").unwrap();
+        assert!(child.len() <= MAX_PATH_BYTES && child.ends_with("/file"));
+        assert_eq!(bounded(&"y".repeat(5000)).len(), MAX_PATH_BYTES);
     }
 }

@@ -334,7 +334,7 @@ pub fn over_time(out: &mut String, a: &Analysis) {
     out.push_str("</section>\n");
 }
 
-fn top_table<K: Eq + std::hash::Hash + Clone + Ord>(
+fn top_table<K: Eq + std::hash::Hash + Clone + Ord + crate::stats::top::Weigh>(
     out: &mut String,
     what: &str,
     t: &TopTable<K>,

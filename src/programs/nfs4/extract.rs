@@ -29,6 +29,8 @@ pub struct Op<'a> {
     pub eof: Option<bool>,
     /// The length of its bulk data (WRITE's, READ's).
     pub data_len: Option<u64>,
+    /// Where its bulk data starts in the body, when captured that far.
+    pub data_at: Option<usize>,
     /// The callback program a client announces (SETCLIENTID,
     /// CREATE_SESSION, BACKCHANNEL_CTL).
     pub cb_program: Option<u32>,
@@ -366,6 +368,7 @@ impl Visitor for OpVisitor<'_> {
                 let roles = self.roles.of(schema, ty);
                 if roles & Role::BULK.bits() != 0 && self.op.data_len.is_none() {
                     self.op.data_len = Some(len);
+                    self.op.data_at = self.range(data).map(|r| r.start);
                 }
                 if self.arrays == 0 && whole {
                     if self.roles.has(ty, Role::FILE_HANDLE) {
