@@ -95,6 +95,19 @@ fn peak_rss(args: &[&str], file: &Path) -> (u64, String, Option<i32>) {
     (peak, err, code)
 }
 
+/// Runs `rpcscope ARGS FILE`: it must succeed within [`BOUND_KIB`] of
+/// peak RSS. Returns its stderr.
+fn within_bound(args: &[&str], file: &Path) -> String {
+    let (peak, err, code) = peak_rss(args, file);
+    eprintln!("{args:?}: peak RSS {peak} KiB");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        peak > 0 && peak <= BOUND_KIB,
+        "{args:?}: peak RSS {peak} KiB > {BOUND_KIB} KiB"
+    );
+    err
+}
+
 /// An IPv4 fragment (Ethernet) of a UDP datagram: `offset` in bytes (a
 /// multiple of 8), `more` fragments follow.
 fn ip_fragment(src: [u8; 4], id: u16, offset: usize, more: bool, payload: &[u8]) -> Vec<u8> {
@@ -252,13 +265,7 @@ fn flood_of_200k_flows_stays_within_the_memory_bound() {
         &["read"][..],
         &["stats"][..],
     ] {
-        let (peak, err, code) = peak_rss(args, &file);
-        eprintln!("{args:?}: peak RSS {peak} KiB");
-        assert_eq!(code, Some(0), "{err}");
-        assert!(
-            peak > 0 && peak <= BOUND_KIB,
-            "{args:?}: peak RSS {peak} KiB > {BOUND_KIB} KiB"
-        );
+        let err = within_bound(args, &file);
         if !args.contains(&"json") {
             // The summary (stderr in these modes) counts what was dropped.
             assert!(
@@ -283,13 +290,7 @@ fn every_table_full_at_once_stays_within_the_memory_bound() {
         &["stats", "--by", "server"][..],
         &["report", "-o", "/dev/null"][..],
     ] {
-        let (peak, err, code) = peak_rss(args, &file);
-        eprintln!("{args:?}: peak RSS {peak} KiB");
-        assert_eq!(code, Some(0), "{err}");
-        assert!(
-            peak > 0 && peak <= BOUND_KIB,
-            "{args:?}: peak RSS {peak} KiB > {BOUND_KIB} KiB"
-        );
+        let err = within_bound(args, &file);
         if args[0] != "report" && !args.contains(&"json") {
             for evicted in [
                 "pending_call_evicted=",
@@ -378,13 +379,7 @@ fn deep_paths_stay_within_the_memory_bound() {
         &["read"][..],
         &["report", "-o", "/dev/null"][..],
     ] {
-        let (peak, err, code) = peak_rss(args, &file);
-        eprintln!("{args:?}: peak RSS {peak} KiB");
-        assert_eq!(code, Some(0), "{err}");
-        assert!(
-            peak > 0 && peak <= BOUND_KIB,
-            "{args:?}: peak RSS {peak} KiB > {BOUND_KIB} KiB"
-        );
+        within_bound(args, &file);
     }
 }
 
@@ -429,13 +424,7 @@ fn statistics_rows_at_their_largest_stay_within_the_memory_bound() {
         &["stats", "--by", "client", "--interval", "60"][..],
         &["report", "-o", "/dev/null"][..],
     ] {
-        let (peak, err, code) = peak_rss(args, &file);
-        eprintln!("{args:?}: peak RSS {peak} KiB");
-        assert_eq!(code, Some(0), "{err}");
-        assert!(
-            peak > 0 && peak <= BOUND_KIB,
-            "{args:?}: peak RSS {peak} KiB > {BOUND_KIB} KiB"
-        );
+        let err = within_bound(args, &file);
         assert!(
             err.contains("1500 exchanges") || err.contains("report of 1500 exchanges"),
             "{err}"

@@ -128,33 +128,33 @@ fn many_clients(name: &str, ports: impl IntoIterator<Item = u16>) -> PathBuf {
 
 #[test]
 fn jobs_give_the_same_table_when_it_fills_up() {
-    // The table holds 512 rows (one kept for the overflow row).
-    let small = many_clients("stats-jobs-300a.pcap", 10_000..10_300);
-    let other = many_clients("stats-jobs-300b.pcap", 20_000..20_300);
-    // 700 new clients, then the 300 of `small` again: alone, this file
+    // The table holds 256 rows (one kept for the overflow row).
+    let small = many_clients("stats-jobs-150a.pcap", 10_000..10_150);
+    let other = many_clients("stats-jobs-150b.pcap", 20_000..20_150);
+    // 350 new clients, then the 150 of `small` again: alone, this file
     // overflows its own table on those last ones, which have rows in the
     // whole table.
     let big = many_clients(
-        "stats-jobs-1000.pcap",
-        (30_000..30_700).chain(10_000..10_300),
+        "stats-jobs-500.pcap",
+        (30_000..30_350).chain(10_000..10_150),
     );
     let by = ["--by", "connection"];
     // Each file fits alone, not together: the second file's rows are added
     // until the table is full, the rest go to the overflow row.
     let (out, err, code) = same_for_every_n(&by, &[small.clone(), other.clone()]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(err.contains("stats table full: 89 exchanges"), "{err}");
-    assert_eq!(rows(&out), 512, "{out}");
+    assert!(err.contains("stats table full: 45 exchanges"), "{err}");
+    assert_eq!(rows(&out), 256, "{out}");
     // A file too big for the table alone (counted again by the main
     // thread), between two that fit.
     let files = [small.clone(), big, other];
     let (out, err, _) = same_for_every_n(&by, &files);
     assert!(err.contains("stats table full"), "{err}");
-    assert_eq!(rows(&out), 512);
+    assert_eq!(rows(&out), 256);
     let (json, _, _) = same_for_every_n(&["--by", "connection", "--format", "json"], &files);
     assert!(json.contains("\"calls\""));
     // Sanity: one file that fits is a row per client.
     let (out, err, _) = stats(2, &by, &[small]);
     assert!(!err.contains("table full"), "{err}");
-    assert_eq!(rows(&out), 300);
+    assert_eq!(rows(&out), 150);
 }
