@@ -44,11 +44,14 @@
 //! | `stats --interval` (no paths either) | the same, and `max_interval_rows` = 224 x ~21.5 KiB | 10.2 MiB | 61.1 MiB |
 //! | `report`, `top` | `report_rows` = 128 x ~21.5 KiB; the series (`report_series_points` x `report_series_keys` cells); three tables of `report_top_entries` names and `report_top_name_bytes`; the lists | 8.3 MiB | 63.3 MiB |
 //!
-//! `live` adds its kernel ring ([`LIVE_BUFFER_BYTES`], 64 MiB, mapped from
-//! the kernel) and the batches queued behind it (`live_queue_batches`),
-//! sized for zero drops rather than for this bound; `export` adds the row
-//! groups it buffers (`export_row_group_rows`, `export_row_group_bytes` per
-//! open file).
+//! `read --format parquet` adds the rows it buffers for its row groups
+//! (`export_row_group_bytes` = 6 MiB counted over all open files, about as
+//! much resident, and one column's encoded pages while a group is written:
+//! ~7 MiB, 62.0 MiB in all; 55 MiB measured on the every-table capture,
+//! 42 MiB on meta.pcap, where it was 161 MiB with row groups of 64 MiB of
+//! text per file). `live` adds its kernel ring ([`LIVE_BUFFER_BYTES`], 64
+//! MiB, mapped from the kernel) and the batches queued behind it
+//! (`live_queue_batches`), sized for zero drops rather than for this bound.
 //!
 //! `tests/flood.rs` checks it: 200,000 TCP flows within 20 s of capture time,
 //! each holding the start of a record that never completes (the streams
@@ -321,8 +324,14 @@ pub struct Limits {
     /// 64 Ki rows of ~300 bytes (~20 MiB before compression) is within the
     /// 10-100 MB engines recommend, and bounds memory per open file.
     pub export_row_group_rows: usize,
-    /// Bytes of text (args/result JSON, paths) buffered per row group before
-    /// it is written early: bounds memory when bodies are large.
+    /// What the rows buffered for Parquet may cost in all open files
+    /// together (their text, args/result JSON and paths, and 48 bytes a
+    /// value) before the file holding the most writes its row group early.
+    /// 6 MiB is a row group of ~2,000 rows of NFSv4 metadata with their
+    /// bodies (more of leaner rows: engines read such row groups well), and
+    /// keeps Parquet output within the 64 MiB of the table at the top:
+    /// buffered rows cost about what is counted, and writing a row group
+    /// holds one column's encoded pages more.
     pub export_row_group_bytes: usize,
     /// Rows per Parquet file before the next file is started, so files stay
     /// a size engines split well (~1M rows, a few hundred MB).
@@ -558,7 +567,7 @@ impl Default for Limits {
             report_errors: 2000,
             top_window_points: 60,
             export_row_group_rows: 65536,
-            export_row_group_bytes: 64 * 1024 * 1024,
+            export_row_group_bytes: 6 * 1024 * 1024,
             export_file_rows: 1 << 20,
             export_open_files: 8,
             body_keep: 8192,

@@ -284,6 +284,13 @@ fn every_table_full_at_once_stays_within_the_memory_bound() {
     let dir = Scratch::new("tables");
     let file = dir.0.join("every-table.pcap");
     write_every_table(&file);
+    // Parquet: the rows buffered for row groups count too.
+    let out = dir.0.join("parquet");
+    within_bound(
+        &["read", "--format", "parquet", "-o", out.to_str().unwrap()],
+        &file,
+    );
+    assert!(out.join("part-00000.parquet").exists());
     for args in [
         &["read", "--format", "json"][..],
         &["read"][..],
