@@ -123,7 +123,7 @@ mod tests {
     use crate::programs::registry::Registry;
     use crate::rpc::AcceptBody;
 
-    fn exchange() -> Exchange<'static> {
+    pub(super) fn exchange() -> Exchange<'static> {
         let meta = |frame, ts| MsgMeta {
             frame,
             ts: Timestamp(ts),

@@ -361,3 +361,56 @@ impl RowWriter for ParquetWriter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::schema::ExchangeJson;
+    use crate::programs::registry::Registry;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    /// Rows of three hours in turn, under a budget of a few rows: what is
+    /// buffered stays within the budget (plus the row that crossed it), and
+    /// the files read back hold every row, in row groups written early.
+    #[test]
+    fn rows_buffered_in_all_open_files_stay_within_the_budget() {
+        let dir = std::env::temp_dir().join(format!("rpcscope-pq-budget-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let limits = Limits {
+            export_row_group_bytes: 16 * 1024,
+            ..Limits::default()
+        };
+        let mut w = ParquetWriter::new(&dir, Partition::Hour, &limits).unwrap();
+        let registry = Registry::builtin();
+        let ex = super::super::tests::exchange();
+        let (mut largest_row, n) = (0, 300);
+        for i in 0..n {
+            let hour = (i % 3) * 3_600_000_000_000;
+            let mut e = ex.clone();
+            if let (Some(c), Some(r)) = (e.call.as_mut(), e.reply.as_mut()) {
+                c.meta.ts.0 += hour;
+                r.meta.ts.0 += hour;
+            }
+            let j = ExchangeJson::new("f.pcap", &e, &registry);
+            let before = w.buffered;
+            w.row(&Row::new(j, &e, &registry)).unwrap();
+            largest_row = largest_row.max(w.buffered.saturating_sub(before));
+            assert!(w.buffered < limits.export_row_group_bytes + largest_row);
+            assert!(w.open.len() == 3 || i < 2);
+        }
+        w.finish().unwrap();
+        let (mut rows, mut groups) = (0, 0);
+        for f in &w.files {
+            let r = SerializedFileReader::new(std::fs::File::open(f).unwrap()).unwrap();
+            let meta = r.metadata();
+            rows += meta.file_metadata().num_rows();
+            groups += meta.num_row_groups();
+        }
+        assert_eq!(w.files.len(), 3);
+        assert_eq!(rows, n);
+        // ~30 rows of ~500 bytes fit the budget: many groups, none large.
+        assert!(groups >= 6, "{groups} row groups");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
