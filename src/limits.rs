@@ -52,6 +52,10 @@
 //! text per file). `live` adds its kernel ring ([`LIVE_BUFFER_BYTES`], 64
 //! MiB, mapped from the kernel) and the batches queued behind it
 //! (`live_queue_batches`), sized for zero drops rather than for this bound.
+//! The bound is per input decoded: `stats -j N` and `report -j N` count up
+//! to N files side by side, each with its own decoder, and `--merge` holds
+//! each input's mapped window and waiting frame (up to `max_frame` + ~3
+//! MiB each; 32 interleaved 1 MB files merged took 24 MiB more than one).
 //!
 //! `tests/flood.rs` checks it: 200,000 TCP flows within 20 s of capture time,
 //! each holding the start of a record that never completes (the streams
