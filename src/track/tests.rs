@@ -349,3 +349,63 @@ fn waiting_writes_keep_no_payload_unless_asked() {
         assert_eq!(ex.facts.fh_hash, Some(crc32fast::hash(b"F")));
     }
 }
+
+/// An NFSv4 WRITE waiting for its reply: its data is kept when the
+/// operations after it fit `body_keep` (they are shown and walked at the
+/// reply); when the data runs past it, what follows would be cut anyway
+/// and the arguments are kept up to the data, as NFSv3's are.
+#[test]
+fn waiting_nfs4_writes_keep_their_data_only_when_what_follows_fits() {
+    use crate::programs::nfs4::testdata::{FILE_FH, X};
+    let limits = Limits::default();
+    let compound = |data: usize| {
+        X::new()
+            .opaque(b"") // tag
+            .u32(1) // minorversion
+            .u32(3) // argarray<> count
+            .u32(22) // OP_PUTFH
+            .opaque(FILE_FH)
+            .u32(38) // OP_WRITE
+            .u32(0) // stateid.seqid
+            .fixed(&[0; 12]) // stateid.other
+            .u64(0) // offset
+            .u32(2) // FILE_SYNC4
+            .opaque(&vec![0xab; data])
+            .u32(9) // OP_GETATTR
+            .u32(1) // bitmap4<> count
+            .u32(0x18) // type, change
+            .done()
+    };
+    // Up to the data: tag, minorversion, count, PUTFH and its handle, WRITE
+    // up to its data's length word included.
+    let head = 4 + 4 + 4 + (4 + 4 + FILE_FH.len()) + 4 + 16 + 8 + 4 + 4;
+    for (data, keep_bulk, kept) in [
+        (1000, false, None),
+        (64 * 1024, false, Some(head)),
+        (64 * 1024, true, Some(limits.body_keep)),
+    ] {
+        let args = compound(data);
+        let mut t =
+            Tracker::with_bodies(&limits, Registry::builtin(), BodyMode::Full).keep_bulk(keep_bulk);
+        let mut a = Anomalies::default();
+        let mut events = Vec::new();
+        let (c, s) = (ep(1, 700), ep(2, 2049));
+        let mut write = call(1, 1, 0);
+        (write.version, write.procedure) = (Some(4), Some(1));
+        let body = Body::borrowed(&args, args.len() as u64, crate::event::Missing::None);
+        t.on_call(Transport::Tcp, c, s, write, Some(body), &mut a, &mut |e| {
+            events.push(e.into_owned())
+        });
+        t.finish(&mut |e| events.push(e.into_owned()));
+        let ex = &events.last().unwrap().exchange;
+        let b = ex.call_body.as_ref().expect("arguments kept");
+        assert_eq!(
+            b.data.len(),
+            kept.unwrap_or(args.len()),
+            "{data} {keep_bulk}"
+        );
+        assert_eq!(b.len, args.len() as u64);
+        let ops = ex.facts.compound.as_ref().expect("its operations");
+        assert_eq!(ops.ops().len(), 3, "{data} {keep_bulk}");
+    }
+}
