@@ -66,7 +66,7 @@ impl Paths {
     }
 
     /// An empty table of at most `cap` handles costing at most `max_bytes`
-    /// together ([`cost`]: handles, names, table overhead).
+    /// together (`cost`: handles, names, table overhead).
     pub fn with_budget(cap: usize, max_bytes: usize) -> Self {
         Paths {
             map: crate::hash::map(),
@@ -91,7 +91,7 @@ impl Paths {
         self.map.is_empty()
     }
 
-    /// What the known handles cost now, in bytes ([`cost`]).
+    /// What the known handles cost now, in bytes (see `cost`).
     pub fn bytes(&self) -> usize {
         self.bytes
     }

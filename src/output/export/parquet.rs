@@ -13,7 +13,7 @@
 //! (the next number is used), so runs can share a directory. Every file carries `rpcscope.schema_version` in its metadata.
 //!
 //! Memory: the rows buffered in all open files together cost at most
-//! `Limits::export_row_group_bytes` (their text and [`VALUE_OVERHEAD`] a
+//! `Limits::export_row_group_bytes` (their text and `VALUE_OVERHEAD` a
 //! value); past it the file holding the most writes its row group early.
 
 use std::fs::{File, OpenOptions};
