@@ -367,13 +367,11 @@ fn write_deep_paths(path: &Path) {
         let res = [0u8; 4 + 84]; // NFS3_OK, fattr3
         exchange(100003, 1, &args, (i % 2 == 1).then_some(&res[..]));
     }
-    let f = BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut w = PcapWriter::new(f, LinkType::ETHERNET, 65535).unwrap();
-    for (n, frame) in frames.iter().enumerate() {
-        let ts = Timestamp(1_700_000_000_000_000_000 + n as i64 * 100_000);
-        w.write_frame(ts, frame, frame.len() as u32).unwrap();
-    }
-    w.into_inner().flush().unwrap();
+    std::fs::write(
+        path,
+        common::synth::pcap(&common::synth::timed(frames), 65535),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -394,9 +392,7 @@ fn deep_paths_stay_within_the_memory_bound() {
 /// answered after 1 us, 3 us, 1 ms, 50 s and 119 s (just within the call
 /// timeout), so every row's latency histogram spans its whole range.
 fn write_wide_latencies(path: &Path) {
-    use common::synth::{reply, udp};
-    let f = BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut w = PcapWriter::new(f, LinkType::ETHERNET, 65535).unwrap();
+    use common::synth::{pcap, reply, udp};
     let server = ([10, 255, 0, 1], 2049);
     let t0 = 1_700_000_000_000_000_000i64;
     let mut frames = Vec::new();
@@ -408,17 +404,13 @@ fn write_wide_latencies(path: &Path) {
         {
             let xid = i * 16 + k as u32;
             let ts = t0 + i as i64 * 10_000;
-            frames.push((ts, udp(c, server, &call(xid, 100003, 3, 0, &[]))));
+            frames.push((Timestamp(ts), udp(c, server, &call(xid, 100003, 3, 0, &[]))));
             let r = reply(xid, rpcscope::rpc::AcceptBody::Success, &[]);
-            frames.push((ts + lat_us * 1000, udp(server, c, &r)));
+            frames.push((Timestamp(ts + lat_us * 1000), udp(server, c, &r)));
         }
     }
     frames.sort_by_key(|f| f.0);
-    for (ts, frame) in frames {
-        w.write_frame(Timestamp(ts), &frame, frame.len() as u32)
-            .unwrap();
-    }
-    w.into_inner().flush().unwrap();
+    std::fs::write(path, pcap(&frames, 65535)).unwrap();
 }
 
 #[test]

@@ -167,12 +167,11 @@ impl Analysis {
     /// exchanges come, so a file that cannot be merged stops early and is
     /// counted again in order).
     pub fn mergeable(&self) -> bool {
-        let none = TopEntry::default();
         self.table.overflowed == 0
             && self.series.keys_dropped == 0
-            && self.clients.other == none
-            && self.servers.other == none
-            && self.files.other == none
+            && self.clients.kept_all()
+            && self.servers.kept_all()
+            && self.files.kept_all()
     }
 
     /// Adds `o`, the analysis of the files read after this one's, and

@@ -30,12 +30,14 @@ impl Weigh for Arc<str> {
     }
 }
 
+#[cfg(test)]
 impl Weigh for String {
     fn heap_bytes(&self) -> usize {
         self.len()
     }
 }
 
+#[cfg(test)]
 impl Weigh for u64 {
     fn heap_bytes(&self) -> usize {
         0
@@ -160,10 +162,7 @@ impl<K: Eq + Hash + Clone + Ord + Weigh> TopTable<K> {
         let full = self.closed || self.entries.len() >= self.max_entries;
         let fits = self.entries.len() + new <= self.max_entries
             && self.bytes.saturating_add(new_bytes) <= self.max_bytes;
-        !o.closed
-            && o.other == TopEntry::default()
-            && o.entries.len() <= self.max_entries
-            && (new == 0 || full || fits)
+        o.kept_all() && (new == 0 || full || fits)
     }
 
     /// Adds `o`; exact when [`TopTable::can_merge`] said so.
@@ -171,6 +170,12 @@ impl<K: Eq + Hash + Clone + Ord + Weigh> TopTable<K> {
         for (k, d) in &o.entries {
             self.add(k, d);
         }
+    }
+
+    /// True while every name counted has its own entry (none went to
+    /// "other").
+    pub fn kept_all(&self) -> bool {
+        !self.closed
     }
 
     /// What the kept names hold on the heap, in bytes.

@@ -316,6 +316,27 @@ fn statistics_decode_only_the_status() {
     assert!(off.exchange.call_body.is_none() && off.exchange.reply_body.is_none());
 }
 
+/// The exchange of `call` (with arguments `args`) left unanswered at the
+/// end, as its arguments were kept while it waited.
+fn left_waiting(limits: &Limits, keep_bulk: bool, call: CallRec, args: &[u8]) -> Exchange<'static> {
+    let mut t =
+        Tracker::with_bodies(limits, Registry::builtin(), BodyMode::Full).keep_bulk(keep_bulk);
+    let mut a = Anomalies::default();
+    let mut events = Vec::new();
+    let body = Body::borrowed(args, args.len() as u64, crate::event::Missing::None);
+    t.on_call(
+        Transport::Tcp,
+        ep(1, 700),
+        ep(2, 2049),
+        call,
+        Some(body),
+        &mut a,
+        &mut |e| events.push(e.into_owned()),
+    );
+    t.finish(&mut |e| events.push(e.into_owned()));
+    events.pop().expect("the unanswered call").exchange
+}
+
 /// A WRITE call waiting for its reply keeps its arguments up to where its
 /// payload starts (not `body_keep` bytes of data nobody shows), unless
 /// bulk data is wanted (`--data hex`).
@@ -330,19 +351,9 @@ fn waiting_writes_keep_no_payload_unless_asked() {
     args.extend_from_slice(&[0, 0, 0x10, 0]);
     args.extend(std::iter::repeat_n(0xab, 4096));
     for (keep_bulk, kept) in [(false, head), (true, 4096 + head)] {
-        let mut t =
-            Tracker::with_bodies(&limits, Registry::builtin(), BodyMode::Full).keep_bulk(keep_bulk);
-        let mut a = Anomalies::default();
-        let mut events = Vec::new();
-        let (c, s) = (ep(1, 700), ep(2, 2049));
         let mut write = call(1, 1, 0);
         write.procedure = Some(7);
-        let body = Body::borrowed(&args, args.len() as u64, crate::event::Missing::None);
-        t.on_call(Transport::Tcp, c, s, write, Some(body), &mut a, &mut |e| {
-            events.push(e.into_owned())
-        });
-        t.finish(&mut |e| events.push(e.into_owned()));
-        let ex = &events.last().unwrap().exchange;
+        let ex = &left_waiting(&limits, keep_bulk, write, &args);
         let b = ex.call_body.as_ref().expect("arguments kept");
         assert_eq!(b.data.len(), kept, "keep_bulk {keep_bulk}");
         assert_eq!(b.len, args.len() as u64);
@@ -385,19 +396,9 @@ fn waiting_nfs4_writes_keep_their_data_only_when_what_follows_fits() {
         (64 * 1024, true, Some(limits.body_keep)),
     ] {
         let args = compound(data);
-        let mut t =
-            Tracker::with_bodies(&limits, Registry::builtin(), BodyMode::Full).keep_bulk(keep_bulk);
-        let mut a = Anomalies::default();
-        let mut events = Vec::new();
-        let (c, s) = (ep(1, 700), ep(2, 2049));
         let mut write = call(1, 1, 0);
         (write.version, write.procedure) = (Some(4), Some(1));
-        let body = Body::borrowed(&args, args.len() as u64, crate::event::Missing::None);
-        t.on_call(Transport::Tcp, c, s, write, Some(body), &mut a, &mut |e| {
-            events.push(e.into_owned())
-        });
-        t.finish(&mut |e| events.push(e.into_owned()));
-        let ex = &events.last().unwrap().exchange;
+        let ex = &left_waiting(&limits, keep_bulk, write, &args);
         let b = ex.call_body.as_ref().expect("arguments kept");
         assert_eq!(
             b.data.len(),
