@@ -13,7 +13,7 @@
 //! (the next number is used), so runs can share a directory. Every file carries `rpcscope.schema_version` in its metadata.
 //!
 //! Memory: the rows buffered in all open files together cost at most
-//! `Limits::export_row_group_bytes` (their text and `VALUE_OVERHEAD` a
+//! `Limits::export_row_group_bytes` (their text and [`EXPORT_VALUE_OVERHEAD`] a
 //! value); past it the file holding the most writes its row group early.
 
 use std::fs::{File, OpenOptions};
@@ -33,16 +33,10 @@ use super::civil::Utc;
 use super::columns::{parquet_message_type, Kind, COLUMNS, SCHEMA_VERSION};
 use super::row::{Row, Value};
 use super::{Partition, RowWriter};
-use crate::limits::Limits;
+use crate::limits::{Limits, EXPORT_VALUE_OVERHEAD};
 
 /// File numbers tried in one directory before giving up (five digits).
 const MAX_SEQ: u64 = 100_000;
-
-/// What a buffered value costs besides its text, in bytes: a text value is
-/// its own allocation (16 bytes of malloc header) behind a `ByteArray`
-/// (32 bytes), and every value has a definition level (2); measured, the
-/// buffered rows of meta.pcap took ~2.5 times their text.
-const VALUE_OVERHEAD: usize = 48;
 
 fn perr(e: ParquetError) -> io::Error {
     io::Error::other(format!("parquet: {e}"))
@@ -67,10 +61,10 @@ impl ColBuf {
             Kind::Bool => ColBuf::Bool(Vec::new(), Vec::new()),
         }
     }
-    /// Appends `v`; returns the bytes it added ([`VALUE_OVERHEAD`] and
+    /// Appends `v`; returns the bytes it added ([`EXPORT_VALUE_OVERHEAD`] and
     /// its text).
     fn push(&mut self, v: Value<'_>) -> usize {
-        VALUE_OVERHEAD + self.push_value(v)
+        EXPORT_VALUE_OVERHEAD + self.push_value(v)
     }
 
     /// Appends `v`; returns the text bytes it added.
