@@ -329,7 +329,7 @@ pub struct Limits {
     /// 10-100 MB engines recommend, and bounds memory per open file.
     pub export_row_group_rows: usize,
     /// What the rows buffered for Parquet may cost in all open files
-    /// together (their text, args/result JSON and paths, and 48 bytes a
+    /// together (their text, args/result JSON and paths, and [`EXPORT_VALUE_OVERHEAD`] a
     /// value) before the file holding the most writes its row group early.
     /// 6 MiB is a row group of ~2,000 rows of NFSv4 metadata with their
     /// bodies (more of leaner rows: engines read such row groups well), and
