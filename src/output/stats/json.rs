@@ -1,7 +1,8 @@
 //! The JSON of `stats --format json` (schema in docs/json.md): one array
 //! of row objects ([`StatsRowJson`]) in the table's order, or with
-//! `--interval` one array of interval objects ([`IntervalJson`]), each
-//! with its rows.
+//! `--interval` one array of interval objects
+//! ([`write_intervals_json`]: `{"start", "end", "rows"}`), each with its
+//! rows.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
