@@ -23,7 +23,9 @@ use crate::output::stats::{GroupBy, Stats};
 use crate::output::text::TextSink;
 use crate::output::Sink;
 use crate::programs::json::{body_to_json_with, JsonOptions};
-use crate::programs::nfs4::{summary, walk_compound, Compound, Shape, CB_PROGRAM, NFS_PROGRAM};
+use crate::programs::nfs4::{
+    summary, walk_compound, Compound, Shape, Walked, CB_PROGRAM, NFS_PROGRAM,
+};
 use crate::programs::registry::{Registry, VersionEntry};
 use crate::programs::value::{arbitrary_value, encode, from_json_with, Rng};
 use crate::programs::walk::{BodyBytes, BodyErrorKind, Missing, WalkLimits};
@@ -119,6 +121,21 @@ pub fn nfs4_compound(data: &[u8]) {
     let side = if reply { &shape.result } else { &shape.args };
     let w = walk_compound(entry.schema(), entry.roles(), side, &body, &LIMITS, MAX_OPS);
     assert!(w.ops.len() <= MAX_OPS);
+    // Skipping the values an operation cannot keep anything from changes
+    // nothing but the budget: the same walk entering every value agrees
+    // unless one of them ran out of it.
+    let all = walk_compound(
+        entry.schema(),
+        &entry.roles().without_watched(),
+        side,
+        &body,
+        &LIMITS,
+        MAX_OPS,
+    );
+    let limited = |w: &Walked<'_>| w.stop.is_some_and(|s| s.error.kind == BodyErrorKind::Limit);
+    if !limited(&w) && !limited(&all) {
+        assert_eq!(w, all, "skipping unwatched values changed the walk");
+    }
     if let Some(s) = w.stop {
         assert!(s.error.offset <= body.len, "{s:?} past {}", body.len);
         assert!(s.op_index as usize <= w.ops.len());

@@ -165,6 +165,7 @@ impl Registry {
         }
         let bags = Bags::build(&specs, &switches, &schema, &mut roles);
         roles.mark_inside(&schema);
+        roles.mark_watched(&schema, super::nfs4::WATCH_ROLES, super::nfs4::watches_kind);
         let def = Arc::new(Definition {
             schema,
             roles,

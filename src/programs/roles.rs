@@ -53,6 +53,9 @@ pub struct Roles {
     /// Per type: a value of it may hold a value with a role (see
     /// [`Roles::mark_inside`]); empty until marked.
     inside: Vec<bool>,
+    /// Per type: a value of it may hold what one visitor watches (see
+    /// [`Roles::mark_watched`]); empty until marked.
+    watched: Vec<bool>,
 }
 
 impl Roles {
@@ -115,9 +118,27 @@ impl Roles {
     /// are set; visitors looking only for roles (facts) then skip the values
     /// that cannot hold one (attributes, timestamps, bulk data).
     pub fn mark_inside(&mut self, schema: &Schema) {
+        self.inside = self.holders(schema, u8::MAX, |_| false);
+    }
+
+    /// Marks, for every type of `schema`, whether a value of it can hold a
+    /// value that one visitor watches: a type with a role in `mask`, or a
+    /// type `base` picks (by its kind: a field name, an optional), or a
+    /// type made of one, transitively. A visitor that reads only those may
+    /// skip the rest ([`Roles::watched`]). One table per roles; the NFSv4
+    /// operation reader is its user.
+    pub fn mark_watched(&mut self, schema: &Schema, mask: u8, base: impl Fn(&Kind) -> bool) {
+        self.watched = self.holders(schema, mask, base);
+    }
+
+    /// Per type: a value of it can hold a value with a role in `mask` or of
+    /// a type `base` picks, transitively.
+    fn holders(&self, schema: &Schema, mask: u8, base: impl Fn(&Kind) -> bool) -> Vec<bool> {
         let n = schema.types.len();
-        let mut inside: Vec<bool> = (0..n)
-            .map(|i| self.bits.get(i).is_some_and(|&b| b != 0))
+        let mut holds: Vec<bool> = (0..n)
+            .map(|i| {
+                self.bits.get(i).is_some_and(|&b| b & mask != 0) || base(&schema.types[i].kind)
+            })
             .collect();
         let get = |v: &[bool], t: TypeId| v.get(t.index()).copied().unwrap_or(false);
         // Fixed point: each pass can only set more bits, so at most `n`
@@ -125,22 +146,22 @@ impl Roles {
         for _ in 0..=n {
             let mut changed = false;
             for i in 0..n {
-                if inside[i] {
+                if holds[i] {
                     continue;
                 }
-                let holds = match &schema.types[i].kind {
-                    Kind::Struct(st) => st.fields.iter().any(|f| get(&inside, f.ty)),
+                let inner = match &schema.types[i].kind {
+                    Kind::Struct(st) => st.fields.iter().any(|f| get(&holds, f.ty)),
                     Kind::Union(u) => {
-                        get(&inside, u.discriminant.ty) || u.arms.iter().any(|a| get(&inside, a.ty))
+                        get(&holds, u.discriminant.ty) || u.arms.iter().any(|a| get(&holds, a.ty))
                     }
                     Kind::FixedArray { elem, .. } | Kind::VarArray { elem, .. } => {
-                        get(&inside, *elem)
+                        get(&holds, *elem)
                     }
-                    Kind::Optional(t) | Kind::Alias(t) => get(&inside, *t),
+                    Kind::Optional(t) | Kind::Alias(t) => get(&holds, *t),
                     _ => false,
                 };
-                if holds {
-                    inside[i] = true;
+                if inner {
+                    holds[i] = true;
                     changed = true;
                 }
             }
@@ -148,7 +169,7 @@ impl Roles {
                 break;
             }
         }
-        self.inside = inside;
+        holds
     }
 
     /// Whether a value of `ty` can hold a value with a role; true for every
@@ -156,6 +177,22 @@ impl Roles {
     #[inline]
     pub fn inside(&self, ty: TypeId) -> bool {
         self.inside.is_empty() || self.inside.get(ty.index()).copied().unwrap_or(false)
+    }
+
+    /// Whether a value of `ty` can hold what [`Roles::mark_watched`] named;
+    /// true for every type until it ran (nothing may be skipped).
+    #[inline]
+    pub fn watched(&self, ty: TypeId) -> bool {
+        self.watched.is_empty() || self.watched.get(ty.index()).copied().unwrap_or(false)
+    }
+
+    /// The same roles with nothing marked watched: a visitor then skips
+    /// nothing (differential tests compare the two).
+    pub fn without_watched(&self) -> Roles {
+        Roles {
+            watched: Vec::new(),
+            ..self.clone()
+        }
     }
 
     /// True when some type has `role`.
@@ -258,5 +295,61 @@ mod tests {
         assert!(!r.has(TypeId(u32::MAX), Role::BULK));
         assert_eq!(r.of(&s, TypeId(u32::MAX)), 0);
         assert!(!r.is_empty());
+    }
+
+    #[test]
+    fn watched_marks_holders_of_a_mask_or_a_kind() {
+        use crate::programs::schema::{Field, StructDef};
+        let mut s = Schema::new();
+        let field = |name: &str, ty| Field {
+            name: name.into(),
+            ty,
+        };
+        let fh = s.push(TypeDef {
+            name: Some("fh".into()),
+            kind: Kind::FixedOpaque(8),
+        });
+        let name = s.push(TypeDef {
+            name: Some("name".into()),
+            kind: Kind::String(None),
+        });
+        let times = s.push(TypeDef {
+            name: Some("times".into()),
+            kind: Kind::Struct(StructDef {
+                fields: vec![field("sec", TypeId::UINT)],
+            }),
+        });
+        let span = s.push(TypeDef {
+            name: Some("span".into()),
+            kind: Kind::Struct(StructDef {
+                fields: vec![field("offset", TypeId::UHYPER)],
+            }),
+        });
+        let outer = s.push(TypeDef {
+            name: Some("outer".into()),
+            kind: Kind::Struct(StructDef {
+                fields: vec![field("t", times), field("s", span)],
+            }),
+        });
+        let mut r = Roles::new();
+        r.set(fh, Role::FILE_HANDLE);
+        r.set(name, Role::TEXT);
+        assert!(r.watched(times), "unmarked: nothing is skipped");
+        let by_field = |k: &Kind| match k {
+            Kind::Struct(st) => st.fields.iter().any(|f| f.name == "offset"),
+            _ => false,
+        };
+        r.mark_watched(&s, Role::FILE_HANDLE.bits(), by_field);
+        assert!(r.watched(fh), "a role in the mask");
+        assert!(!r.watched(name), "a role outside the mask");
+        assert!(
+            r.watched(span) && r.watched(outer),
+            "the kind, and what holds it"
+        );
+        assert!(!r.watched(times));
+        assert!(r.without_watched().watched(times));
+        // mark_inside is the same fixed point with every role and no kind.
+        r.mark_inside(&s);
+        assert!(r.inside(name) && !r.inside(span));
     }
 }

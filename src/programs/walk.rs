@@ -264,6 +264,19 @@ pub fn walk<V: Visitor + ?Sized>(
     limits: &WalkLimits,
     v: &mut V,
 ) -> Result<u64, BodyError> {
+    engine::run(schema, types, body, limits, v).0
+}
+
+/// [`walk`], also returning the nodes the walk counted against
+/// [`WalkLimits::max_nodes`] (values a visitor skipped included), for a
+/// caller that shares one budget between several walks.
+pub fn walk_counted<V: Visitor + ?Sized>(
+    schema: &Schema,
+    types: &[TypeId],
+    body: &BodyBytes<'_>,
+    limits: &WalkLimits,
+    v: &mut V,
+) -> (Result<u64, BodyError>, u32) {
     engine::run(schema, types, body, limits, v)
 }
 

@@ -4,11 +4,49 @@ use std::ops::Range;
 
 use super::{Side, Stop};
 use crate::programs::roles::{Role, Roles};
-use crate::programs::schema::{Schema, TypeId};
+use crate::programs::schema::{Kind, Schema, TypeId};
 use crate::programs::walk::{
-    walk, BodyBytes, BodyError, BodyErrorKind, Event, Flow, Malformation, Missing, Visitor,
+    walk_counted, BodyBytes, BodyError, BodyErrorKind, Event, Flow, Malformation, Missing, Visitor,
     WalkLimits,
 };
+
+/// The roles an operation's walk reads (status, file handle, names, bulk
+/// data); values that cannot hold one, a watched field name or a list are
+/// skipped unread (see [`watches_kind`] and [`Roles::mark_watched`]).
+pub const WATCH_ROLES: u8 =
+    Role::STATUS.bits() | Role::FILE_HANDLE.bits() | Role::FILE_NAME.bits() | Role::BULK.bits();
+
+/// The field (or union arm) names whose values an operation's walk keeps.
+const WATCHED_FIELDS: [(&str, Named); 6] = [
+    ("offset", Named::Offset),
+    ("count", Named::Count),
+    ("eof", Named::Eof),
+    ("cb_program", Named::CbProgram),
+    ("csa_cb_program", Named::CbProgram),
+    ("bca_cb_program", Named::CbProgram),
+];
+
+/// Which watched field `name` is, if any.
+fn named(name: &str) -> Named {
+    WATCHED_FIELDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(Named::Other, |&(_, k)| k)
+}
+
+/// Types an operation's walk must enter whatever their roles: a struct or
+/// union with a watched field or arm name, and optional data (recursive
+/// lists, whose elements are counted). A skipped value is still checked
+/// where the walker checks (a bool, a length, a discriminant); only values
+/// that can fail for lack of bytes alone are passed over unread.
+pub fn watches_kind(kind: &Kind) -> bool {
+    match kind {
+        Kind::Struct(st) => st.fields.iter().any(|f| named(&f.name) != Named::Other),
+        Kind::Union(u) => u.arms.iter().any(|a| named(&a.name) != Named::Other),
+        Kind::Optional(_) => true,
+        _ => false,
+    }
+}
 
 /// What one operation carries, as far as semantics and summaries care.
 /// Byte slices borrow the body.
@@ -70,8 +108,9 @@ pub fn walk_compound<'a>(
     let mut budget = limits.max_nodes;
     let mut at = 0u64;
     for f in side.header {
-        let mut v = OpVisitor::new(roles, body.data);
-        match walk_at(schema, f.ty, body, at, limits, budget, &mut v) {
+        let mut v = OpVisitor::new(roles, body.data, false);
+        let (r, nodes) = walk_at(schema, f.ty, body, at, limits, budget, &mut v);
+        match r {
             Ok(n) => at += n,
             Err(e) => {
                 w.stop = Some(Stop {
@@ -81,7 +120,7 @@ pub fn walk_compound<'a>(
                 return w;
             }
         }
-        budget = budget.saturating_sub(v.events.saturating_mul(2));
+        budget = budget.saturating_sub(v.spent(nodes));
         if let Some(s) = v.status_ty.zip(v.op.status) {
             w.status = w.status.or(Some(s));
         }
@@ -138,9 +177,17 @@ pub fn walk_compound<'a>(
             break;
         };
         at += 4;
-        let mut v = OpVisitor::new(roles, body.data);
-        let r = walk_at(schema, arm.ty, body, at, limits, budget, &mut v);
-        budget = budget.saturating_sub(v.events.saturating_mul(2));
+        let mut v = OpVisitor::new(roles, body.data, true);
+        let (mut r, mut nodes) = walk_at(schema, arm.ty, body, at, limits, budget, &mut v);
+        let held = body.data.len() as u64;
+        if r.as_ref().map_or(true, |n| at.saturating_add(*n) > held) {
+            // A value skipped unread fails where it starts, and passes over
+            // bytes that are not held; entering every value finds the field
+            // that failed, as it always did.
+            v = OpVisitor::new(roles, body.data, false);
+            (r, nodes) = walk_at(schema, arm.ty, body, at, limits, budget, &mut v);
+        }
+        budget = budget.saturating_sub(v.spent(nodes));
         w.ops.push(v.finish(opnum, body.data));
         match r {
             Ok(n) => at += n,
@@ -154,7 +201,8 @@ pub fn walk_compound<'a>(
 }
 
 /// Walks one value of type `ty` at `at` of `body`; returns the bytes it
-/// took (values that end before the body does are fine: more follows).
+/// took (values that end before the body does are fine: more follows),
+/// and the nodes the walk counted.
 fn walk_at(
     schema: &Schema,
     ty: TypeId,
@@ -163,7 +211,7 @@ fn walk_at(
     limits: &WalkLimits,
     budget: u32,
     v: &mut OpVisitor<'_>,
-) -> Result<u64, BodyError> {
+) -> (Result<u64, BodyError>, u32) {
     let held = body
         .data
         .get(
@@ -181,14 +229,16 @@ fn walk_at(
         max_nodes: budget,
         ..*limits
     };
-    match walk(schema, &[ty], &rest, &limits, v) {
+    let (r, nodes) = walk_counted(schema, &[ty], &rest, &limits, v);
+    let r = match r {
         Ok(n) => Ok(n),
         Err(e) if e.kind == BodyErrorKind::Malformed(Malformation::TrailingBytes) => Ok(e.offset),
         Err(e) => Err(BodyError {
             offset: at + e.offset,
             ..e
         }),
-    }
+    };
+    (r, nodes)
 }
 
 /// A 32-bit word at `at`, or why it cannot be read (the walker's rule:
@@ -245,10 +295,13 @@ struct OpVisitor<'r> {
     /// it closed.
     list: Option<usize>,
     events: u32,
+    /// Skip the values that cannot hold what an operation keeps (not for
+    /// the header, whose first bytes and last number are read).
+    skip: bool,
 }
 
 impl<'r> OpVisitor<'r> {
-    fn new(roles: &'r Roles, data: &[u8]) -> Self {
+    fn new(roles: &'r Roles, data: &[u8], skip: bool) -> Self {
         OpVisitor {
             roles,
             base: data.as_ptr() as usize,
@@ -264,7 +317,15 @@ impl<'r> OpVisitor<'r> {
             arrays: 0,
             list: None,
             events: 0,
+            skip,
         }
+    }
+
+    /// What a walk of `nodes` nodes takes from the compound's budget: twice
+    /// the events delivered (array elements count too), and never less
+    /// than the nodes the walker counted, skipped values included.
+    fn spent(&self, nodes: u32) -> u32 {
+        self.events.saturating_mul(2).max(nodes)
     }
 
     /// Where `part` (lent by the walker from the body) sits in the body.
@@ -315,15 +376,16 @@ impl Visitor for OpVisitor<'_> {
     fn event(&mut self, schema: &Schema, ev: Event<'_, '_>) -> Flow {
         self.events = self.events.saturating_add(1);
         match ev {
-            Event::Field { name, .. } => {
-                self.field = match name {
-                    "offset" => Named::Offset,
-                    "count" => Named::Count,
-                    "eof" => Named::Eof,
-                    "cb_program" | "csa_cb_program" | "bca_cb_program" => Named::CbProgram,
-                    _ => Named::Other,
-                };
+            Event::Field { name, ty } => {
+                self.field = named(name);
+                if self.skip && self.field == Named::Other && !self.roles.watched(ty) {
+                    return Flow::Skip;
+                }
                 return Flow::Continue;
+            }
+            Event::Present { ty } if self.skip && !self.roles.watched(ty) => {
+                self.field = Named::Other;
+                return Flow::Skip;
             }
             Event::StructBegin { .. } => {
                 if self.list.is_some_and(|d| d == self.open.len()) {

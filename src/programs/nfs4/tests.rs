@@ -310,3 +310,110 @@ fn summaries_name_operations_and_what_they_act_on() {
         format!(" PUTFH fh {dir:#010x} op99 [ops stop at byte 32: malformed]")
     );
 }
+
+/// An operation's walk skips what cannot hold a status, handle, name, bulk
+/// data, watched field or list, and keeps everything it kept before.
+#[test]
+fn operations_skip_only_values_that_hold_nothing_kept() {
+    let (r, v) = nfs4();
+    let e = r.version(NFS_PROGRAM, v).unwrap();
+    let (schema, roles) = (e.schema(), e.roles());
+    let ty = |n: &str| schema.lookup(n).unwrap_or_else(|| panic!("{n}"));
+    // Nothing inside is kept: skipped unread.
+    for n in [
+        "SEQUENCE4resok",
+        "stateid4",
+        "nfstime4",
+        "bitmap4",
+        "GETATTR4args",
+    ] {
+        assert!(!roles.watched(ty(n)), "{n} is skipped");
+    }
+    // A handle, a name, bulk data, `offset`/`count`/`eof`, a status, the
+    // callback program (inside `cb_client4`), a list: entered.
+    for n in [
+        "nfs_fh4",
+        "component4",
+        "READ4args",
+        "READ4resok",
+        "WRITE4args",
+        "cb_client4",
+        "dirlist4",
+        "GETATTR4res",
+        "PUTFH4args",
+    ] {
+        assert!(roles.watched(ty(n)), "{n} is entered");
+    }
+    // Unmarked roles skip nothing.
+    assert!(roles.without_watched().watched(ty("stateid4")));
+    assert!(!roles.watched(ty("SEQUENCE4args")));
+
+    // Every sample compound walks to the same record either way, and the
+    // skipping walk spends less of the budget: with a budget that the full
+    // walk runs out of, it reads further.
+    let shape = Shape::of(e, 1).unwrap();
+    let samples = [
+        (mount_call(), false),
+        (mount_reply(), true),
+        (lookup_read_call(b"f"), false),
+        (lookup_read_reply(), true),
+        (lookup_noent_reply(), true),
+        (unknown_op_call(), false),
+        (rename_call(b"a", b"b"), false),
+        (rename_reply(), true),
+        (setclientid_call(0x4000_0000), false),
+    ];
+    let unwatched = roles.without_watched();
+    let limits = WalkLimits::from(&Limits::default());
+    let mut read_further = 0;
+    for (body, reply) in &samples {
+        let side = if *reply { &shape.result } else { &shape.args };
+        let body = BodyBytes::whole(body);
+        let skip = walk_compound(schema, roles, side, &body, &limits, 256);
+        let all = walk_compound(schema, &unwatched, side, &body, &limits, 256);
+        assert_eq!(skip, all);
+        for max_nodes in 1..64 {
+            let tight = WalkLimits {
+                max_nodes,
+                ..limits
+            };
+            let skip = walk_compound(schema, roles, side, &body, &tight, 256);
+            let all = walk_compound(schema, &unwatched, side, &body, &tight, 256);
+            assert!(
+                skip.ops.len() >= all.ops.len(),
+                "{max_nodes}: {skip:?} {all:?}"
+            );
+            if skip.ops.len() > all.ops.len() {
+                read_further += 1;
+            }
+            for (a, b) in skip.ops.iter().zip(&all.ops) {
+                if all
+                    .stop
+                    .is_none_or(|s| s.op_index as usize > all.ops.len() - 1)
+                {
+                    assert_eq!(a, b);
+                }
+            }
+        }
+    }
+    assert!(read_further > 0, "skipping saved no budget");
+
+    // SEQUENCE's arguments are skipped, but a skip still reads a bool: a 2
+    // there is malformed either way.
+    let mut seq = Vec::new();
+    for w in [0u32, 1, 1, 53] {
+        seq.extend_from_slice(&w.to_be_bytes()); // tag "", minorversion, 1 op
+    }
+    seq.extend_from_slice(&[7; 16]); // sessionid
+    for w in [1u32, 0, 0, 2] {
+        seq.extend_from_slice(&w.to_be_bytes()); // seqid, slot, highest, cachethis
+    }
+    let body = BodyBytes::whole(&seq);
+    let skip = walk_compound(schema, roles, &shape.args, &body, &limits, 256);
+    let all = walk_compound(schema, &unwatched, &shape.args, &body, &limits, 256);
+    assert_eq!(skip, all);
+    assert_eq!(
+        skip.stop.map(|s| s.error.kind),
+        Some(BodyErrorKind::Malformed(Malformation::BadBool))
+    );
+}

@@ -14,14 +14,15 @@ use smallvec::SmallVec;
 /// heap (deeper bodies still walk, up to `WalkLimits::max_depth`).
 const INLINE_DEPTH: usize = 16;
 
-/// The walk itself: see [`super::walk`].
+/// The walk itself: see [`super::walk`]. Also returns the nodes it
+/// counted against [`WalkLimits::max_nodes`], skipped values included.
 pub(super) fn run<V: Visitor + ?Sized>(
     schema: &Schema,
     types: &[TypeId],
     body: &BodyBytes<'_>,
     limits: &WalkLimits,
     v: &mut V,
-) -> Result<u64, BodyError> {
+) -> (Result<u64, BodyError>, u32) {
     let mut w = Walker {
         schema,
         tables: schema.tables(),
@@ -32,14 +33,15 @@ pub(super) fn run<V: Visitor + ?Sized>(
         limits: *limits,
         v,
     };
-    match w.run(types) {
+    let r = match w.run(types) {
         Ok(()) if w.cur.pos < w.cur.len => Err(BodyError {
             offset: w.cur.pos,
             kind: BodyErrorKind::Malformed(Malformation::TrailingBytes),
         }),
         Ok(()) | Err(Halt::Stop) => Ok(w.cur.pos),
         Err(Halt::Error(e)) => Err(e),
-    }
+    };
+    (r, w.nodes)
 }
 
 /// Why the engine unwinds: a visitor's stop, or an error.
