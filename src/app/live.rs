@@ -7,7 +7,7 @@
 //! sans-IO [`Pipeline`] as `read`, and hands the events to the same sinks
 //! behind the same [`FilteredSink`]. Output is flushed each time the queue
 //! is empty (the decoder has caught up), and at least every
-//! [`FLUSH_EVERY`]; when the queue stays empty for a read timeout, time
+//! `FLUSH_EVERY`; when the queue stays empty for a read timeout, time
 //! still passes for the pipeline (calls time out). SIGINT/SIGTERM,
 //! `--duration` and `--count` are checked between batches and at least
 //! every read timeout.

@@ -114,13 +114,13 @@ pub struct ReadOptions {
     pub write: Option<rpc_writer::FileFrameWriter>,
     /// `-j` of `stats` and `report`: several files are counted side by side on up to
     /// this many threads (0 and 1: one after the other); see
-    /// [`side_by_side`].
+    /// `side_by_side`.
     pub jobs: usize,
     /// Where the reader is in the file, in bytes (a file decoded on another
     /// thread: the main thread draws its progress bar).
     pub position: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     /// `--merge`: several files are decoded as one capture, their frames
-    /// in time order ([`merge`]).
+    /// in time order (`merge`).
     pub merge: bool,
 }
 
@@ -493,7 +493,7 @@ fn read_one(
 }
 
 /// `--merge`: the files decoded as one capture, frames in time order (see
-/// [`merge`]); the inputs that fail are reported on `err` one by one, the
+/// `merge`); the inputs that fail are reported on `err` one by one, the
 /// others go on.
 fn read_merged(
     files: &[impl AsRef<Path>],

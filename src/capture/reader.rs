@@ -233,7 +233,7 @@ impl CaptureReader {
 
     /// Bytes of the underlying (possibly compressed) input consumed so far,
     /// for progress bars. Runs ahead of the frames by up to two read buffers
-    /// (a few chunks more for gzip), behind by up to [`RELEASE_EVERY`]
+    /// (a few chunks more for gzip), behind by up to `RELEASE_EVERY`
     /// frames for a mapped file.
     pub fn bytes_read(&self) -> u64 {
         self.raw_bytes.load(Ordering::Relaxed)

@@ -69,7 +69,7 @@ impl<K: Hash + Eq + Copy, V> AgedMap<K, V> {
     /// oldest entry is removed first and returned.
     pub fn insert(&mut self, k: K, v: V, now: Timestamp) -> Option<(K, V)> {
         let mut evicted = None;
-        if !self.map.contains_key(&k) && self.map.len() >= self.cap {
+        if self.map.len() >= self.cap && !self.map.contains_key(&k) {
             evicted = self.pop_oldest();
         }
         let seq = self.next_seq;
@@ -106,6 +106,8 @@ impl<K: Hash + Eq + Copy, V> AgedMap<K, V> {
     /// Removes and returns the oldest entry.
     pub fn pop_oldest(&mut self) -> Option<(K, V)> {
         while let Some((k, seq)) = self.order.pop_front() {
+            // Not `entry()`: on a stale key it reserves room, which would
+            // grow a full table past its cap's allocation.
             if self.map.get(&k).is_some_and(|s| s.seq == seq) {
                 return self.map.remove(&k).map(|s| (k, s.value));
             }
