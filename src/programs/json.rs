@@ -19,7 +19,7 @@
 //! | typed opaque ([`Role::INNER`]: an NFSv4.1 file layout, with [`body_to_json_with`]) | the value of the type its enum names, in place of the hex |
 //! | bulk opaque | `{"len": N}`: data of the [`Role::BULK`] role, longer than [`JsonOptions::opaque_inline_max`], or not all captured. With [`JsonOptions::data_hex`]: `{"len": N, "hex": "..."}` of the held bytes, plus `"held": n` when fewer than N were captured |
 //! | file handle ([`Role::FILE_HANDLE`]: an opaque type, or a struct wrapping one opaque) | `{"hex": "...", "hash": "0x1a2b3c4d"}`, the hash being the CRC-32 (IEEE) of the handle bytes as Wireshark prints `nfs.fh.hash`; a handle not all captured renders as bulk |
-//! | `string` | JSON string. Valid UTF-8 runs are written as they are (JSON-escaped); each byte that is not part of valid UTF-8 is written as the four characters `\xNN` (so the JSON text holds `\\xNN`). Longer than [`JsonOptions::string_max`] bytes, or not all captured: the first bytes, then the marker `...[N bytes]` with the length on the wire |
+//! | `string` | JSON string. Valid UTF-8 runs are written as they are (JSON-escaped); each byte that is not part of valid UTF-8 is written as the four characters `\xNN` (so the JSON text holds `\\xNN`), and so is a backslash followed by `x` (`\x5c`), so every `\x` in the text is such an escape. Longer than [`JsonOptions::string_max`] bytes, or not all captured: the first bytes, then the marker `...[N bytes]` with the length on the wire |
 //! | `void` | nothing: a void result or argument list writes no value (the caller prints `null`) |
 //!
 //! Several values (rpcgen `-N` argument lists) are written as a JSON array
@@ -524,6 +524,10 @@ fn write_str_body(out: &mut Vec<u8>, data: &[u8]) {
         if CLASS[b as usize] == 1 {
             match b {
                 b'"' => out.extend_from_slice(b"\\\""),
+                // A backslash before `x` is itself written `\x5c`, so that
+                // every `\x` in the text is an escape and reads back as one
+                // byte (`from_json`).
+                b'\\' if data.get(i + 1) == Some(&b'x') => out.extend_from_slice(b"\\\\x5c"),
                 b'\\' => out.extend_from_slice(b"\\\\"),
                 b'\n' => out.extend_from_slice(b"\\n"),
                 b'\r' => out.extend_from_slice(b"\\r"),

@@ -344,6 +344,10 @@ fn strings_escape_json_and_invalid_utf8() {
     assert_eq!(j(b"a\xffb", &o), r#""a\\xffb""#);
     assert_eq!(j(b"\xe2\x82", &o), r#""\\xe2\\x82""#, "a cut character");
     assert_eq!(j(b"\xc3\xa9\xc3", &o), r#""é\\xc3""#);
+    // A backslash before `x` is escaped too, so the text is not taken for
+    // an escape: `\xdC` as typed, then the byte 0xdc.
+    assert_eq!(j(b"\\xdC\xdc", &o), r#""\\x5cxdC\\xdc""#);
+    assert_eq!(j(b"a\\b\\", &o), r#""a\\b\\""#);
     assert_eq!(
         j(b"\xed\xa0\x80", &o),
         r#""\\xed\\xa0\\x80""#,

@@ -70,8 +70,8 @@ struct Gen<'s, 'r> {
 }
 
 /// Characters strings are made of: ASCII, JSON specials, multi-byte
-/// UTF-8 and bytes that are not UTF-8 (never a backslash: see
-/// `from_json` on `\xNN`).
+/// UTF-8, bytes that are not UTF-8, and backslashes, also before text that
+/// looks like the writer's `\xNN` escape.
 const PIECES: &[&[u8]] = &[
     b"a",
     b"b",
@@ -97,6 +97,10 @@ const PIECES: &[&[u8]] = &[
     b"\xc3",
     b"\x80",
     b"\xe2\x82",
+    b"\\",
+    b"\\x41",
+    b"\\xdC",
+    b"\\x",
 ];
 
 impl Gen<'_, '_> {

@@ -9,9 +9,9 @@
 //! short of `"len"` is refused); a file-handle struct as such an object or
 //! as the object of its fields; unions as `{discriminant: name or number,
 //! arm: value}`; a list as an array of its elements (or `null`); strings
-//! with the writer's `\xNN` escapes turned back into bytes (so a string
-//! whose text holds `\x41` reads back as `A`: the writer's rendering of
-//! invalid UTF-8 is ambiguous with that text, which real names avoid);
+//! with the writer's `\xNN` escapes turned back into bytes (a string whose
+//! text holds `\x41` reads back as `A`; the writer writes a backslash that
+//! comes before `x` as `\x5c`, so what it wrote reads back exactly);
 //! `null` for a float that was not finite (it reads as NaN); text opaque
 //! data ([`Role::TEXT`], NFSv4's `utf8string`) as a string, as the writer
 //! writes it; and with [`from_json_with`], attribute bags and typed opaques
