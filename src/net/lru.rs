@@ -1,7 +1,8 @@
 //! A map with least-recently-used order, used for every bounded table in the
 //! network layer (TCP directions, IP reassemblies).
 //!
-//! Contract: O(1) lookup, insert, remove, touch and pop-oldest; no allocation
+//! Contract: O(1) lookup, insert, remove, touch and pop-oldest (a lookup
+//! can return the entry's slot, so that a caller hashes a key once); no allocation
 //! once the table has held its peak number of entries (slots are reused).
 //! The map never grows on its own: callers check [`Lru::len`] against their
 //! bound and pop the oldest entry first, so the bound lives in one place.
@@ -60,13 +61,24 @@ impl<K: Hash + Eq + Copy, V> Lru<K, V> {
         self.slots[i].as_mut().map(|n| &mut n.val)
     }
 
-    /// Marks `key` as the most recently used entry.
-    pub(crate) fn touch(&mut self, key: &K) {
-        if let Some(&i) = self.index.get(key) {
-            if i != self.newest {
-                self.unlink(i);
-                self.link_newest(i);
-            }
+    /// The slot holding `key`: a handle for [`Lru::at_mut`] and
+    /// [`Lru::touch_at`] that saves hashing the key again, valid until the
+    /// entry is removed (its slot is then reused).
+    pub(crate) fn slot_of(&self, key: &K) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
+    /// The value in `slot` (see [`Lru::slot_of`]), without changing its
+    /// place in the order.
+    pub(crate) fn at_mut(&mut self, slot: usize) -> Option<&mut V> {
+        self.slots.get_mut(slot)?.as_mut().map(|n| &mut n.val)
+    }
+
+    /// Marks the entry in `slot` as the most recently used one.
+    pub(crate) fn touch_at(&mut self, slot: usize) {
+        if slot != self.newest && self.slots.get(slot).is_some_and(Option::is_some) {
+            self.unlink(slot);
+            self.link_newest(slot);
         }
     }
 
@@ -181,15 +193,35 @@ mod tests {
         for k in 0..5 {
             l.insert(k, k);
         }
-        l.touch(&0);
-        l.touch(&2);
-        l.touch(&2);
+        for k in [0, 2, 2] {
+            l.touch_at(l.slot_of(&k).unwrap());
+        }
         assert_eq!(l.remove(&3), Some(3));
         assert_eq!(l.remove(&3), None);
         *l.get_mut(&4).unwrap() = 44;
         assert!(l.contains(&4));
         assert_eq!(l.insert(4, 45), Some(44));
         assert_eq!(order(&mut l), vec![1, 0, 2, 4]);
+    }
+
+    #[test]
+    fn slot_handles_read_and_touch_without_the_key() {
+        let mut l = Lru::new();
+        for k in 0..4u32 {
+            l.insert(k, k * 10);
+        }
+        let s = l.slot_of(&1).unwrap();
+        *l.at_mut(s).unwrap() += 1;
+        l.touch_at(s);
+        assert_eq!(l.peek(&1), Some(&11));
+        assert_eq!(l.slot_of(&9), None);
+        // A slot that holds nothing changes nothing.
+        l.remove(&2);
+        let free = l.free[0];
+        assert!(l.at_mut(free).is_none());
+        l.touch_at(free);
+        l.touch_at(usize::MAX);
+        assert_eq!(order(&mut l), vec![0, 3, 1]);
     }
 
     #[test]

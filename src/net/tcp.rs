@@ -114,18 +114,20 @@ impl TcpTable {
             self.rst(seg, sink);
             return;
         }
-        self.ensure_stream(now, seg, sink);
+        // The direction's slot, found once (the ACK rule below works on
+        // the other direction and removes no entry).
+        let slot = self.ensure_stream(now, seg, sink);
         if let Some(ack) = seg.ack {
             self.ack_rule(flow.reverse(), ack, sink);
         }
-        let Some(st) = self.streams.get_mut(&flow) else {
+        let Some(slot) = slot else {
+            return;
+        };
+        self.streams.touch_at(slot);
+        let Some(st) = self.streams.at_mut(slot) else {
             return;
         };
         st.last_seen = now;
-        self.streams.touch(&flow);
-        let Some(st) = self.streams.get_mut(&flow) else {
-            return;
-        };
         if st.closed {
             sink.stats.tcp_segments_after_close += 1;
             return;
@@ -145,18 +147,25 @@ impl TcpTable {
     }
 
     /// Makes sure the segment's direction has a live stream, starting a new
-    /// one on first sight or on a SYN that does not belong to the current one.
-    fn ensure_stream(&mut self, now: Timestamp, seg: &Segment<'_>, sink: &mut Sink) {
+    /// one on first sight or on a SYN that does not belong to the current
+    /// one; returns its slot in the table (none when the table holds none).
+    fn ensure_stream(
+        &mut self,
+        now: Timestamp,
+        seg: &Segment<'_>,
+        sink: &mut Sink,
+    ) -> Option<usize> {
         let flow = seg.flow;
         let base = if seg.syn {
             seg.seq.wrapping_add(1)
         } else {
             seg.seq
         };
-        if let Some(st) = self.streams.get_mut(&flow) {
+        if let Some(slot) = self.streams.slot_of(&flow) {
+            let st = self.streams.at_mut(slot)?;
             let same = seg.syn && st.offset_of(base) == 0 && !st.closed;
             if !seg.syn || same {
-                return;
+                return Some(slot);
             }
             // A new connection on the same 4-tuple.
             st.close(flow, &mut self.shared, sink);
@@ -164,7 +173,7 @@ impl TcpTable {
         }
         if self.max_streams == 0 {
             sink.anomaly(NetAnomaly::TcpStreamEvicted);
-            return;
+            return None;
         }
         while self.streams.len() >= self.max_streams {
             let Some((old, mut st)) = self.streams.pop_oldest() else {
@@ -181,6 +190,7 @@ impl TcpTable {
             flow,
             at_syn: seg.syn,
         });
+        self.streams.slot_of(&flow)
     }
 
     /// ACK from the receiver of `flow`: bytes before it were received.

@@ -317,15 +317,22 @@ impl Stats {
         if let (Some(op), false) = (operation, self.by == GroupBy::Program) {
             key.operation = op;
         }
-        if !self.rows.contains_key(&key) {
-            if self.is_full() {
-                self.overflowed += 1;
-                key = StatsKey::OVERFLOW;
-            } else {
-                self.order.push(key.clone());
-            }
+        // One lookup while the table has room (the key hashed once).
+        let mut new_key = true;
+        if self.is_full() && !self.rows.contains_key(&key) {
+            self.overflowed += 1;
+            key = StatsKey::OVERFLOW;
+            new_key = false;
         }
-        let row = self.rows.entry(key).or_default();
+        let row = match self.rows.entry(key) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                if new_key {
+                    self.order.push(v.key().clone());
+                }
+                v.insert(StatsRow::default())
+            }
+        };
         row.touches += 1;
         row
     }

@@ -16,7 +16,9 @@ use crate::programs::walk::{
 pub const WATCH_ROLES: u8 =
     Role::STATUS.bits() | Role::FILE_HANDLE.bits() | Role::FILE_NAME.bits() | Role::BULK.bits();
 
-/// The field (or union arm) names whose values an operation's walk keeps.
+/// The field (or union arm) names whose values an operation's walk keeps
+/// ([`named`] matches the same names).
+#[cfg(test)]
 const WATCHED_FIELDS: [(&str, Named); 6] = [
     ("offset", Named::Offset),
     ("count", Named::Count),
@@ -26,12 +28,18 @@ const WATCHED_FIELDS: [(&str, Named); 6] = [
     ("bca_cb_program", Named::CbProgram),
 ];
 
-/// Which watched field `name` is, if any.
+/// Which watched field `name` is, if any. (A `match` on the names of
+/// [`WATCHED_FIELDS`], which compiles to a length switch: this runs on
+/// every field an operation's walk meets; a unit test keeps the two lists
+/// the same.)
 fn named(name: &str) -> Named {
-    WATCHED_FIELDS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or(Named::Other, |&(_, k)| k)
+    match name {
+        "offset" => Named::Offset,
+        "count" => Named::Count,
+        "eof" => Named::Eof,
+        "cb_program" | "csa_cb_program" | "bca_cb_program" => Named::CbProgram,
+        _ => Named::Other,
+    }
 }
 
 /// Types an operation's walk must enter whatever their roles: a struct or
@@ -387,6 +395,15 @@ impl Visitor for OpVisitor<'_> {
                 self.field = Named::Other;
                 return Flow::Skip;
             }
+            // An operation whose whole value holds nothing kept (GETATTR's
+            // or ACCESS's arguments, SEQUENCE's): walked unseen, as a
+            // skipped field is.
+            Event::StructBegin { ty } | Event::UnionBegin { ty, .. }
+                if self.skip && self.open.is_empty() && !self.roles.watched(ty) =>
+            {
+                self.begin(false, false);
+                return Flow::Skip;
+            }
             Event::StructBegin { .. } => {
                 if self.list.is_some_and(|d| d == self.open.len()) {
                     self.op.entries = self.op.entries.saturating_add(1);
@@ -449,5 +466,28 @@ impl Visitor for OpVisitor<'_> {
         }
         self.field = Named::Other;
         Flow::Continue
+    }
+}
+
+#[cfg(test)]
+mod named_tests {
+    use super::*;
+
+    #[test]
+    fn named_matches_the_watched_field_list() {
+        for (name, kind) in WATCHED_FIELDS {
+            assert_eq!(named(name), kind, "{name}");
+        }
+        for other in [
+            "",
+            "offse",
+            "offsets",
+            "Count",
+            "cb_programs",
+            "eo",
+            "stateid",
+        ] {
+            assert_eq!(named(other), Named::Other, "{other}");
+        }
     }
 }
