@@ -144,8 +144,11 @@ pub struct ReadArgs {
     #[arg(long, value_enum, value_name = "PERIOD")]
     pub partition: Option<PartitionBy>,
     /// Threads in all (default: one per core). With `--format json`, one
-    /// thread decodes and N-1 render the exchanges' JSON; the output is the
-    /// same bytes for every N. Other formats render on the decoding thread.
+    /// thread decodes and N-1 render the exchanges' JSON. Other formats
+    /// render on the decoding thread, and from 2 threads a file's network
+    /// layer (IP and TCP reassembly) runs on a thread of its own (not for
+    /// standard input, -c, -w or --bpf). The output is the same bytes for
+    /// every N.
     #[arg(short = 'j', long = "jobs", value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
@@ -423,8 +426,10 @@ pub struct StatsArgs {
     #[arg(long)]
     pub histogram: bool,
     /// Threads (default: one per core): several files are counted side by
-    /// side, up to N at a time (not with --interval, -c, -w or -f); the
-    /// table is the same for every N.
+    /// side, up to N at a time (not with --interval, -c, -w or -f); files
+    /// counted one after the other (one file, or those cases) run their
+    /// network layer (IP and TCP reassembly) on a second thread (not for
+    /// standard input, -c, -w or --bpf). The table is the same for every N.
     #[arg(short = 'j', long = "jobs", value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,

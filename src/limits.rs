@@ -806,6 +806,23 @@ pub const LIVE_BUFFER_BYTES: u32 = 64 * 1024 * 1024;
 /// system.
 pub const LIVE_NICE: i32 = -10;
 
+/// The network layer ahead (`read`, `stats` with `-j 2` or more on one
+/// file: `app::net_ahead`): its events are handed over in batches that
+/// close at this many bytes of payload copies (64 KiB: ~200 metadata
+/// frames, so the hand-over, a channel send, is a small share of decoding
+/// them)...
+pub const NET_AHEAD_BATCH_BYTES: usize = 64 * 1024;
+/// ... or at this many items (a frame's begin and end, each event: ~100
+/// bytes each) ...
+pub const NET_AHEAD_BATCH_ITEMS: usize = 1024;
+/// ... and at most this many batches wait for the decoder. Worst case: the
+/// waiting batches, the one being filled and the one being decoded, each
+/// up to 64 KiB + one event's bytes (a frame's payload, at most
+/// `max_frame`) + 1024 items: 4 x ~0.7 MiB = 2.7 MiB, within every
+/// command's total at the top but `read -j N` with the JSON render pool,
+/// which leaves the second core to the pool and does not use it.
+pub const NET_AHEAD_QUEUE: usize = 2;
+
 /// JSON render pool (`-j N`, [`crate::output::render_pool`]): a chunk of
 /// exchanges handed to a rendering thread closes at this many events. Big
 /// enough that the hand-over (a channel send, a wake-up) is a small share of

@@ -83,6 +83,10 @@ impl Summary {
     }
 }
 
+/// A network layer's [`NetDecoder::finish`], run elsewhere: it hands each
+/// of its final events to the function it is given.
+pub type NetFinish<'a> = dyn FnMut(&mut dyn FnMut(NetEvent<'_>)) + 'a;
+
 /// Frames in, events out. See the module docs.
 pub struct Pipeline {
     net: NetDecoder,
@@ -172,18 +176,31 @@ impl Pipeline {
 
     /// Decodes one frame; events go to `out`.
     pub fn handle_frame(&mut self, frame: &Frame<'_>, out: &mut dyn FnMut(Event<'_>)) {
+        self.rpc.begin_frame(frame.number, frame.ts);
         let rpc = &mut self.rpc;
-        rpc.frames += 1;
-        rpc.frame = frame.number;
-        rpc.ts = rpc.ts.max(frame.ts);
-        rpc.anomalies.set_context(Context {
-            frame: frame.number,
-            ts: frame.ts,
-            flow: None,
-        });
         self.net
             .handle_frame(frame, &mut |ev| rpc.on_net_event(ev, out));
-        rpc.release(false, out);
+        self.rpc.release(false, out);
+    }
+
+    /// [`Pipeline::handle_frame`] for a frame whose network layer ran
+    /// elsewhere (a [`NetDecoder`] of its own, on another thread: see
+    /// `app::net_ahead`): the frame's number and time, then each event its
+    /// [`NetDecoder::handle_frame`] gave, in order, then
+    /// [`Pipeline::end_frame`]. The events out are those of
+    /// `handle_frame`. This pipeline's own network layer is not used.
+    pub fn begin_frame(&mut self, number: u64, ts: Timestamp) {
+        self.rpc.begin_frame(number, ts);
+    }
+
+    /// One event of the frame begun (see [`Pipeline::begin_frame`]).
+    pub fn net_event(&mut self, ev: NetEvent<'_>, out: &mut dyn FnMut(Event<'_>)) {
+        self.rpc.on_net_event(ev, out);
+    }
+
+    /// The end of the frame begun (see [`Pipeline::begin_frame`]).
+    pub fn end_frame(&mut self, out: &mut dyn FnMut(Event<'_>)) {
+        self.rpc.release(false, out);
     }
 
     /// Capture time `now` passed with no frame (a quiet live link): messages
@@ -210,25 +227,20 @@ impl Pipeline {
     /// resync candidates, then every stream finishes (records cut by the end
     /// of input are reported).
     pub fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
-        let rpc = &mut self.rpc;
-        rpc.finishing = true;
-        self.net.finish(&mut |ev| rpc.on_net_event(ev, out));
-        let mut flows = rpc.streams.keys();
-        flows.sort_unstable();
-        for flow in flows {
-            let (mut down, streams) = rpc.down(out);
-            if let Some(s) = streams.get_mut(&flow) {
-                let RpcStream { reader, ctx } = &mut **s;
-                reader.end_search(&mut |rev| ctx.on_record(rev, flow, &mut down));
-            }
-            rpc.after_stream_event(flow, out);
-        }
-        while let Some((flow, s)) = rpc.streams.pop_oldest() {
-            rpc.finish_stream(flow, *s, out);
-        }
-        rpc.release(true, out);
-        rpc.tracker.finish(out);
-        rpc.finishing = false;
+        let net = &mut self.net;
+        self.rpc
+            .finish(&mut |to: &mut dyn FnMut(NetEvent<'_>)| net.finish(to), out);
+    }
+
+    /// [`Pipeline::finish`] for a network layer run elsewhere (see
+    /// [`Pipeline::begin_frame`]): `net_finish` hands over the events of
+    /// that layer's [`NetDecoder::finish`], in order.
+    pub fn finish_with(
+        &mut self,
+        net_finish: &mut NetFinish<'_>,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
+        self.rpc.finish(net_finish, out);
     }
 
     /// Hands out the anomaly records waiting (see [`crate::anomaly`]):
@@ -265,6 +277,44 @@ impl Pipeline {
 }
 
 impl RpcLayer {
+    fn begin_frame(&mut self, number: u64, ts: Timestamp) {
+        self.frames += 1;
+        self.frame = number;
+        self.ts = self.ts.max(ts);
+        self.anomalies.set_context(Context {
+            frame: number,
+            ts,
+            flow: None,
+        });
+    }
+
+    /// See [`Pipeline::finish`].
+    fn finish(
+        &mut self,
+        net_finish: &mut NetFinish<'_>,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
+        let rpc = self;
+        rpc.finishing = true;
+        net_finish(&mut |ev| rpc.on_net_event(ev, out));
+        let mut flows = rpc.streams.keys();
+        flows.sort_unstable();
+        for flow in flows {
+            let (mut down, streams) = rpc.down(out);
+            if let Some(s) = streams.get_mut(&flow) {
+                let RpcStream { reader, ctx } = &mut **s;
+                reader.end_search(&mut |rev| ctx.on_record(rev, flow, &mut down));
+            }
+            rpc.after_stream_event(flow, out);
+        }
+        while let Some((flow, s)) = rpc.streams.pop_oldest() {
+            rpc.finish_stream(flow, *s, out);
+        }
+        rpc.release(true, out);
+        rpc.tracker.finish(out);
+        rpc.finishing = false;
+    }
+
     /// The frame no message handed on may come after: the current one, or
     /// the earliest a stream may still report a message at.
     fn watermark(&mut self) -> u64 {

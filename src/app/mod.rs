@@ -17,6 +17,7 @@ mod export;
 #[cfg(feature = "live")]
 pub mod live;
 mod merge;
+mod net_ahead;
 mod progress;
 mod rpc_writer;
 mod side_by_side;
@@ -122,6 +123,9 @@ pub struct ReadOptions {
     /// `--merge`: several files are decoded as one capture, their frames
     /// in time order (`merge`).
     pub merge: bool,
+    /// A file's network layer may run on a thread of its own
+    /// (`net_ahead`): `-j` gives this decoder a second core.
+    pub net_thread: bool,
 }
 
 impl ReadOptions {
@@ -199,6 +203,7 @@ fn file_options(
         jobs: 1,
         position: None,
         merge: false,
+        net_thread: false,
     };
     Ok((filter, opts))
 }
@@ -253,6 +258,9 @@ pub fn read(
     };
     let quiet = args.display.quiet;
     let jobs = config::jobs(args.jobs);
+    // A second core: the render pool's for JSON, else the network layer's.
+    let pooled = matches!(args.format, Format::Json) && !quiet;
+    opts.net_thread = jobs >= 2 && !pooled;
     let r = match args.format {
         Format::Text => {
             let mut text = TextSink::with_bodies(&mut *out, Vec::new(), view, args.verbose)
@@ -338,7 +346,10 @@ pub fn stats(
         .with_histogram(args.histogram)
         .with_intervals(interval, &limits);
     let paths: Vec<&Path> = files.iter().map(|f| f.as_ref()).collect();
-    let r = match side_by_side::threads(paths.len(), &opts, interval.is_some()) {
+    let apart = side_by_side::threads(paths.len(), &opts, interval.is_some());
+    // Files one after the other: each may have a second core.
+    opts.net_thread = apart.is_none() && opts.jobs >= 2;
+    let r = match apart {
         Some(n) => {
             match side_by_side::read(&paths, n, &limits, &filter, &mut printer, err, &mut opts) {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::OutputClosed),
@@ -489,6 +500,9 @@ fn read_one(
         .progress
         .then(|| progress::file_bar(path, name))
         .flatten();
+    if net_ahead::usable(path, opts) {
+        return net_ahead::decode(&mut reader, bar, limits, sink, summary, opts);
+    }
     decode(&mut reader, bar, limits, sink, summary, opts)
 }
 

@@ -14,8 +14,9 @@ pub enum GapReason {
 }
 
 /// One output of [`super::NetDecoder`]. Byte slices borrow either the frame or
-/// the decoder's own reassembly buffers and are valid only during the callback.
-#[derive(Debug)]
+/// the decoder's own reassembly buffers and are valid only during the callback
+/// ([`StoredNetEvent`] keeps one past it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetEvent<'a> {
     /// A whole UDP datagram (after IP reassembly). `truncated` when the
     /// capture kept fewer bytes than the UDP length claims; `payload` then
@@ -82,6 +83,127 @@ pub enum NetEvent<'a> {
     Anomaly(NetAnomaly),
 }
 
+/// A [`NetEvent`] kept past its callback: its bytes (a datagram's payload,
+/// a stream's data) copied to the end of an arena the caller owns, the
+/// rest as it was. [`StoredNetEvent::get`] gives the same event back.
+#[derive(Debug, Clone)]
+pub struct StoredNetEvent {
+    /// The event with its byte slice emptied.
+    shape: NetEvent<'static>,
+    /// Where its bytes are in the arena.
+    bytes: std::ops::Range<usize>,
+}
+
+impl StoredNetEvent {
+    /// Keeps `ev`, appending its bytes to `arena`.
+    pub fn store(ev: &NetEvent<'_>, arena: &mut Vec<u8>) -> Self {
+        let start = arena.len();
+        let shape = match *ev {
+            NetEvent::Udp {
+                flow,
+                payload,
+                len,
+                truncated,
+                frame,
+                ts,
+            } => {
+                arena.extend_from_slice(payload);
+                NetEvent::Udp {
+                    flow,
+                    payload: &[],
+                    len,
+                    truncated,
+                    frame,
+                    ts,
+                }
+            }
+            NetEvent::TcpData {
+                flow,
+                offset,
+                data,
+                frame,
+                ts,
+            } => {
+                arena.extend_from_slice(data);
+                NetEvent::TcpData {
+                    flow,
+                    offset,
+                    data: &[],
+                    frame,
+                    ts,
+                }
+            }
+            NetEvent::TcpOpen { flow, at_syn } => NetEvent::TcpOpen { flow, at_syn },
+            NetEvent::TcpGap {
+                flow,
+                offset,
+                len,
+                reason,
+            } => NetEvent::TcpGap {
+                flow,
+                offset,
+                len,
+                reason,
+            },
+            NetEvent::TcpHeld { flow, held } => NetEvent::TcpHeld { flow, held },
+            NetEvent::TcpInconsistent {
+                flow,
+                offset,
+                len,
+                seq,
+            } => NetEvent::TcpInconsistent {
+                flow,
+                offset,
+                len,
+                seq,
+            },
+            NetEvent::TcpClose { flow } => NetEvent::TcpClose { flow },
+            NetEvent::Anomaly(a) => NetEvent::Anomaly(a),
+        };
+        StoredNetEvent {
+            shape,
+            bytes: start..arena.len(),
+        }
+    }
+
+    /// The event kept, its bytes read from `arena` (the one it was stored
+    /// in; a range past its end gives empty bytes, never a panic).
+    pub fn get<'a>(&self, arena: &'a [u8]) -> NetEvent<'a> {
+        let bytes = arena.get(self.bytes.clone()).unwrap_or(&[]);
+        match self.shape {
+            NetEvent::Udp {
+                flow,
+                len,
+                truncated,
+                frame,
+                ts,
+                ..
+            } => NetEvent::Udp {
+                flow,
+                payload: bytes,
+                len,
+                truncated,
+                frame,
+                ts,
+            },
+            NetEvent::TcpData {
+                flow,
+                offset,
+                frame,
+                ts,
+                ..
+            } => NetEvent::TcpData {
+                flow,
+                offset,
+                data: bytes,
+                frame,
+                ts,
+            },
+            other => other,
+        }
+    }
+}
+
 /// A counted network-layer anomaly. `name()` is the key used in summaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NetAnomaly {
@@ -135,5 +257,84 @@ impl NetAnomaly {
             NetAnomaly::TcpTruncatedSegment => "tcp_truncated_segment",
             NetAnomaly::UdpTruncated => "udp_truncated",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Timestamp;
+    use crate::net::Endpoint;
+
+    #[test]
+    fn stored_events_come_back_the_same() {
+        let a = Endpoint::new([10, 0, 0, 1].into(), 700);
+        let b = Endpoint::new([10, 0, 0, 2].into(), 2049);
+        let flow = FlowKey { src: a, dst: b };
+        let ts = Timestamp(5);
+        let events = [
+            NetEvent::Udp {
+                flow,
+                payload: b"datagram",
+                len: 9,
+                truncated: true,
+                frame: 3,
+                ts,
+            },
+            NetEvent::TcpOpen { flow, at_syn: true },
+            NetEvent::TcpData {
+                flow,
+                offset: 40,
+                data: b"stream bytes",
+                frame: 4,
+                ts,
+            },
+            NetEvent::TcpData {
+                flow,
+                offset: 52,
+                data: b"",
+                frame: 4,
+                ts,
+            },
+            NetEvent::TcpGap {
+                flow,
+                offset: 52,
+                len: 7,
+                reason: GapReason::Lost,
+            },
+            NetEvent::TcpHeld {
+                flow,
+                held: Some((9, ts)),
+            },
+            NetEvent::TcpInconsistent {
+                flow,
+                offset: 1,
+                len: 2,
+                seq: 3,
+            },
+            NetEvent::TcpClose { flow },
+            NetEvent::Anomaly(NetAnomaly::UdpTruncated),
+        ];
+        let mut arena = b"before".to_vec();
+        let stored: Vec<_> = events
+            .iter()
+            .map(|e| StoredNetEvent::store(e, &mut arena))
+            .collect();
+        assert_eq!(arena, b"beforedatagramstream bytes");
+        for (e, s) in events.iter().zip(&stored) {
+            assert_eq!(&s.get(&arena), e);
+        }
+        // A shorter arena gives empty bytes, not a panic.
+        assert_eq!(
+            stored[0].get(b"xx"),
+            NetEvent::Udp {
+                flow,
+                payload: b"",
+                len: 9,
+                truncated: true,
+                frame: 3,
+                ts,
+            }
+        );
     }
 }
