@@ -6,7 +6,9 @@
 #   rpcscope read --format json FILE   (target/release/rpcscope; -j default:
 #                                      every core, JSON rendered beside decoding)
 #   rpcscope read --format json -j 1 FILE   (one thread: the 1 -> N speed-up)
-#   rpcscope stats FILE
+#   rpcscope stats FILE                (-j default: the network layer on a
+#                                      second thread)
+#   rpcscope stats -j 1 FILE           (one thread)
 #   tcpdump -nn -r FILE
 #   tshark -r FILE -Y rpc -T fields -e frame.number -e ip.src ... -e rpc.time
 #                                      (the field set of the references in
@@ -81,8 +83,9 @@ main() {
         frames=$("$readloop" "$f" | awk '{print $1}')
         slow=${SLOW_RUNS:-$([ "$bytes" -gt 1000000000 ] && echo 1 || echo "$runs")}
         local names=("rpcscope read --format json" "rpcscope stats" "tcpdump -nn -r"
-            "tshark -Y rpc -T fields" "libpcap read loop" "rpcscope read --format json -j 1")
-        local nruns=("$runs" "$runs" "$slow" "$slow" "$runs" "$runs")
+            "tshark -Y rpc -T fields" "libpcap read loop" "rpcscope read --format json -j 1"
+            "rpcscope stats -j 1")
+        local nruns=("$runs" "$runs" "$slow" "$slow" "$runs" "$runs" "$runs")
         local res=() i
         res[0]=$(measure "$runs" "$rpcscope" read --format json "$f")
         res[1]=$(measure "$runs" "$rpcscope" stats "$f")
@@ -90,6 +93,7 @@ main() {
         res[3]=$(measure "$slow" tshark -r "$f" "${tshark_fields[@]}")
         res[4]=$(measure "$runs" "$readloop" "$f")
         res[5]=$(measure "$runs" "$rpcscope" read --format json -j 1 "$f")
+        res[6]=$(measure "$runs" "$rpcscope" stats -j 1 "$f")
         for i in "${!res[@]}"; do
             python3 -c '
 import sys

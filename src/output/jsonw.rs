@@ -52,12 +52,12 @@ impl<'o> ObjectWriter<'o> {
         w.push(b'"');
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn str(&mut self, name: &str, v: &str) {
         string(self.key(name), v);
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn opt_str(&mut self, name: &str, v: Option<&str>) {
         match v {
             Some(v) => self.str(name, v),
@@ -65,13 +65,13 @@ impl<'o> ObjectWriter<'o> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn u64(&mut self, name: &str, v: u64) {
         let mut b = itoa::Buffer::new();
         self.key(name).extend_from_slice(b.format(v).as_bytes());
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn opt_u64(&mut self, name: &str, v: Option<u64>) {
         match v {
             Some(v) => self.u64(name, v),
@@ -79,24 +79,24 @@ impl<'o> ObjectWriter<'o> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn bool(&mut self, name: &str, v: bool) {
         self.key(name)
             .extend_from_slice(if v { b"true" } else { b"false" });
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn null(&mut self, name: &str) {
         self.key(name).extend_from_slice(b"null");
     }
 
     /// A value that is already JSON text.
-    #[inline]
+    #[inline(always)]
     pub fn raw(&mut self, name: &str, json: &[u8]) {
         self.key(name).extend_from_slice(json);
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn opt_raw(&mut self, name: &str, json: Option<&[u8]>) {
         match json {
             Some(j) => self.raw(name, j),
