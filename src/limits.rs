@@ -38,10 +38,10 @@
 //!
 //! | command | bound | worst case | in all |
 //! |---|---|---:|---:|
-//! | `read`, text or JSON on one thread | - | 0 | 55.0 MiB |
-//! | `read -j N`, JSON | the render pool: [`RENDER_MAX_CHUNKS`] + 1 chunks of ~1 MiB, [`RENDER_SPARE_CHUNKS`] spare | 7.7 MiB | 62.7 MiB |
-//! | `stats`, `live --stats` (statuses only: no paths, 4.1 MiB less) | `max_stats_rows` = 256 x ~21.5 KiB (a latency histogram up to the 120 s call timeout) | 5.5 MiB | 56.4 MiB |
-//! | `stats --interval` (no paths either) | the same, and `max_interval_rows` = 224 x ~21.5 KiB | 10.2 MiB | 61.1 MiB |
+//! | `read`, text, CSV or JSON on one thread | `-j 2` or more: the network layer's batches ([`NET_AHEAD_QUEUE`] + 2 of [`NET_AHEAD_BATCH_BYTES`] + a frame) | 2.7 MiB | 57.7 MiB |
+//! | `read -j N`, JSON | the render pool: [`RENDER_MAX_CHUNKS`] + 1 chunks of ~1 MiB, [`RENDER_SPARE_CHUNKS`] spare (no network layer thread) | 7.7 MiB | 62.7 MiB |
+//! | `stats`, `live --stats` (statuses only: no paths, 4.1 MiB less) | `max_stats_rows` = 256 x ~21.5 KiB (a latency histogram up to the 120 s call timeout); `stats -j 2` or more on files one after the other: the network layer's batches, 2.7 MiB | 8.2 MiB | 59.1 MiB |
+//! | `stats --interval` (no paths either) | the same, and `max_interval_rows` = 224 x ~21.5 KiB | 12.9 MiB | 63.8 MiB |
 //! | `report`, `top` | `report_rows` = 128 x ~21.5 KiB; the series (`report_series_points` x `report_series_keys` cells); three tables of `report_top_entries` names and `report_top_name_bytes`; the lists | 8.3 MiB | 63.3 MiB |
 //!
 //! `read --format parquet` adds the rows it buffers for its row groups
