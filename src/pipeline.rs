@@ -235,11 +235,7 @@ impl Pipeline {
     /// [`Pipeline::finish`] for a network layer run elsewhere (see
     /// [`Pipeline::begin_frame`]): `net_finish` hands over the events of
     /// that layer's [`NetDecoder::finish`], in order.
-    pub fn finish_with(
-        &mut self,
-        net_finish: &mut NetFinish<'_>,
-        out: &mut dyn FnMut(Event<'_>),
-    ) {
+    pub fn finish_with(&mut self, net_finish: &mut NetFinish<'_>, out: &mut dyn FnMut(Event<'_>)) {
         self.rpc.finish(net_finish, out);
     }
 
@@ -289,11 +285,7 @@ impl RpcLayer {
     }
 
     /// See [`Pipeline::finish`].
-    fn finish(
-        &mut self,
-        net_finish: &mut NetFinish<'_>,
-        out: &mut dyn FnMut(Event<'_>),
-    ) {
+    fn finish(&mut self, net_finish: &mut NetFinish<'_>, out: &mut dyn FnMut(Event<'_>)) {
         let rpc = self;
         rpc.finishing = true;
         net_finish(&mut |ev| rpc.on_net_event(ev, out));

@@ -5,6 +5,8 @@ use std::io::Cursor;
 
 use super::small_limits;
 use crate::capture::{CaptureReader, LinkType, PcapngWriter, Timestamp};
+use crate::event::Event;
+use crate::net::{NetDecoder, StoredNetEvent};
 use crate::pipeline::Pipeline;
 
 /// Frames decoded per input, at most: a gzip member or a file of empty
@@ -29,8 +31,12 @@ struct Owned {
 /// Properties: never a panic; no frame larger than `max_frame`; the
 /// pipeline's events stay proportional to the frames; every frame read
 /// (with a link type and timestamp pcapng can carry) survives a write by
-/// `PcapngWriter` and a re-read unchanged. Memory is bounded by the limits:
-/// libFuzzer's `-rss_limit_mb` and `-malloc_limit_mb` enforce it.
+/// `PcapngWriter` and a re-read unchanged; and a second pipeline fed by a
+/// network layer of its own, through stored events (`StoredNetEvent`,
+/// `Pipeline::begin_frame` and `finish_with`, as `read -j 2` runs a file),
+/// gives the same events frame by frame, the same anomalies and totals.
+/// Memory is bounded by the limits: libFuzzer's `-rss_limit_mb` and
+/// `-malloc_limit_mb` enforce it.
 pub fn capture_file(data: &[u8]) {
     let limits = small_limits();
     let Ok(mut reader) = CaptureReader::from_reader(Box::new(Cursor::new(data.to_vec())), &limits)
@@ -38,11 +44,18 @@ pub fn capture_file(data: &[u8]) {
         return;
     };
     let mut pipeline = Pipeline::new(&limits);
+    let mut apart = Apart::new(&limits);
     let mut events = 0u64;
     let mut frames = Vec::new();
+    let mut seen = Vec::new();
     while let Ok(Some(frame)) = reader.next_frame() {
         assert!(frame.data.len() <= limits.max_frame, "frame over max_frame");
-        pipeline.handle_frame(&frame, &mut |_| events += 1);
+        seen.clear();
+        pipeline.handle_frame(&frame, &mut |ev| {
+            events += 1;
+            seen.push(ev.into_owned());
+        });
+        apart.frame(&frame, &seen);
         if frame.ts.0 >= 0 && frame.link.0 <= u16::MAX.into() && frames.len() < 64 {
             frames.push(Owned {
                 ts: frame.ts,
@@ -55,13 +68,93 @@ pub fn capture_file(data: &[u8]) {
             break;
         }
     }
-    pipeline.finish(&mut |_| events += 1);
+    seen.clear();
+    pipeline.finish(&mut |ev| {
+        events += 1;
+        seen.push(ev.into_owned());
+    });
+    apart.finish(&seen, &pipeline);
     let n = pipeline.frames();
     assert!(
         events <= (n + 1) * MAX_EVENTS_PER_FRAME,
         "{events} events from {n} frames"
     );
     rewrite(&frames, &limits);
+}
+
+/// A pipeline whose network layer runs apart (see [`capture_file`]).
+struct Apart {
+    net: NetDecoder,
+    rpc: Pipeline,
+    stored: Vec<StoredNetEvent>,
+    arena: Vec<u8>,
+    got: Vec<Event<'static>>,
+}
+
+impl Apart {
+    fn new(limits: &crate::limits::Limits) -> Self {
+        Apart {
+            net: NetDecoder::new(limits),
+            rpc: Pipeline::new(limits),
+            stored: Vec::new(),
+            arena: Vec::new(),
+            got: Vec::new(),
+        }
+    }
+
+    /// Decodes `frame` apart and checks its events against `want`.
+    fn frame(&mut self, frame: &crate::capture::Frame<'_>, want: &[Event<'static>]) {
+        let Apart {
+            net,
+            rpc,
+            stored,
+            arena,
+            got,
+        } = self;
+        stored.clear();
+        arena.clear();
+        net.handle_frame(frame, &mut |ev| {
+            stored.push(StoredNetEvent::store(&ev, arena))
+        });
+        got.clear();
+        rpc.begin_frame(frame.number, frame.ts);
+        for ev in stored.iter() {
+            rpc.net_event(ev.get(arena), &mut |e| got.push(e.into_owned()));
+        }
+        rpc.end_frame(&mut |e| got.push(e.into_owned()));
+        assert!(
+            got == want,
+            "frame {}: the events apart differ",
+            frame.number
+        );
+    }
+
+    /// Finishes apart and checks the events, anomalies and totals.
+    fn finish(&mut self, want: &[Event<'static>], whole: &Pipeline) {
+        let Apart {
+            net,
+            rpc,
+            stored,
+            arena,
+            got,
+        } = self;
+        stored.clear();
+        arena.clear();
+        net.finish(&mut |ev| stored.push(StoredNetEvent::store(&ev, arena)));
+        got.clear();
+        rpc.finish_with(
+            &mut |to| {
+                for ev in stored.iter() {
+                    to(ev.get(arena));
+                }
+            },
+            &mut |e| got.push(e.into_owned()),
+        );
+        assert!(got == want, "the final events apart differ");
+        assert_eq!(rpc.anomalies(), whole.anomalies());
+        assert_eq!(rpc.track_stats(), whole.track_stats());
+        assert_eq!(rpc.frames(), whole.frames());
+    }
 }
 
 /// Frames written to pcapng (one interface per link type) read back equal.

@@ -19,7 +19,7 @@
 //! | [`xdr_roundtrip`] | `Arbitrary` calls (every [`crate::rpc::Auth`] flavor) and replies (every state) | emit, parse, equal; credentials decode back |
 //! | [`record_stream`] | `encode_record`, `RecordReader` | any segmentation gives exactly the records of a one-shot push |
 //! | [`tcp_reassembly`] | `NetDecoder` TCP streams, then `RecordReader` | reorder, duplication, overlap, loss: never a panic, bytes are true to the stream; with nothing lost, the same bytes and records as in order |
-//! | [`capture_file`] | `CaptureReader` + `Pipeline` + `PcapngWriter` | never a panic, bounded work; frames survive a pcapng write and re-read |
+//! | [`capture_file`] | `CaptureReader` + `Pipeline` + `PcapngWriter` | never a panic, bounded work; frames survive a pcapng write and re-read; the network layer run apart (stored events) gives the same events |
 //! | [`program_bodies`] | every procedure of every built-in program (the real registry, types and roles): walker, JSON, values, facts, summary, tree; XDR reader primitives | never a panic; the [`fuzz_walk`] properties on real types; facts inside the body, statistics see the full walk's status |
 //! | [`differential`] | client-side encoding, the server's `Service`, synthetic pcap, `Pipeline` | the analyzer reports exactly the exchanges that were sent and answered |
 //! | [`server_service`] | operation lists into the server's `Service` and `RecordAssembler` | every reply parses with the call's xid and the right state for the obvious cases; state within its limits |
