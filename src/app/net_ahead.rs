@@ -116,6 +116,9 @@ pub(super) fn decode(
     let mut input_err = None;
     let mut refused = None;
     std::thread::scope(|scope| {
+        // Owned here, so that it is dropped even if this thread unwinds:
+        // the helper's sends then fail instead of waiting for ever.
+        let rx = rx;
         let cancel = &cancel;
         scope.spawn(move || {
             run_network(reader, limits, &stop, cancel, helper_bar, position, tx);
