@@ -659,7 +659,18 @@ fn decode(
             }
         }
     }
-    summary.add(&pipeline);
+    file_end(&pipeline, summary, out_err, input_err)
+}
+
+/// How a decoded file ends: its totals join the summary, and the first
+/// output error, else the input error, fails it.
+fn file_end(
+    pipeline: &Pipeline,
+    summary: &mut Summary,
+    out_err: Option<io::Error>,
+    input_err: Option<String>,
+) -> Result<(), FileError> {
+    summary.add(pipeline);
     if let Some(e) = out_err {
         return Err(FileError::Output(e));
     }

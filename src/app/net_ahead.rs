@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use super::source::{self, Frames};
-use super::{drain_anomalies, emit, FileError, ReadOptions, PROGRESS_EVERY};
+use super::{drain_anomalies, emit, file_end, FileError, ReadOptions, PROGRESS_EVERY};
 use crate::capture::Timestamp;
 use crate::filter::FilteredSink;
 use crate::limits::{Limits, NET_AHEAD_BATCH_BYTES, NET_AHEAD_BATCH_ITEMS, NET_AHEAD_QUEUE};
@@ -139,14 +139,7 @@ pub(super) fn decode(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    summary.add(&pipeline);
-    if let Some(e) = out_err {
-        return Err(FileError::Output(e));
-    }
-    match input_err {
-        Some(msg) => Err(FileError::Input(msg)),
-        None => Ok(()),
-    }
+    file_end(&pipeline, summary, out_err, input_err)
 }
 
 /// The calling thread: the pipeline on the helper's batches, in order.
